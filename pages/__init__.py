@@ -1,0 +1,1 @@
+"""The tabs: thin Gradio pages over ``showcase`` backends, one module per topic."""

@@ -1,0 +1,1 @@
+"""Roadmap Showcase backends: pure Python over the field's libraries, no Gradio."""

@@ -1,0 +1,1 @@
+"""Shared plumbing for every topic: errors, settings, input checks, models, plots, code."""

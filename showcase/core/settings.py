@@ -1,0 +1,54 @@
+"""The few values read from the environment, in one place.
+
+    SHOWCASE_OFFLINE=1        never try the network for models (the hub path is skipped)
+    SHOWCASE_MAX_SIDE=4096    largest image side accepted, in pixels
+    SHOWCASE_MIN_SIDE=8       smallest image side accepted, in pixels
+    SHOWCASE_MAX_TEXT=20000   longest text accepted, in characters
+    SHOWCASE_MAX_FILE_MB=50   upload limit given to ``launch(max_file_size=...)``
+    OPENAI_API_KEY            used by the chat tab only, never logged
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSETS = ROOT / "assets"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    offline: bool
+    max_side: int
+    min_side: int
+    max_text: int
+    max_file_mb: int
+    openai_api_key: str | None
+
+
+def settings() -> Settings:
+    """Read the environment now (tests change it with monkeypatch, so nothing is cached)."""
+    return Settings(
+        offline=_flag("SHOWCASE_OFFLINE"),
+        max_side=_int("SHOWCASE_MAX_SIDE", 4096),
+        min_side=_int("SHOWCASE_MIN_SIDE", 8),
+        max_text=_int("SHOWCASE_MAX_TEXT", 20000),
+        max_file_mb=_int("SHOWCASE_MAX_FILE_MB", 50),
+        openai_api_key=os.environ.get("OPENAI_API_KEY") or None,
+    )
+
+
+def asset(*parts: str) -> Path:
+    """Path of a file under ``assets/`` (e.g. ``asset("math", "svd", "astronaut.png")``)."""
+    return ASSETS.joinpath(*parts)

@@ -1,0 +1,1 @@
+"""Stages 51–60: linear algebra, probability and optimisation."""

@@ -1,0 +1,172 @@
+"""Rank-k SVD compression of a colour image, beside JPEG at the same byte budget.
+
+Each colour channel A (H×W) is factored A = U Σ Vᵀ and only the k largest singular values are
+kept: A_k = U_k Σ_k V_kᵀ. By the Eckart–Young theorem A_k is the best rank-k approximation of A
+in the Frobenius norm, and the squared error is the sum of the dropped σ_i². Storing A_k takes
+k·(H + W + 1) numbers per channel instead of H·W pixels; we store them as float16 and rebuild
+from those, so the byte count and the quality shown belong together. JPEG then gets the same
+number of bytes, which shows why nobody ships SVD-compressed photos. SSIM is computed on the
+luminance (BT.601), as usual for colour images.
+
+``method="full"`` is LAPACK's SVD (``numpy.linalg.svd``); ``method="randomized"`` is Halko et
+al.'s randomized SVD (``sklearn.utils.extmath.randomized_svd``), much faster when k is small.
+
+References: Eckart & Young (1936); Halko, Martinsson & Tropp, "Finding structure with
+randomness" (2011).
+
+    python -m showcase.math.svd assets/math/svd/astronaut.png --rank 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+from sklearn.utils.extmath import randomized_svd
+from threadpoolctl import threadpool_limits
+
+from showcase.core.checks import number
+from showcase.core.errors import InputError
+from showcase.core.images import load_image, to_array
+
+MAX_SIDE = 2048  # a full SVD of a larger image takes many seconds on two cores
+METHODS = ("randomized", "full")
+
+
+@dataclass
+class SvdResult:
+    image: Image.Image        # the rank-k reconstruction
+    jpeg: Image.Image         # JPEG at the same byte budget
+    spectrum: pd.DataFrame    # k, log10_sigma, energy, channel: for the spectrum and energy plots
+    metrics: dict
+
+
+def channel_svd(a: np.ndarray, rank: int, method: str, seed: int = 0):
+    """Top-``rank`` factors of one channel: U (H, k), s (k,), Vt (k, W)."""
+    if method == "full":
+        u, s, vt = np.linalg.svd(a, full_matrices=False)
+        return u[:, :rank], s[:rank], vt[:rank], s
+    # One BLAS thread: on two cores the many small products of the randomized SVD run about
+    # 5× faster than with two threads fighting (measured; see benchmarks/RESULTS.md).
+    with threadpool_limits(1, user_api="blas"):
+        u, s, vt = randomized_svd(a, rank, n_iter=2, power_iteration_normalizer="QR", random_state=seed)
+    return u, s, vt, None
+
+
+def rank_k(image: np.ndarray, rank: int, method: str = "randomized", seed: int = 0):
+    """Rank-k reconstruction of an (H, W, C) array in [0, 1] from float16 factors.
+
+    Returns the reconstruction, the bytes the factors take, the energy kept per channel and,
+    for ``method="full"``, every singular value of every channel.
+    """
+    channels, energies, spectra, nbytes = [], [], [], 0
+    for c in range(image.shape[2]):
+        a = image[:, :, c]
+        u, s, vt, full = channel_svd(a, rank, method, seed)
+        u16, s16, vt16 = u.astype(np.float16), s.astype(np.float16), vt.astype(np.float16)
+        nbytes += u16.nbytes + s16.nbytes + vt16.nbytes
+        channels.append((u16.astype(np.float64) * s16.astype(np.float64)) @ vt16.astype(np.float64))
+        total = float(np.sum(a * a))  # ‖A‖_F² = Σσ_i², so the energy needs no full SVD
+        energies.append(float(np.sum(s * s)) / total if total > 0 else 1.0)
+        spectra.append(full)
+    out = np.clip(np.stack(channels, axis=2), 0.0, 1.0)
+    return out, nbytes, energies, spectra
+
+
+def jpeg_at_budget(image: Image.Image, budget: int) -> tuple[Image.Image, int, int]:
+    """The highest JPEG quality whose file fits in ``budget`` bytes (quality 1 if none does)."""
+    def encode(quality: int) -> bytes:
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=quality)
+        return buffer.getvalue()
+
+    low, high, best = 1, 100, None
+    while low <= high:
+        mid = (low + high) // 2
+        data = encode(mid)
+        if len(data) <= budget:
+            best, low = (mid, data), mid + 1
+        else:
+            high = mid - 1
+    quality, data = best if best else (1, encode(1))
+    return Image.open(io.BytesIO(data)).convert("RGB"), quality, len(data)
+
+
+def spectrum_table(spectra, energies, rank: int) -> pd.DataFrame:
+    """Long table (k, log10_sigma, energy, channel) for the spectrum and energy plots.
+
+    With the full SVD every σ is known; the randomized SVD knows only the top k, and its
+    energy curve is then a single point per channel.
+    """
+    rows = []
+    for name, s, kept in zip("RGB", spectra, energies):
+        if s is None:
+            rows.append({"k": rank, "log10_sigma": np.nan, "energy": kept, "channel": name})
+            continue
+        energy = np.cumsum(s**2) / max(float(np.sum(s**2)), 1e-300)
+        for k, (sigma, e) in enumerate(zip(s, energy), start=1):
+            rows.append({"k": k, "log10_sigma": float(np.log10(max(sigma, 1e-12))), "energy": float(e), "channel": name})
+    return pd.DataFrame(rows)
+
+
+def luminance(a: np.ndarray) -> np.ndarray:
+    """ITU-R BT.601 luma, the channel SSIM is usually reported on for colour images."""
+    return (a[..., :3] @ np.array([0.299, 0.587, 0.114])).astype(np.float32)
+
+
+def svd_compress(image, rank: int = 32, method: str = "randomized", seed: int = 0) -> SvdResult:
+    """Compress ``image`` to rank ``rank``; compare with JPEG at the same number of bytes."""
+    picture = load_image(image, max_side=MAX_SIDE)
+    if method not in METHODS:
+        raise InputError(f"method must be one of {METHODS}, not {method!r}.")
+    a = to_array(picture)
+    short = min(a.shape[:2])
+    rank = number(rank, "Rank", low=1, high=short, integer=True)
+
+    started = time.perf_counter()
+    out, nbytes, energies, spectra = rank_k(a, rank, method, seed)
+    seconds = time.perf_counter() - started
+
+    jpeg, quality, jpeg_bytes = jpeg_at_budget(picture, nbytes)
+    jpeg_a = to_array(jpeg)
+    metrics = {
+        "rank": rank,
+        "method": method,
+        "psnr_db": round(float(peak_signal_noise_ratio(a, out, data_range=1.0)), 3),
+        "ssim": round(float(structural_similarity(luminance(a), luminance(out), data_range=1.0)), 4),
+        "compression_ratio": round(a.shape[0] * a.shape[1] * a.shape[2] / nbytes, 3),
+        "energy_kept": round(float(np.mean(energies)), 6),
+        "svd_bytes": nbytes,
+        "jpeg_bytes": jpeg_bytes,
+        "jpeg_quality": quality,
+        "jpeg_psnr_db_same_bytes": round(float(peak_signal_noise_ratio(a, jpeg_a, data_range=1.0)), 3),
+        "jpeg_ssim_same_bytes": round(float(structural_similarity(luminance(a), luminance(jpeg_a), data_range=1.0)), 4),
+        "svd_seconds": round(seconds, 4),
+        "size": f"{a.shape[1]}×{a.shape[0]}",
+        "input_mode": picture.info.get("converted_from", "RGB"),
+    }
+    image_out = Image.fromarray((out * 255).round().astype(np.uint8))
+    return SvdResult(image_out, jpeg, spectrum_table(spectra, energies, rank), metrics)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("image")
+    parser.add_argument("--rank", type=int, default=32)
+    parser.add_argument("--method", choices=METHODS, default="randomized")
+    parser.add_argument("--out", help="save the reconstruction here")
+    args = parser.parse_args(argv)
+    result = svd_compress(args.image, args.rank, args.method)
+    print(result.metrics)
+    if args.out:
+        result.image.save(args.out)
+
+
+if __name__ == "__main__":
+    main()
