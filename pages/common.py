@@ -50,7 +50,7 @@ def translations() -> tuple[dict[str, str], dict[str, str]]:
     return dict(_EN), dict(_ZH)
 
 
-t = strings("common", {
+tc = strings("common", {
     "code": ("The code", "代码"),
     "metrics": ("Metrics", "指标"),
     "run": ("Run", "运行"),
@@ -94,7 +94,7 @@ class ImageInput(gr.Image):
         kwargs.setdefault("type", "filepath")
         kwargs.setdefault("image_mode", None)
         kwargs.setdefault("sources", ["upload", "clipboard"])
-        super().__init__(label=label if label is not None else t("image"), **kwargs)
+        super().__init__(label=label if label is not None else tc("image"), **kwargs)
 
     def preprocess(self, payload):
         try:
@@ -116,12 +116,12 @@ def header(title, body, reference=None) -> None:
 
 def code_accordion(*objects) -> None:
     """The "The code" accordion with the source of the backend functions that did the work."""
-    with gr.Accordion(t("code"), open=False):
+    with gr.Accordion(tc("code"), open=False):
         gr.Code(source_of(*objects), language="python", interactive=False)
 
 
 def metrics_json() -> gr.JSON:
-    return gr.JSON(label=t("metrics"))
+    return gr.JSON(label=tc("metrics"))
 
 
 def standalone(build, title: str = "Roadmap Showcase") -> gr.Blocks:

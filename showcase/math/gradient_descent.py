@@ -4,7 +4,8 @@ The model is ŷ = m·x + b with the mean squared error L = (1/n) Σ (y − ŷ)²
 ∂L/∂m = −(2/n) Σ x (y − ŷ) and ∂L/∂b = −(2/n) Σ (y − ŷ), exactly the roadmap's code. Batch GD
 takes one step per epoch on all points; SGD one step per point, in a shuffled order; mini-batch
 one step per batch. The closed form (least squares, ``numpy.linalg.lstsq``) is the answer they
-all head for. Too large a learning rate makes the loss grow without bound: we stop and say so.
+all head for. Too large a learning rate makes the loss grow without bound: we stop and say so. For batch GD
+the limit is lr < 2/λ_max of the loss's Hessian (2/n)·[x 1]ᵀ[x 1], about 0.085 for the roadmap data.
 
 Data: the roadmap's own X=[1..5], y=[2,4,5,4,6], or Géron's noisy line y = 4 + 3x + noise
 (100 points, ``np.random.seed(42)``), whose closed form is θ = [4.215, 2.770].
@@ -91,7 +92,8 @@ def descend(x, y, method: str, lr: float, epochs: int, batch_size: int, seed: in
         path.append((m, b))
         if not np.isfinite(loss) or loss > DIVERGED:
             return np.array(losses), np.array(path), True
-    return np.array(losses), np.array(path), False
+    # Ending worse than the start (m = b = 0) is divergence too, just a slow one.
+    return np.array(losses), np.array(path), bool(losses[-1] > losses[0])
 
 
 def _surface(x, y, paths: dict, best: tuple[float, float]):

@@ -1,0 +1,76 @@
+"""Roadmap Showcase: one Gradio app with a tab per topic of the roadmap's stages 51–100.
+
+    python app.py                      # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / _PORT honoured)
+    python -m pages.math.svd           # one page on its own
+
+Tabs are built for every topic whose page module exists (``pages/<area>/<topic>.py``); a page
+that fails to import or build shows its error in its tab and the rest of the app still runs.
+Models load on first use, never here, so start-up stays close to ``import gradio, torch``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import traceback
+
+import gradio as gr
+
+from pages import home
+from pages.common import launch_kwargs, strings
+from showcase.core.settings import ROOT
+from showcase.core.topics import AREAS, all_topics
+
+log = logging.getLogger("showcase")
+t = strings("app", {
+    "failed": ("This tab failed to load:", "此标签页加载失败:"),
+    "home": ("🗺️ Roadmap", "🗺️ 路线图"),
+})
+
+CSS = """
+.topic-title h2 { margin-bottom: 0.2em; }
+.topic-reference { border-left: 4px solid var(--color-accent); padding-left: 0.8em; }
+"""
+
+
+def available_topics():
+    """Topics that have a page module, in roadmap order."""
+    return [x for x in all_topics() if (ROOT / "pages" / x.area / f"{x.name}.py").is_file()]
+
+
+def _build_page(topic) -> None:
+    try:
+        importlib.import_module(f"pages.{topic.area}.{topic.name}").build()
+    except Exception:  # noqa: BLE001 - one broken page must not take the app down
+        log.exception("page %s failed", topic.module)
+        gr.Markdown(t("failed"))
+        gr.Code(traceback.format_exc(limit=3), language=None, interactive=False)
+
+
+def build_app() -> gr.Blocks:
+    topics = available_topics()
+    built = {f"{x.area}.{x.name}" for x in topics}
+    with gr.Blocks(title="Roadmap Showcase · 路线图演示") as demo:
+        with gr.Tabs(selected="home") as area_tabs:
+            home_tab = gr.Tab(t("home"), id="home")  # first in the bar; filled below, once the tabs it links to exist
+            topic_tabs: dict[str, gr.Tabs] = {}
+            for area in AREAS:
+                mine = [x for x in topics if x.area == area]
+                if not mine:
+                    continue
+                with gr.Tab(home.area_t(area), id=area):
+                    with gr.Tabs() as topic_tabs[area]:
+                        for topic in mine:
+                            with gr.Tab(home.topic_t(f"{topic.area}.{topic.name}"), id=f"{topic.area}.{topic.name}"):
+                                _build_page(topic)
+            with home_tab:
+                home.build(built, area_tabs, topic_tabs)
+    demo.queue(max_size=64, default_concurrency_limit=2)
+    return demo
+
+
+demo = build_app()
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    demo.launch(css=CSS, **launch_kwargs())

@@ -1,0 +1,77 @@
+"""Tab: gradient descent vs SGD vs mini-batch vs the closed form. Run alone: ``python -m pages.math.gradient_descent``."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from pages.common import code_accordion, guard, header, launch_kwargs, metrics_json, standalone, strings, tc
+from showcase.math import gradient_descent as gd
+
+t = strings("gd", {
+    "title": ("## Gradient descent for linear regression", "## 用梯度下降做线性回归"),
+    "body": (
+        "The roadmap's own example: fit y = m·x + b to X=[1,2,3,4,5], y=[2,4,5,4,6] by stepping against the "
+        "gradient of the mean squared error. Batch GD uses all points per step, SGD one point, mini-batch a few; "
+        "the closed form (least squares) is where they all head. The loss curves compare their speed, the map "
+        "shows each path over the loss surface. Raise the learning rate past 0.085 (2 / the largest eigenvalue of the loss's Hessian) and watch it diverge.",
+        "路线图自带的例子:用梯度下降拟合 y = m·x + b,数据 X=[1,2,3,4,5]、y=[2,4,5,4,6],每一步沿均方误差梯度的反方向走。"
+        "批量梯度下降每步用全部样本,SGD 每步一个样本,小批量每步几个;最小二乘闭式解是它们共同的终点。"
+        "损失曲线比较收敛速度,等高线图显示每种方法在损失曲面上的路径。把学习率调到 0.085 以上(2 / 损失函数 Hessian 的最大特征值),观察发散。",
+    ),
+    "reference": (
+        "**Compare:** Géron's θ = [4.215, 2.770] for y = 4 + 3x + noise (seed 42): choose the *geron* data.",
+        "**对照:** Géron 书中 y = 4 + 3x + 噪声(种子 42)的解 θ = [4.215, 2.770]:选择 *geron* 数据。",
+    ),
+    "dataset": ("Data", "数据"),
+    "method": ("Method reported in the metrics", "指标中报告的方法"),
+    "lr": ("Learning rate", "学习率"),
+    "epochs": ("Epochs", "训练轮数"),
+    "batch": ("Mini-batch size", "小批量大小"),
+    "losses": ("log10 loss per epoch", "每轮 log10 损失"),
+    "surface": ("Paths over the loss surface", "损失曲面上的路径"),
+})
+
+EXAMPLES = [
+    ["roadmap", "batch", 0.01, 1000, 2],
+    ["roadmap", "sgd", 0.01, 1000, 2],
+    ["roadmap", "batch", 0.09, 100, 2],
+    ["geron", "batch", 0.1, 300, 16],
+    ["geron", "minibatch", 0.05, 100, 16],
+]
+
+
+@guard
+def run(dataset="roadmap", method="batch", lr=0.01, epochs=1000, batch_size=2):
+    result = gd.gradient_descent(dataset, method, lr, epochs, batch_size)
+    return result.losses, result.figure, result.metrics
+
+
+def build() -> None:
+    header(t("title"), t("body"), t("reference"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            dataset = gr.Radio(list(gd.DATASETS), value="roadmap", label=t("dataset"))
+            method = gr.Radio(list(gd.METHODS), value="batch", label=t("method"))
+            lr = gr.Number(0.01, label=t("lr"), minimum=1e-6, maximum=10)
+            epochs = gr.Slider(1, 5000, value=1000, step=1, label=t("epochs"))
+            batch = gr.Slider(1, 100, value=2, step=1, label=t("batch"))
+            button = gr.Button(tc("run"), variant="primary")
+            metrics = metrics_json()
+        with gr.Column(scale=2):
+            losses = gr.LinePlot(x="epoch", y="log10_loss", color="method", label=t("losses"), height=260)
+            surface = gr.Plot(label=t("surface"), format="png")
+    inputs = [dataset, method, lr, epochs, batch]
+    outputs = [losses, surface, metrics]
+    gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
+    button.click(run, inputs, outputs, api_name="gradient_descent")
+    code_accordion(gd.descend, gd.closed_form)
+
+
+def __getattr__(name):  # ``demo`` is built on first use, so app.py importing this page costs nothing
+    if name == "demo":
+        return standalone(build)
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    standalone(build).launch(**launch_kwargs())
