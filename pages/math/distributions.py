@@ -39,6 +39,9 @@ EXAMPLES = [
     ["poisson", "0 1 0 2 1 0 0 3 1 0 1 2 0 0 1 4 0 1 1 0", 200, 4.0, 1.0, 0],
 ]
 
+# A good call per api_name (the first example): app tests and benchmarks use it.
+API = {"fit_distribution": EXAMPLES[0]}
+
 
 @guard
 def run(family="gaussian", data="", n=200, mean=5.0, std=2.0, seed=0):

@@ -39,6 +39,9 @@ EXAMPLES = [
     ["geron", "minibatch", 0.05, 100, 16],
 ]
 
+# A good call per api_name (the first example): app tests and benchmarks use it.
+API = {"gradient_descent": EXAMPLES[0]}
+
 
 @guard
 def run(dataset="roadmap", method="batch", lr=0.01, epochs=1000, batch_size=2):

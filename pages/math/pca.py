@@ -31,6 +31,9 @@ t = strings("pca", {
 
 EXAMPLES = [[10, "digits"], [2, "digits"], [29, "digits"], [2, "iris"], [3, "wine"]]
 
+# A good call per api_name (the first example): app tests and benchmarks use it.
+API = {"pca_project": EXAMPLES[0]}
+
 
 @guard
 def run(n_components=10, dataset="digits"):

@@ -35,6 +35,9 @@ t = strings("svd", {
 EXAMPLES = [[str(asset("math", "svd", name)), rank, "randomized"]
             for name, rank in (("astronaut.png", 32), ("chelsea.png", 16), ("camera.png", 64), ("coffee.png", 8))]
 
+# A good call per api_name (the first example): app tests and benchmarks use it.
+API = {"svd_compress": EXAMPLES[0]}
+
 
 @guard
 def run(image, rank=32, method="randomized"):
