@@ -1,0 +1,34 @@
+"""Topics registry, translations, plots and the code accordion helper."""
+
+import re
+
+from showcase.core.code import source_of
+from showcase.core.plots import new_figure, to_image
+from showcase.core.topics import STAGES, all_topics
+
+
+def test_stages_cover_51_to_100_without_gaps():
+    ranges = [(s.first, s.last) for s in STAGES]
+    assert ranges[0][0] == 51 and ranges[-1][1] == 100
+    assert all(b[0] == a[1] + 1 for a, b in zip(ranges, ranges[1:]))
+    names = [t.module for t in all_topics()]
+    assert len(names) == len(set(names)) == 30
+
+
+def test_every_string_has_both_languages():
+    import app  # noqa: F401 - importing builds every page, which registers its strings
+    from pages.common import translations
+
+    en, zh = translations()
+    assert en.keys() == zh.keys() and len(en) > 50
+    for key in en:
+        assert en[key].strip() and zh[key].strip(), key
+        if re.search(r"[A-Za-z]{4,}", en[key]):  # real words: the Chinese must be Chinese
+            assert re.search(r"[\u4e00-\u9fff]", zh[key]), key
+
+
+def test_plot_renders_and_source_is_shown():
+    fig, ax = new_figure(3, 2)
+    ax.plot([0, 1], [1, 0])
+    assert to_image(fig).size[0] > 100
+    assert "def source_of" in source_of(source_of)
