@@ -1,0 +1,1 @@
+"""Benchmarks of the classical machine-learning tabs."""

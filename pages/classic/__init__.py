@@ -1,0 +1,1 @@
+"""Tabs for classical machine learning: supervised learning, regularisation and ensembles."""
