@@ -51,7 +51,7 @@ API = {"decision_boundaries": EXAMPLES[0]}
 @guard
 def run(feature_x="sepal length (cm)", feature_y="sepal width (cm)", models=ALL, C=1.0, gamma=0.7, max_depth=4, k=15):
     result = db.decision_boundaries(feature_x, feature_y, models, C, gamma, max_depth, k)
-    return result.figure, result.table, result.metrics
+    return result.image, result.table, result.metrics
 
 
 def build() -> None:
@@ -67,7 +67,7 @@ def build() -> None:
             k = gr.Slider(1, 100, value=15, step=1, label=t("k"))
             button = gr.Button(tc("run"), variant="primary")
         with gr.Column(scale=3):
-            boundaries = gr.Plot(label=t("boundaries"), format="png")
+            boundaries = gr.Image(label=t("boundaries"), type="pil", format="png", interactive=False)
             table = gr.Dataframe(label=t("table"), interactive=False)
             metrics = metrics_json()
     inputs = [feature_x, feature_y, models, C, gamma, max_depth, k]

@@ -38,7 +38,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from showcase.core.checks import number
 from showcase.core.errors import InputError
-from showcase.core.plots import new_figure
+from showcase.core.plots import new_figure, to_image
 
 MODELS = ("logistic_regression", "linear_svm", "rbf_svm", "decision_tree", "knn")
 LABELS = {
@@ -57,7 +57,7 @@ REGIONS = ListedColormap(("#aec7e8", "#ffbb78", "#98df8a"))
 
 @dataclass
 class BoundaryResult:
-    figure: object          # one subplot per model: decision regions over the two features
+    image: object           # PIL image, one panel per model: decision regions over the two features
     table: pd.DataFrame     # model, hyper-parameter, cv_accuracy, cv_std, train_accuracy_2d
     metrics: dict
 
@@ -135,6 +135,14 @@ def draw(maps: dict, fx: int, fy: int):
     return fig
 
 
+@functools.lru_cache(maxsize=16)
+def picture(models: tuple[str, ...], fx: int, fy: int, C: float, gamma: float, max_depth: int, k: int):
+    """The panels rendered once per setting: drawing costs more than the fits (~0.3 s on two cores),
+    so a repeated request (an example, the defaults) is served from here."""
+    maps = {name: regions(name, fx, fy, C, gamma, max_depth, k) for name in models}
+    return to_image(draw(maps, fx, fy))
+
+
 def decision_boundaries(feature_x: str = "sepal length (cm)", feature_y: str = "sepal width (cm)",
                         models=MODELS, C: float = 1.0, gamma: float = 0.7, max_depth: int = 4,
                         k: int = 15) -> BoundaryResult:
@@ -182,7 +190,7 @@ def decision_boundaries(feature_x: str = "sepal length (cm)", feature_y: str = "
         "best_model": max(models, key=lambda m: (scores[m].mean(), -scores[m].std())),
         "reference": REFERENCE,
     }
-    return BoundaryResult(draw(maps, fx, fy), table, metrics)
+    return BoundaryResult(picture(tuple(models), fx, fy, *params), table, metrics)
 
 
 def main(argv=None) -> None:
@@ -199,7 +207,7 @@ def main(argv=None) -> None:
     print(result.table.to_string(index=False))
     print(f"Compare: {REFERENCE}")
     if args.out:
-        result.figure.savefig(args.out)
+        result.image.save(args.out)
 
 
 if __name__ == "__main__":
