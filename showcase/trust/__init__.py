@@ -1,0 +1,1 @@
+"""Trust: explainability (SHAP), adversarial examples (FGSM), differential privacy."""
