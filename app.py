@@ -17,14 +17,14 @@ import traceback
 import gradio as gr
 
 from pages import home
-from pages.common import launch_kwargs, strings
+from pages.common import fix_example_headers, launch_kwargs, strings
 from showcase.core.settings import ROOT
 from showcase.core.topics import AREAS, all_topics
 
 log = logging.getLogger("showcase")
 t = strings("app", {
     "failed": ("This tab failed to load:", "此标签页加载失败:"),
-    "home": ("🗺️ Roadmap", "🗺️ 路线图"),
+    "home": ("Roadmap", "路线图"),
 })
 
 CSS = """
@@ -65,6 +65,7 @@ def build_app() -> gr.Blocks:
                                 _build_page(topic)
             with home_tab:
                 home.build(built, area_tabs, topic_tabs)
+    fix_example_headers(demo)
     demo.queue(max_size=64, default_concurrency_limit=2)
     return demo
 

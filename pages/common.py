@@ -9,7 +9,9 @@ and any other failure into a short message, so the server stays up.
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import math
 import time
 
 import gradio as gr
@@ -20,6 +22,16 @@ from showcase.core.errors import InputError
 from showcase.core.settings import settings
 
 log = logging.getLogger("showcase")
+
+def _read_plot_from_flag(self, payload):
+    return json.loads(payload) if isinstance(payload, str) else payload
+
+
+# Gradio 6.31 bug: a native plot's cached example comes back from the cache file as a JSON
+# *string* (NativePlot has no data_model), the browser cannot draw it and the whole output
+# stays "processing". Parse it, once, here, for every LinePlot/ScatterPlot/BarPlot of the app.
+if gr.components.NativePlot.read_from_flag is gr.components.Component.read_from_flag:
+    gr.components.NativePlot.read_from_flag = _read_plot_from_flag
 
 _EN: dict[str, str] = {}
 _ZH: dict[str, str] = {}
@@ -67,7 +79,8 @@ def guard(fn):
     def wrapper(*args, **kwargs):
         started = time.perf_counter()
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            return tuple(map(json_safe, result)) if isinstance(result, tuple) else json_safe(result)
         except gr.Error:
             raise
         except InputError as exc:
@@ -84,17 +97,23 @@ def guard(fn):
     return wrapper
 
 
-class ImageInput(gr.Image):
-    """``gr.Image`` that hands the page the uploaded file untouched (16-bit, RGBA and all, for
-    ``showcase.core.images.load_image`` to check) and answers a corrupt upload with a clear error."""
+def json_safe(value):
+    """Metrics with NaN or infinity in them are not JSON, and a cached example holding one never
+    reaches the browser: write them as None and "inf"."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and not isinstance(value, str):
+        return type(value)(json_safe(v) for v in value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
+
+
+class _CheckedImage(gr.Image):
+    """``gr.Image`` whose corrupt uploads get a clear error. It keeps ``gr.Image.__init__``:
+    Gradio sends a component's props to the browser by reading its ``__init__`` signature."""
 
     is_template = True  # the browser draws it as a plain gr.Image
-
-    def __init__(self, label=None, **kwargs):
-        kwargs.setdefault("type", "filepath")
-        kwargs.setdefault("image_mode", None)
-        kwargs.setdefault("sources", ["upload", "clipboard"])
-        super().__init__(label=label if label is not None else tc("image"), **kwargs)
 
     def preprocess(self, payload):
         try:
@@ -104,6 +123,15 @@ class ImageInput(gr.Image):
                 "Could not read the upload as an image. Upload a PNG, JPEG or WebP. / 无法读取该图像文件。",
                 title="Check the input / 请检查输入",
             ) from exc
+
+
+def ImageInput(label=None, **kwargs) -> gr.Image:  # noqa: N802 - reads like the component it makes
+    """An image input that hands the page the uploaded file untouched (16-bit, RGBA and all, for
+    ``showcase.core.images.load_image`` to check and convert)."""
+    kwargs.setdefault("type", "filepath")
+    kwargs.setdefault("image_mode", None)
+    kwargs.setdefault("sources", ["upload", "clipboard"])
+    return _CheckedImage(label=label if label is not None else tc("image"), **kwargs)
 
 
 def header(title, body, reference=None) -> None:
@@ -121,13 +149,27 @@ def code_accordion(*objects) -> None:
 
 
 def metrics_json() -> gr.JSON:
-    return gr.JSON(label=tc("metrics"))
+    return gr.JSON(label=tc("metrics"), elem_classes="metrics")
+
+
+def fix_example_headers(demo: gr.Blocks) -> None:
+    """Examples tables show their inputs' labels as column headers, and the browser does not
+    translate those: give every examples table plain "English · 中文" headers instead."""
+    for block in demo.blocks.values():
+        if isinstance(block, gr.Dataset):
+            block.headers = [_both(c.label) for c in block._components]
+
+
+def _both(label) -> str:
+    key = getattr(label, "key", None)
+    return f"{_EN[key]} · {_ZH[key]}" if key in _EN else str(label or "")
 
 
 def standalone(build, title: str = "Roadmap Showcase") -> gr.Blocks:
     """One page as its own app (``python -m pages.math.svd``), like Gradio's multipage demos."""
     with gr.Blocks(title=title) as demo:
         build()
+    fix_example_headers(demo)
     return demo
 
 

@@ -145,3 +145,24 @@ def launch_kwargs() -> dict:
         max_file_size=f"{settings().max_file_mb}mb",
         show_error=True,
     )
+class _CheckedImage(gr.Image):
+    """``gr.Image`` whose corrupt uploads get a clear error. It keeps ``gr.Image.__init__``:
+    Gradio sends a component's props to the browser by reading its ``__init__`` signature."""
+
+    is_template = True  # the browser draws it as a plain gr.Image
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise gr.Error(
+                "Could not read the upload as an image. Upload a PNG, JPEG or WebP. / 无法读取该图像文件。",
+                title="Check the input / 请检查输入",
+            ) from exc
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+    

@@ -150,7 +150,9 @@ def fit_distribution(family: str = "gaussian", data: str | list | None = None, n
         metrics.update(ks_stat=round(float(ks.statistic), 6), p_value=round(float(ks.pvalue), 6))
     else:
         chi2, p, bins = chi2_poisson(x, params["lambda"])
-        metrics.update(chi2_stat=round(chi2, 6), p_value=round(p, 6), chi2_bins=bins)
+        # JSON has no NaN: too few bins for a χ² test is reported as None
+        metrics.update(chi2_stat=None if np.isnan(chi2) else round(chi2, 6),
+                       p_value=None if np.isnan(p) else round(p, 6), chi2_bins=bins)
     if origin == "drawn":
         metrics["true_params"] = {"mean": mean, "std": std} if family == "gaussian" else {"lambda": mean}
     return FitResult(_plot(family, x, params), x, metrics)

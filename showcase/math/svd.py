@@ -48,7 +48,7 @@ class SvdResult:
 
 
 def channel_svd(a: np.ndarray, rank: int, method: str, seed: int = 0):
-    """Top-``rank`` factors of one channel: U (H, k), s (k,), Vt (k, W)."""
+    """Top-``rank`` factors of one channel: U (H, k), s (k,), Vt (k, W), and every σ for "full"."""
     if method == "full":
         u, s, vt = np.linalg.svd(a, full_matrices=False)
         return u[:, :rank], s[:rank], vt[:rank], s
@@ -56,25 +56,26 @@ def channel_svd(a: np.ndarray, rank: int, method: str, seed: int = 0):
     # 5× faster than with two threads fighting (measured; see benchmarks/RESULTS.md).
     with threadpool_limits(1, user_api="blas"):
         u, s, vt = randomized_svd(a, rank, n_iter=2, power_iteration_normalizer="QR", random_state=seed)
-    return u, s, vt, None
+    return u, s, vt, s
 
 
 def rank_k(image: np.ndarray, rank: int, method: str = "randomized", seed: int = 0):
     """Rank-k reconstruction of an (H, W, C) array in [0, 1] from float16 factors.
 
-    Returns the reconstruction, the bytes the factors take, the energy kept per channel and,
-    for ``method="full"``, every singular value of every channel.
+    Returns the reconstruction, the bytes the factors take, the energy kept per channel, and per
+    channel the singular values known (all of them for "full", the top k for "randomized")
+    with the channel's total energy ‖A‖_F² = Σσ_i², which needs no SVD at all.
     """
     channels, energies, spectra, nbytes = [], [], [], 0
     for c in range(image.shape[2]):
         a = image[:, :, c]
-        u, s, vt, full = channel_svd(a, rank, method, seed)
+        u, s, vt, known = channel_svd(a, rank, method, seed)
         u16, s16, vt16 = u.astype(np.float16), s.astype(np.float16), vt.astype(np.float16)
         nbytes += u16.nbytes + s16.nbytes + vt16.nbytes
         channels.append((u16.astype(np.float64) * s16.astype(np.float64)) @ vt16.astype(np.float64))
-        total = float(np.sum(a * a))  # ‖A‖_F² = Σσ_i², so the energy needs no full SVD
+        total = float(np.sum(a * a))
         energies.append(float(np.sum(s * s)) / total if total > 0 else 1.0)
-        spectra.append(full)
+        spectra.append((known, total))
     out = np.clip(np.stack(channels, axis=2), 0.0, 1.0)
     return out, nbytes, energies, spectra
 
@@ -98,21 +99,17 @@ def jpeg_at_budget(image: Image.Image, budget: int) -> tuple[Image.Image, int, i
     return Image.open(io.BytesIO(data)).convert("RGB"), quality, len(data)
 
 
-def spectrum_table(spectra, energies, rank: int) -> pd.DataFrame:
-    """Long table (k, log10_sigma, energy, channel) for the spectrum and energy plots.
-
-    With the full SVD every σ is known; the randomized SVD knows only the top k, and its
-    energy curve is then a single point per channel.
-    """
-    rows = []
-    for name, s, kept in zip("RGB", spectra, energies):
-        if s is None:
-            rows.append({"k": rank, "log10_sigma": np.nan, "energy": kept, "channel": name})
-            continue
-        energy = np.cumsum(s**2) / max(float(np.sum(s**2)), 1e-300)
-        for k, (sigma, e) in enumerate(zip(s, energy), start=1):
-            rows.append({"k": k, "log10_sigma": float(np.log10(max(sigma, 1e-12))), "energy": float(e), "channel": name})
-    return pd.DataFrame(rows)
+def spectrum_table(spectra) -> pd.DataFrame:
+    """Long table (k, log10_sigma, energy, channel) for the spectrum and energy plots."""
+    frames = []
+    for name, (s, total) in zip("RGB", spectra):
+        frames.append(pd.DataFrame({
+            "k": np.arange(1, len(s) + 1),
+            "log10_sigma": np.log10(np.maximum(s, 1e-12)),
+            "energy": np.cumsum(s**2) / total if total > 0 else np.ones(len(s)),
+            "channel": name,
+        }))
+    return pd.concat(frames, ignore_index=True)
 
 
 def luminance(a: np.ndarray) -> np.ndarray:
@@ -152,7 +149,7 @@ def svd_compress(image, rank: int = 32, method: str = "randomized", seed: int = 
         "input_mode": picture.info.get("converted_from", "RGB"),
     }
     image_out = Image.fromarray((out * 255).round().astype(np.uint8))
-    return SvdResult(image_out, jpeg, spectrum_table(spectra, energies, rank), metrics)
+    return SvdResult(image_out, jpeg, spectrum_table(spectra), metrics)
 
 
 def main(argv=None) -> None:
