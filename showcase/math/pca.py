@@ -85,6 +85,15 @@ def _digit_grid(originals: np.ndarray, rebuilt: np.ndarray, scale: int = 6) -> I
     return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
 
 
+@cache
+def decompose(dataset: str):
+    """Both decompositions of ``dataset``, once per process (they do not depend on k)."""
+    x, _, _ = load(dataset)
+    eig_values, eig_vectors = eig_pca(x)
+    svd_values, svd_vectors = svd_pca(x)
+    return eig_values, eig_vectors, svd_values, align_signs(eig_vectors, svd_vectors)
+
+
 def pca_project(n_components: int = 10, dataset: str = "digits") -> PcaResult:
     """Fit PCA both ways on ``dataset``; project to 2-D and rebuild with ``n_components``."""
     if dataset not in DATASETS:
@@ -92,9 +101,7 @@ def pca_project(n_components: int = 10, dataset: str = "digits") -> PcaResult:
     x, y, names = load(dataset)
     k = number(n_components, "Number of components", low=1, high=x.shape[1], integer=True)
 
-    eig_values, eig_vectors = eig_pca(x)
-    svd_values, svd_vectors = svd_pca(x)
-    svd_vectors = align_signs(eig_vectors, svd_vectors)
+    eig_values, eig_vectors, svd_values, svd_vectors = decompose(dataset)
     # Axes with (near-)equal eigenvalues are not unique; compare only well-separated ones.
     gaps = np.abs(np.diff(eig_values))
     distinct = np.flatnonzero(np.minimum(np.r_[np.inf, gaps], np.r_[gaps, np.inf]) > 1e-6 * eig_values[0])

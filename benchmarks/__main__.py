@@ -1,0 +1,180 @@
+"""Measure the app as a user meets it, and write benchmarks/RESULTS.md.
+
+1. Cold start: ``python app.py`` until ``/gradio_api/info`` answers, beside the floor
+   ``python -c "import gradio, torch"`` (median of three each).
+2. Every endpoint of every page's ``API``: p50 / p95 over ``--calls`` calls through
+   ``gradio_client`` (after one warm-up call, which is reported on its own as the first call).
+3. Peak RSS of the server (VmHWM) after every endpoint was called.
+4. The speed claims of each tab, as ratios measured side by side in one run: every
+   ``benchmarks/<area>/<topic>.py`` with a ``claims()`` function.
+
+    python -m benchmarks                 # everything (about 10 minutes here)
+    python -m benchmarks --calls 5 --only svd_compress,pca_project --no-claims
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(env_extra: dict | None = None) -> tuple[subprocess.Popen, str, float]:
+    port = free_port()
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
+               SHOWCASE_OFFLINE=os.environ.get("SHOWCASE_OFFLINE", "1"), **(env_extra or {}))
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError("app.py exited during start-up")
+        try:
+            urllib.request.urlopen(f"{url}/gradio_api/info", timeout=2)
+            return process, url, time.perf_counter() - started
+        except OSError:
+            time.sleep(0.05)
+            if time.perf_counter() - started > 300:
+                process.kill()
+                raise RuntimeError("app.py did not answer within 300 s")
+
+
+def cold_start(repeats: int = 3) -> dict:
+    floors, starts = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import gradio, torch"], check=True)
+        floors.append(time.perf_counter() - t)
+        process, _, seconds = start_app()
+        starts.append(seconds)
+        process.terminate()
+        process.wait()
+    floor, start = statistics.median(floors), statistics.median(starts)
+    return {"import_floor_s": round(floor, 2), "cold_start_s": round(start, 2), "ratio": round(start / floor, 2)}
+
+
+def page_calls(only: set[str] | None):
+    from app import available_topics
+
+    for topic in available_topics():
+        page = importlib.import_module(f"pages.{topic.area}.{topic.name}")
+        for api_name, args in getattr(page, "API", {}).items():
+            if not only or api_name in only:
+                yield topic, api_name, args
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def endpoints(calls: int, only: set[str] | None) -> tuple[list[dict], float]:
+    from gradio_client import Client, handle_file
+
+    process, url, _ = start_app()
+    rows = []
+    try:
+        client = Client(url, verbose=False)
+        for topic, api_name, args in page_calls(only):
+            real = [handle_file(a) if isinstance(a, str) and Path(a).is_file() else a for a in args]
+            times = []
+            for i in range(calls + 1):
+                t = time.perf_counter()
+                client.predict(*real, api_name=f"/{api_name}")
+                times.append(time.perf_counter() - t)
+            steady = sorted(times[1:])
+            rows.append({
+                "topic": topic.module, "api": api_name, "first_ms": round(1000 * times[0]),
+                "p50_ms": round(1000 * statistics.median(steady)),
+                "p95_ms": round(1000 * steady[max(0, int(round(0.95 * len(steady))) - 1)]),
+            })
+            print(rows[-1], flush=True)
+        rss = peak_rss_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait()
+    return rows, rss
+
+
+def claims() -> dict:
+    out = {}
+    for path in sorted((ROOT / "benchmarks").glob("*/*.py")):
+        if path.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"benchmarks.{path.parent.name}.{path.stem}")
+        if hasattr(module, "claims"):
+            print(f"claims: {path.parent.name}/{path.stem}", flush=True)
+            try:
+                out.update(module.claims())
+            except Exception as exc:  # noqa: BLE001 - one broken claim must not lose the others
+                out[f"{path.parent.name}.{path.stem}.error"] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict, calls: int) -> None:
+    import gradio
+    import torch
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `python -m benchmarks` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC: "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"gradio {gradio.__version__}, torch {torch.__version__}. Offline (`SHOWCASE_OFFLINE=1`).",
+        "",
+    ]
+    if cold:
+        lines += ["## Cold start", "", "| `python -c \"import gradio, torch\"` | `python app.py` until `/gradio_api/info` answers | ratio (target ≤ 2) |",
+                  "|---|---|---|", f"| {cold['import_floor_s']} s | {cold['cold_start_s']} s | {cold['ratio']} |", ""]
+    if rows:
+        lines += [f"## Endpoints through `gradio_client` ({calls} calls after a first one)", "",
+                  "| topic | api_name | first call ms | p50 ms | p95 ms |", "|---|---|---|---|---|"]
+        lines += [f"| {r['topic']} | `{r['api']}` | {r['first_ms']} | {r['p50_ms']} | {r['p95_ms']} |" for r in rows]
+        lines += ["", f"Peak RSS of the server after every endpoint was called: **{rss:.0f} MB**.", ""]
+    if claimed:
+        lines += ["## Speed claims, measured side by side", "", "| claim | value |", "|---|---|"]
+        lines += [f"| `{k}` | {v} |" for k, v in claimed.items()]
+        lines += [""]
+    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {RESULTS}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--only", help="comma-separated api_names")
+    parser.add_argument("--no-cold", action="store_true")
+    parser.add_argument("--no-claims", action="store_true")
+    args = parser.parse_args(argv)
+    only = set(args.only.split(",")) if args.only else None
+    cold = None if args.no_cold else cold_start()
+    print(cold, flush=True)
+    rows, rss = endpoints(args.calls, only)
+    claimed = {} if args.no_claims else claims()
+    write(cold, rows, rss, claimed, args.calls)
+
+
+if __name__ == "__main__":
+    main()
