@@ -173,6 +173,18 @@ def standalone(build, title: str = "Roadmap Showcase") -> gr.Blocks:
     return demo
 
 
+def lazy_demo(build):
+    """A page's module ``__getattr__``: ``demo`` is built on first use, so app.py importing the
+    page costs nothing, while ``gradio pages/x/y.py`` and ``python -m pages.x.y`` still find it."""
+
+    def module_getattr(name):
+        if name == "demo":
+            return standalone(build)
+        raise AttributeError(name)
+
+    return module_getattr
+
+
 def launch_kwargs() -> dict:
     """What ``launch()`` gets, for the whole app and for a page run alone."""
     return dict(

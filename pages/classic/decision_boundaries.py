@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import code_accordion, guard, header, launch_kwargs, metrics_json, standalone, strings, tc
+from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
 from showcase.classic import decision_boundaries as db
 
 t = strings("boundaries", {
@@ -29,7 +29,7 @@ t = strings("boundaries", {
     "feature_y": ("Feature on the y axis", "y 轴特征"),
     "models": ("Models", "模型"),
     "C": ("C (logistic regression, both SVMs): smaller = stronger regularisation", "C(逻辑回归与两种 SVM):越小正则化越强"),
-    "gamma": ("gamma (RBF SVM)", "gamma(RBF SVM)"),
+    "gamma": ("gamma (RBF SVM)", "gamma(RBF 核支持向量机)"),
     "max_depth": ("max_depth (decision tree)", "max_depth(决策树)"),
     "k": ("k neighbours (k-NN)", "近邻数 k(k-NN)"),
     "boundaries": ("Decision regions over the two features", "两个特征上的决策区域"),
@@ -77,10 +77,7 @@ def build() -> None:
     code_accordion(db.make_model, db.cv_scores, db.regions)
 
 
-def __getattr__(name):  # ``demo`` is built on first use, so app.py importing this page costs nothing
-    if name == "demo":
-        return standalone(build)
-    raise AttributeError(name)
+__getattr__ = lazy_demo(build)
 
 
 if __name__ == "__main__":

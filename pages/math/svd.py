@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import ImageInput, code_accordion, tc, guard, header, launch_kwargs, metrics_json, standalone, strings
+from pages.common import ImageInput, code_accordion, tc, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings
 from showcase.core.settings import asset
 from showcase.math import svd
 
@@ -67,10 +67,7 @@ def build() -> None:
     code_accordion(svd.rank_k, svd.channel_svd, svd.svd_compress)
 
 
-def __getattr__(name):  # ``demo`` is built on first use, so app.py importing this page costs nothing
-    if name == "demo":
-        return standalone(build)
-    raise AttributeError(name)
+__getattr__ = lazy_demo(build)
 
 
 if __name__ == "__main__":

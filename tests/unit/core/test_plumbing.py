@@ -32,3 +32,17 @@ def test_plot_renders_and_source_is_shown():
     ax.plot([0, 1], [1, 0])
     assert to_image(fig).size[0] > 100
     assert "def source_of" in source_of(source_of)
+
+
+def test_every_page_also_runs_alone():
+    """``python -m pages.<area>.<topic>`` and ``gradio pages/...`` find a module-level ``demo``."""
+    import importlib
+
+    import gradio as gr
+
+    from app import available_topics
+
+    for topic in available_topics():
+        page = importlib.import_module(f"pages.{topic.area}.{topic.name}")
+        assert isinstance(page.demo, gr.Blocks), topic.module
+        assert page.API and all(isinstance(args, list) for args in page.API.values()), topic.module
