@@ -1,0 +1,36 @@
+"""The app shell: tabs for built pages only, and a broken page shown as an error tab."""
+
+import sys
+import types
+
+import gradio as gr
+
+import app
+from showcase.core.topics import Topic
+
+
+def test_a_page_that_fails_to_import_shows_an_error_not_a_crash(monkeypatch):
+    broken = types.ModuleType("pages.math.broken")
+    broken.build = lambda: 1 / 0
+    monkeypatch.setitem(sys.modules, "pages.math.broken", broken)
+    with gr.Blocks() as demo:
+        app._build_page(Topic("math", "broken", "broken", "Broken", "坏的"))
+        app._build_page(Topic("math", "missing_page", "missing", "Missing", "缺失"))
+    codes = [b for b in demo.blocks.values() if isinstance(b, gr.Code)]
+    assert len(codes) == 2
+    assert "ZeroDivisionError" in codes[0].value and "ModuleNotFoundError" in codes[1].value
+
+
+def test_only_pages_that_exist_get_tabs():
+    names = {t.module for t in app.available_topics()}
+    assert {"math.svd", "math.pca", "math.distributions", "math.gradient_descent"} <= names
+    assert all((app.ROOT / "pages" / t.area / f"{t.name}.py").is_file() for t in app.available_topics())
+
+
+def test_launch_settings():
+    from pages.common import launch_kwargs
+
+    kwargs = launch_kwargs()
+    assert kwargs["max_file_size"].endswith("mb") and "allowed_paths" not in kwargs
+    assert isinstance(kwargs["i18n"], gr.I18n)
+    assert app.demo._queue.max_size == 64 and app.demo._queue.default_concurrency_limit == 2
