@@ -1,0 +1,1 @@
+"""Tabs for model compression: quantisation, pruning and distillation."""

@@ -1,0 +1,85 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from showcase.core.errors import InputError
+from showcase.optimize import zoo
+
+
+def test_fashion_mnist_is_read_from_the_debian_package():
+    data = zoo.load_data()
+    assert data.x_train.shape == (60000, 28, 28) and data.x_test.shape == (10000, 28, 28)
+    assert data.x_train.dtype == np.uint8 and data.y_test.dtype == np.int64
+    assert set(np.unique(data.y_train)) == set(range(10))
+    assert np.bincount(data.y_test).tolist() == [1000] * 10       # Fashion-MNIST's test set is balanced
+    x = zoo.to_tensor(data.x_train[:2000])
+    assert x.shape == (2000, 1, 28, 28) and abs(float(x.mean())) < 0.1 and abs(float(x.std()) - 1) < 0.1
+
+
+def test_missing_package_says_how_to_install(tmp_path):
+    with pytest.raises(InputError, match="apt-get install -y dataset-fashion-mnist"):
+        zoo.load_data(tmp_path)
+
+
+@pytest.mark.parametrize("name, low, high", [("teacher", 500_000, 1_000_000), ("student", 50_000, 100_000)])
+def test_architectures(name, low, high):
+    model = zoo.build(name).eval()
+    assert low <= zoo.count_params(model) <= high
+    assert model(torch.zeros(3, 1, 28, 28)).shape == (3, 10)
+
+
+def test_student_uses_depthwise_separable_convolutions():
+    convs = [m for m in zoo.build("student").modules() if isinstance(m, torch.nn.Conv2d)]
+    assert any(c.groups == c.in_channels > 1 for c in convs)        # depthwise
+    assert any(c.kernel_size == (1, 1) for c in convs)              # pointwise
+
+
+def test_bad_names_and_sizes():
+    with pytest.raises(InputError, match="model must be one of"):
+        zoo.build("vgg")
+    with pytest.raises(InputError, match="model must be one of"):
+        zoo.load_model("vgg")
+    with pytest.raises(InputError, match="n must be between"):
+        zoo.evaluate(zoo.build("student"), 0)
+
+
+def test_training_smoke_run_writes_weights_and_card(tmp_path):
+    card = zoo.train("student", max_steps=3, folder=tmp_path, log=lambda *_: None)
+    assert card["recipe"]["steps"] == 3 and card["test_n"] == 10000
+    saved = json.loads(zoo.card_path("student", tmp_path).read_text())
+    assert saved["command"] == "python -m showcase.optimize.zoo train --model student" and saved["seed"] == 0
+    model = zoo.load_weights(zoo.build("student"), zoo.weights_path("student", tmp_path))
+    assert zoo.evaluate(model)["errors"] == card["test_errors"]
+
+
+def test_fit_is_deterministic_for_a_seed():
+    data = zoo.load_data()
+    runs = []
+    for _ in range(2):
+        model = zoo.build("student")
+        runs.append(zoo.fit(model, data.x_train[:512], data.y_train[:512], batch_size=64, max_steps=4))
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("name", zoo.MODELS)
+def test_bundled_weights_are_small_and_documented(name):
+    card = zoo.model_card(name)
+    assert zoo.weights_path(name).stat().st_size < 10 * 2**20
+    for key in ("data", "seed", "command", "training_seconds", "test_accuracy", "test_errors"):
+        assert key in card
+    assert card["test_n"] == 10000 and card["threads"] == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", zoo.MODELS)
+def test_bundled_weights_reach_their_card(name):
+    card = zoo.model_card(name)
+    measured = zoo.evaluate(zoo.load_model(name))
+    assert abs(measured["errors"] - card["test_errors"]) <= 5      # float rounding may flip a few borderline images
+    assert measured["accuracy"] > 0.8
+
+
+def test_teacher_beats_student_on_the_cards():
+    assert zoo.model_card("teacher")["test_accuracy"] > zoo.model_card("student")["test_accuracy"]
