@@ -100,7 +100,7 @@ class Exported:
 
 @dataclass
 class OnnxResult:
-    predictions: pd.DataFrame   # class, probability, runtime: top-5 of the chosen image
+    predictions: pd.DataFrame   # class, probability (ORT), pytorch_probability: top-5 of the chosen image
     latency: pd.DataFrame       # setting, ms, runtime
     photos: pd.DataFrame        # photo, pytorch_top1, ort_top1, probability, agree, max_abs_diff
     onnx_path: Path
@@ -342,10 +342,9 @@ def onnx_export(image=None, model: str = "efficientnet_lite0", opset=18, exporte
         rows.append({"photo": label, "pytorch_top1": t_name, "ort_top1": o_name,
                      "probability": round(o_p, 4), "agree": bool(a), "max_abs_diff": float(f"{d:.3g}")})
     photos_table = pd.DataFrame(rows)
-    predictions = pd.DataFrame(
-        [{"class": c, "probability": p, "runtime": runtime}
-         for runtime, logits in (("PyTorch", torch_logits[0]), ("ONNX Runtime", ort_logits[0]))
-         for c, p in top_k(logits)])
+    torch_p = dict(top_k(torch_logits[0], len(class_names())))
+    predictions = pd.DataFrame([{"class": c, "probability": round(p, 5), "pytorch_probability": round(torch_p[c], 5)}
+                                for c, p in top_k(ort_logits[0])])
 
     latencies = {}
     for i, size in enumerate(BATCHES):
