@@ -20,7 +20,7 @@ upload) there is no ground truth, and only the nuclei count (connected component
 
 Compare: the paper's U-Net reached 92.03% mean IoU on the ISBI 2015 PhC-U373 cell-tracking set.
 
-    python -m showcase.vision.segmentation train            # ~8 min on one CPU thread
+    python -m showcase.vision.segmentation train            # 1,000 steps, one thread: ~25 min on the busy 2-core box
     python -m showcase.vision.segmentation train --dry-run  # a few steps, to check it runs
     python -m showcase.vision.segmentation segment image.png --threshold 0.5
 """

