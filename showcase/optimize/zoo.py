@@ -22,6 +22,7 @@ The API the other optimize tabs build on is small:
     card = model_card("teacher")             # what training recorded
     net = build("student")                   # a fresh, untrained network of the same shape
     fit(net, data.x_train, data.y_train, epochs=1)   # the training loop (it takes any loss)
+    recalibrate_batchnorm(net, data.x_train[:2048])  # fresh batch-norm statistics after a short run
 
 Training runs on one CPU thread (``torch.set_num_threads(1)``: the project's machines have two
 cores shared by several people), with a fixed seed, Adam and a one-cycle learning rate; each
@@ -322,6 +323,25 @@ def fit(
             on_step(step + 1, total, losses[-1])
     model.eval()
     return losses
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, images: np.ndarray, batches: int = 8, batch_size: int = 256) -> nn.Module:
+    """Re-estimate every batch norm's running mean and variance from ``images`` (uint8, (N, 28, 28)).
+
+    After a short run (a few dozen steps) or after pruning, the running averages still remember
+    the old weights; a few forward passes in train mode with a cumulative average fix them."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None                  # cumulative moving average over the passes below
+    model.train()
+    for i in range(min(batches, math.ceil(len(images) / batch_size))):
+        model(to_tensor(images[i * batch_size:(i + 1) * batch_size]))
+    for m, momentum in zip(norms, saved):
+        m.momentum = momentum
+    return model.eval()
 
 
 def train(name: str, *, max_steps: int | None = None, folder: Path = ZOO, log=print) -> dict:
