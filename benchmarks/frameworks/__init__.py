@@ -1,0 +1,1 @@
+"""Frameworks: graph mode, ONNX export, distributed training."""

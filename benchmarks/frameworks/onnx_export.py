@@ -1,0 +1,49 @@
+"""ONNX Runtime vs PyTorch eager on the ONNX tab's models, measured side by side in one run.
+
+``ort_over_torch_batch1`` / ``_batch8``: PyTorch's median latency over ONNX Runtime's on the same
+batch of real photos (the tab's ``median_latency_ms``: one warm-up, then calls alternating between
+the two runtimes, so both meet the same noise), for EfficientNet-Lite0 exported with the dynamo
+exporter at opset 18, and for ResNet-18 (random weights offline: speed does not depend on them)
+with the torchscript exporter. Target: ≥ 1.5× at batch 1 (Ultralytics: ~2× for YOLO11n on a
+Raspberry Pi 5). ``export_s_*``: the export itself, dynamo vs the legacy tracer. Medians on a
+shared 2-core CPU where other jobs may run: expect noise.
+
+    python -m benchmarks.frameworks.onnx_export
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+REPEATS = 20
+TARGET = 1.5
+
+
+def claims() -> dict:
+    from showcase.frameworks import onnx_export as ox
+
+    _, photos = ox.photo_batch()
+    out = {}
+    for model, exporter, opset in (("efficientnet_lite0", "dynamo", 18), ("efficientnet_lite0", "torchscript", 17),
+                                   ("resnet18", "torchscript", 17)):
+        loaded = ox.load_model(model)
+        exported, _ = ox.cached_export(model, opset, exporter)
+        key = f"onnx_export.{model}_{exporter}"
+        out[f"{key}_export_s"] = round(exported.seconds, 2)
+        if exporter == "torchscript" and model == "efficientnet_lite0":
+            continue  # the same graph as dynamo's for timing purposes; only its export time is of interest
+        for size in (1, 8):
+            batch = np.ascontiguousarray(np.resize(photos, (size,) + photos.shape[1:]))
+            torch_ms, ort_ms = ox.median_latency_ms(loaded.model, exported.path, batch, REPEATS)
+            out[f"{key}_torch_ms_batch{size}"] = round(torch_ms, 2)
+            out[f"{key}_ort_ms_batch{size}"] = round(ort_ms, 2)
+            out[f"{key}_ort_over_torch_batch{size}"] = round(torch_ms / ort_ms, 2)
+        out[f"{key}_weights"] = loaded.weights
+    ratio = out["onnx_export.efficientnet_lite0_dynamo_ort_over_torch_batch1"]
+    out["onnx_export.target_batch1"] = f">= {TARGET}x: {'met' if ratio >= TARGET else 'NOT met'} ({ratio}x)"
+    return out
+
+
+if __name__ == "__main__":
+    for key, value in claims().items():
+        print(f"{key}: {value}")
