@@ -190,13 +190,16 @@ class MobileNetStudent(nn.Module):
         return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))   # (B, 10) logits
 
 
-def build(name: str) -> nn.Module:
-    """A fresh, untrained network: ``"teacher"`` (ResNet-style) or ``"student"`` (MobileNet-style)."""
-    if name == "teacher":
-        return ResNetTeacher()
-    if name == "student":
-        return MobileNetStudent()
-    raise InputError(f"model must be one of {MODELS}, not {name!r}.")
+def build(name: str, seed: int = SEED) -> nn.Module:
+    """A fresh, untrained network: ``"teacher"`` (ResNet-style) or ``"student"`` (MobileNet-style).
+
+    Its initial weights depend on ``seed`` alone (torch's global generator is left untouched), so
+    the student alone and the distilled student start from the same weights."""
+    if name not in MODELS:
+        raise InputError(f"model must be one of {MODELS}, not {name!r}.")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return ResNetTeacher() if name == "teacher" else MobileNetStudent()
 
 
 def count_params(model: nn.Module) -> int:
@@ -344,8 +347,11 @@ def recalibrate_batchnorm(model: nn.Module, images: np.ndarray, batches: int = 8
     return model.eval()
 
 
-def train(name: str, *, max_steps: int | None = None, folder: Path = ZOO, log=print) -> dict:
-    """Train zoo model ``name`` from scratch with its recipe, save weights and card; return the card."""
+def train(name: str, *, max_steps: int | None = None, eval_images: int | None = None, folder: Path = ZOO,
+          log=print) -> dict:
+    """Train zoo model ``name`` from scratch with its recipe, save weights and card; return the card.
+
+    ``max_steps`` and ``eval_images`` (test on the first n) shorten smoke runs."""
     if name not in MODELS:
         raise InputError(f"model must be one of {MODELS}, not {name!r}.")
     torch.set_num_threads(1)   # one core: the machine is shared (see the module docstring)
@@ -360,7 +366,7 @@ def train(name: str, *, max_steps: int | None = None, folder: Path = ZOO, log=pr
 
     losses = fit(model, data.x_train, data.y_train, seed=SEED, max_steps=max_steps, on_step=report, **recipe)
     seconds = time.perf_counter() - started
-    held_out = evaluate(model)
+    held_out = evaluate(model, eval_images)
     card = {
         "model": name,
         "architecture": type(model).__name__,
