@@ -13,7 +13,10 @@ images, at the opset chosen, with either of torch's two exporters:
 ``onnx.checker.check_model`` validates the file; ONNX Runtime (CPU execution provider) runs it on
 real photos (scikit-image's samples, bundled small, plus any upload) beside PyTorch eager on the
 same tensors: the top-1 agreement, the largest absolute difference of the logits, and the median
-latency of each at batch 1 and 8, measured alternately so that both suffer the same noise.
+latency of each at batch 1 and 8, measured alternately so that both suffer the same noise, with
+the same number of threads (torch's). On a machine busier than its cores, PyTorch's OpenMP
+threads wait for each other at every op and its latency swings by 10× from run to run, while ONNX
+Runtime's thread pool copes better: read the speed-up of a busy machine with that in mind.
 
 Models, all offline-capable:
 
@@ -282,12 +285,13 @@ def cached_export(name: str, opset: int, exporter: str) -> tuple[Exported, bool]
 
 
 @functools.lru_cache(maxsize=16)
-def session(path: Path):
-    """An ONNX Runtime session on the CPU for ``path`` (one per file and process)."""
+def session(path: Path, threads: int):
+    """An ONNX Runtime session on the CPU for ``path`` with ``threads`` intra-op threads (one per process)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
@@ -297,7 +301,8 @@ def run_torch(model: torch.nn.Module, batch: np.ndarray) -> np.ndarray:
 
 
 def run_ort(path: Path, batch: np.ndarray) -> np.ndarray:
-    return session(path).run(["logits"], {"image": batch})[0]
+    """ONNX Runtime with as many threads as torch uses, so the race is fair."""
+    return session(path, torch.get_num_threads()).run(["logits"], {"image": batch})[0]
 
 
 def median_latency_ms(model, path: Path, batch: np.ndarray, repeats: int) -> tuple[float, float]:
@@ -380,7 +385,7 @@ def onnx_export(image=None, model: str = "efficientnet_lite0", opset=18, exporte
         "ort_ms_batch8": round(latencies[8][1], 2),
         "speedup_batch8": round(latencies[8][0] / latencies[8][1], 2),
         "repeats": repeats,
-        "torch_threads": torch.get_num_threads(),
+        "threads": torch.get_num_threads(),  # the same for both runtimes
         "input_mode": picture.info.get("converted_from", "RGB"),
     }
     if loaded.weights == "random":
