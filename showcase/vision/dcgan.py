@@ -25,6 +25,7 @@ near 0). The same numbers for real held-out digits are in the model card for com
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import math
@@ -54,6 +55,19 @@ NZ, NGF, NDF = 100, 16, 16   # latent size (as in the paper), generator and disc
 LR, BETA1, BATCH = 2e-4, 0.5, 64
 MAX_IMAGES, MAX_STEPS = 256, 2000
 STARTS = ("scratch", "bundled")
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run torch on one thread here, then restore the setting. This model is small: on the shared
+    2-core machine two OpenMP threads wait on each other and made a call 3–10× slower than one
+    (benchmarks/vision/*.py measure it)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,11 +238,12 @@ def sample(seed: int = 0, n_images: int = 64) -> SampleResult:
     generator, found = bundled_generator()
     classifier, _ = bundled_classifier()
     started = time.perf_counter()
-    with torch.inference_mode():
+    with torch.inference_mode(), one_thread():
         images = generator(latents(seed, n_images))
+        judged = score(classifier, images)
     picture = grid(images, columns=min(8, n_images))
     latency_ms = 1000 * (time.perf_counter() - started)
-    metrics = {"seed": seed, "n_images": n_images, **score(classifier, images),
+    metrics = {"seed": seed, "n_images": n_images, **judged,
                "latency_ms": round(latency_ms, 1), "model": found.name, "source": found.source,
                "classifier": C_SPEC.name}
     return SampleResult(picture, metrics)
@@ -243,9 +258,8 @@ def interpolate(seed_a: int = 0, seed_b: int = 1, steps: int = 10) -> SampleResu
     classifier, _ = bundled_classifier()
     za, zb = latents(seed_a, 1)[0], latents(seed_b, 1)[0]
     z = torch.stack([slerp(za, zb, t) for t in np.linspace(0, 1, steps)])
-    with torch.inference_mode():
+    with torch.inference_mode(), one_thread():
         images = generator(z)
-    with torch.inference_mode():
         labels = classifier(images).argmax(1).tolist()
     metrics = {"seed_a": seed_a, "seed_b": seed_b, "steps": steps, "predicted_digits": labels,
                "model": found.name, "source": found.source}
@@ -303,25 +317,27 @@ def _play(g: Generator, d: Discriminator, real_all: torch.Tensor, steps: int, st
     started = time.perf_counter()
     ones, zeros = torch.ones(batch_size), torch.zeros(batch_size)
     for step in range(1, steps + 1):
-        g.train(), d.train()
-        real = real_all[torch.randint(0, len(real_all), (batch_size,), generator=gen)]
-        z = torch.randn(batch_size, NZ, 1, 1, generator=gen)
-        fake = g(z)
-        # D step: real → 1, fake → 0 (fake detached: G is not updated here)
-        out_real, out_fake = d(real), d(fake.detach())
-        d_loss = F.binary_cross_entropy_with_logits(out_real, ones) + F.binary_cross_entropy_with_logits(out_fake, zeros)
-        opt_d.zero_grad()
-        d_loss.backward()
-        opt_d.step()
-        # G step: make D say 1 for fakes (the non-saturating loss of Goodfellow et al.)
-        g_loss = F.binary_cross_entropy_with_logits(d(fake), ones)
-        opt_g.zero_grad()
-        g_loss.backward()
-        opt_g.step()
-        d_real, d_fake = torch.sigmoid(out_real).mean().item(), torch.sigmoid(out_fake).mean().item()
-        rows += [(step, d_loss.item(), "d_loss"), (step, g_loss.item(), "g_loss"),
-                 (step, d_real, "d_real"), (step, d_fake, "d_fake")]
-        if step % every == 0 or step == steps:
+        with one_thread():  # per step: a streaming generator may resume on another worker thread
+            g.train(), d.train()
+            real = real_all[torch.randint(0, len(real_all), (batch_size,), generator=gen)]
+            z = torch.randn(batch_size, NZ, 1, 1, generator=gen)
+            fake = g(z)
+            # D step: real → 1, fake → 0 (fake detached: G is not updated here)
+            out_real, out_fake = d(real), d(fake.detach())
+            d_loss = F.binary_cross_entropy_with_logits(out_real, ones) + F.binary_cross_entropy_with_logits(out_fake, zeros)
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+            # G step: make D say 1 for fakes (the non-saturating loss of Goodfellow et al.)
+            g_loss = F.binary_cross_entropy_with_logits(d(fake), ones)
+            opt_g.zero_grad()
+            g_loss.backward()
+            opt_g.step()
+            d_real, d_fake = torch.sigmoid(out_real).mean().item(), torch.sigmoid(out_fake).mean().item()
+            rows += [(step, d_loss.item(), "d_loss"), (step, g_loss.item(), "g_loss"),
+                     (step, d_real, "d_real"), (step, d_fake, "d_fake")]
+            if not (step % every == 0 or step == steps):
+                continue
             last = step == steps
             image = None
             if last or step % (every * 5) == 0:
@@ -342,7 +358,7 @@ def _play(g: Generator, d: Discriminator, real_all: torch.Tensor, steps: int, st
                 if C_SPEC.bundled.is_file():  # the judge's verdict on this G's samples
                     with torch.inference_mode():
                         metrics.update(score(bundled_classifier()[0], g(fixed)))
-            yield update
+        yield update
 
 
 def train_classifier(epochs: int = 6, seed: int = 0, log=print) -> tuple[DigitClassifier, dict]:

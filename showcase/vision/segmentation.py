@@ -28,6 +28,7 @@ Compare: the paper's U-Net reached 92.03% mean IoU on the ISBI 2015 PhC-U373 cel
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import time
@@ -59,6 +60,19 @@ MAX_SIDE = 1024     # a 1024² image takes about a second on two cores
 CHANNELS = ("auto", "gray", "gray_inverted", "hematoxylin")
 PAPER_IOU = 0.9203  # Ronneberger et al. 2015, Table 2, PhC-U373
 MIN_NUCLEUS_PX = 12  # connected components smaller than this are noise, not nuclei
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run torch on one thread here, then restore the setting. This model is small: on the shared
+    2-core machine two OpenMP threads wait on each other and made a call 3–10× slower than one
+    (benchmarks/vision/*.py measure it)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,7 +210,7 @@ def predict_proba(model: UNet, gray: np.ndarray) -> np.ndarray:
     m = 2 ** model.depth
     ph, pw = (-h) % m, (-w) % m
     x = np.pad(normalise(gray), ((0, ph), (0, pw)), mode="reflect")
-    with torch.inference_mode():
+    with torch.inference_mode(), one_thread():
         logits = model(torch.from_numpy(x)[None, None])             # (1, 1, H', W')
     return torch.sigmoid(logits)[0, 0, :h, :w].numpy()
 
@@ -261,14 +275,14 @@ def segment(image, threshold: float = 0.5, channel: str = "auto") -> SegmentResu
         "size": f"{picture.width}×{picture.height}",
         "input_mode": picture.info.get("converted_from", "RGB"),
     }
-    rows = [("paper U-Net, PhC-U373", PAPER_IOU)]
+    rows = [("paper (PhC-U373)", PAPER_IOU)]
     curve = pd.DataFrame({"threshold": [], "dice": [], "method": []})
     if mask is not None:
         metrics["dice"], metrics["iou"] = (round(v, 4) for v in dice_iou(pred, mask))
         metrics["baseline_dice"], metrics["baseline_iou"] = (round(v, 4) for v in dice_iou(otsu, mask))
         metrics["ground_truth"] = f"exact mask of generated image (seed {truth.seed})"
         metrics["true_n_nuclei"] = truth.n_nuclei
-        rows = [("U-Net (ours)", metrics["iou"]), ("Otsu (ours)", metrics["baseline_iou"])] + rows
+        rows = [("U-Net", metrics["iou"]), ("Otsu", metrics["baseline_iou"])] + rows
         cuts = np.round(np.arange(0.05, 0.96, 0.05), 2)
         curve = pd.DataFrame({
             "threshold": np.concatenate([cuts, cuts]),

@@ -1,0 +1,140 @@
+"""Tab: U-Net nuclei segmentation beside Otsu. Run alone: ``python -m pages.vision.segmentation``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from pages.common import ImageInput, code_accordion, guard, header, launch_kwargs, metrics_json, standalone, strings, tc
+from showcase.core.checks import number
+from showcase.core.settings import asset
+from showcase.vision import nuclei
+from showcase.vision import segmentation as seg
+
+t = strings("segmentation", {
+    "title": ("## U-Net segmentation of cell nuclei", "## U-Net 细胞核分割"),
+    "body": (
+        "A U-Net (encoder, decoder and skip connections, as in Ronneberger et al. 2015), written and trained here "
+        "on generated microscopy-like images whose exact masks are known: nuclei of many sizes, touching neighbours, "
+        "uneven illumination, blur and noise. It outputs a probability per pixel; the slider sets where it says "
+        "\"nucleus\". Otsu's global threshold is the baseline, drawn the same way: one cut of the histogram cannot "
+        "follow the uneven light. Green or orange is the prediction, the magenta outline the true mask. "
+        "For generated images Dice and IoU are measured against the exact mask; scikit-image's real "
+        "immunohistochemistry image (or your upload) has no ground truth, so Dice and IoU are None there and only "
+        "the nuclei count (connected components; touching nuclei count as one) is reported.",
+        "U-Net(编码器、解码器与跳跃连接,依照 Ronneberger 等 2015)由本项目实现,并在生成的类显微图像上训练,"
+        "这些图像的精确掩膜已知:大小不一、彼此相接的细胞核,不均匀光照,模糊与噪声。模型为每个像素输出概率;"
+        "滑块决定从多大概率起判为\"细胞核\"。基线是 Otsu 全局阈值,以同样方式绘制:直方图上的一刀切无法适应不均匀的光照。"
+        "绿色或橙色是预测,洋红色轮廓是真实掩膜。对生成图像,Dice 与 IoU 相对精确掩膜计算;scikit-image 的真实免疫组化图像"
+        "(或你上传的图像)没有真值,因此 Dice 与 IoU 为 None,只报告细胞核数量(连通域;相接的细胞核算作一个)。",
+    ),
+    "reference": (
+        "**Compare:** the paper's U-Net reached **92.0% IoU** on the ISBI 2015 PhC-U373 cell-tracking set "
+        "(second best: 83%). Ours is a 4-times-narrower U-Net on generated fluorescence-like images; its held-out "
+        "Dice and IoU are in the model card and beside each result.",
+        "**对照:** 论文中的 U-Net 在 ISBI 2015 PhC-U373 细胞追踪数据集上达到 **92.0% IoU**(第二名 83%)。"
+        "我们的 U-Net 窄 4 倍,在生成的类荧光图像上训练;其留出集 Dice 与 IoU 写在模型卡中,并显示在每个结果旁。",
+    ),
+    "threshold": ("Probability threshold", "概率阈值"),
+    "channel": ("Channel fed to the model", "输入模型的通道"),
+    "seed": ("Seed for a new generated image", "新生成图像的随机种子"),
+    "generate": ("Generate an image", "生成图像"),
+    "unet": ("U-Net", "U-Net"),
+    "otsu": ("Otsu threshold (baseline)", "Otsu 阈值(基线)"),
+    "probability": ("U-Net probability", "U-Net 概率图"),
+    "compare": ("IoU: ours and the paper's", "IoU:我们的与论文的"),
+    "curve": ("Dice against threshold", "Dice 随阈值变化"),
+})
+
+EXAMPLE_SEEDS = (2026, 7, 123)
+IHC = asset("vision", "segmentation", "immunohistochemistry.png")
+
+
+def example_path(seed: int) -> Path:
+    return asset("vision", "segmentation", f"nuclei_seed{seed}.png")
+
+
+EXAMPLES = [[str(example_path(EXAMPLE_SEEDS[0])), 0.5, "auto"],
+            [str(IHC), 0.5, "auto"],
+            [str(example_path(EXAMPLE_SEEDS[1])), 0.3, "auto"],
+            [str(example_path(EXAMPLE_SEEDS[2])), 0.7, "gray"]]
+
+# A good call per api_name (the first example): app tests and benchmarks use it.
+API = {"segment": EXAMPLES[0]}
+
+
+def verdict(m: dict) -> str:
+    if m["dice"] is None:
+        return (f"**No ground truth** for this image: Dice and IoU are not defined. U-Net finds **{m['n_nuclei']}** "
+                f"nuclei, Otsu {m['baseline_n_nuclei']} (channel: {m['channel']}). / **此图无真值**:Dice 与 IoU 无定义。"
+                f"U-Net 找到 **{m['n_nuclei']}** 个细胞核,Otsu {m['baseline_n_nuclei']} 个。")
+    return (f"**Exact ground truth** (generated): U-Net Dice **{m['dice']:.3f}**, IoU {m['iou']:.3f}; "
+            f"Otsu Dice {m['baseline_dice']:.3f}, IoU {m['baseline_iou']:.3f}; {m['true_n_nuclei']} true nuclei. "
+            f"/ **精确真值**(生成图像):U-Net Dice **{m['dice']:.3f}**,Otsu Dice {m['baseline_dice']:.3f}。")
+
+
+@guard
+def run(image, threshold=0.5, channel="auto"):
+    r = seg.segment(image, threshold, channel)
+    return r.overlay, r.baseline, r.probability, r.comparison, r.curve, verdict(r.metrics), r.metrics
+
+
+@guard
+def new_image(seed=0):
+    seed = number(seed, "Seed", low=0, high=2**31 - 1, integer=True)
+    folder = Path(tempfile.gettempdir()) / "showcase-nuclei"
+    folder.mkdir(exist_ok=True)
+    return str(nuclei.save_png(nuclei.generate(seed, 256), folder / f"nuclei_seed{seed}.png"))
+
+
+def ensure_assets() -> None:
+    """The example images are made by the project's own code; write any that are missing."""
+    for seed in EXAMPLE_SEEDS:
+        if not example_path(seed).is_file():
+            nuclei.save_png(nuclei.generate(seed, 256), example_path(seed))
+    if not IHC.is_file():
+        seg.immunohistochemistry_png(IHC)
+
+
+def build() -> None:
+    ensure_assets()
+    header(t("title"), t("body"), t("reference"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            image = ImageInput(value=EXAMPLES[0][0], height=260)
+            threshold = gr.Slider(0.05, 0.95, value=0.5, step=0.05, label=t("threshold"))
+            channel = gr.Radio(list(seg.CHANNELS), value="auto", label=t("channel"))
+            button = gr.Button(tc("run"), variant="primary")
+            with gr.Row():
+                seed = gr.Number(value=1, precision=0, label=t("seed"), minimum=0)
+                generate = gr.Button(t("generate"))
+        with gr.Column(scale=2):
+            with gr.Row():
+                unet = gr.Image(label=t("unet"), format="png", height=260)
+                otsu = gr.Image(label=t("otsu"), format="png", height=260)
+                probability = gr.Image(label=t("probability"), format="png", height=260)
+            note = gr.Markdown()
+            with gr.Row():
+                compare = gr.BarPlot(x="method", y="iou", label=t("compare"), y_lim=[0, 1], height=220, sort="-y")
+                curve = gr.LinePlot(x="threshold", y="dice", color="method", label=t("curve"), y_lim=[0, 1],
+                                    height=220)
+            metrics = metrics_json()
+    inputs = [image, threshold, channel]
+    outputs = [unet, otsu, probability, compare, curve, note, metrics]
+    gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
+    button.click(run, inputs, outputs, api_name="segment")
+    generate.click(new_image, [seed], [image], api_name="segment_generate").then(
+        run, inputs, outputs, api_visibility="private")
+    code_accordion(seg.UNet, seg.dice_bce_loss, seg.dice_iou, seg.segment)
+
+
+def __getattr__(name):  # ``demo`` is built on first use, so app.py importing this page costs nothing
+    if name == "demo":
+        return standalone(build)
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    standalone(build).launch(**launch_kwargs())
