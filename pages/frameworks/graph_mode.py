@@ -73,7 +73,8 @@ def build() -> None:
             button = gr.Button(tc("run"), variant="primary")
         with gr.Column(scale=2):
             with gr.Row():
-                latency = gr.BarPlot(x="mode", y="ms", label=t("latency"), height=240)
+                latency = gr.BarPlot(x="mode", y="ms", label=t("latency"), height=240, y_lim=[0, None],
+                                     sort=["eager"] + [gm.MODE_NAMES[m] for m in gm.MODES])
                 series = gr.LinePlot(x="call", y="ms", color="mode", label=t("series"), height=240)
             metrics = metrics_json()
     inputs = [mode, batch, calls]
