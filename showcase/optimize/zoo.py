@@ -25,12 +25,12 @@ The API the other optimize tabs build on is small:
     recalibrate_batchnorm(net, data.x_train[:2048])  # fresh batch-norm statistics after a short run
 
 Training runs on one CPU thread (``torch.set_num_threads(1)``: the project's machines have two
-cores shared by several people), with a fixed seed, Adam and a one-cycle learning rate; each
-model takes a few minutes. Weights are saved as safetensors with a ``model_card.json`` beside
-them in ``assets/optimize/zoo/``.
+cores shared by several people), with a fixed seed, Adam and a one-cycle learning rate, for one
+epoch; the model cards record the time each run took. Weights are saved as safetensors with a
+``<name>.model_card.json`` beside them in ``assets/optimize/zoo/``.
 
-    python -m showcase.optimize.zoo train --model teacher      # ~10 min on one shared core
-    python -m showcase.optimize.zoo train --model student      # ~5 min on one shared core
+    python -m showcase.optimize.zoo train --model teacher      # 7–17 min on one core (busy machine: slower)
+    python -m showcase.optimize.zoo train --model student      # 4–9 min on one core
     python -m showcase.optimize.zoo evaluate --model student   # accuracy on the 10k test images
 """
 
@@ -307,7 +307,11 @@ def fit(
     if max_steps is not None:
         total = min(total, max_steps)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total, pct_start=0.2)
+    if total > 2:   # warm up for 20% of the steps (at least two), then anneal
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=total,
+                                                       pct_start=max(0.2, 2 / total))
+    else:           # too short for a schedule
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
     losses: list[float] = []
     model.train()
     order = np.empty(0, dtype=np.int64)

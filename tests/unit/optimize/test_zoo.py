@@ -85,3 +85,11 @@ def test_bundled_weights_reach_their_card(name):
 
 def test_teacher_beats_student_on_the_cards():
     assert zoo.model_card("teacher")["test_accuracy"] > zoo.model_card("student")["test_accuracy"]
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 5, 9])
+def test_very_short_runs_have_a_valid_schedule(steps):
+    data = zoo.load_data()
+    losses = zoo.fit(zoo.build("student"), data.x_train[:256], data.y_train[:256], epochs=2, batch_size=32,
+                     max_steps=steps)
+    assert len(losses) == steps and all(np.isfinite(losses))
