@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import pytest
-import torch
 
 from showcase.core.errors import InputError
 from showcase.frameworks import graph_mode as gm
