@@ -1,0 +1,38 @@
+"""Distillation: the bundled full runs' test errors, and the live run's cost, measured in one run.
+
+``full_*_errors``: errors on the 10,000 Fashion-MNIST test images from the model cards (teacher,
+student alone, distilled student), beside Hinton et al.'s MNIST 67 / 146 / 74;
+``distilled_over_alone_errors``: the distilled student's errors over the student alone's (< 1 means
+distillation helped); ``student_over_teacher_flops``-style size ratio as parameters;
+``live_default_s``: the tab's default live run (T = 4, α = 0.9, 60 steps per student) in a fresh
+process, and ``live_first_example_s`` for the first example (20 steps).
+
+    python -m benchmarks.optimize.distillation
+"""
+
+from __future__ import annotations
+
+import time
+
+
+def claims() -> dict:
+    from showcase.optimize import distillation, zoo
+
+    full = distillation.full_runs()
+    out = {f"distillation.full_{k.replace(' ', '_')}_errors": v["errors"] for k, v in full.items()}
+    out["distillation.distilled_over_alone_errors"] = round(full["distilled"]["errors"] / full["student alone"]["errors"], 3)
+    out["distillation.teacher_over_student_params"] = round(
+        zoo.count_params(zoo.build("teacher")) / zoo.count_params(zoo.build("student")), 2)
+    out["distillation.hinton_mnist_errors"] = "67 / 146 / 74"
+    for label, steps in (("live_first_example_s", 20), ("live_default_s", 60)):
+        distillation.live_student_alone.cache_clear()
+        started = time.perf_counter()
+        metrics = distillation.distill(distillation.TEMPERATURE, distillation.ALPHA, steps).metrics
+        out[f"distillation.{label}"] = round(time.perf_counter() - started, 2)
+        out[f"distillation.live_{steps}_gain_points"] = metrics["distillation_gain_points"]
+    return out
+
+
+if __name__ == "__main__":
+    for key, value in claims().items():
+        print(f"{key}: {value}")
