@@ -38,6 +38,7 @@ def test_bad_inputs(kwargs, message):
         distillation.distill(**kwargs)
 
 
+@pytest.mark.slow
 def test_training_smoke_run(tmp_path):
     card = distillation.train(max_steps=2, train_images=512, eval_images=500, folder=tmp_path, log=lambda *_: None)
     assert card["recipe"]["steps"] == 2 and card["temperature"] == distillation.TEMPERATURE
