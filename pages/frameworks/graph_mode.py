@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import code_accordion, guard, header, launch_kwargs, metrics_json, standalone, strings, tc
+from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
 from showcase.frameworks import graph_mode as gm
 
 t = strings("graph_mode", {
@@ -85,10 +85,7 @@ def build() -> None:
     code_accordion(gm.graph_module, gm.time_alternating, gm.compare)
 
 
-def __getattr__(name):  # ``demo`` is built on first use, so app.py importing this page costs nothing
-    if name == "demo":
-        return standalone(build)
-    raise AttributeError(name)
+__getattr__ = lazy_demo(build)
 
 
 if __name__ == "__main__":

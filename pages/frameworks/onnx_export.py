@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import ImageInput, code_accordion, guard, header, launch_kwargs, metrics_json, standalone, strings, tc
+from pages.common import ImageInput, code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
 from showcase.frameworks import onnx_export as ox
 
 t = strings("onnx_export", {
@@ -89,10 +89,7 @@ def build() -> None:
     code_accordion(ox.export_onnx, ox.median_latency_ms, ox.onnx_export)
 
 
-def __getattr__(name):  # ``demo`` is built on first use, so app.py importing this page costs nothing
-    if name == "demo":
-        return standalone(build)
-    raise AttributeError(name)
+__getattr__ = lazy_demo(build)
 
 
 if __name__ == "__main__":

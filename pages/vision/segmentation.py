@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from pages.common import ImageInput, code_accordion, guard, header, launch_kwargs, metrics_json, standalone, strings, tc
+from pages.common import ImageInput, code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
 from showcase.core.checks import number
 from showcase.core.settings import asset
 from showcase.vision import nuclei
@@ -130,10 +130,7 @@ def build() -> None:
     code_accordion(seg.UNet, seg.dice_bce_loss, seg.dice_iou, seg.segment)
 
 
-def __getattr__(name):  # ``demo`` is built on first use, so app.py importing this page costs nothing
-    if name == "demo":
-        return standalone(build)
-    raise AttributeError(name)
+__getattr__ = lazy_demo(build)
 
 
 if __name__ == "__main__":
