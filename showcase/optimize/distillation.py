@@ -18,13 +18,14 @@ only the loss differs. Two scales:
   held-out numbers on all 10,000 test images;
 - the **live run** of the tab trains both from scratch for a few dozen steps on a 3,000-image
   slice of the training set with the temperature and α you choose, and tests them on 2,000 test
-  images: distillation helps most when labelled data are scarce.
+  images. Measured here: at 120 steps the distilled student wins by 1–3 points for every T and α
+  tried (1–8, 0.5–0.9); at 20–60 steps it still lags, as matching soft targets takes longer.
 
 Reference: Hinton, Vinyals & Dean, "Distilling the Knowledge in a Neural Network" (2015): on
 MNIST, 67 test errors for the large net, 146 for the small net trained alone, 74 distilled (T=20).
 
     python -m showcase.optimize.distillation train          # the bundled distilled student (~8–14 min)
-    python -m showcase.optimize.distillation --temperature 2 --alpha 0.5 --steps 60
+    python -m showcase.optimize.distillation --temperature 2 --alpha 0.5 --steps 120
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ LIVE_BATCH = 64
 LIVE_LR = 5e-3
 LIVE_EVAL = 2000        # test images the live run is scored on
 MAX_STEPS = 400
+LIVE_STEPS = 120        # the live default: with fewer steps the distilled student has not caught up yet
 
 
 @dataclass
@@ -192,7 +194,7 @@ def live_student_alone(steps: int, seed: int = zoo.SEED) -> tuple[list[float], d
     return losses, _score(student)
 
 
-def distill(temperature: float = TEMPERATURE, alpha: float = ALPHA, steps: int = 60,
+def distill(temperature: float = TEMPERATURE, alpha: float = ALPHA, steps: int = LIVE_STEPS,
             progress: Callable[[float, str], None] | None = None) -> DistillResult:
     """Train the student alone and distilled for ``steps`` steps each (same seed and batches), compare."""
     temperature = number(temperature, "Temperature", low=1, high=20)
@@ -277,7 +279,7 @@ def main(argv=None) -> None:
     parser.add_argument("command", nargs="?", choices=("train", "live"), default="live")
     parser.add_argument("--temperature", type=float, default=TEMPERATURE)
     parser.add_argument("--alpha", type=float, default=ALPHA)
-    parser.add_argument("--steps", type=int, default=60, help="live run: steps per student")
+    parser.add_argument("--steps", type=int, default=LIVE_STEPS, help="live run: steps per student")
     parser.add_argument("--max-steps", type=int, help="train: stop after this many steps (a smoke run)")
     parser.add_argument("--out", type=Path, default=FOLDER)
     args = parser.parse_args(argv)

@@ -7,10 +7,11 @@ pytestmark = pytest.mark.slow
 
 def test_distill_defaults_run_a_live_comparison(client):
     curves, errors, metrics = client.predict(api_name="/distill")
-    assert (metrics["temperature"], metrics["alpha"], metrics["steps"]) == (2.0, 0.5, 60)
+    assert (metrics["temperature"], metrics["alpha"], metrics["steps"]) == (2.0, 0.5, 120)
     assert metrics["teacher_accuracy"] > metrics["student_accuracy"] > 0.3
     assert metrics["full_distilled_errors"] < metrics["full_student_errors"]
     assert metrics["hinton_mnist_errors"] == "67 / 146 / 74"
+    assert metrics["distilled_accuracy"] > metrics["student_accuracy"]      # +2.5 points measured here
     assert curves and errors
 
 
