@@ -12,10 +12,13 @@ import functools
 import json
 import logging
 import math
+import tempfile
 import time
+import uuid
+from pathlib import Path
 
 import gradio as gr
-from PIL import UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from showcase.core.code import source_of
 from showcase.core.errors import InputError
@@ -132,6 +135,20 @@ def ImageInput(label=None, **kwargs) -> gr.Image:  # noqa: N802 - reads like the
     kwargs.setdefault("image_mode", None)
     kwargs.setdefault("sources", ["upload", "clipboard"])
     return _CheckedImage(label=label if label is not None else tc("image"), **kwargs)
+
+
+_scratch = Path(tempfile.mkdtemp(prefix="showcase-"))
+
+
+def fast_png(image: Image.Image) -> str:
+    """Save ``image`` as a quickly compressed PNG and return its path for a ``gr.Image`` output.
+
+    Gradio encodes a returned PIL image at PNG's default level, ~120 ms for 512×512 here; level 1
+    takes ~35 ms for a file 10% larger, and the page still shows exact pixels (no JPEG artefacts).
+    """
+    path = _scratch / f"{uuid.uuid4().hex}.png"
+    image.save(path, format="PNG", compress_level=1)
+    return str(path)
 
 
 def header(title, body, reference=None) -> None:

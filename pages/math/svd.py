@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import ImageInput, code_accordion, tc, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings
+from pages.common import ImageInput, code_accordion, fast_png, tc, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings
 from showcase.core.settings import asset
 from showcase.math import svd
 
@@ -42,7 +42,7 @@ API = {"svd_compress": EXAMPLES[0]}
 @guard
 def run(image, rank=32, method="randomized"):
     result = svd.svd_compress(image, rank, method)
-    return result.image, result.jpeg, result.spectrum, result.spectrum, result.metrics
+    return fast_png(result.image), fast_png(result.jpeg), result.spectrum, result.spectrum, result.metrics
 
 
 def build() -> None:
