@@ -12,14 +12,7 @@ from __future__ import annotations
 import io
 import time
 
-
-def _best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
+from benchmarks.timing import best_of
 
 
 def claims() -> dict:
@@ -30,9 +23,9 @@ def claims() -> dict:
     started = time.perf_counter()
     db.decision_boundaries()
     cold = time.perf_counter() - started
-    warm = _best_of(db.decision_boundaries)
+    warm = best_of(db.decision_boundaries)
     maps = {name: db.regions(name, 0, 1, 1.0, 0.7, 4, 15) for name in db.MODELS}
-    render = _best_of(lambda: db.draw(maps, 0, 1).savefig(io.BytesIO(), format="png"))  # a new setting's cost
+    render = best_of(lambda: db.draw(maps, 0, 1).savefig(io.BytesIO(), format="png"))  # a new setting's cost
     return {
         "decision_boundaries.cached_vs_cold_call": round(cold / warm, 2),
         "decision_boundaries.cold_call_s": round(cold, 3),

@@ -13,14 +13,7 @@ from __future__ import annotations
 
 import time
 
-
-def _best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
+from benchmarks.timing import best_of
 
 
 def claims() -> dict:
@@ -33,15 +26,15 @@ def claims() -> dict:
     started = time.perf_counter()
     ens.compare_ensembles()
     cold = time.perf_counter() - started
-    warm = _best_of(ens.compare_ensembles)
+    warm = best_of(ens.compare_ensembles)
 
     table = ens.load_table()
     rf, xgb = ens.fit_random_forest().model, ens.fit_xgboost().model
-    rf_fit = _best_of(lambda: ens.RandomForestClassifier(n_estimators=100, min_samples_leaf=1, random_state=ens.SEED,
+    rf_fit = best_of(lambda: ens.RandomForestClassifier(n_estimators=100, min_samples_leaf=1, random_state=ens.SEED,
                                                          n_jobs=1).fit(table.x_train, table.y_train))
-    xgb_fit = _best_of(lambda: type(xgb)(**xgb.get_params()).fit(table.x_train, table.y_train))
-    batched = _best_of(lambda: ens.permutation_importance(rf, table.x_test, table.y_test))
-    plain = _best_of(lambda: sklearn_permutation(rf, table.x_test, table.y_test, scoring="roc_auc",
+    xgb_fit = best_of(lambda: type(xgb)(**xgb.get_params()).fit(table.x_train, table.y_train))
+    batched = best_of(lambda: ens.permutation_importance(rf, table.x_test, table.y_test))
+    plain = best_of(lambda: sklearn_permutation(rf, table.x_test, table.y_test, scoring="roc_auc",
                                                  n_repeats=ens.N_REPEATS, random_state=0, n_jobs=1), repeat=1)
     return {
         "ensembles.rf_fit_s": round(rf_fit, 3),

@@ -12,14 +12,7 @@ from __future__ import annotations
 
 import time
 
-
-def _best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
+from benchmarks.timing import best_of
 
 
 def claims() -> dict:
@@ -34,16 +27,16 @@ def claims() -> dict:
     X_train, _, y_train, _ = train_test_split(X, y, test_size=reg.TEST_SIZE, random_state=reg.SPLIT_SEED)
     X_train = StandardScaler().fit_transform(X_train)
     folds = KFold(5, shuffle=True, random_state=reg.CV_SEED)
-    loo = _best_of(lambda: RidgeCV(alphas=reg.RIDGE_ALPHAS, store_cv_results=True).fit(X_train, y_train))
-    kfold = _best_of(lambda: RidgeCV(alphas=reg.RIDGE_ALPHAS, cv=folds, scoring="neg_mean_squared_error")
+    loo = best_of(lambda: RidgeCV(alphas=reg.RIDGE_ALPHAS, store_cv_results=True).fit(X_train, y_train))
+    kfold = best_of(lambda: RidgeCV(alphas=reg.RIDGE_ALPHAS, cv=folds, scoring="neg_mean_squared_error")
                      .fit(X_train, y_train), repeat=1)
 
     reg._diabetes_fits.cache_clear()
     started = time.perf_counter()
     reg.regularization()
     cold = time.perf_counter() - started
-    warm = _best_of(reg.regularization)
-    sample = _best_of(lambda: reg.regularization(reg.Path(__file__).resolve().parents[2] / "assets" / "classic"
+    warm = best_of(reg.regularization)
+    sample = best_of(lambda: reg.regularization(reg.Path(__file__).resolve().parents[2] / "assets" / "classic"
                                                  / "regularization" / "sample.csv", "y"), repeat=2)
     return {
         "regularization.ridge_loo_vs_5fold_speedup": round(kfold / loo, 1),

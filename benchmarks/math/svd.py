@@ -8,25 +8,13 @@ Both run the tab's own ``channel_svd`` on the three channels of the astronaut up
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 from PIL import Image
 
+from benchmarks.timing import median_of
 from showcase.core.images import load_image, to_array
 from showcase.core.settings import asset
 from showcase.math.svd import rank_k
-
-
-def _median_seconds(fn, repeats: int = 5) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def claims() -> dict:
@@ -34,8 +22,8 @@ def claims() -> dict:
     a = to_array(image)
     out = {}
     for rank in (25, 51):
-        full = _median_seconds(lambda: rank_k(a, rank, "full"))
-        fast = _median_seconds(lambda: rank_k(a, rank, "randomized"))
+        full = median_of(lambda: rank_k(a, rank, "full"))
+        fast = median_of(lambda: rank_k(a, rank, "randomized"))
         err_full = np.linalg.norm(a - rank_k(a, rank, "full")[0])
         err_fast = np.linalg.norm(a - rank_k(a, rank, "randomized")[0])
         out[f"svd.randomized_speedup_rank{rank}_1024px"] = round(full / fast, 2)

@@ -25,7 +25,6 @@ near 0). The same numbers for real held-out digits are in the model card for com
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import json
 import math
@@ -43,6 +42,7 @@ from torch import nn
 
 from showcase.core.checks import number
 from showcase.core.errors import InputError
+from showcase.core.threads import one_thread
 from showcase.core.models import ModelSpec, load
 from showcase.core.settings import asset
 
@@ -55,19 +55,6 @@ NZ, NGF, NDF = 100, 16, 16   # latent size (as in the paper), generator and disc
 LR, BETA1, BATCH = 2e-4, 0.5, 64
 MAX_IMAGES, MAX_STEPS = 256, 2000
 STARTS = ("scratch", "bundled")
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run torch on one thread here, then restore the setting. This model is small: on the shared
-    2-core machine two OpenMP threads wait on each other and made a call 3–10× slower than one
-    (benchmarks/vision/*.py measure it)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # ---------------------------------------------------------------------------------------------

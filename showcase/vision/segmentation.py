@@ -28,7 +28,6 @@ Compare: the paper's U-Net reached 92.03% mean IoU on the ISBI 2015 PhC-U373 cel
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import json
 import time
@@ -47,6 +46,7 @@ from torch import nn
 
 from showcase.core.checks import number
 from showcase.core.errors import InputError
+from showcase.core.threads import one_thread
 from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, load
 from showcase.core.settings import asset
@@ -60,19 +60,6 @@ MAX_SIDE = 1024     # a 1024² image takes about a second on two cores
 CHANNELS = ("auto", "gray", "gray_inverted", "hematoxylin")
 PAPER_IOU = 0.9203  # Ronneberger et al. 2015, Table 2, PhC-U373
 MIN_NUCLEUS_PX = 12  # connected components smaller than this are noise, not nuclei
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run torch on one thread here, then restore the setting. This model is small: on the shared
-    2-core machine two OpenMP threads wait on each other and made a call 3–10× slower than one
-    (benchmarks/vision/*.py measure it)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # ---------------------------------------------------------------------------------------------
