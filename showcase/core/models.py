@@ -95,24 +95,8 @@ def reset_probe() -> None:
         _probe_result = None
 
 
-def _from_hub_cache(spec: ModelSpec, cache_dir: Path | None) -> Path | None:
-    from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
-
-    try:
-        path = snapshot_download(
-            spec.hub_repo,
-            revision=spec.hub_revision,
-            allow_patterns=list(spec.hub_files) if spec.hub_files else None,
-            cache_dir=cache_dir,
-            local_files_only=True,
-        )
-    except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
-        return None
-    return Path(path)
-
-
-def _from_hub_download(spec: ModelSpec, cache_dir: Path | None) -> Path | None:
+def _snapshot(spec: ModelSpec, cache_dir: Path | None, *, local_only: bool) -> Path | None:
+    """The model's files from the local hub cache (``local_only``) or downloaded; None if neither."""
     from huggingface_hub import snapshot_download
 
     try:
@@ -121,8 +105,9 @@ def _from_hub_download(spec: ModelSpec, cache_dir: Path | None) -> Path | None:
             revision=spec.hub_revision,
             allow_patterns=list(spec.hub_files) if spec.hub_files else None,
             cache_dir=cache_dir,
+            local_files_only=local_only,
         )
-    except Exception:  # any network or hub failure means "not from the hub this time"
+    except Exception:  # not cached, or any network or hub failure: "not from the hub this time"
         return None
     return Path(path)
 
@@ -140,11 +125,11 @@ def resolve(spec: ModelSpec, *, prefer: str = "bundled", cache_dir: Path | None 
     def hub() -> Resolved | None:
         if not spec.hub_repo:
             return None
-        path = _from_hub_cache(spec, cache_dir)
+        path = _snapshot(spec, cache_dir, local_only=True)
         if path is not None:
             return Resolved(spec.name, path, "hub", {"repo": spec.hub_repo, "from": "cache"})
         if hub_reachable():
-            path = _from_hub_download(spec, cache_dir)
+            path = _snapshot(spec, cache_dir, local_only=False)
             if path is not None:
                 return Resolved(spec.name, path, "hub", {"repo": spec.hub_repo, "from": "download"})
         return None
