@@ -25,6 +25,9 @@ def page(request, browser, server_url):
 
 
 def test_home_lists_the_roadmap(page):
+    # the page fills in after load; wait for the last stage and the translated title
+    page.get_by_text("86–100", exact=False).first.wait_for(timeout=30_000)
+    page.wait_for_function("() => !document.body.innerText.includes('__i18n__')", timeout=30_000)
     text = page.inner_text("body")
     assert "51–60" in text and "86–100" in text
     assert ("Roadmap Showcase" in text) if page.locale == "en-US" else ("路线图演示" in text)
