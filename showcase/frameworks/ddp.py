@@ -172,8 +172,6 @@ def check(world_size, steps, global_batch, lr, precision) -> tuple[int, int, int
     if global_batch % world_size:
         raise InputError(f"A global batch of {global_batch} does not split evenly over {world_size} processes: "
                          f"pick a multiple of {world_size}, e.g. {global_batch - global_batch % world_size or world_size}.")
-    if steps * global_batch > 100 * ddp_worker.POOL:
-        raise InputError("That is over 100 passes over the 12,000 training images: use fewer steps or a smaller batch.")
     return world_size, steps, global_batch, lr, precision
 
 
