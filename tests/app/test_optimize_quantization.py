@@ -1,0 +1,26 @@
+"""The quantisation tab through the API: a good call, bad inputs with clear errors, and recovery."""
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+GOOD = ("student", ["pytorch_dynamic", "pytorch_static", "ort_static"], 128)
+
+
+def test_quantize_example(client):
+    table, size, latency, accuracy, metrics = client.predict(*GOOD, api_name="/quantize")
+    assert metrics["method"] == "pytorch_static" and metrics["calibration_images"] == 128
+    for key in ("fp32_mb", "int8_mb", "fp32_ms", "int8_ms", "fp32_accuracy", "int8_accuracy", "model", "source"):
+        assert key in metrics
+    assert metrics["int8_mb"] < metrics["fp32_mb"] / 2.5
+    assert metrics["int8_accuracy"] >= metrics["fp32_accuracy"] - 0.02
+    assert len(table["data"]) == 3
+    assert size and latency and accuracy
+
+
+def test_quantize_bad_inputs_then_recovers(client, fails_clearly):
+    fails_clearly("/quantize", "vgg16", ["pytorch_static"], 128, match="not in the list of choices")
+    fails_clearly("/quantize", "student", [], 128, match="at least one method")
+    fails_clearly("/quantize", "student", ["pytorch_static"], 4, match="less than minimum|Calibration images")
+    *_, metrics = client.predict(*GOOD, api_name="/quantize")
+    assert metrics["cached"] and metrics["method"] == "pytorch_static"

@@ -1,0 +1,143 @@
+import numpy as np
+import pytest
+import torch
+
+from showcase.core.errors import InputError
+from showcase.optimize import quantization as q
+from showcase.optimize import tflite_worker, zoo
+
+N = 300   # held-out test images for the per-method checks
+
+
+@pytest.fixture(scope="module")
+def student():
+    return q.subject("student")
+
+
+def held_out(s, n=N):
+    return s.images[:n], s.labels[:n]
+
+
+def test_dynamic_quantises_only_the_linear_layer(student):
+    int8 = q.pytorch_dynamic(student.model)
+    assert isinstance(int8.head, torch.ao.nn.quantized.dynamic.Linear)
+    assert isinstance(int8.stem[0], torch.nn.Conv2d)                       # convolutions stay fp32
+    x, y = held_out(student)
+    fp32_pred, int8_pred = q.predict_torch(student.model, x), q.predict_torch(int8, x)
+    assert q.score(int8_pred, fp32_pred) >= 0.98
+    assert q.state_dict_bytes(int8) < q.state_dict_bytes(student.model)    # a little: only the head
+
+
+@pytest.mark.parametrize("name", ["student", "teacher"])
+def test_static_int8_is_smaller_and_about_as_accurate(name):
+    s = q.subject(name)
+    int8 = q.pytorch_static(s.model, q.calibration_images(name, 64))
+    x, y = held_out(s)
+    fp32_acc = q.score(q.predict_torch(s.model, x), y)
+    int8_acc = q.score(q.predict_torch(int8, x), y)
+    assert int8_acc >= fp32_acc - 0.03
+    assert q.state_dict_bytes(int8) < q.state_dict_bytes(s.model) / 2.5
+    assert any(isinstance(m, torch.ao.nn.quantized.Conv2d) for m in int8.modules())
+
+
+def test_ort_static_qdq_is_smaller_and_about_as_accurate(student, tmp_path):
+    import onnx
+
+    fp32_path = q.onnx_fp32("student")
+    int8_path = q.ort_static(fp32_path, tmp_path / "int8.onnx", q.calibration_images("student", 32))
+    ops = {node.op_type for node in onnx.load(str(int8_path)).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear", "Conv"} <= ops          # the QDQ format
+    x, y = held_out(student)
+    fp32_acc = q.score(q.ort_predict(q.ort_session(fp32_path), x), y)
+    int8_acc = q.score(q.ort_predict(q.ort_session(int8_path), x), y)
+    assert int8_acc >= fp32_acc - 0.03
+    assert int8_path.stat().st_size < fp32_path.stat().st_size / 2
+
+
+def test_calibration_never_uses_the_held_out_images():
+    calibration = q.calibration_images("student", 64)
+    test = q.subject("student").images
+    flat = {row.tobytes() for row in test.reshape(len(test), -1)}
+    assert not any(row.tobytes() in flat for row in calibration.reshape(len(calibration), -1))
+    assert set(q.CALIBRATION_PHOTOS).isdisjoint(q.EVAL_PHOTOS)
+
+
+def test_fx_ready_efficientnet_is_the_same_function():
+    from efficientnet_lite_pytorch.utils import Conv2dStaticSamePadding
+
+    s = q.subject("efficientnet_lite0")
+    x = torch.from_numpy(s.images[:2])
+    with torch.inference_mode():
+        reference = s.model(x)
+        for fast in (True, False):
+            plain = q.fx_ready(s.model, fast_depthwise=fast)
+            assert not any(isinstance(m, Conv2dStaticSamePadding) for m in plain.modules())
+            assert not plain.training
+            assert (plain(x) - reference).abs().max() < 1e-3
+    assert (s.labels == q.predict_torch(s.model, s.images)).all()         # scored against fp32's top-1
+
+
+@pytest.mark.parametrize("name", ["student", "teacher"])
+def test_layer_program_folds_batch_norm_and_names_every_step(name):
+    program, weights = q.layer_program(zoo.load_model(name))
+    ops = [step["op"] for step in program]
+    assert ops[0] == "conv" and ops[-1] == "dense" and "gap" in ops and "flatten" in ops
+    assert ("add" in ops) == (name == "teacher")                          # residual additions
+    convs = [m for m in zoo.load_model(name).modules() if isinstance(m, torch.nn.Conv2d)]
+    assert ops.count("conv") == len(convs)                                # batch norms folded away
+    produced = {"input"} | {step["out"] for step in program}
+    assert all(i in produced for step in program for i in step["in"])
+    assert all(step[k] in weights for step in program for k in ("weight", "bias") if k in step)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(model="vgg"), "model"),
+    (dict(methods=[]), "at least one"),
+    (dict(methods=["pytorch_static", "fp16"]), "Unknown method"),
+    (dict(calibration=4), "Calibration images"),
+    (dict(calibration=10_000), "Calibration images"),
+    (dict(calibration=12.5), "whole"),
+    (dict(calibration=None), "missing"),
+])
+def test_bad_inputs(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        q.quantize(**kwargs)
+
+
+def test_quantize_table_metrics_and_cache():
+    result = q.quantize("student", ["pytorch_static", "pytorch_dynamic"], 16)
+    m = result.metrics
+    for key in ("fp32_mb", "int8_mb", "fp32_ms", "int8_ms", "fp32_accuracy", "int8_accuracy", "model", "source"):
+        assert key in m
+    assert m["method"] == "pytorch_static" and m["source"] == "bundled"     # static is the headline
+    assert m["int8_mb"] < m["fp32_mb"] / 2.5
+    assert m["int8_accuracy"] >= m["fp32_accuracy"] - 0.02
+    assert list(result.table["runtime"]) == ["PyTorch", "PyTorch"]         # fixed order: dynamic, static
+    assert len(result.bars) == 4 and set(result.bars["precision"]) == {"fp32", "int8"}
+    assert not np.isnan(result.table.select_dtypes("number").to_numpy()).any()
+    again = q.quantize("student", ["pytorch_dynamic", "pytorch_static"], 16)
+    assert again.metrics["cached"] and again.metrics["int8_mb"] == m["int8_mb"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not tflite_worker.tensorflow_installed(), reason="TensorFlow is not installed")
+def test_tflite_full_integer_in_the_worker():
+    m = q.quantize("student", ["tflite_int8"], 32).metrics
+    assert m["method"] == "tflite_int8"
+    assert m["tflite_int8.keras_vs_torch_agreement"] >= 0.99               # the Keras port is the same model
+    assert m["int8_mb"] < m["fp32_mb"] / 2
+    assert m["int8_accuracy"] >= m["fp32_accuracy"] - 0.03
+    assert m["fp32_accuracy"] == pytest.approx(q.quantize("student", ["pytorch_dynamic"], 32).metrics["fp32_accuracy"],
+                                               abs=0.005)
+
+
+def test_tflite_unavailable_is_reported_not_crashed(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise tflite_worker.TFLiteUnavailable("TensorFlow is not installed here")
+
+    monkeypatch.setattr(tflite_worker.TFLiteWorker, "quantize", refuse)
+    q._measured.cache_clear()
+    result = q.quantize("student", ["pytorch_dynamic", "tflite_int8"], 8)
+    assert "not installed" in result.metrics["tflite_int8.error"]
+    with pytest.raises(InputError, match="unavailable"):
+        q.quantize("student", ["tflite_int8"], 8)
