@@ -14,6 +14,8 @@ import importlib
 import logging
 import traceback
 
+import pages  # first: it caps BLAS threads before numpy loads (see pages/__init__.py)
+
 import gradio as gr
 
 from pages import home

@@ -38,6 +38,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for(url: str, process: subprocess.Popen, limit: float = 300) -> None:
+    """Return once ``url`` answers ``/gradio_api/info``."""
+    started = time.perf_counter()
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError("the app exited during start-up")
+        try:
+            urllib.request.urlopen(f"{url}/gradio_api/info", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.05)
+            if time.perf_counter() - started > limit:
+                process.kill()
+                raise RuntimeError(f"the app did not answer within {limit} s")
+
+
 def start_app(env_extra: dict | None = None) -> tuple[subprocess.Popen, str, float]:
     port = free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
@@ -46,17 +62,8 @@ def start_app(env_extra: dict | None = None) -> tuple[subprocess.Popen, str, flo
     process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError("app.py exited during start-up")
-        try:
-            urllib.request.urlopen(f"{url}/gradio_api/info", timeout=2)
-            return process, url, time.perf_counter() - started
-        except OSError:
-            time.sleep(0.05)
-            if time.perf_counter() - started > 300:
-                process.kill()
-                raise RuntimeError("app.py did not answer within 300 s")
+    wait_for(url, process)
+    return process, url, time.perf_counter() - started
 
 
 def cold_start(repeats: int = 3) -> dict:
@@ -90,31 +97,58 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+# The same queue and client with no work at all: what any endpoint costs before it does anything.
+NO_OP_APP = """
+import os, gradio as gr
+with gr.Blocks() as demo:
+    a, b = gr.Number(), gr.Number()
+    gr.Button().click(lambda x: x, a, b, api_name="no_op")
+demo.queue().launch(server_port=int(os.environ["GRADIO_SERVER_PORT"]))
+"""
+
+
+def time_calls(client, args, api_name: str, calls: int) -> dict:
+    """The first call, then p50 / p95 of the next ``calls`` (3 for endpoints slower than 3 s)."""
+    times = []
+    for i in range(1 + calls):
+        t = time.perf_counter()
+        client.predict(*args, api_name=f"/{api_name}")
+        times.append(time.perf_counter() - t)
+        if i == 3 and times[0] >= 3:  # training demos: a few repeats tell their p50 well enough
+            break
+    steady = sorted(times[1:])
+    return {"api": api_name, "first_ms": round(1000 * times[0]), "p50_ms": round(1000 * statistics.median(steady)),
+            "p95_ms": round(1000 * steady[max(0, int(round(0.95 * len(steady))) - 1)]), "calls": len(steady)}
+
+
+def client(url: str):
+    from gradio_client import Client
+
+    # Output files stay on the server as URLs, as the browser gets them: downloading each image
+    # again is the client's own choice and would be timed as the endpoint's.
+    return Client(url, verbose=False, download_files=False)
+
+
 def endpoints(calls: int, only: set[str] | None) -> tuple[list[dict], float]:
-    from gradio_client import Client, handle_file
+    from gradio_client import handle_file
+
+    rows = []
+    process = subprocess.Popen([sys.executable, "-c", NO_OP_APP], env=dict(os.environ, GRADIO_SERVER_PORT=str(port := free_port())),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}", process)
+        rows.append({"topic": "(a Gradio app with one no-op endpoint)", **time_calls(client(f"http://127.0.0.1:{port}"), [1], "no_op", calls)})
+        print(rows[-1], flush=True)
+    finally:
+        process.terminate()
+        process.wait()
 
     process, url, _ = start_app()
-    rows = []
     try:
-        client = Client(url, verbose=False)
+        app = client(url)
         for topic, api_name, args in page_calls(only):
             real = [handle_file(a) if isinstance(a, str) and Path(a).is_file() else a for a in args]
-            times = []
-            t = time.perf_counter()
-            client.predict(*real, api_name=f"/{api_name}")
-            times.append(time.perf_counter() - t)
-            # training demos take many seconds a call: a few repeats tell their p50 well enough
-            repeats = calls if times[0] < 3 else min(calls, 3)
-            for i in range(repeats):
-                t = time.perf_counter()
-                client.predict(*real, api_name=f"/{api_name}")
-                times.append(time.perf_counter() - t)
-            steady = sorted(times[1:])
-            rows.append({
-                "topic": topic.module, "api": api_name, "first_ms": round(1000 * times[0]),
-                "p50_ms": round(1000 * statistics.median(steady)),
-                "p95_ms": round(1000 * steady[max(0, int(round(0.95 * len(steady))) - 1)]), "calls": len(steady),
-            })
+            rows.append({"topic": topic.module, **time_calls(app, real, api_name, calls)})
             print(rows[-1], flush=True)
         rss = peak_rss_mb(process.pid)
     finally:
@@ -155,6 +189,8 @@ def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict,
                   "|---|---|---|", f"| {cold['import_floor_s']} s | {cold['cold_start_s']} s | {cold['ratio']} |", ""]
     if rows:
         lines += [f"## Endpoints through `gradio_client` ({calls} calls after a first one)", "",
+                  "Output files are left on the server (`download_files=False`), as a browser gets them. The first row "
+                  "is the floor: the same client and queue with no work at all.", "",
                   "| topic | api_name | first call ms | p50 ms | p95 ms | calls |", "|---|---|---|---|---|---|"]
         lines += [f"| {r['topic']} | `{r['api']}` | {r['first_ms']} | {r['p50_ms']} | {r['p95_ms']} | {r['calls']} |" for r in rows]
         lines += ["", f"Peak RSS of the server after every endpoint was called: **{rss:.0f} MB**.", ""]

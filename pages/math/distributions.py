@@ -46,7 +46,7 @@ API = {"fit_distribution": EXAMPLES[0]}
 @guard
 def run(family="gaussian", data="", n=200, mean=5.0, std=2.0, seed=0):
     result = distributions.fit_distribution(family, data, n, mean, std, seed)
-    return result.figure, result.metrics
+    return result.curves, result.metrics
 
 
 def build() -> None:
@@ -61,7 +61,7 @@ def build() -> None:
             seed = gr.Number(0, precision=0, label=t("seed"))
             button = gr.Button(tc("run"), variant="primary")
         with gr.Column(scale=2):
-            plot = gr.Plot(label=t("plot"), format="png")
+            plot = gr.LinePlot(x="value", y="density", color="series", label=t("plot"), height=300)
             metrics = metrics_json()
     inputs = [family, data, n, mean, std, seed]
     gr.Examples(EXAMPLES, inputs, [plot, metrics], fn=run, cache_examples=True, cache_mode="lazy")

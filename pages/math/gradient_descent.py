@@ -28,7 +28,7 @@ t = strings("gd", {
     "epochs": ("Epochs", "训练轮数"),
     "batch": ("Mini-batch size", "小批量大小"),
     "losses": ("log10 loss per epoch", "每轮 log10 损失"),
-    "surface": ("Paths over the loss surface", "损失曲面上的路径"),
+    "surface": ("Paths over the loss surface, colour = log10 MSE", "损失曲面上的路径(颜色 = log10 均方误差)"),
 })
 
 EXAMPLES = [

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import ImageInput, code_accordion, fast_png, tc, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings
+from pages.common import (ImageInput, code_accordion, guard, header, launch_kwargs, lazy_demo, lossless_webp, metrics_json,
+                          scratch_file, standalone, strings, tc)
 from showcase.core.settings import asset
 from showcase.math import svd
 
@@ -42,7 +43,9 @@ API = {"svd_compress": EXAMPLES[0]}
 @guard
 def run(image, rank=32, method="randomized"):
     result = svd.svd_compress(image, rank, method)
-    return fast_png(result.image), fast_png(result.jpeg), result.spectrum, result.spectrum, result.metrics
+    # the JPEG is shown as the very file that was measured, not re-encoded
+    jpeg = scratch_file(result.jpeg_data, ".jpg")
+    return lossless_webp(result.image), jpeg, result.spectrum, result.spectrum, result.metrics
 
 
 def build() -> None:
@@ -55,8 +58,8 @@ def build() -> None:
             button = gr.Button(tc("run"), variant="primary")
         with gr.Column(scale=2):
             with gr.Row():
-                compressed = gr.Image(label=t("compressed"), format="png", height=280)
-                jpeg = gr.Image(label=t("jpeg"), format="png", height=280)
+                compressed = gr.Image(label=t("compressed"), format="webp", height=280)
+                jpeg = gr.Image(label=t("jpeg"), format="jpeg", height=280)
             with gr.Row():
                 spectrum = gr.LinePlot(x="k", y="log10_sigma", color="channel", label=t("spectrum"), height=220)
                 energy = gr.LinePlot(x="k", y="energy", color="channel", label=t("energy"), y_lim=[0, 1], height=220)

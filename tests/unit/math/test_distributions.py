@@ -43,3 +43,16 @@ def test_pasted_numbers():
 def test_bad_inputs(family, data, message):
     with pytest.raises(InputError, match=message):
         fit_distribution(family, data)
+
+
+@pytest.mark.parametrize("family", ["gaussian", "poisson"])
+def test_curves_outline_the_histogram_and_the_fit(family):
+    result = fit_distribution(family, n=500, mean=4, std=1.5, seed=3)
+    curves = result.curves
+    assert set(curves.series) == {"data", curves.series.iloc[-1]} and curves.series.iloc[-1] != "data"
+    data = curves[curves.series == "data"]
+    assert data.value.is_monotonic_increasing and data.value.is_unique  # draws as an outline
+    assert data.density.iloc[0] == 0 == data.density.iloc[-1]
+    # the outline encloses the whole histogram: area 1 (density) or total frequency 1 (counts)
+    widths, heights = np.diff(data.value.to_numpy())[1::2], data.density.to_numpy()[1:-1:2]
+    assert np.sum(widths * heights) == pytest.approx(1.0, rel=1e-6)

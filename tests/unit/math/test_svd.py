@@ -48,8 +48,9 @@ def test_full_method_gives_the_whole_spectrum():
 
 def test_jpeg_budget_is_respected():
     image = Image.open(ASTRONAUT).convert("RGB")
-    _, quality, size = jpeg_at_budget(image, 30_000)
-    assert size <= 30_000 and 1 <= quality <= 100
+    decoded, quality, data = jpeg_at_budget(image, 30_000)
+    assert len(data) <= 30_000 and 1 <= quality <= 100
+    assert data[:2] == b"\xff\xd8" and decoded.size == image.size  # a real JPEG file
 
 
 @pytest.mark.parametrize("kwargs, message", [
