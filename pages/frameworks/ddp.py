@@ -22,9 +22,10 @@ t = strings("ddp", {
         "below as they print. At the end the two final sets of weights are compared: the mean of N equal shards' gradients "
         "*is* the whole batch's gradient, so they agree up to rounding. In float64 that is ~1e-15; choose float32 to watch "
         "training amplify a 1e-7 rounding difference (sums in another order) into ~1e-2, though the arithmetic is the same. "
-        "The model has no batch norm or dropout, which would differ per shard. Throughput is measured honestly: on this "
-        "small shared CPU, N processes compete for the same two cores and pay an all-reduce per step, so they are rarely "
-        "faster; DDP pays off with a GPU (or cores) per process. Start-up (importing torch, ~5–20 s here) is timed apart; "
+        "The model has no batch norm or dropout, which would differ per shard. Throughput is measured, not promised: the N "
+        "processes share this machine's two cores (and whatever else runs on it) and pay an all-reduce every step, so "
+        "expect anything from slower to less than 2× faster; DDP scales when each process has a GPU (or cores) of its "
+        "own and enough work per step. Start-up (importing torch, ~5–20 s here) is timed apart; "
         "to save it on CPU the workers are forked from the launcher (`--run-path --start-method=fork`).",
         "数据并行让每个进程都持有完整的模型副本,并处理每个批次的一部分;每次反向传播后,各进程对梯度求平均(all-reduce),"
         "于是所有副本走出相同的一步。**运行** 会两次启动真正的 `torchrun`:先用 1 个进程,完整地看到每个含 B 张 Fashion-MNIST "
@@ -32,8 +33,9 @@ t = strings("ddp", {
         "以相同随机种子、各自看到同一批次中的 B/N 张图像(`DistributedSampler`)。工作进程的日志在下方实时显示。"
         "最后比较两次训练的最终权重:N 个等大分片梯度的平均 *就是* 整个批次的梯度,所以两者只差舍入误差。float64 下约为 1e-15;"
         "选择 float32 可以看到训练把 1e-7 的舍入差异(求和顺序不同)放大到约 1e-2,尽管算术完全相同。模型没有批归一化和 dropout,"
-        "它们在每个分片上会不同。吞吐量如实测量:在这台共享的小 CPU 上,N 个进程争用同样的两个核心,每步还要做一次 all-reduce,"
-        "因此很少更快;每个进程拥有自己的 GPU(或核心)时 DDP 才划算。启动时间(导入 torch,这里约 5–20 秒)单独计时;"
+        "它们在每个分片上会不同。吞吐量是实测的,而非承诺:N 个进程共用这台机器的两个核心(以及其上运行的其他任务),"
+        "每步还要做一次 all-reduce,所以结果可能更慢,也可能快一些但不到 2 倍;每个进程拥有自己的 GPU(或核心)且每步计算量足够时,"
+        "DDP 才能线性扩展。启动时间(导入 torch,这里约 5–20 秒)单独计时;"
         "为了在 CPU 上省下它,工作进程由启动器 fork 出来(`--run-path --start-method=fork`)。",
     ),
     "reference": (

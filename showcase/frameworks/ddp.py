@@ -24,9 +24,10 @@ forked from the launcher, which has already imported torch, instead of each impo
 (~7 s each on a busy 2-core machine). On GPUs, and in the commands the tab shows, it is the
 plain form ``torchrun --nproc-per-node=8 train.py``.
 
-Throughput is honest, not flattering: on a small CPU shared with other work, N processes
-compete for the same cores and pay for an all-reduce every step, so they are rarely faster.
-DDP pays off when each process has a device (or cores) of its own and enough work per step.
+Throughput is measured, not promised: on a 2-core CPU shared with other work, N processes
+compete for the same cores and pay for an all-reduce every step, so anything from slower to
+less than 2× faster is normal (on a busy machine two processes may simply get a larger share
+of it). DDP scales when each process has a device (or cores) of its own and enough work per step.
 
 References: PyTorch, "Getting started with distributed data parallel" and the torchrun
 (elastic launch) documentation; Li et al., "PyTorch Distributed: Experiences on Accelerating
