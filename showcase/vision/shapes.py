@@ -250,9 +250,12 @@ def write_yolo_dataset(root: str | Path, splits: dict[str, range], size: int = 3
         (root / "images" / split).mkdir(parents=True, exist_ok=True)
         (root / "labels" / split).mkdir(parents=True, exist_ok=True)
         for seed in seeds:
+            image, labels = root / "images" / split / f"{seed}.png", root / "labels" / split / f"{seed}.txt"
+            if image.is_file() and labels.is_file() and Image.open(image).size == (size, size):
+                continue  # scenes are deterministic in their seed: one written before is the same
             scene = generate(int(seed), size)
-            Image.fromarray(scene.image).save(root / "images" / split / f"{seed}.png", compress_level=1)
-            (root / "labels" / split / f"{seed}.txt").write_text(yolo_labels(scene))
+            Image.fromarray(scene.image).save(image, compress_level=1)
+            labels.write_text(yolo_labels(scene))
     names = "\n".join(f"  {i}: {name}" for i, name in enumerate(CLASSES))
     first = next(iter(splits))
     folders = {split: f"images/{split}" for split in splits}

@@ -1,0 +1,197 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from showcase.core import models
+from showcase.core.errors import InputError
+from showcase.core.models import ModelUnavailable
+from showcase.vision import detection as det
+from showcase.vision import shapes
+
+HAVE_WEIGHTS = det.ONNX_PATH.is_file() and det.CARD.is_file()
+needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="bundled shapes detector not trained yet")
+
+
+@pytest.fixture(scope="module")
+def scene_png(tmp_path_factory):
+    return shapes.save_png(shapes.generate(2026, 320), tmp_path_factory.mktemp("det") / "scene.png")
+
+
+@pytest.fixture(scope="module")
+def astronaut(tmp_path_factory):
+    return det.astronaut_png(tmp_path_factory.mktemp("det") / "astronaut.png")
+
+
+def test_box_iou_by_hand():
+    a = np.array([[0, 0, 10, 10]])
+    b = np.array([[5, 0, 15, 10], [20, 20, 30, 30], [0, 0, 10, 10]])
+    assert det.box_iou(a, b)[0] == pytest.approx([50 / 150, 0.0, 1.0])
+
+
+def test_nms_suppresses_overlaps_within_a_class_only():
+    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [0, 0, 10, 10], [30, 30, 40, 40]], np.float32)
+    scores = np.array([0.9, 0.8, 0.7, 0.6], np.float32)
+    classes = np.array([0, 0, 1, 0])
+    assert det.nms(boxes, scores, classes, iou=0.5).tolist() == [0, 2, 3]
+    assert det.nms(boxes, scores, classes, iou=0.95).tolist() == [0, 1, 2, 3]
+
+
+def test_letterbox_and_decode_map_boxes_back_to_the_image():
+    rgb = np.zeros((100, 200, 3), np.uint8)
+    x, scale, pad = det.letterbox(rgb, 320)
+    assert x.shape == (1, 3, 320, 320) and scale == pytest.approx(1.6) and pad == (0, 80)
+    assert x[0, :, 0, 0] == pytest.approx([114 / 255] * 3)       # gray padding, as Ultralytics pads
+    # one anchor predicting the box (20, 10)–(60, 50) of the original image, class 2 at 0.9
+    output = np.zeros((1, 4 + 5, 3), np.float32)
+    output[0, :4, 0] = [40 * 1.6, 30 * 1.6 + 80, 40 * 1.6, 40 * 1.6]
+    output[0, 4 + 2, 0] = 0.9
+    output[0, 4 + 1, 1] = 0.1                                        # under the threshold
+    boxes, scores, classes = det.decode(output, 0.25, 0.45, scale, pad, rgb.shape[:2])
+    assert boxes.tolist() == [pytest.approx([20, 10, 60, 50])] and classes.tolist() == [2]
+    assert scores == pytest.approx([0.9])
+
+
+def test_haar_finds_the_astronauts_face(astronaut):
+    result = det.detect(str(astronaut), "faces", 0.25, 0.45)
+    m = result.metrics
+    assert m["n_detections"] == 1 and m["counts"] == {"face": 1} and m["source"] == "package"
+    face = det.detector("faces")[1](det.detector("faces")[0], np.asarray(Image.open(astronaut)), 0.25, 0.45).boxes
+    assert det.box_iou(face, [[175, 65, 272, 162]])[0, 0] > 0.7      # Eileen Collins' face
+    assert result.image.size == (512, 512)
+
+
+def test_haar_finds_no_face_on_a_cat():
+    from skimage import data
+
+    assert det.detect(data.chelsea(), "faces").metrics["n_detections"] == 0
+
+
+def test_hub_detector_offline_says_it_needs_the_hub(monkeypatch):
+    monkeypatch.setattr(models, "_snapshot", lambda *a, **k: None)
+    monkeypatch.setattr(models, "hub_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(models, "_instances", {})
+    with pytest.raises(ModelUnavailable, match="hub"):
+        det.detect(np.zeros((64, 64, 3), np.uint8), "yolo11n")
+
+
+@pytest.mark.slow
+def test_hub_detector_code_path_with_a_tiny_random_yolo11n(monkeypatch, tmp_path):
+    """The YOLO11n path, with a randomly initialised YOLO11n built from its yaml standing in for
+    the hub's weights (same class, same files, no download)."""
+    det.ultralytics_offline()
+    from ultralytics import YOLO
+
+    YOLO("yolo11n.yaml", task="detect").save(str(tmp_path / "yolo11n.pt"))
+    monkeypatch.setattr(models, "_snapshot", lambda spec, cache_dir, local_only: tmp_path)
+    monkeypatch.setattr(models, "_instances", {})
+    m = det.detect(shapes.generate(1, 160).image, "yolo11n", 0.25, 0.45).metrics
+    assert m["source"] == "hub" and m["imgsz"] == 640 and m["model"].startswith("YOLO11n")
+    assert m["n_detections"] == sum(m["counts"].values())
+
+
+@needs_weights
+def test_generated_scene_is_scored_against_its_exact_boxes(scene_png):
+    result = det.detect(str(scene_png), "shapes", 0.25, 0.45)
+    m = result.metrics
+    assert {"n_detections", "counts", "latency_ms", "imgsz", "model", "source"} <= set(m)
+    assert m["source"] == "bundled" and m["imgsz"] == det.IMGSZ and "seed 2026" in m["ground_truth"]
+    assert m["n_detections"] == sum(m["counts"].values()) == result.table["count"].sum() > 0
+    assert m["recall"] >= 0.7 and m["precision"] >= 0.7
+    assert result.image.size == (320, 320)
+    strict = det.detect(str(scene_png), "shapes", 0.95, 0.45).metrics
+    assert strict["n_detections"] <= m["n_detections"]
+
+
+@needs_weights
+def test_odd_images_are_converted_not_refused():
+    rgb = shapes.generate(3, 128).image
+    gray = rgb.mean(axis=2).astype(np.uint8)
+    assert det.detect(gray).metrics["input_mode"] == "L"
+    rgba = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+    m = det.detect(rgba).metrics
+    assert m["input_mode"] == "RGBA" and "ground_truth" not in m   # a plain array carries no tag
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(conf=0), "between"), (dict(conf=1.5), "between"), (dict(iou="x"), "number"),
+    (dict(iou=None), "missing"), (dict(detector_name="cats"), "detector"),
+])
+def test_bad_settings(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        det.detect(np.zeros((64, 64, 3), np.uint8), **kwargs)
+
+
+@pytest.mark.parametrize("image, message", [
+    (np.zeros((8, 8, 3), np.uint8), "at least 16"),
+    (np.zeros((5000, 20), np.uint8), "limit is 4096"),
+    (b"not an image at all", "Could not read"),
+    (b"", "empty"),
+    (None, "No image"),
+])
+def test_bad_images(image, message):
+    with pytest.raises(InputError, match=message):
+        det.detect(image)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return det.panning_video(tmp_path_factory.mktemp("video") / "pan.webm", frames=8, side=160)
+
+
+def test_video_is_annotated_frame_by_frame(clip, tmp_path):
+    import cv2
+
+    path, table, m = det.detect_video(str(clip), "faces", 0.25, 0.45, out_dir=tmp_path)
+    assert m["frames"] == 8 and not m["truncated"] and len(table) == 8 and m["source"] == "package"
+    capture = cv2.VideoCapture(path)
+    n = 0
+    while capture.read()[0]:
+        n += 1
+    assert n == 8 and path.endswith(".webm")
+    _, _, cut = det.detect_video(str(clip), "faces", out_dir=tmp_path, max_frames=3)
+    assert cut["frames"] == 3 and cut["truncated"]
+
+
+def test_bad_videos(tmp_path):
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42 definitely not a video" * 10)
+    with pytest.raises(InputError, match="empty"):
+        det.detect_video(str(empty))
+    with pytest.raises(InputError, match="Could not read any frame"):
+        det.detect_video(str(corrupt))
+    with pytest.raises(InputError, match="No video"):
+        det.detect_video(None)
+    with pytest.raises(InputError, match="between"):
+        det.detect_video(str(corrupt), conf=2)
+
+
+def test_webcam_frame_before_the_camera_starts():
+    assert det.detect_frame(None) == (None, {})
+    frame, m = det.detect_frame(shapes.generate(0, 96).image, "faces")
+    assert frame.shape == (96, 96, 3) and m["detector"] == "faces"
+
+
+@pytest.mark.slow
+@needs_weights
+def test_bundled_weights_reach_their_model_card():
+    card = json.loads(det.CARD.read_text())
+    assert card["held_out"]["map50"] >= 0.9
+    assert det.ONNX_PATH.stat().st_size < 10 * 2**20
+    ours = det.average_precision_50(det._load_onnx(det.ONNX_PATH), det.TEST_SEEDS[:card["held_out_ours"]["scenes"]])
+    assert ours["map50"] == pytest.approx(card["held_out_ours"]["map50"], abs=0.01)
+    assert ours["map50"] >= card["held_out"]["map50"] - 0.05
+
+
+@pytest.mark.slow
+def test_training_smoke_run(tmp_path):
+    card = det.train(tmp_path / "out", epochs=1, batch=4, imgsz=64, n_train=4, n_val=2, n_test=2,
+                     workdir=tmp_path / "work", log=lambda *_: None)
+    assert (tmp_path / "out" / det.ONNX_PATH.name).is_file() and (tmp_path / "out" / "model_card.json").is_file()
+    assert {"map50", "map50_95"} <= set(card["held_out"]) and card["imgsz"] == 64
+    session = det._load_onnx(tmp_path / "out" / det.ONNX_PATH.name)
+    assert session[2] == 64 and session[1] == shapes.CLASSES
+    assert not list((tmp_path / "out").glob("*.pt"))   # no pickle next to the ONNX
