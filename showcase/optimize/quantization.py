@@ -15,7 +15,11 @@ same runtime:
   activations). FX finds the residual additions and the conv–BN–ReLU groups itself, so the zoo
   models need no ``QuantStub``/``FloatFunctional`` rewrite. EfficientNet-Lite0's TF-style "same"
   paddings are folded into the convolutions first (``fx_ready``): as separate ``ZeroPad2d`` layers
-  they forced fbgemm's slow depthwise path (10× slower than fp32).
+  they forced fbgemm's slow depthwise path (10× slower than fp32). On a CPU without VNNI (AVX2
+  only, like this one) fbgemm multiplies uint8 by int8 in pairs summed in int16, so the x86
+  mapping observes activations with ``reduce_range`` (7 bits) to avoid saturation: with the full 8
+  bits EfficientNet-Lite0's int8 twin agreed with fp32 on none of the photos. Even at 7 bits it
+  loses far more there than ONNX Runtime or TFLite do (see the table); the small zoo CNNs don't.
 - ``ort_static``: the fp32 ONNX export quantised by ``onnxruntime.quantization.quantize_static``
   in the QDQ format, per-channel weights, MinMax calibration through a ``CalibrationDataReader``.
 - ``tflite_int8``: TensorFlow Lite full-integer quantisation with a representative dataset (the
