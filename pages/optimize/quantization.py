@@ -40,6 +40,13 @@ t = strings("quantization", {
     "model": ("Model", "模型"),
     "methods": ("Methods", "方法"),
     "calibration": ("Calibration images", "校准图像数"),
+    "m.student": ("zoo student (MobileNet-style, Fashion-MNIST)", "模型库学生模型(MobileNet 风格,Fashion-MNIST)"),
+    "m.teacher": ("zoo teacher (ResNet-style, Fashion-MNIST)", "模型库教师模型(ResNet 风格,Fashion-MNIST)"),
+    "m.efficientnet_lite0": ("EfficientNet-Lite0 (ImageNet, real photos)", "EfficientNet-Lite0(ImageNet,真实照片)"),
+    "q.pytorch_dynamic": ("PyTorch dynamic (Linear only)", "PyTorch 动态量化(仅 Linear)"),
+    "q.pytorch_static": ("PyTorch static (FX graph mode, x86)", "PyTorch 静态量化(FX 图模式,x86)"),
+    "q.ort_static": ("ONNX Runtime static (QDQ, per-channel)", "ONNX Runtime 静态量化(QDQ,逐通道)"),
+    "q.tflite_int8": ("TensorFlow Lite full-integer (own process)", "TensorFlow Lite 全整数量化(独立进程)"),
     "table": ("fp32 against int8, per method", "各方法的 fp32 与 int8 对比"),
     "size": ("Size (MB, serialized)", "体积(MB,序列化后)"),
     "latency": ("Latency (ms, batch 1, one thread)", "延迟(毫秒,批大小 1,单线程)"),
@@ -69,9 +76,9 @@ def build() -> None:
     header(t("title"), t("body"), t("reference"))
     with gr.Row():
         with gr.Column(scale=1):
-            model = gr.Radio([(quantization.MODEL_NAMES[m], m) for m in quantization.MODELS], value="student",
+            model = gr.Radio([(t(f"m.{m}"), m) for m in quantization.MODELS], value="student",
                              label=t("model"))
-            methods = gr.CheckboxGroup([(quantization.METHOD_NAMES[m], m) for m in quantization.METHODS],
+            methods = gr.CheckboxGroup([(t(f"q.{m}"), m) for m in quantization.METHODS],
                                        value=list(quantization.DEFAULT_METHODS), label=t("methods"))
             calibration = gr.Slider(quantization.MIN_CALIBRATION, quantization.MAX_CALIBRATION, value=128, step=8,
                                     label=t("calibration"))
