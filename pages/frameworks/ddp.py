@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import gradio as gr
+import pandas as pd
 
 from pages.common import code_accordion, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
 from showcase.core.errors import InputError
@@ -20,7 +21,8 @@ t = strings("ddp", {
         "processes wrapped in `DistributedDataParallel` (gloo on CPU cores, nccl when there is a GPU per process) that "
         "see B/N images each of the very same batches, from the same seed (`DistributedSampler`). The workers' logs stream "
         "below as they print. At the end the two final sets of weights are compared: the mean of N equal shards' gradients "
-        "*is* the whole batch's gradient, so they agree up to rounding. In float64 that is ~1e-15; choose float32 to watch "
+        "*is* the whole batch's gradient, so they agree up to rounding (and the two loss curves lie on top of each other). "
+        "In float64 that is ~1e-15; choose float32 to watch "
         "training amplify a 1e-7 rounding difference (sums in another order) into ~1e-2, though the arithmetic is the same. "
         "The model has no batch norm or dropout, which would differ per shard. Throughput is measured, not promised: the N "
         "processes share this machine's two cores (and whatever else runs on it) and pay an all-reduce every step, so "
@@ -31,7 +33,7 @@ t = strings("ddp", {
         "于是所有副本走出相同的一步。**运行** 会两次启动真正的 `torchrun`:先用 1 个进程,完整地看到每个含 B 张 Fashion-MNIST "
         "图像的全局批次;再用 N 个包装在 `DistributedDataParallel` 中的进程(CPU 上用 gloo,每个进程有一块 GPU 时用 nccl),"
         "以相同随机种子、各自看到同一批次中的 B/N 张图像(`DistributedSampler`)。工作进程的日志在下方实时显示。"
-        "最后比较两次训练的最终权重:N 个等大分片梯度的平均 *就是* 整个批次的梯度,所以两者只差舍入误差。float64 下约为 1e-15;"
+        "最后比较两次训练的最终权重:N 个等大分片梯度的平均 *就是* 整个批次的梯度,所以两者只差舍入误差(两条损失曲线完全重合)。float64 下约为 1e-15;"
         "选择 float32 可以看到训练把 1e-7 的舍入差异(求和顺序不同)放大到约 1e-2,尽管算术完全相同。模型没有批归一化和 dropout,"
         "它们在每个分片上会不同。吞吐量是实测的,而非承诺:N 个进程共用这台机器的两个核心(以及其上运行的其他任务),"
         "每步还要做一次 all-reduce,所以结果可能更慢,也可能快一些但不到 2 倍;每个进程拥有自己的 GPU(或核心)且每步计算量足够时,"
@@ -90,11 +92,23 @@ def run(world_size=2, steps=40, global_batch=64, lr=0.05, precision="float64", p
                 if time.monotonic() - shown < STREAM_EVERY:
                     continue
                 shown = time.monotonic()
-            yield update.log, update.curves, update.throughput, json_safe(update.metrics), script
+            yield update.log, with_both_runs(update.curves), update.throughput, json_safe(update.metrics), script
     except InputError as exc:
         raise gr.Error(str(exc), title="Check the input / 请检查输入") from exc
     except Exception as exc:  # noqa: BLE001 - a failed launch is reported, the app keeps running
         raise gr.Error(f"{type(exc).__name__}: {exc}", title="Something went wrong / 出错了") from exc
+
+
+def with_both_runs(curves: pd.DataFrame) -> pd.DataFrame:
+    """The curves with an empty (NaN) point for each run that has none yet: a streamed plot takes
+    its colours from the first data it gets, so both runs must be in it from the start."""
+    missing = [name for name in ddp.RUN_NAMES if name not in set(curves["run"])]
+    seed = pd.DataFrame({"step": [1] * len(missing), "loss": [float("nan")] * len(missing), "run": missing})
+    return pd.concat([seed, curves], ignore_index=True) if missing else curves
+
+
+# The log box follows the newest line (Gradio's own autoscroll loses it when lines come in bursts).
+FOLLOW_LOG = "() => setTimeout(() => { const t = document.querySelector('#ddp-log textarea'); if (t) t.scrollTop = t.scrollHeight; }, 0)"
 
 
 def build() -> None:
@@ -108,10 +122,10 @@ def build() -> None:
             precision = gr.Radio(list(ddp.PRECISIONS), value="float64", label=t("precision"))
             button = gr.Button(tc("run"), variant="primary")
         with gr.Column(scale=2):
-            log = gr.Textbox(label=t("log"), lines=14, max_lines=14, autoscroll=True, interactive=False)
+            log = gr.Textbox(label=t("log"), lines=14, max_lines=14, interactive=False, elem_id="ddp-log")
             with gr.Row():
-                curves = gr.LinePlot(x="step", y="loss", color="run", label=t("curves"), height=240)
-                throughput = gr.BarPlot(x="run", y="samples_per_s", label=t("throughput"), height=240,
+                curves = gr.LinePlot(x="step", y="loss", color="run", label=t("curves"), height=280)
+                throughput = gr.BarPlot(x="run", y="samples_per_s", label=t("throughput"), height=280,
                                         y_lim=[0, None], x_title=" ")
             metrics = metrics_json()
     with gr.Accordion(t("commands"), open=True):
@@ -121,6 +135,7 @@ def build() -> None:
     outputs = [log, curves, throughput, metrics, commands]
     gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
     button.click(run, inputs, outputs, api_name="ddp_train", concurrency_id="cpu_training", concurrency_limit=1)
+    log.change(None, js=FOLLOW_LOG)
     code_accordion(ddp_worker.train, ddp.torchrun_command, ddp.launch, ddp.max_param_diff)
 
 

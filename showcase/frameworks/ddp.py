@@ -196,7 +196,9 @@ def _compare(world_size: int, steps: int, global_batch: int, lr: float, precisio
             name = run_name(world)
             out = Path(folder) / f"world{world}"
             command = torchrun_command(world, steps, global_batch, lr, precision, out, device, log_every)
-            lines += [""] * bool(index) + [f"$ {shlex.join(command)}"]
+            if index:
+                lines.append("")
+            lines.append(f"$ {shlex.join(command)}")
             launched = time.perf_counter()
             ready, done_steps = None, 0
             yield _update(lines, points, runs, world_size, index / 2, f"{name}: starting torchrun")
@@ -215,13 +217,21 @@ def _compare(world_size: int, steps: int, global_batch: int, lr: float, precisio
             result.update(startup_s=ready, wall_s=time.perf_counter() - launched,
                           weights=_load(out / "weights.safetensors"), command=shlex.join(command))
             runs[world] = result
-        lines.append("")
-        lines.append(f"compared the weights; {time.perf_counter() - started:.1f} s in all")
-    yield _final(lines, runs, world_size, steps, global_batch, lr, precision, device)
+    final = _final(lines, runs, world_size, steps, global_batch, lr, precision, device)
+    m = final.metrics
+    final.log += (f"\n\nlargest weight difference, {world_size} processes vs 1: {m['max_param_diff_vs_single']:.3g} "
+                  f"({precision}); {m['samples_per_s']:.0f} vs {m['single_samples_per_s']:.0f} images/s; "
+                  f"{time.perf_counter() - started:.1f} s in all")
+    yield final
 
 
 def run_name(world: int) -> str:
-    return "1 process" if world == 1 else f"{world} processes (DDP)"
+    """The run's name in curves and bars: the same two names whatever N is, so that a plot keeps
+    its two colours from one run to the next (the world size is in the metrics)."""
+    return "1 process" if world == 1 else "N processes (DDP)"
+
+
+RUN_NAMES = (run_name(1), run_name(2))
 
 
 def _load(path: Path) -> dict[str, torch.Tensor]:
@@ -261,8 +271,8 @@ def _curves(points, runs) -> pd.DataFrame:
 
 
 def _throughput(runs) -> pd.DataFrame:
-    return pd.DataFrame([(run_name(w), round(r["samples_per_s"], 1)) for w, r in runs.items()],
-                        columns=["run", "samples_per_s"])
+    rows = [(run_name(w), round(r["samples_per_s"], 1)) for w, r in runs.items()]
+    return pd.DataFrame(rows, columns=["run", "samples_per_s"]).astype({"run": str, "samples_per_s": float})
 
 
 def _update(lines, points, runs, world_size, fraction, text) -> Update:

@@ -22,8 +22,8 @@ def test_one_and_two_processes_end_with_the_same_weights():
     assert m["samples_per_s"] > 0 and m["single_samples_per_s"] > 0 and 0 <= m["test_accuracy"] <= 1
     assert "[rank 0/2] ready" in result.log and "[rank 1/2] done" in result.log
     assert "--nproc-per-node=2" in m["command"] and "torch.distributed.run" in m["command"]
-    assert sorted(result.curves["run"].unique()) == ["1 process", "2 processes (DDP)"] and len(result.curves) == 12
-    assert list(result.throughput["run"]) == ["1 process", "2 processes (DDP)"]
+    assert tuple(result.curves["run"].unique()) == ddp.RUN_NAMES and len(result.curves) == 12
+    assert tuple(result.throughput["run"]) == ddp.RUN_NAMES
 
 
 @pytest.mark.parametrize("kwargs, message", [
