@@ -81,7 +81,7 @@ STREAM_EVERY = 0.25     # s between streamed updates: the log can print faster t
 
 
 def run(world_size=2, steps=40, global_batch=64, lr=0.05, precision="float64", progress=gr.Progress()):
-    """A generator: Gradio streams every yield (log, curves, throughput, metrics, commands)."""
+    """A generator: Gradio streams every yield (log, curves, throughput, commands, metrics)."""
     updates = guard(ddp.train_stream)(world_size, steps, global_batch, lr, precision)  # bad settings fail here
     script = ddp.commands(int(steps), int(global_batch), float(lr))
     shown = 0.0
@@ -92,7 +92,7 @@ def run(world_size=2, steps=40, global_batch=64, lr=0.05, precision="float64", p
                 if time.monotonic() - shown < STREAM_EVERY:
                     continue
                 shown = time.monotonic()
-            yield update.log, with_both_runs(update.curves), update.throughput, json_safe(update.metrics), script
+            yield update.log, with_both_runs(update.curves), update.throughput, script, json_safe(update.metrics)
     except InputError as exc:
         raise gr.Error(str(exc), title="Check the input / 请检查输入") from exc
     except Exception as exc:  # noqa: BLE001 - a failed launch is reported, the app keeps running
@@ -132,7 +132,7 @@ def build() -> None:
         gr.Markdown(t("commands_note"))
         commands = gr.Code(ddp.commands(), language="shell", interactive=False, show_label=False)
     inputs = [world_size, steps, global_batch, lr, precision]
-    outputs = [log, curves, throughput, metrics, commands]
+    outputs = [log, curves, throughput, commands, metrics]      # metrics last, like every tab
     gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
     button.click(run, inputs, outputs, api_name="ddp_train", concurrency_id="cpu_training", concurrency_limit=1)
     log.change(None, js=FOLLOW_LOG)
