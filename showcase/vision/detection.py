@@ -27,7 +27,7 @@ Three detectors:
 Ultralytics is told never to reach for the network (``YOLO_OFFLINE=1``; its settings and the font
 it draws with live in a folder of ours) before it is first imported, in ``ultralytics_offline()``.
 
-    python -m showcase.vision.detection train              # ~35 min on one busy CPU thread
+    python -m showcase.vision.detection train              # 24 epochs, ~40 min on one busy CPU thread
     python -m showcase.vision.detection train --dry-run    # one tiny epoch, to a temp folder
     python -m showcase.vision.detection detect scene.png --detector shapes --conf 0.25 --iou 0.45
     python -m showcase.vision.detection video clip.webm
@@ -105,7 +105,11 @@ def ultralytics_offline():
         if not (fonts / name).is_file():
             shutil.copyfile(font_file(), fonts / name)
     import ultralytics
+    import ultralytics.utils.patches as patches
 
+    # Ultralytics replaces PIL's Image.open with one that, on any unreadable file, tries to install
+    # and import a HEIF plugin: put Pillow's own back, so a corrupt upload stays a clear InputError.
+    Image.open = patches._image_open
     return ultralytics
 
 
