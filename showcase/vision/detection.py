@@ -386,6 +386,16 @@ def _check(detector_name: str, conf, iou) -> tuple[str, float, float]:
     return detector_name, conf, iou
 
 
+@functools.cache
+def _card_held_out() -> dict:
+    """The bundled detector's held-out mAP50 and mAP50-95 from its model card (shown beside each result)."""
+    try:
+        held_out = json.loads(CARD.read_text())["held_out"]
+        return {"map50": held_out["map50"], "map50_95": held_out["map50_95"]}
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
 @functools.lru_cache(maxsize=16)
 def _scene(seed: int, size: int) -> shapes.Scene:
     return shapes.generate(seed, size)
@@ -429,6 +439,8 @@ def detect(image, detector_name: str = "shapes", conf: float = 0.25, iou: float 
         "input_mode": picture.info.get("converted_from", "RGB"),
         "compare": COMPARE,
     }
+    if detector_name == "shapes" and found.source == "bundled":
+        metrics["card_held_out"] = _card_held_out()
     truth = ground_truth(picture) if detector_name == "shapes" else None
     if truth is not None:
         metrics["ground_truth"] = f"exact boxes of generated scene (seed {truth.seed})"
