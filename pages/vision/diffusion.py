@@ -58,10 +58,12 @@ t = strings("diffusion", {
     "times": ("Seconds: measured, and DDPM's 1,000 steps extrapolated", "秒:实测值,以及外推的 DDPM 1,000 步"),
     "hint": (
         "DDIM is deterministic: the same seed gives the same digits at any step count. DDPM adds fresh noise at "
-        "every step, so each step count gives other digits. Watch the frames: the digits' shapes are decided in the "
-        "first, noisiest steps; the last steps only sharpen them.",
+        "every step, so each step count gives other digits. The frames show the first eight images: x_t on top, "
+        "and below it the clean digit the network predicts from x_t at that step. The guess settles on a digit long "
+        "before x_t shows one; the last steps only sharpen it.",
         "DDIM 是确定性的:同一个种子在任何步数下都给出相同的数字。DDPM 每一步都加入新的噪声,因此不同步数给出不同的数字。"
-        "观察各帧:数字的形状在最初、噪声最大的几步就已决定;最后几步只是让它们更清晰。",
+        "各帧显示前八张图:上面是 x_t,下面是网络在这一步从 x_t 预测出的干净数字。"
+        "早在 x_t 中看出数字之前,预测就已定下是哪个数字;最后几步只是让它更清晰。",
     ),
     "compare_hint": (
         "Both samplers start from the same noise with the same number of steps and run one after the other in "

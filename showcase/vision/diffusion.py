@@ -113,24 +113,24 @@ def initial_noise(seed: int, n: int) -> torch.Tensor:
 
 def denoise(unet, scheduler_name: str, steps: int, noise: torch.Tensor, seed: int = 0,
             keep: set[int] = frozenset(), progress: Callable[[int, int], None] | None = None):
-    """Run the reverse process from ``noise``; return x0 and {step index: x_t} for the steps in ``keep``.
-
-    Step 0 is the pure noise, step ``steps`` the finished images.
+    """Run the reverse process from ``noise``; return x0 and {step index: (x_t, predicted x0)} for
+    the steps in ``keep``. Step 0 is the pure noise (no prediction yet), step ``steps`` the finished images.
     """
     scheduler = new_scheduler(scheduler_name)
     scheduler.set_timesteps(steps)
     gen = torch.Generator().manual_seed(int(seed) + 1)  # DDPM's per-step noise; DDIM (η = 0) uses none
     x = noise * scheduler.init_noise_sigma
-    frames = {0: x.clone()} if 0 in keep else {}
+    frames = {0: (x.clone(), torch.full_like(x, -1.0))} if 0 in keep else {}
     with torch.inference_mode(), one_thread():
         for i, t in enumerate(scheduler.timesteps, start=1):
             eps = unet(x, t).sample                                         # (B, 1, 32, 32)
             if scheduler_name == "DDPM":
-                x = scheduler.step(eps, t, x, generator=gen).prev_sample
+                out = scheduler.step(eps, t, x, generator=gen)
             else:
-                x = scheduler.step(eps, t, x, eta=0.0).prev_sample
-            if i in keep:
-                frames[i] = x.clone()
+                out = scheduler.step(eps, t, x, eta=0.0)
+            x = out.prev_sample
+            if i in keep:  # x_t, and the x0 the network sees in it at this step
+                frames[i] = (x.clone(), out.pred_original_sample.clone())
             if progress is not None:
                 progress(i, steps)
     return x.clamp(-1, 1), frames
@@ -183,8 +183,10 @@ def sample(scheduler: str = "DDIM", steps: int = DEFAULT_STEPS, seed: int = 0, n
     timesteps = new_scheduler(scheduler)
     timesteps.set_timesteps(steps)
     captions = [f"noise x_T (t={TRAIN_TIMESTEPS - 1})" if i == 0 else f"step {i}/{steps}: finished x_0" if i == steps
-                else f"step {i}/{steps}: x_t at t={int(timesteps.timesteps[i])}" for i in keep]
-    gallery = [(dcgan.grid(frames[i], columns=columns, scale=2), c) for i, c in zip(keep, captions)]
+                else f"step {i}/{steps}: x_t at t={int(timesteps.timesteps[i])} (top), predicted x_0 (bottom)" for i in keep]
+    # the path of the first ``columns`` images: x_t above, the network's current guess of x0 below
+    gallery = [(dcgan.grid(torch.cat([frames[i][0][:columns], frames[i][1][:columns]]), columns=columns, scale=2), c)
+               for i, c in zip(keep, captions)]
     metrics = {
         "scheduler": scheduler, "steps": steps, "seconds": round(seconds, 3),
         "seconds_per_step": round(seconds / steps, 4), "unet_evaluations": steps,
