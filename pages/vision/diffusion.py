@@ -75,7 +75,7 @@ t = strings("diffusion", {
 EXAMPLES = [["DDIM", 25, 0, 16], ["DDPM", 25, 0, 16], ["DDIM", 10, 7, 16], ["DDPM", 250, 3, 4]]
 COMPARE_EXAMPLES = [[25, 0, 16], [10, 1, 8]]
 
-# A good call per api_name (the first example): app tests and benchmarks use it.
+# A good call per api_name: app tests and benchmarks use it (the comparison at its quick example).
 API = {"diffusion_sample": EXAMPLES[0], "diffusion_compare": COMPARE_EXAMPLES[1]}
 
 _scratch = Path(tempfile.mkdtemp(prefix="diffusion-"))  # the animations, served as files (Gradio keeps GIFs animated)
