@@ -32,17 +32,10 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.util
-import json
-import os
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -50,9 +43,10 @@ import pandas as pd
 import torch
 from torch import nn
 
+from showcase.core import workers
 from showcase.core.checks import number
 from showcase.core.errors import InputError
-from showcase.core.settings import ROOT
+from showcase.core.workers import tensorflow_installed  # noqa: F401 - the page and benchmark ask here
 
 MODES = ("torchscript", "torch_compile", "tf_function")
 MODE_NAMES = {"torchscript": "TorchScript (trace + freeze)", "torch_compile": "torch.compile (Inductor)",
@@ -60,8 +54,6 @@ MODE_NAMES = {"torchscript": "TorchScript (trace + freeze)", "torch_compile": "t
 MAX_BATCH = 512
 MAX_CALLS = 500
 SEED = 0
-TF_START_TIMEOUT = 240.0   # s: importing TensorFlow takes 15–25 s here, more on a busy machine
-TF_CALL_TIMEOUT = 300.0
 
 
 class GraphModeUnavailable(InputError):
@@ -178,50 +170,12 @@ def run_torch_mode(mode: str, batch: int, calls: int, say) -> dict:
 
 # --- TensorFlow, in its own process ---------------------------------------------------------
 
-def tensorflow_installed() -> bool:
-    """Whether TensorFlow can be found, without importing it (the import is the worker's)."""
-    return importlib.util.find_spec("tensorflow") is not None
+class TensorFlowWorker(workers.TensorFlowWorker):
+    """``python -m showcase.frameworks.tf_worker``, once per app process, started on first use."""
 
-
-class TensorFlowWorker:
-    """One long-lived ``python -m showcase.frameworks.tf_worker`` per app process, started on first use."""
-
-    def __init__(self):
-        self.process: subprocess.Popen | None = None
-        self.lock = threading.Lock()
-        self.folder = Path(tempfile.mkdtemp(prefix="showcase-tf-"))
-        self.log = self.folder / "worker.log"
-        self.version = None
-        self.import_s = None
-
-    def _read(self, timeout: float) -> dict:
-        line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(timeout)
-        if not line:
-            self.stop()
-            raise GraphModeUnavailable(f"The TensorFlow worker did not answer within {timeout:.0f} s.")
-        if not line[0]:
-            tail = self.log.read_text(errors="replace")[-400:] if self.log.exists() else ""
-            self.stop()
-            raise GraphModeUnavailable(f"The TensorFlow worker exited. Its last words: {tail.strip() or '(none)'}")
-        return json.loads(line[0])
-
-    def start(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            return
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
-                   PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "showcase.frameworks.tf_worker"], cwd=ROOT, env=env, text=True,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
-        hello = self._read(TF_START_TIMEOUT)
-        if "error" in hello:
-            self.stop()
-            raise GraphModeUnavailable(f"TensorFlow is unavailable here. {hello['error']}")
-        self.version, self.import_s = hello["ready"], hello["import_s"]
+    module = "showcase.frameworks.tf_worker"
+    unavailable = GraphModeUnavailable
+    missing = "TensorFlow is not installed in this environment, so tf.function cannot run; the PyTorch modes work."
 
     def run(self, batch: int, calls: int, say) -> dict:
         with self.lock:
@@ -234,25 +188,9 @@ class TensorFlowWorker:
             np.save(inputs, x.numpy())
             with torch.inference_mode():
                 np.save(reference, model()(x).numpy())
-            request = {"weights": str(weights), "input": str(inputs), "reference": str(reference), "calls": calls}
-            self.process.stdin.write(json.dumps(request) + "\n")
-            self.process.stdin.flush()
             say(0.3, "TensorFlow: tracing tf.function and timing")
-            while True:
-                message = self._read(TF_CALL_TIMEOUT)
-                if "progress" in message:
-                    say(0.3 + 0.7 * message["progress"], message["text"])
-                elif "error" in message:
-                    raise GraphModeUnavailable(f"TensorFlow failed: {message['error']}")
-                else:
-                    return dict(message["result"], worker_import_s=self.import_s)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait(timeout=10)
-            self.process = None
+            return self.request({"weights": str(weights), "input": str(inputs), "reference": str(reference),
+                                 "calls": calls}, say, span=(0.3, 1.0))
 
 
 _tf_worker: TensorFlowWorker | None = None
@@ -266,9 +204,6 @@ def tf_worker() -> TensorFlowWorker:
 
 
 def run_tf_function(batch: int, calls: int, say) -> dict:
-    if not tensorflow_installed():
-        raise GraphModeUnavailable("TensorFlow is not installed in this environment, so tf.function cannot run; "
-                                   "the PyTorch modes work.")
     return tf_worker().run(batch, calls, say)
 
 

@@ -1,10 +1,8 @@
 """TensorFlow's half of the graph-mode tab, in a process of its own: eager Keras vs ``tf.function``.
 
 Never imported by the app: ``showcase.frameworks.graph_mode`` starts ``python -m
-showcase.frameworks.tf_worker`` once and talks to it in JSON lines, one request per line on stdin
-and, on stdout, progress lines, then ``{"result": ...}`` or ``{"error": ...}``. TensorFlow stays
-out of the app process for two reasons: imported before torch's triton it makes torch crash, and
-it costs over a gigabyte and 15–25 s to import on this CPU.
+showcase.frameworks.tf_worker`` once and talks to it in JSON lines (``showcase.core.workers`` says
+why TensorFlow gets a process of its own, and how the two sides talk).
 
 The Keras model is the PyTorch ``SmallCNN`` of ``graph_mode`` with the very same weights (sent as
 an ``.npz``), channels-last: convolution kernels go from (O, I, kH, kW) to (kH, kW, I, O), and the
@@ -20,19 +18,9 @@ trace (``compile_s``), later ones run the graph.
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 import time
-import traceback
 
-
-def _protocol_stdout():
-    """Our own copy of stdout for the JSON lines; fd 1 then points at stderr, so nothing that
-    TensorFlow or absl prints can corrupt the protocol."""
-    out = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)
-    return out
+from showcase.core.workers import serve_tensorflow
 
 
 def keras_model(weights: dict):
@@ -67,69 +55,54 @@ def keras_model(weights: dict):
     return model
 
 
-def serve(stdin, out) -> None:
-    started = time.perf_counter()
-    try:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import numpy as np
-        import tensorflow as tf
-        import keras
-    except Exception as exc:  # noqa: BLE001 - reported to the app, which says TensorFlow is unavailable
-        out.write(json.dumps({"error": f"TensorFlow could not be imported: {type(exc).__name__}: {exc}"}) + "\n")
-        return
-    out.write(json.dumps({"ready": tf.__version__, "import_s": round(time.perf_counter() - started, 2)}) + "\n")
+_models: dict[str, tuple] = {}   # weights path -> (model, tf.function, {batch: first-call seconds})
 
-    models: dict[str, tuple] = {}            # weights path -> (model, tf.function, traced batch sizes)
-    for line in stdin:
-        if not line.strip():
-            continue
-        try:
-            request = json.loads(line)
-            if request.get("quit"):
-                return
-            key = request["weights"]
-            if key not in models:
-                with np.load(key) as npz:
-                    model = keras_model({k: npz[k] for k in npz.files})
-                models[key] = (model, tf.function(lambda a, m=model: m(a, training=False)), {})
-            model, graph, traced = models[key]
-            x = np.load(request["input"])                          # (B, 1, 28, 28), PyTorch's layout
-            x = tf.constant(np.ascontiguousarray(x.transpose(0, 2, 3, 1)))  # -> (B, 28, 28, 1)
-            batch, calls = int(x.shape[0]), int(request["calls"])
 
-            cached = batch in traced
-            t0 = time.perf_counter()
-            y_graph = graph(x).numpy()                             # traces on a new signature
-            first = time.perf_counter() - t0
-            if not cached:
-                traced[batch] = first
-            y_eager = model(x, training=False).numpy()
-            eager_times, graph_times = [], []
-            for i in range(calls):                                 # alternate, so both share the noise
-                t0 = time.perf_counter()
-                model(x, training=False)
-                eager_times.append(1000 * (time.perf_counter() - t0))
-                t0 = time.perf_counter()
-                graph(x)
-                graph_times.append(1000 * (time.perf_counter() - t0))
-                if (i + 1) % max(1, calls // 5) == 0:
-                    out.write(json.dumps({"progress": (i + 1) / calls, "text": f"TensorFlow call {i + 1}/{calls}"}) + "\n")
-            reference = np.load(request["reference"]) if request.get("reference") else None
-            result = {
-                "framework": f"TensorFlow {tf.__version__}, Keras {keras.__version__}",
-                "compile_s": round(traced[batch], 4),
-                "compile_cached": cached,
-                "eager_times": eager_times,
-                "graph_times": graph_times,
-                "max_abs_diff": float(np.abs(y_eager - y_graph).max()),
-                "tf_vs_torch_max_abs_diff": (float(np.abs(y_graph - reference).max())
-                                             if reference is not None else None),
-            }
-            out.write(json.dumps({"result": result}) + "\n")
-        except Exception as exc:  # noqa: BLE001 - one bad request must not end the worker
-            out.write(json.dumps({"error": f"{type(exc).__name__}: {exc}",
-                                  "traceback": traceback.format_exc(limit=3)}) + "\n")
+def handle(request: dict, say) -> dict:
+    """Time eager Keras against ``tf.function`` on the request's weights and input."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    key = request["weights"]
+    if key not in _models:
+        with np.load(key) as npz:
+            model = keras_model({k: npz[k] for k in npz.files})
+        _models[key] = (model, tf.function(lambda a, m=model: m(a, training=False)), {})
+    model, graph, traced = _models[key]
+    x = np.load(request["input"])                          # (B, 1, 28, 28), PyTorch's layout
+    x = tf.constant(np.ascontiguousarray(x.transpose(0, 2, 3, 1)))  # -> (B, 28, 28, 1)
+    batch, calls = int(x.shape[0]), int(request["calls"])
+
+    cached = batch in traced
+    t0 = time.perf_counter()
+    y_graph = graph(x).numpy()                             # traces on a new signature
+    first = time.perf_counter() - t0
+    if not cached:
+        traced[batch] = first
+    y_eager = model(x, training=False).numpy()
+    eager_times, graph_times = [], []
+    for i in range(calls):                                 # alternate, so both share the noise
+        t0 = time.perf_counter()
+        model(x, training=False)
+        eager_times.append(1000 * (time.perf_counter() - t0))
+        t0 = time.perf_counter()
+        graph(x)
+        graph_times.append(1000 * (time.perf_counter() - t0))
+        if (i + 1) % max(1, calls // 5) == 0:
+            say((i + 1) / calls, f"TensorFlow call {i + 1}/{calls}")
+    reference = np.load(request["reference"]) if request.get("reference") else None
+    return {
+        "framework": f"TensorFlow {tf.__version__}, Keras {keras.__version__}",
+        "compile_s": round(traced[batch], 4),
+        "compile_cached": cached,
+        "eager_times": eager_times,
+        "graph_times": graph_times,
+        "max_abs_diff": float(np.abs(y_eager - y_graph).max()),
+        "tf_vs_torch_max_abs_diff": (float(np.abs(y_graph - reference).max())
+                                     if reference is not None else None),
+    }
 
 
 if __name__ == "__main__":
-    serve(sys.stdin, _protocol_stdout())
+    serve_tensorflow(handle)

@@ -1,10 +1,8 @@
 """TensorFlow Lite full-integer quantisation, in a process of its own.
 
-The app never imports TensorFlow: imported before torch's triton it makes torch crash, and it
-costs over a gigabyte and 15–25 s to import on this CPU. ``showcase.optimize.quantization`` starts
-``python -m showcase.optimize.tflite_worker`` once (``TFLiteWorker``, below) and talks to it in
-JSON lines: one request per line on stdin; on stdout, progress lines, then ``{"result": ...}`` or
-``{"error": ...}``. Arrays travel as ``.npy``/``.npz`` files in a temporary folder.
+The app never imports TensorFlow (``showcase.core.workers`` says why): ``showcase.optimize.quantization``
+starts ``python -m showcase.optimize.tflite_worker`` once (``TFLiteWorker``, below) and talks to it
+in JSON lines. Arrays travel as ``.npy``/``.npz`` files in the worker's folder.
 
 A request carries a *layer program*, the PyTorch network written as a list of plain steps
 (``conv``, ``pad``, ``relu``, ``relu6``, ``add``, ``gap``, ``flatten``, ``dense``, with batch norms
@@ -32,20 +30,12 @@ replaces it); that package is not installed here, so the worker uses TensorFlow'
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import subprocess
-import sys
 import tempfile
-import threading
 import time
-import traceback
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 180      # s: importing TensorFlow on a busy 2-core machine
-CALL_TIMEOUT = 600       # s: converting and timing EfficientNet-Lite0
+from showcase.core.workers import TensorFlowWorker, serve_tensorflow, tensorflow_installed  # noqa: F401
 
 
 class TFLiteUnavailable(RuntimeError):
@@ -181,81 +171,16 @@ def handle(request: dict, say) -> dict:
             "framework": f"TensorFlow {tf.__version__}"}
 
 
-def serve(stdin, out) -> None:
-    started = time.perf_counter()
-    try:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        import tensorflow as tf
-    except Exception as exc:  # noqa: BLE001 - reported to the app, which says TFLite is unavailable
-        out.write(json.dumps({"error": f"TensorFlow could not be imported: {type(exc).__name__}: {exc}"}) + "\n")
-        return
-    out.write(json.dumps({"ready": tf.__version__, "import_s": round(time.perf_counter() - started, 2)}) + "\n")
-
-    def say(fraction, text):
-        out.write(json.dumps({"progress": fraction, "text": text}) + "\n")
-
-    for line in stdin:
-        if not line.strip():
-            continue
-        try:
-            request = json.loads(line)
-            if request.get("quit"):
-                return
-            out.write(json.dumps({"result": handle(request, say)}) + "\n")
-        except Exception as exc:  # noqa: BLE001 - one bad request must not end the worker
-            out.write(json.dumps({"error": f"{type(exc).__name__}: {exc}",
-                                  "traceback": traceback.format_exc(limit=3)}) + "\n")
-
-
 # --- the app's side (no TensorFlow) -----------------------------------------------------------
 
-def tensorflow_installed() -> bool:
-    """Whether TensorFlow can be found, without importing it."""
-    return importlib.util.find_spec("tensorflow") is not None
+class TFLiteWorker(TensorFlowWorker):
+    """``python -m showcase.optimize.tflite_worker``, once per app process, started on first use."""
 
-
-class TFLiteWorker:
-    """One long-lived worker per app process, started on first use; requests one at a time."""
-
-    def __init__(self):
-        self.process: subprocess.Popen | None = None
-        self.lock = threading.Lock()
-        self.folder = Path(tempfile.mkdtemp(prefix="showcase-tflite-"))
-        self.log = self.folder / "worker.log"
-        self.version = None
-        self.import_s = None
-
-    def _read(self, timeout: float) -> dict:
-        line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(timeout)
-        if not line:
-            self.stop()
-            raise TFLiteUnavailable(f"The TensorFlow Lite worker did not answer within {timeout:.0f} s.")
-        if not line[0]:
-            tail = self.log.read_text(errors="replace")[-400:] if self.log.exists() else ""
-            self.stop()
-            raise TFLiteUnavailable(f"The TensorFlow Lite worker exited. Its last words: {tail.strip() or '(none)'}")
-        return json.loads(line[0])
-
-    def start(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            return
-        if not tensorflow_installed():
-            raise TFLiteUnavailable("TensorFlow is not installed here, so the TFLite method cannot run; "
-                                    "the PyTorch and ONNX Runtime methods work.")
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
-                   PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "showcase.optimize.tflite_worker"], cwd=ROOT, env=env, text=True,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
-        hello = self._read(START_TIMEOUT)
-        if "error" in hello:
-            self.stop()
-            raise TFLiteUnavailable(f"TensorFlow is unavailable here. {hello['error']}")
-        self.version, self.import_s = hello["ready"], hello["import_s"]
+    module = "showcase.optimize.tflite_worker"
+    unavailable = TFLiteUnavailable
+    missing = "TensorFlow is not installed here, so the TFLite method cannot run; the PyTorch and ONNX Runtime methods work."
+    start_timeout = 180.0    # s: importing TensorFlow on a busy 2-core machine
+    call_timeout = 600.0     # s: converting and timing EfficientNet-Lite0
 
     def quantize(self, program: list[dict], weights: dict, calibration, images, repeats: int, say) -> dict:
         """Convert and run; ``calibration`` and ``images`` are (N, H, W, C) float32 arrays."""
@@ -269,29 +194,12 @@ class TFLiteWorker:
             np.savez(job / "weights.npz", **weights)
             np.save(job / "calibration.npy", np.ascontiguousarray(calibration, dtype=np.float32))
             np.save(job / "eval.npy", np.ascontiguousarray(images, dtype=np.float32))
-            request = {"program": str(job / "program.json"), "weights": str(job / "weights.npz"),
-                       "calibration": str(job / "calibration.npy"), "eval": str(job / "eval.npy"),
-                       "out": str(job), "repeats": repeats}
-            self.process.stdin.write(json.dumps(request) + "\n")
-            self.process.stdin.flush()
-            while True:
-                message = self._read(CALL_TIMEOUT)
-                if "progress" in message:
-                    say(message["progress"], message["text"])
-                elif "error" in message:
-                    raise TFLiteUnavailable(f"TensorFlow Lite failed: {message['error']}")
-                else:
-                    result = message["result"]
-                    result["fp32_logits"] = np.load(result["fp32_logits"])
-                    result["int8_logits"] = np.load(result["int8_logits"])
-                    return dict(result, worker_import_s=self.import_s)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait(timeout=10)
-            self.process = None
+            result = self.request({"program": str(job / "program.json"), "weights": str(job / "weights.npz"),
+                                   "calibration": str(job / "calibration.npy"), "eval": str(job / "eval.npy"),
+                                   "out": str(job), "repeats": repeats}, say)
+            result["fp32_logits"] = np.load(result["fp32_logits"])
+            result["int8_logits"] = np.load(result["int8_logits"])
+            return result
 
 
 _worker: TFLiteWorker | None = None
@@ -304,13 +212,5 @@ def worker() -> TFLiteWorker:
     return _worker
 
 
-def _protocol_stdout():
-    """Our own copy of stdout for the JSON lines; fd 1 then points at stderr, so nothing that
-    TensorFlow or absl prints can corrupt the protocol."""
-    out = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)
-    return out
-
-
 if __name__ == "__main__":
-    serve(sys.stdin, _protocol_stdout())
+    serve_tensorflow(handle)

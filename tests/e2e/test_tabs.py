@@ -18,7 +18,8 @@ LOCALES = {"en-US": 0, "zh-CN": 1}  # index into (english, chinese) names
 def page(request, browser, server_url):
     context = browser.new_context(locale=request.param, viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(server_url, wait_until="networkidle")
+    page.goto(server_url, wait_until="load")  # "networkidle" never comes: chromium keeps preloads open
+    page.get_by_role("tab").first.wait_for(timeout=60_000)
     page.locale = request.param
     yield page
     context.close()

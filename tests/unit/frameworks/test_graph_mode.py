@@ -48,7 +48,8 @@ def test_compile_failure_is_reported_clearly(monkeypatch):
 
 
 def test_tensorflow_missing_is_reported(monkeypatch):
-    monkeypatch.setattr(gm, "tensorflow_installed", lambda: False)
+    monkeypatch.setattr("showcase.core.workers.tensorflow_installed", lambda: False)
+    monkeypatch.setattr(gm, "_tf_worker", None)  # a worker not started yet
     with pytest.raises(gm.GraphModeUnavailable, match="TensorFlow is not installed"):
         gm.compare("tf_function", batch_size=4, calls=5)
 
