@@ -315,12 +315,16 @@ def train(out: Path = ASSET_DIR, stages: tuple[Stage, ...] = STAGES, batch_size:
     else:
         unet = _load_unet(Path(resume) / SPEC.bundled.name)
         old = json.loads((Path(resume) / CARD.name).read_text())
-        old = old["stages"][0] if "stages" in old else old   # a two-stage card, or stage 1's own
-        records.append({"stage": 1, "steps": stages[0].steps, "lr": stages[0].lr, "warmup": stages[0].warmup,
-                        "ema_decay": stages[0].ema_decay, "training_seconds": old["training_seconds"],
-                        "final_train_loss_last_100": old["final_train_loss_last_100"],
-                        "held_out_noise_mse": old["held_out_noise_mse"], "resumed_from": "stage 1's saved weights and card (not re-run)"})
-        first = 1
+        # a staged card's stages, or stage 1's own card (written before there were stages)
+        records = [dict(r) for r in old["stages"]] if "stages" in old else [{
+            "stage": 1, "steps": stages[0].steps, "lr": stages[0].lr, "warmup": stages[0].warmup,
+            "ema_decay": stages[0].ema_decay, "training_seconds": old["training_seconds"],
+            "final_train_loss_last_100": old["final_train_loss_last_100"], "held_out_noise_mse": old["held_out_noise_mse"]}]
+        for r in records:
+            r.setdefault("resumed_from", "saved weights and card (not re-run)")
+        first = len(records)
+        if first >= len(stages):
+            raise ValueError(f"{resume} already holds all {len(stages)} stages: nothing left to train")
     for k, stage in enumerate(stages[first:], start=first):
         ema = new_unet(seed).eval()
         ema.load_state_dict(unet.state_dict())
