@@ -22,7 +22,7 @@ t = strings("detection", {
         "non-maximum suppression keeps, of same-class boxes overlapping by more than the **IoU** threshold, only the "
         "most confident. Three detectors: **shapes**, a YOLO11 half as wide as YOLO11n that this project trains with "
         "Ultralytics on generated scenes (circles, squares, triangles, stars, crosses on textured, noisy backgrounds, "
-        "with occlusion and an eight-fold range of sizes) and serves as ONNX; **faces**, OpenCV's Viola–Jones Haar "
+        "with occlusion and a six-fold range of sizes) and serves as ONNX; **faces**, OpenCV's Viola–Jones Haar "
         "cascade, on real photos such as the astronaut; **YOLO11n** trained on COCO's 80 classes, from the Hugging "
         "Face hub when it is reachable. For a generated scene the exact boxes are known, so hits, false alarms and "
         "misses are counted at IoU 0.5. A video file is processed frame by frame (the first 150 frames, at most "
@@ -30,7 +30,7 @@ t = strings("detection", {
         "单阶段检测器只看一遍图像:在三张特征图(步长 8、16、32)的每个格点上预测一个框和每个类别的得分。低于**置信度**阈值的框被丢弃,"
         "非极大值抑制在同类且重叠(IoU)超过**IoU 阈值**的框中只保留最有把握的一个。三个检测器:**shapes**,一个宽度为 YOLO11n 一半的 "
         "YOLO11,由本项目用 Ultralytics 在生成的场景上训练(有纹理和噪声的背景上的圆、正方形、三角形、星形和十字,有遮挡,"
-        "大小相差八倍),以 ONNX 运行;**faces**,OpenCV 的 Viola–Jones Haar 级联,用于宇航员等真实照片;**YOLO11n**,"
+        "大小相差六倍),以 ONNX 运行;**faces**,OpenCV 的 Viola–Jones Haar 级联,用于宇航员等真实照片;**YOLO11n**,"
         "在 COCO 的 80 个类别上训练,可访问 Hugging Face Hub 时使用。生成场景的精确框已知,因此按 IoU 0.5 统计命中、误报和漏检。"
         "视频文件逐帧处理(前 150 帧,最大 640 像素);摄像头每秒传几帧。",
     ),

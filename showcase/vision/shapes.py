@@ -7,18 +7,22 @@ triangle, star, cross) on it:
 1. Background: a base colour with a broad colour gradient, one texture (smooth blotches,
    stripes, a checkerboard, speckle or plain) and low-frequency shading, so colour alone never
    separates a shape from what lies behind it.
-2. Shapes: log-uniform sizes from about 4% to 35% of the image side (an eight-fold range), a random
-   rotation (circles excepted), a saturated colour chosen to differ from the background under it,
-   and a light shading gradient across the shape. Shapes are drawn one after another, so later
-   ones cover earlier ones: a new shape is refused if it would hide more than ``MAX_HIDDEN`` of
-   an earlier one, so every shape stays recognisable.
+2. Shapes: log-uniform sizes from 6% to 35% of the image side (a six-fold range; the smallest
+   spans about 15 pixels at the detector's 256-px input, still enough to tell a triangle from a
+   square), a random rotation (circles excepted), a saturated colour chosen to differ from the
+   background under it, and a light shading gradient across the shape. A shape's centre stays
+   0.6 of its radius inside the image, so the border cuts off only a small part. Shapes are drawn
+   one after another, so later ones cover earlier ones: a new shape is refused if it would leave
+   an earlier one with less than ``1 - MAX_HIDDEN`` of its full area visible (the border counts as
+   hiding), or if less than that share of itself is inside the image, so every labelled shape
+   stays recognisable.
 3. Camera: a slight Gaussian blur and Gaussian noise of random strength, then 8 bits.
 
 The boxes are exact: every shape's visible pixels are known from the label map drawn alongside
 the image (before blur and noise), and its box is the tight box of those pixels, in pixels,
 ``(x0, y0, x1, y1)`` with ``x1``/``y1`` exclusive. A shape hidden down to fewer than
-``MIN_VISIBLE_PX`` pixels is dropped from the labels (it cannot happen with ``MAX_HIDDEN`` < 1 but
-guards against shapes cut by the image border).
+``MIN_VISIBLE_PX`` pixels is dropped from the labels (a guard: the rules above already keep every
+shape more than half visible).
 
 Everything comes from ``numpy.random.default_rng(seed)``: the same seed gives the same scene,
 bit for bit. ``save_png`` writes the seed and size into a PNG text chunk, and ``ground_truth_for``
@@ -40,8 +44,9 @@ from scipy import ndimage
 
 CLASSES = ("circle", "square", "triangle", "star", "cross")
 PNG_KEY = "showcase-shapes"   # PNG text chunk: "seed=<int>;size=<int>"
-MAX_HIDDEN = 0.45             # a new shape may cover at most this share of an earlier one
+MAX_HIDDEN = 0.45             # at most this share of a shape's full area may be hidden (others, border)
 MIN_VISIBLE_PX = 30
+SIZES = (0.06, 0.35)          # shape diameter as a share of the image side, log-uniform
 
 
 @dataclass
@@ -81,6 +86,14 @@ def _polygon(kind: str, cx: float, cy: float, r: float, angle: float) -> list[tu
     else:
         raise ValueError(kind)
     return list(zip(cx + radii * np.cos(t), cy + radii * np.sin(t)))
+
+
+def _full_area(kind: str, r: float, angle: float) -> float:
+    """The shape's area in pixels were it wholly inside the image (shoelace for the polygons)."""
+    if kind == "circle":
+        return float(np.pi * r * r)
+    x, y = np.asarray(_polygon(kind, 0.0, 0.0, r, angle)).T
+    return float(0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
 
 
 def _shape_mask(kind: str, h: int, w: int, cx: float, cy: float, r: float, angle: float) -> np.ndarray:
@@ -154,16 +167,18 @@ def generate(seed: int = 0, size: int = 320, *, n_shapes: int | None = None) -> 
     image = _background(rng, h, w)
     owner = np.full((h, w), -1, dtype=np.int32)     # which shape each pixel shows (-1: background)
     kinds: list[int] = []
-    areas: list[int] = []                           # each shape's drawn area, for the occlusion rule
+    areas: list[float] = []                         # each shape's full area, for the occlusion rule
     wanted = int(n_shapes) if n_shapes is not None else int(rng.integers(1, 13))
     tries = 0
     while len(kinds) < wanted and tries < 20 * wanted:
         tries += 1
         kind = int(rng.integers(len(CLASSES)))
-        r = 0.5 * size * np.exp(rng.uniform(np.log(0.045), np.log(0.35)))    # circumradius
-        cx, cy = rng.uniform(0.3 * r, w - 0.3 * r), rng.uniform(0.3 * r, h - 0.3 * r)
-        mask = _shape_mask(CLASSES[kind], h, w, cx, cy, r, rng.uniform(0, 2 * np.pi))
-        if mask.sum() < MIN_VISIBLE_PX * 2:
+        r = 0.5 * size * np.exp(rng.uniform(*np.log(SIZES)))                 # circumradius
+        cx, cy = rng.uniform(0.6 * r, w - 0.6 * r), rng.uniform(0.6 * r, h - 0.6 * r)
+        angle = rng.uniform(0, 2 * np.pi)
+        mask = _shape_mask(CLASSES[kind], h, w, cx, cy, r, angle)
+        full = _full_area(CLASSES[kind], r, angle)
+        if mask.sum() < max(MIN_VISIBLE_PX * 2, (1 - MAX_HIDDEN) * full):
             continue
         covered = np.bincount(owner[mask & (owner >= 0)], minlength=len(kinds))
         visible = np.bincount(owner[owner >= 0], minlength=len(kinds))
@@ -177,7 +192,7 @@ def generate(seed: int = 0, size: int = 320, *, n_shapes: int | None = None) -> 
         image[ys, xs] = np.clip(colour[None, :] * light[:, None], 0, 255)
         owner[mask] = len(kinds)
         kinds.append(kind)
-        areas.append(int(mask.sum()))
+        areas.append(full)
 
     boxes, labels = [], []
     for index, kind in enumerate(kinds):

@@ -187,18 +187,20 @@ def test_bundled_weights_reach_their_model_card():
 
 @needs_weights
 @pytest.mark.xfail(json.loads(det.CARD.read_text())["held_out"]["map50"] < 0.9 if HAVE_WEIGHTS else False,
-                   reason="the bundled detector was trained for too few epochs to reach the 0.9 target; "
-                          "retrain with more epochs (python -m showcase.vision.detection train --epochs N)")
+                   reason="the bundled detector's stage 2 was cut short of the 0.9 target by a deadline (see the "
+                          "card's note); rerun python -m showcase.vision.detection train for the full recipe")
 def test_bundled_detector_meets_the_map50_target():
     assert json.loads(det.CARD.read_text())["held_out"]["map50"] >= 0.9
 
 
 @pytest.mark.slow
 def test_training_smoke_run(tmp_path):
-    card = det.train(tmp_path / "out", epochs=1, batch=4, imgsz=64, n_train=4, n_val=2, n_test=2,
-                     workdir=tmp_path / "work", log=lambda *_: None)
+    card = det.train(tmp_path / "out", epochs=1, stage1_epochs=1, batch=4, imgsz=64, n_train=4, n_stage1=3,
+                     n_val=2, n_test=2, workdir=tmp_path / "work", log=lambda *_: None)
     assert (tmp_path / "out" / det.ONNX_PATH.name).is_file() and (tmp_path / "out" / "model_card.json").is_file()
     assert {"map50", "map50_95"} <= set(card["held_out"]) and card["imgsz"] == 64
+    assert card["stage1_checkpoint"] == "trained by this run"    # both stages ran, from the yaml
+    assert card["training_seconds"]["stage1"] > 0 and card["training_seconds"]["stage2"] > 0
     session = det._load_onnx(tmp_path / "out" / det.ONNX_PATH.name)
     assert session[2] == 64 and session[1] == shapes.CLASSES
     assert not list((tmp_path / "out").glob("*.pt"))   # no pickle next to the ONNX
