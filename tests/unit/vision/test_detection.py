@@ -186,11 +186,12 @@ def test_bundled_weights_reach_their_model_card():
 
 
 @needs_weights
-@pytest.mark.xfail(json.loads(det.CARD.read_text())["held_out"]["map50"] < 0.9 if HAVE_WEIGHTS else False,
-                   reason="the bundled detector's stage 2 was cut short of the 0.9 target by a deadline (see the "
-                          "card's note); rerun python -m showcase.vision.detection train for the full recipe")
 def test_bundled_detector_meets_the_map50_target():
-    assert json.loads(det.CARD.read_text())["held_out"]["map50"] >= 0.9
+    """The issue's target: held-out mAP50 ≥ 0.9 (Ultralytics val of the ONNX file on 200 scenes). The
+    card test above ties the card to the bundled file through our own pipeline's mAP50."""
+    held_out = json.loads(det.CARD.read_text())["held_out"]
+    assert held_out["map50"] >= 0.9
+    assert min(held_out["map50_per_class"].values()) >= 0.8
 
 
 @pytest.mark.slow
