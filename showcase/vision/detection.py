@@ -28,7 +28,7 @@ Three detectors:
 Ultralytics is told never to reach for the network (``YOLO_OFFLINE=1``; its settings and the font
 it draws with live in a folder of ours) before it is first imported, in ``ultralytics_offline()``.
 
-    python -m showcase.vision.detection train              # 24 + 40 epochs, ~65 min on one busy CPU thread
+    python -m showcase.vision.detection train              # 24 + 40 epochs, ~80 min on one busy CPU thread
     python -m showcase.vision.detection train --stage1 runs/stage1/weights/best.pt   # stage 2 only
     python -m showcase.vision.detection train --dry-run    # one tiny epoch, to a temp folder
     python -m showcase.vision.detection detect scene.png --detector shapes --conf 0.25 --iou 0.45
