@@ -138,3 +138,26 @@ def load_image(
 def to_array(image: Image.Image) -> np.ndarray:
     """(H, W, 3) float64 in [0, 1], the form the math tabs compute on."""
     return np.asarray(image, dtype=np.float64) / 255.0
+
+
+def save_seed_tagged_png(array: np.ndarray, path: str | Path, key: str, seed: int) -> Path:
+    """Save a generated image as PNG with ``seed=<seed>;size=<side>`` in the text chunk ``key``,
+    so the page can later rebuild the image's exact ground truth from the file alone."""
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text(key, f"seed={seed};size={array.shape[0]}")
+    Image.fromarray(array).save(path, pnginfo=info)
+    return Path(path)
+
+
+def read_seed_tag(info: dict, key: str) -> tuple[int, int] | None:
+    """(seed, size) from a PNG's text chunk ``key`` (``Image.info``), or None."""
+    raw = info.get(key) if info else None
+    if not raw:
+        return None
+    try:
+        fields = dict(part.split("=", 1) for part in str(raw).split(";"))
+        return int(fields["seed"]), int(fields["size"])
+    except (KeyError, ValueError):
+        return None

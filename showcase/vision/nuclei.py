@@ -30,8 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, PngImagePlugin
+from PIL import Image
 from scipy import ndimage
+
+from showcase.core.images import read_seed_tag, save_seed_tagged_png
 
 PNG_KEY = "showcase-nuclei"  # PNG text chunk: "seed=<int>;size=<int>"
 
@@ -126,17 +128,12 @@ def batch(seeds, size: int = 128) -> tuple[np.ndarray, np.ndarray]:
 
 def save_png(nuclei: Nuclei, path: str | Path) -> Path:
     """Save the image as 8-bit grayscale PNG, with its seed and size in a text chunk."""
-    info = PngImagePlugin.PngInfo()
-    info.add_text(PNG_KEY, f"seed={nuclei.seed};size={nuclei.image.shape[0]}")
-    Image.fromarray(nuclei.image).save(path, pnginfo=info)
-    return Path(path)
+    return save_seed_tagged_png(nuclei.image, path, PNG_KEY, nuclei.seed)
 
 
 def read_tag(info: dict) -> tuple[int, int] | None:
     """(seed, size) from a PNG's text chunk, or None."""
-    raw = info.get(PNG_KEY) if info else None
-    if not raw:
-        return None
+    return read_seed_tag(info, PNG_KEY)
     try:
         fields = dict(part.split("=", 1) for part in str(raw).split(";"))
         return int(fields["seed"]), int(fields["size"])

@@ -39,8 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, PngImagePlugin
+from PIL import Image, ImageDraw
 from scipy import ndimage
+
+from showcase.core.images import read_seed_tag, save_seed_tagged_png
 
 CLASSES = ("circle", "square", "triangle", "star", "cross")
 PNG_KEY = "showcase-shapes"   # PNG text chunk: "seed=<int>;size=<int>"
@@ -218,17 +220,12 @@ def generate(seed: int = 0, size: int = 320, *, n_shapes: int | None = None) -> 
 
 def save_png(scene: Scene, path: str | Path) -> Path:
     """Save the scene as PNG, with its seed and size in a text chunk."""
-    info = PngImagePlugin.PngInfo()
-    info.add_text(PNG_KEY, f"seed={scene.seed};size={scene.image.shape[0]}")
-    Image.fromarray(scene.image).save(path, pnginfo=info)
-    return Path(path)
+    return save_seed_tagged_png(scene.image, path, PNG_KEY, scene.seed)
 
 
 def read_tag(info: dict) -> tuple[int, int] | None:
     """(seed, size) from a PNG's text chunk, or None."""
-    raw = info.get(PNG_KEY) if info else None
-    if not raw:
-        return None
+    return read_seed_tag(info, PNG_KEY)
     try:
         fields = dict(part.split("=", 1) for part in str(raw).split(";"))
         return int(fields["seed"]), int(fields["size"])
