@@ -51,29 +51,19 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
-from torch import nn
 from torch.nn import functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+from showcase.frameworks.graph_mode import SmallCNN
 
 POOL = 12_000      # training images drawn from: divisible by 1, 2, 3 and 4, so every shard is whole
 SEED = 0
 
 
-class Net(nn.Module):
-    """conv 1→16, conv 16→32 (3×3, ReLU, 2×2 max-pool each), linear 1568→64→10; no batch norm."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
-        self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
-        self.fc1 = nn.Linear(32 * 7 * 7, 64)
-        self.fc2 = nn.Linear(64, 10)
-
-    def forward(self, x):                              # (B, 1, 28, 28)
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)     # (B, 16, 14, 14)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)     # (B, 32, 7, 7)
-        return self.fc2(F.relu(self.fc1(x.flatten(1))))
+# The graph-mode tab's CNN (conv16-pool-conv32-pool-fc64-fc10): it has no batch norm, so every
+# replica stays identical with no buffers to broadcast.
+Net = SmallCNN
 
 
 def dataset(pool: int = POOL) -> TensorDataset:
