@@ -135,9 +135,9 @@ def load_image(
     return _to_rgb(image)
 
 
-def to_array(image: Image.Image) -> np.ndarray:
-    """(H, W, 3) float64 in [0, 1], the form the math tabs compute on."""
-    return np.asarray(image, dtype=np.float64) / 255.0
+def to_array(image: Image.Image, dtype=np.float64) -> np.ndarray:
+    """(H, W, 3) floats in [0, 1], the form the math tabs compute on."""
+    return np.asarray(image, dtype=dtype) / dtype(255)
 
 
 def save_seed_tagged_png(array: np.ndarray, path: str | Path, key: str, seed: int) -> Path:
