@@ -20,21 +20,12 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image, UnidentifiedImageError
 
+import pages.gradio_fixes  # noqa: F401 - native plot fixes, applied on import
 from showcase.core.code import source_of
 from showcase.core.errors import InputError
 from showcase.core.settings import settings
 
 log = logging.getLogger("showcase")
-
-def _read_plot_from_flag(self, payload):
-    return json.loads(payload) if isinstance(payload, str) else payload
-
-
-# Gradio 6.31 bug: a native plot's cached example comes back from the cache file as a JSON
-# *string* (NativePlot has no data_model), the browser cannot draw it and the whole output
-# stays "processing". Parse it, once, here, for every LinePlot/ScatterPlot/BarPlot of the app.
-if gr.components.NativePlot.read_from_flag is gr.components.Component.read_from_flag:
-    gr.components.NativePlot.read_from_flag = _read_plot_from_flag
 
 _EN: dict[str, str] = {}
 _ZH: dict[str, str] = {}

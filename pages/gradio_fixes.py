@@ -1,0 +1,41 @@
+"""Two fixes to Gradio 6.31's native plots (LinePlot, ScatterPlot, BarPlot), applied once on import.
+
+1. A native plot's cached example comes back from the cache file as a JSON *string* (NativePlot
+   has no data_model): the browser cannot draw it and the whole output stays "processing".
+   Parse it.
+2. After every call Gradio walks each output's value twice, node by node in async recursion
+   (``gradio_client.utils.async_traverse``), looking for files to move into its cache: ~8 µs a
+   node. A 900-point line plot is ~7,000 nodes, ~60 ms a call, on the event loop. A native
+   plot's value (``PlotData``: column names, rows of numbers and strings) never holds a file,
+   so its walk is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+from gradio import processing_utils
+from gradio.data_classes import GradioModel, GradioRootModel
+
+
+def _read_plot_from_flag(self, payload):
+    return json.loads(payload) if isinstance(payload, str) else payload
+
+
+if gr.components.NativePlot.read_from_flag is gr.components.Component.read_from_flag:
+    gr.components.NativePlot.read_from_flag = _read_plot_from_flag
+
+_move_files_to_cache = processing_utils.async_move_files_to_cache
+
+
+async def move_files_to_cache(data, block, *args, **kwargs):
+    """Gradio's ``async_move_files_to_cache``, except for native plots, which hold no files."""
+    if isinstance(block, gr.components.NativePlot):
+        return data.model_dump() if isinstance(data, (GradioModel, GradioRootModel)) else data
+    return await _move_files_to_cache(data, block, *args, **kwargs)
+
+
+if not getattr(processing_utils.async_move_files_to_cache, "skips_native_plots", False):
+    move_files_to_cache.skips_native_plots = True
+    processing_utils.async_move_files_to_cache = move_files_to_cache
