@@ -29,12 +29,6 @@ t = strings("app", {
     "home": ("Roadmap", "路线图"),
 })
 
-CSS = """
-.topic-title h2 { margin-bottom: 0.2em; }
-.topic-reference { border-left: 4px solid var(--color-accent); padding-left: 0.8em; }
-"""
-
-
 def available_topics():
     """Topics that have a page module, in roadmap order."""
     return [x for x in all_topics() if (ROOT / "pages" / x.area / f"{x.name}.py").is_file()]
@@ -76,4 +70,4 @@ demo = build_app()
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    demo.launch(css=CSS, **launch_kwargs())
+    demo.launch(**launch_kwargs())

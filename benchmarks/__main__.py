@@ -192,8 +192,10 @@ def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict,
                   "|---|---|---|", f"| {cold['import_floor_s']} s | {cold['cold_start_s']} s | {cold['ratio']} |", ""]
     if rows:
         lines += [f"## Endpoints through `gradio_client` ({calls} calls after a first one)", "",
-                  "Output files are left on the server (`download_files=False`), as a browser gets them. The first row "
-                  "is the floor: the same client and queue with no work at all.", "",
+                  "Output files are left on the server (`download_files=False`), as a browser gets them, and the "
+                  "client skips certificate checks on this plain-http local app (`ssl_verify=False`; otherwise it "
+                  "builds an SSL context, ~100 ms of CPU, for every request). The first row is the floor: the same "
+                  "client and queue with no work at all.", "",
                   "| topic | api_name | first call ms | p50 ms | p95 ms | calls |", "|---|---|---|---|---|---|"]
         lines += [f"| {r['topic']} | `{r['api']}` | {r['first_ms']} | {r['p50_ms']} | {r['p95_ms']} | {r['calls']} |" for r in rows]
         lines += ["", f"Peak RSS of the server after every endpoint was called: **{rss:.0f} MB**.", ""]

@@ -205,10 +205,17 @@ def lazy_demo(build):
     return module_getattr
 
 
+CSS = """
+.topic-title h2 { margin-bottom: 0.2em; }
+.topic-reference { border-left: 4px solid var(--color-accent); padding-left: 0.8em; }
+""" + pages.gradio_fixes.CSS
+
+
 def launch_kwargs() -> dict:
     """What ``launch()`` gets, for the whole app and for a page run alone."""
     return dict(
         i18n=i18n(),
+        css=CSS,
         theme=gr.themes.Soft(),
         max_file_size=f"{settings().max_file_mb}mb",
         show_error=True,

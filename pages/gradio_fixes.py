@@ -1,4 +1,5 @@
-"""Two fixes to Gradio 6.31's native plots (LinePlot, ScatterPlot, BarPlot), applied once on import.
+"""Three fixes to Gradio 6.31's native plots (LinePlot, ScatterPlot, BarPlot); the first two are
+applied on import, the third is ``CSS`` for ``launch()``.
 
 1. A native plot's cached example comes back from the cache file as a JSON *string* (NativePlot
    has no data_model): the browser cannot draw it and the whole output stays "processing".
@@ -8,6 +9,10 @@
    node. A 900-point line plot is ~7,000 nodes, ~60 ms a call, on the event loop. A native
    plot's value (``PlotData``: column names, rows of numbers and strings) never holds a file,
    so its walk is skipped.
+3. A plot sizes its chart to the whole block, forgetting the label above it, so the bottom
+   ~20 px fall outside the block: with the legend at the bottom, its entries (which colour is
+   which) were cut off and only the legend's title showed. The CSS makes the chart take the
+   height left under the label.
 """
 
 from __future__ import annotations
@@ -39,3 +44,9 @@ async def move_files_to_cache(data, block, *args, **kwargs):
 if not getattr(processing_utils.async_move_files_to_cache, "skips_native_plots", False):
     move_files_to_cache.skips_native_plots = True
     processing_utils.async_move_files_to_cache = move_files_to_cache
+
+
+CSS = """
+.block:has(> .vega-embed) { display: flex; flex-direction: column; }
+.block:has(> .vega-embed) > .vega-embed { flex: 1 1 0; min-height: 0; height: auto !important; }
+"""

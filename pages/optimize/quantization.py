@@ -45,11 +45,12 @@ t = strings("quantization", {
         "**Models:** `student` the zoo's MobileNet-style student (Fashion-MNIST) · `teacher` its ResNet-style "
         "teacher · `efficientnet_lite0` EfficientNet-Lite0 (ImageNet, real photos). **Methods:** `pytorch_dynamic` "
         "PyTorch dynamic (Linear only) · `pytorch_static` PyTorch static (FX graph mode, x86) · `ort_static` ONNX "
-        "Runtime static (QDQ, per-channel) · `tflite_int8` TensorFlow Lite full-integer (in its own process).",
+        "Runtime static (QDQ, per-channel) · `tflite_int8` TensorFlow Lite full-integer (in its own process). "
+        "In the charts PT is PyTorch and ORT is ONNX Runtime.",
         "**模型:** `student` 模型库的 MobileNet 风格学生模型(Fashion-MNIST)· `teacher` 其 ResNet 风格教师模型 · "
         "`efficientnet_lite0` EfficientNet-Lite0(ImageNet,真实照片)。**方法:** `pytorch_dynamic` PyTorch 动态量化"
         "(仅 Linear)· `pytorch_static` PyTorch 静态量化(FX 图模式,x86)· `ort_static` ONNX Runtime 静态量化"
-        "(QDQ,逐通道)· `tflite_int8` TensorFlow Lite 全整数量化(独立进程)。",
+        "(QDQ,逐通道)· `tflite_int8` TensorFlow Lite 全整数量化(独立进程)。图中 PT 指 PyTorch,ORT 指 ONNX Runtime。",
     ),
     "table": ("fp32 against int8, per method", "各方法的 fp32 与 int8 对比"),
     "size": ("Size (MB, serialized)", "体积(MB,序列化后)"),
@@ -90,12 +91,10 @@ def build() -> None:
         with gr.Column(scale=3):
             table = gr.Dataframe(label=t("table"), interactive=False, wrap=True)
             with gr.Row():
-                size = gr.BarPlot(x="bar", y="size_mb", color="precision", label=t("size"), height=260,
-                                  x_label_angle=-30, sort=None)
-                latency = gr.BarPlot(x="bar", y="latency_ms", color="precision", label=t("latency"), height=260,
-                                     x_label_angle=-30, sort=None)
-                accuracy = gr.BarPlot(x="bar", y="accuracy", color="precision", label=t("accuracy"), height=260,
-                                      x_label_angle=-30, y_lim=[0, 1], sort=None)
+                bar = dict(x="bar", color="precision", height=300, x_label_angle=-45, x_title=" ", sort=quantization.BARS)
+                size = gr.BarPlot(y="size_mb", label=t("size"), **bar)
+                latency = gr.BarPlot(y="latency_ms", label=t("latency"), **bar)
+                accuracy = gr.BarPlot(y="accuracy", label=t("accuracy"), y_lim=[0, 1], **bar)
     metrics = metrics_json()
     inputs = [model, methods, calibration]
     outputs = [table, size, latency, accuracy, metrics]

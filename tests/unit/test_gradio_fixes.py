@@ -1,4 +1,5 @@
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 import pandas as pd
@@ -6,6 +7,12 @@ from gradio import processing_utils
 from PIL import Image
 
 from pages import gradio_fixes
+
+
+def run(coroutine):
+    """Run ``coroutine`` on a loop of its own: the browser tests leave one running in this thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_the_fixes_are_installed_once():
@@ -16,7 +23,7 @@ def test_the_fixes_are_installed_once():
 def test_a_native_plot_value_is_returned_whole_without_the_walk():
     plot = gr.LinePlot(x="epoch", y="loss", color="method")
     value = plot.postprocess(pd.DataFrame({"epoch": [0, 1], "loss": [2.0, 1.0], "method": "batch"}))
-    out = asyncio.run(processing_utils.async_move_files_to_cache(value, plot, postprocess=True))
+    out = run(processing_utils.async_move_files_to_cache(value, plot, postprocess=True))
     assert out == value.model_dump() and out["data"] == [[0, 2.0, "batch"], [1, 1.0, "batch"]]
     assert plot.read_from_flag('{"a": 1}') == {"a": 1}
 
@@ -25,5 +32,11 @@ def test_files_of_other_components_still_move_to_the_cache(tmp_path):
     path = tmp_path / "x.png"
     Image.new("RGB", (4, 4)).save(path)
     image = gr.Image()
-    out = asyncio.run(processing_utils.async_move_files_to_cache(image.postprocess(str(path)), image, postprocess=True))
+    out = run(processing_utils.async_move_files_to_cache(image.postprocess(str(path)), image, postprocess=True))
     assert out["path"] != str(path) and out["url"].startswith("/gradio_api/file=")
+
+
+def test_the_plot_css_reaches_every_launch():
+    from pages.common import launch_kwargs
+
+    assert gradio_fixes.CSS in launch_kwargs()["css"] and ".vega-embed" in gradio_fixes.CSS
