@@ -9,7 +9,6 @@ and any other failure into a short message, so the server stays up.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import math
 import tempfile

@@ -36,6 +36,7 @@ def claims() -> dict:
     from pages.vision import detection as page
     from showcase.vision import detection as det
     from showcase.vision import shapes
+    from showcase.vision.detection_training import TEST_SEEDS
 
     page.ensure_assets()
     card = json.loads(det.CARD.read_text())
@@ -66,7 +67,7 @@ def claims() -> dict:
         onnx_card = card["export"]["ort_ms_640px_input"]
         torch_source = f"model card, at export time (ONNX there: {onnx_card} ms, whole pipeline)"
     faces = _times(lambda: det.detect(str(page.ASTRONAUT), "faces", 0.25, 0.45), 10)
-    ours = det.average_precision_50(model, det.TEST_SEEDS[:60])
+    ours = det.average_precision_50(model, TEST_SEEDS[:60])
     return {
         "detection.detect_640_p50_ms": round(float(np.percentile(times, 50)), 1),
         "detection.detect_640_p95_ms": round(float(np.percentile(times, 95)), 1),
