@@ -8,7 +8,7 @@
 4. The speed claims of each tab, as ratios measured side by side in one run: every
    ``benchmarks/<area>/<topic>.py`` with a ``claims()`` function.
 
-    python -m benchmarks                 # everything (about 10 minutes here)
+    python -m benchmarks                 # everything (about 20 minutes here)
     python -m benchmarks --calls 5 --only svd_compress,pca_project --no-claims
 """
 
