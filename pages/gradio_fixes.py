@@ -31,19 +31,20 @@ def _read_plot_from_flag(self, payload):
 if gr.components.NativePlot.read_from_flag is gr.components.Component.read_from_flag:
     gr.components.NativePlot.read_from_flag = _read_plot_from_flag
 
-_move_files_to_cache = processing_utils.async_move_files_to_cache
+# Gradio's own function, even when this module is imported again (Gradio's reload mode)
+_gradio_move_files_to_cache = getattr(processing_utils.async_move_files_to_cache, "gradio_original",
+                                      processing_utils.async_move_files_to_cache)
 
 
 async def move_files_to_cache(data, block, *args, **kwargs):
     """Gradio's ``async_move_files_to_cache``, except for native plots, which hold no files."""
     if isinstance(block, gr.components.NativePlot):
         return data.model_dump() if isinstance(data, (GradioModel, GradioRootModel)) else data
-    return await _move_files_to_cache(data, block, *args, **kwargs)
+    return await _gradio_move_files_to_cache(data, block, *args, **kwargs)
 
 
-if not getattr(processing_utils.async_move_files_to_cache, "skips_native_plots", False):
-    move_files_to_cache.skips_native_plots = True
-    processing_utils.async_move_files_to_cache = move_files_to_cache
+move_files_to_cache.gradio_original = _gradio_move_files_to_cache
+processing_utils.async_move_files_to_cache = move_files_to_cache
 
 
 CSS = """

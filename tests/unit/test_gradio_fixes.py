@@ -1,4 +1,5 @@
 import asyncio
+import importlib
 from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
@@ -15,9 +16,13 @@ def run(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def test_the_fixes_are_installed_once():
+def test_the_fixes_are_installed_once_even_after_a_reload():
+    original = gradio_fixes.move_files_to_cache.gradio_original
     assert processing_utils.async_move_files_to_cache is gradio_fixes.move_files_to_cache
     assert gr.LinePlot.read_from_flag is gradio_fixes._read_plot_from_flag
+    importlib.reload(gradio_fixes)  # what Gradio's reload mode does: it must not wrap itself
+    assert processing_utils.async_move_files_to_cache.gradio_original is original
+    assert not original.__module__.startswith("pages")
 
 
 def test_a_native_plot_value_is_returned_whole_without_the_walk():
