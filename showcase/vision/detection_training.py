@@ -8,7 +8,7 @@ tab serves with ONNX Runtime (``showcase.vision.detection``). It is then scored 
 scenes that training never saw: by Ultralytics' own ``val`` and by the tab's own pipeline. Both
 scores go into ``model_card.json``.
 
-    python -m showcase.vision.detection_training              # 24 + 40 epochs, ~80 min on one busy CPU thread
+    python -m showcase.vision.detection_training              # 24 + 40 epochs, ~1 hour on one CPU thread
     python -m showcase.vision.detection_training --stage1 runs/stage1/weights/best.pt   # stage 2 only
     python -m showcase.vision.detection_training --dry-run    # one tiny epoch, to a temp folder
 """
