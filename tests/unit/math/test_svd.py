@@ -4,7 +4,7 @@ from PIL import Image
 
 from showcase.core.errors import InputError
 from showcase.core.settings import asset
-from showcase.math.svd import jpeg_at_budget, rank_k, svd_compress
+from showcase.math.svd import factor_bytes, jpeg_at_budget, rank_k, svd_compress
 
 ASTRONAUT = asset("math", "svd", "astronaut.png")
 
@@ -44,6 +44,13 @@ def test_full_method_gives_the_whole_spectrum():
     fast = svd_compress(ASTRONAUT, rank=8).spectrum  # randomized: the top k, energy still exact
     assert len(fast) == 3 * 8 and fast.notna().all().all()
     assert fast["energy"].iloc[7] == pytest.approx(result.spectrum["energy"].iloc[7], rel=1e-3)
+
+
+@pytest.mark.parametrize("method", ["randomized", "full"])
+def test_the_jpeg_budget_known_before_the_svd_is_what_the_factors_take(method):
+    a = np.random.default_rng(1).random((30, 20, 3))
+    _, nbytes, *_ = rank_k(a, 4, method)
+    assert factor_bytes(30, 20, 3, 4) == nbytes == 3 * 4 * (30 + 20 + 1) * 2
 
 
 def test_jpeg_budget_is_respected():
