@@ -17,7 +17,8 @@ import time
 
 
 def claims() -> dict:
-    from showcase.optimize import distillation, zoo
+    from showcase.core import zoo
+    from showcase.optimize import distillation
 
     full = distillation.full_runs()
     out = {f"distillation.full_{k.replace(' ', '_')}_errors": v["errors"] for k, v in full.items()}

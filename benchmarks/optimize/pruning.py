@@ -17,7 +17,8 @@ import time
 
 
 def claims() -> dict:
-    from showcase.optimize import pruning, zoo
+    from showcase.core import zoo
+    from showcase.optimize import pruning
 
     out = {}
     for name in zoo.MODELS:

@@ -35,7 +35,7 @@ def _times(fn, repeat: int) -> list[float]:
 def claims() -> dict:
     from pages.vision import detection as page
     from showcase.vision import detection as det
-    from showcase.vision import shapes
+    from showcase.core import shapes
     from showcase.vision.detection_training import TEST_SEEDS
 
     page.ensure_assets()

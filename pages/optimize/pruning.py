@@ -5,7 +5,8 @@ from __future__ import annotations
 import gradio as gr
 
 from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
-from showcase.optimize import pruning, zoo
+from showcase.core import zoo
+from showcase.optimize import pruning
 
 t = strings("pruning", {
     "title": ("## Pruning: zeroed weights, lost accuracy, and where the speed really comes from",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
-from showcase.classic.ensembles import load_table
+from showcase.core.tabular import breast_cancer_table
 from showcase.trust import shap as explain_shap
 
 t = strings("shap", {
@@ -61,12 +61,12 @@ def run(model="decision_tree", row=0, feature="worst concave points"):
 
 def build() -> None:
     header(t("title"), t("body"), t("reference"))
-    n_rows = len(load_table().y_test)  # the table is made on first use; cheap (~20 ms)
+    n_rows = len(breast_cancer_table().y_test)  # the table is made on first use; cheap (~20 ms)
     with gr.Row():
         with gr.Column(scale=1):
             model = gr.Radio(list(explain_shap.MODELS), value="decision_tree", label=t("model"))
             row = gr.Slider(0, n_rows - 1, value=0, step=1, label=t("row"))
-            feature = gr.Dropdown(list(load_table().features), value=explain_shap.DEFAULT_FEATURE, label=t("feature"))
+            feature = gr.Dropdown(list(breast_cancer_table().features), value=explain_shap.DEFAULT_FEATURE, label=t("feature"))
             button = gr.Button(tc("run"), variant="primary")
         with gr.Column(scale=3):
             with gr.Row():

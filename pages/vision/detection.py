@@ -12,7 +12,7 @@ from pages.common import ImageInput, code_accordion, fast_png, guard, header, la
 from showcase.core.checks import number
 from showcase.core.settings import asset
 from showcase.vision import detection as det
-from showcase.vision import shapes
+from showcase.core import shapes
 
 t = strings("detection", {
     "title": ("## Object detection with YOLO", "## YOLO 目标检测"),

@@ -42,36 +42,18 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 from scipy.stats import kendalltau, rankdata
-from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, roc_auc_score
-from sklearn.model_selection import train_test_split
 
 from showcase.core.checks import number
 from showcase.core.plots import new_figure, to_image
+from showcase.core.tabular import NOISE, NOISE_CAT, TABLE_SEED, Fitted, breast_cancer_table, fit_xgboost
 
-SEED = 42
-NOISE = "random_num"       # continuous noise: the column scikit-learn's finding is about
-NOISE_CAT = "random_cat"   # three-level noise, for contrast
+SEED = TABLE_SEED
 MODELS = ("random_forest", "xgboost")
 METHODS = ("impurity", "permutation", "shap")  # impurity means gain for XGBoost
 N_REPEATS = 5              # shuffles per column for permutation importance
 SHOWN = 14                 # features drawn in the chart (the noise columns are always added)
-
-
-@dataclass(frozen=True)
-class Table:
-    x_train: np.ndarray    # (n_train, F) float64
-    x_test: np.ndarray     # (n_test, F)
-    y_train: np.ndarray    # (n_train,) 0/1, 1 = benign (scikit-learn's coding)
-    y_test: np.ndarray     # (n_test,)
-    features: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Fitted:
-    model: object
-    seconds: float         # wall-clock fit time, one thread
 
 
 @dataclass
@@ -83,38 +65,11 @@ class EnsembleResult:
 
 # --- the table and the two models, made once per process -----------------------------------
 
-@functools.cache
-def load_table(seed: int = SEED) -> Table:
-    """Breast cancer plus ``random_num`` and ``random_cat``; a stratified 70/30 split."""
-    data = load_breast_cancer()
-    rng = np.random.default_rng(seed)
-    n = len(data.target)
-    x = np.column_stack([data.data, rng.normal(size=n), rng.integers(0, 3, size=n).astype(float)])
-    features = (*data.feature_names, NOISE, NOISE_CAT)
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, data.target, test_size=0.3, stratify=data.target, random_state=seed)
-    return Table(x_train, x_test, y_train, y_test, tuple(str(f) for f in features))
-
-
 @functools.lru_cache(maxsize=8)
 def fit_random_forest(n_estimators: int = 100, min_samples_leaf: int = 1, seed: int = SEED) -> Fitted:
-    table = load_table(seed)
+    table = breast_cancer_table(seed)
     model = RandomForestClassifier(n_estimators=n_estimators, min_samples_leaf=min_samples_leaf,
                                    random_state=seed, n_jobs=1)
-    started = time.perf_counter()
-    model.fit(table.x_train, table.y_train)
-    return Fitted(model, time.perf_counter() - started)
-
-
-@functools.lru_cache(maxsize=8)
-def fit_xgboost(n_estimators: int = 100, max_depth: int = 4, learning_rate: float = 0.1,
-                seed: int = SEED) -> Fitted:
-    import xgboost  # imported on first use: it adds about half a second to the app's start
-
-    table = load_table(seed)
-    model = xgboost.XGBClassifier(n_estimators=n_estimators, max_depth=max_depth,
-                                  learning_rate=learning_rate, random_state=seed, n_jobs=1,
-                                  tree_method="hist", eval_metric="logloss")
     started = time.perf_counter()
     model.fit(table.x_train, table.y_train)
     return Fitted(model, time.perf_counter() - started)
@@ -181,7 +136,7 @@ def ranks_of(importance: np.ndarray) -> np.ndarray:
 @functools.lru_cache(maxsize=8)
 def importances(n_estimators: int = 100, min_samples_leaf: int = 1, seed: int = SEED) -> dict:
     """Both models' scores and their importance three ways, computed once per setting."""
-    table = load_table(seed)
+    table = breast_cancer_table(seed)
     fitted = {"random_forest": fit_random_forest(n_estimators, min_samples_leaf, seed),
               "xgboost": fit_xgboost(n_estimators, seed=seed)}
     out = {}
@@ -244,7 +199,7 @@ def compare_ensembles(n_estimators: int = 100, min_samples_leaf: int = 1, seed: 
 @functools.lru_cache(maxsize=8)
 def _compare(n_estimators: int, min_samples_leaf: int, seed: int) -> EnsembleResult:
     """The work behind ``compare_ensembles``, kept per setting: the chart alone takes ~0.4 s to draw."""
-    table = load_table(seed)
+    table = breast_cancer_table(seed)
     features = table.features
     scores = importances(n_estimators, min_samples_leaf, seed)
     noise = features.index(NOISE)

@@ -179,8 +179,8 @@ def check(world_size, steps, global_batch, lr, precision) -> tuple[int, int, int
 def train_stream(world_size=2, steps=40, global_batch=64, lr=0.05, precision="float64") -> Iterator[Update]:
     """Check the settings now, then return the runs: an iterator of ``Update`` as the logs arrive."""
     settings = check(world_size, steps, global_batch, lr, precision)
-    from showcase.optimize import zoo
-    zoo.load_data()                         # a missing dataset fails here, clearly, not in the workers
+    from showcase.core import datasets
+    datasets.load_fashion_mnist()                         # a missing dataset fails here, clearly, not in the workers
     return _compare(*settings)
 
 
@@ -249,13 +249,13 @@ def max_param_diff(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> fl
 def test_accuracy(weights: dict[str, torch.Tensor], n: int = EVAL_IMAGES) -> float:
     """Accuracy of the trained ``Net`` on the first ``n`` Fashion-MNIST test images."""
     from showcase.core.threads import one_thread
-    from showcase.optimize import zoo
+    from showcase.core import datasets
 
-    data = zoo.load_data()
+    data = datasets.load_fashion_mnist()
     net = ddp_worker.Net().to(next(iter(weights.values())).dtype)
     net.load_state_dict(weights)
     with one_thread(), torch.inference_mode():
-        x = zoo.to_tensor(data.x_test[:n]).to(next(net.parameters()).dtype)
+        x = datasets.fashion_tensor(data.x_test[:n]).to(next(net.parameters()).dtype)
         predicted = net.eval()(x).argmax(1).numpy()
     return round(float((predicted == data.y_test[:n]).mean()), 4)
 

@@ -70,18 +70,18 @@ def dataset(pool: int = POOL) -> TensorDataset:
     """The first ``pool`` Fashion-MNIST training images, normalised, and their labels.
 
     Only the first ``pool`` records of the gzipped IDX files are decompressed (the header is 16
-    bytes for images, 8 for labels; ``zoo.read_idx`` reads whole files): every process does
+    bytes for images, 8 for labels; ``datasets.read_idx`` reads whole files): every process does
     this at start-up, so a fifth of the work saves ~1 s per run on a busy machine."""
-    from showcase.optimize import zoo
+    from showcase.core import datasets
 
     def first(name: str, header: int, record: int) -> np.ndarray:
-        with gzip.open(zoo.DATA_DIR / name, "rb") as f:
+        with gzip.open(datasets.FASHION_DIR / name, "rb") as f:
             f.read(header)
             return np.frombuffer(f.read(pool * record), dtype=np.uint8).copy()   # writable, for torch
 
     images = first("train-images-idx3-ubyte.gz", 16, 28 * 28).reshape(pool, 28, 28)
     labels = first("train-labels-idx1-ubyte.gz", 8, 1).astype(np.int64)
-    return TensorDataset(zoo.to_tensor(images), torch.from_numpy(labels))
+    return TensorDataset(datasets.fashion_tensor(images), torch.from_numpy(labels))
 
 
 def train(steps: int, global_batch: int, lr: float, out: Path, device: str = "cpu", seed: int = SEED,

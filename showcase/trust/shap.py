@@ -42,7 +42,7 @@ import pandas as pd
 from PIL import Image
 from sklearn.tree import DecisionTreeClassifier
 
-from showcase.classic.ensembles import SEED, Fitted, fit_xgboost, load_table
+from showcase.core.tabular import TABLE_SEED, Fitted, breast_cancer_table, fit_xgboost
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.plots import new_figure, to_image
@@ -76,8 +76,8 @@ class ShapResult:
 # --- the models -----------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=4)
-def fit_tree(max_depth: int = TREE_DEPTH, seed: int = SEED) -> Fitted:
-    table = load_table(seed)
+def fit_tree(max_depth: int = TREE_DEPTH, seed: int = TABLE_SEED) -> Fitted:
+    table = breast_cancer_table(seed)
     model = DecisionTreeClassifier(max_depth=max_depth, random_state=seed)
     started = time.perf_counter()
     model.fit(table.x_train, table.y_train)
@@ -117,7 +117,7 @@ def explain_test_set(name: str) -> Explained:
     """TreeSHAP ("tree_path_dependent", shap's default for trees) on every test row."""
     import shap  # imported on first use: it adds over a second to the app's start
 
-    table = load_table()
+    table = breast_cancer_table()
     explainer = shap.TreeExplainer(fitted(name))
     started = time.perf_counter()
     values = np.asarray(explainer.shap_values(table.x_test), dtype=np.float64)
@@ -129,11 +129,11 @@ def explain_test_set(name: str) -> Explained:
 
 
 @functools.lru_cache(maxsize=64)
-def kernel_vs_tree(name: str, row: int, seed: int = SEED) -> dict:
+def kernel_vs_tree(name: str, row: int, seed: int = TABLE_SEED) -> dict:
     """Kernel SHAP and interventional TreeSHAP on one row, against the same background rows."""
     import shap
 
-    table = load_table()
+    table = breast_cancer_table()
     rng = np.random.default_rng(seed)
     background = table.x_train[rng.choice(len(table.x_train), BACKGROUND, replace=False)]
     x = table.x_test[row:row + 1]
@@ -172,7 +172,7 @@ def kernel_vs_tree(name: str, row: int, seed: int = SEED) -> dict:
 @functools.lru_cache(maxsize=64)
 def waterfall(name: str, row: int) -> Image.Image:
     """From E[f(X)] (bottom) to f(x) (top): the top features of this row, the rest summed."""
-    table, ex = load_table(), explain_test_set(name)
+    table, ex = breast_cancer_table(), explain_test_set(name)
     values, x = ex.values[row], table.x_test[row]
     order = np.argsort(-np.abs(values))
     shown, rest = order[:TOP - 1], order[TOP - 1:]
@@ -213,7 +213,7 @@ def _swarm_offsets(v: np.ndarray, width: float = 0.38, bins: int = 60) -> np.nda
 @functools.lru_cache(maxsize=4)
 def beeswarm(name: str) -> Image.Image:
     """Every test row's SHAP value for the top features (by mean |SHAP|), coloured by feature value."""
-    table, ex = load_table(), explain_test_set(name)
+    table, ex = breast_cancer_table(), explain_test_set(name)
     top = np.argsort(-np.abs(ex.values).mean(axis=0))[:TOP]
     fig, ax = new_figure(6.4, 4.4)
     fig.subplots_adjust(left=0.3, right=0.92, bottom=0.12, top=0.92)
@@ -236,7 +236,7 @@ def beeswarm(name: str) -> Image.Image:
 
 def dependence(name: str, row: int, feature: int) -> pd.DataFrame:
     """One feature's SHAP value against its value over the test rows; the chosen row marked."""
-    table, ex = load_table(), explain_test_set(name)
+    table, ex = breast_cancer_table(), explain_test_set(name)
     points = np.where(np.arange(len(ex.values)) == row, "this row", "test rows")
     return pd.DataFrame({"value": table.x_test[:, feature], "shap": ex.values[:, feature], "points": points})
 
@@ -247,7 +247,7 @@ def explain(model: str = "decision_tree", row: int = 0, feature: str = DEFAULT_F
     """Explain test row ``row`` of ``model``; the dependence plot is for ``feature``."""
     if model not in MODELS:
         raise InputError(f"model must be one of {MODELS}, not {model!r}.")
-    table = load_table()
+    table = breast_cancer_table()
     row = number(row, "Row", low=0, high=len(table.y_test) - 1, integer=True)
     if feature not in table.features:
         close = [f for f in table.features if str(feature).strip().lower() in f][:3]

@@ -13,7 +13,7 @@ Three detectors:
 
 - ``shapes`` (bundled): ``assets/vision/detection/yolo11p-shapes.yaml``, a YOLO11 at half YOLO11n's
   width, trained from scratch with Ultralytics on scenes of five shape classes drawn by
-  ``showcase.vision.shapes`` (exact boxes, textured noisy backgrounds, occlusion, a six-fold
+  ``showcase.core.shapes`` (exact boxes, textured noisy backgrounds, occlusion, a six-fold
   range of sizes) in two stages (with mosaic from random weights, then a mosaic-free fine-tune
   on more scenes; see ``showcase.vision.detection_training``), exported to ONNX and run here with ONNX Runtime: letterbox, one forward pass,
   decode, NMS, all in this file. Held-out mAP50 is in its model card.
@@ -54,7 +54,8 @@ from showcase.core.errors import InputError
 from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, ModelUnavailable, load
 from showcase.core.settings import asset
-from showcase.vision import shapes
+from showcase.core import shapes
+from showcase.core.onnx import ort_session
 
 ASSET_DIR = asset("vision", "detection")
 ONNX_PATH = ASSET_DIR / "shapes_yolo11p.onnx"
@@ -189,12 +190,7 @@ class Detections:
 
 
 def _load_onnx(path: Path):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1  # a 0.3 M-parameter model: one thread, as for the other small models here
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    session = ort_session(path)  # a 0.3 M-parameter model: one thread, as for the other small models here
     meta = session.get_modelmeta().custom_metadata_map
     names = tuple(shapes.CLASSES)
     if "names" in meta:  # Ultralytics writes {0: 'circle', ...} into the ONNX metadata

@@ -3,7 +3,7 @@ exported to ONNX and scored on held-out scenes.
 
 The network is ``assets/vision/detection/yolo11p-shapes.yaml``, a YOLO11 at half YOLO11n's width.
 It trains from scratch on one CPU thread in two stages (see ``train``) on scenes drawn by
-``showcase.vision.shapes``, whose boxes are exact. The best epoch is exported to ONNX, which the
+``showcase.core.shapes``, whose boxes are exact. The best epoch is exported to ONNX, which the
 tab serves with ONNX Runtime (``showcase.vision.detection``). It is then scored twice on 200
 scenes that training never saw: by Ultralytics' own ``val`` and by the tab's own pipeline. Both
 scores go into ``model_card.json``.
@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
-from showcase.vision import shapes
+from showcase.core import shapes
+from showcase.core.timing import interleaved_ms
 from showcase.vision.detection import (ASSET_DIR, CARD, COMPARE, IMGSZ, MODEL_YAML, ONNX_PATH, SCENE, _load_onnx,
                                        average_precision_50, run_onnx, ultralytics_offline)
 
@@ -36,16 +36,6 @@ CARD_AP_SEEDS = 60                              # the first TEST_SEEDS scored by
 STAGE1_SCENES = 600
 STAGE1_EPOCHS, STAGE1_LR = 24, 0.002
 STAGE2_EPOCHS, STAGE2_LR = 40, 0.001
-
-
-def _time_ms(fn, repeat: int = 10) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(1000 * (time.perf_counter() - started))
-    return round(float(np.median(times)), 1)
 
 
 def train(out: Path = ASSET_DIR, epochs: int = STAGE2_EPOCHS, batch: int = 8, imgsz: int = IMGSZ, seed: int = 0,
@@ -115,9 +105,10 @@ def train(out: Path = ASSET_DIR, epochs: int = STAGE2_EPOCHS, batch: int = 8, im
     # ONNX Runtime against the same weights in PyTorch, one 640-px image, one thread each
     picture = shapes.generate(TEST_SEEDS[0], 640).image
     session = _load_onnx(out / ONNX_PATH.name)
-    ort_ms = _time_ms(lambda: run_onnx(session, picture, 0.25, 0.45))
-    torch_ms = _time_ms(lambda: best_model.predict(picture[..., ::-1], imgsz=imgsz, conf=0.25, iou=0.45,
-                                                   verbose=False, device="cpu"))
+    ort_ms, torch_ms = (round(ms, 1) for ms in interleaved_ms(
+        [lambda: run_onnx(session, picture, 0.25, 0.45),
+         lambda: best_model.predict(picture[..., ::-1], imgsz=imgsz, conf=0.25, iou=0.45, verbose=False, device="cpu")],
+        repeats=10))
     card = {
         "model": "YOLO11 (Ultralytics) at scale p: depth 0.33, width 0.125, max 256 channels, trained from scratch "
                  "in two stages",
@@ -125,7 +116,7 @@ def train(out: Path = ASSET_DIR, epochs: int = STAGE2_EPOCHS, batch: int = 8, im
         "parameters": int(sum(p.numel() for p in best_model.model.parameters())),
         "classes": list(shapes.CLASSES),
         "imgsz": imgsz,
-        "data": (f"generated scenes {scene}×{scene} (showcase.vision.shapes): stage 1 seeds "
+        "data": (f"generated scenes {scene}×{scene} (showcase.core.shapes): stage 1 seeds "
                  f"{TRAIN_SEEDS.start}–{TRAIN_SEEDS.start + n_stage1 - 1}, stage 2 seeds "
                  f"{TRAIN_SEEDS.start}–{TRAIN_SEEDS.start + n_train - 1}; best epoch chosen on {n_val} more "
                  f"(seeds {VAL_SEEDS.start}–{VAL_SEEDS.start + n_val - 1})"),

@@ -3,22 +3,13 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from showcase.classic import ensembles
+from showcase.core import tabular
 from showcase.core.errors import InputError
 
 
 @pytest.fixture(scope="module")
 def default():
     return ensembles.compare_ensembles()
-
-
-def test_table_has_the_two_noise_columns_and_a_stratified_split():
-    table = ensembles.load_table()
-    assert table.features[-2:] == (ensembles.NOISE, ensembles.NOISE_CAT)
-    assert table.x_train.shape == (398, 32) and table.x_test.shape == (171, 32)
-    assert set(np.unique(table.x_train[:, -1])) == {0.0, 1.0, 2.0}
-    assert len(np.unique(table.x_train[:, -2])) == 398  # high cardinality: every value distinct
-    assert table.y_test.mean() == pytest.approx(table.y_train.mean(), abs=0.01)
-    assert ensembles.load_table() is table  # made once per process
 
 
 def test_both_models_score_well_on_held_out_rows(default):
@@ -52,8 +43,8 @@ def test_vectorised_auc_matches_scikit_learn():
 
 
 def test_permutation_importance_matches_a_plain_loop():
-    table = ensembles.load_table()
-    model = ensembles.fit_xgboost().model
+    table = tabular.breast_cancer_table()
+    model = tabular.fit_xgboost().model
     fast = ensembles.permutation_importance(model, table.x_test, table.y_test, n_repeats=2, seed=3)
     rng = np.random.default_rng(3)
     base = roc_auc_score(table.y_test, model.predict_proba(table.x_test)[:, 1])

@@ -4,7 +4,8 @@ import torch
 from torch.nn import functional as F
 
 from showcase.core.errors import InputError
-from showcase.optimize import distillation, zoo
+from showcase.core import zoo
+from showcase.optimize import distillation
 
 
 def test_alpha_zero_is_plain_cross_entropy():

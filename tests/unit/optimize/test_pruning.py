@@ -5,7 +5,8 @@ import torch
 from torch.nn.utils import prune as torch_prune
 
 from showcase.core.errors import InputError
-from showcase.optimize import pruning, zoo
+from showcase.core import datasets, zoo
+from showcase.optimize import pruning
 
 
 def fresh(name="student"):
@@ -39,7 +40,7 @@ def test_ln_structured_zeroes_whole_output_channels():
 
 def test_masks_survive_fine_tuning_and_fold_into_plain_weights():
     model = pruning.apply_pruning(fresh(), "global_l1", 0.6)
-    data = zoo.load_data()
+    data = datasets.load_fashion_mnist()
     zoo.fit(model, data.x_train[:256], data.y_train[:256], batch_size=32, max_steps=3, lr=1e-2)
     fraction, _, _ = pruning.overall_sparsity(model, "global_l1")
     assert fraction == pytest.approx(0.6, abs=1e-4)

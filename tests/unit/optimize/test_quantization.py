@@ -4,7 +4,8 @@ import torch
 
 from showcase.core.errors import InputError
 from showcase.optimize import quantization as q
-from showcase.optimize import tflite_worker, zoo
+from showcase.core import zoo
+from showcase.optimize import tflite_worker
 
 N = 300   # held-out test images for the per-method checks
 

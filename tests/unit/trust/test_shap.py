@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from showcase.classic import ensembles
+from showcase.core import tabular
 from showcase.core.errors import InputError
 from showcase.trust import shap as explain_shap
 
@@ -16,7 +16,7 @@ def test_defaults_are_the_decision_tree_row_0(tree):
     assert (m["model"], m["row"], m["feature"]) == ("decision_tree", 0, "worst concave points")
     assert m["output_space"] == "probability of benign"
     assert 0 <= m["prediction"] <= 1 and 0 < m["expected_value"] < 1
-    assert len(m["top_features"]) == 5 and m["top_features"][0] in ensembles.load_table().features
+    assert len(m["top_features"]) == 5 and m["top_features"][0] in tabular.breast_cancer_table().features
     assert tree.waterfall.size[0] > 300 and tree.beeswarm.size[0] > 300
     assert list(tree.dependence.columns) == ["value", "shap", "points"]
     assert (tree.dependence["points"] == "this row").sum() == 1 and len(tree.dependence) == 171
@@ -28,7 +28,7 @@ def test_additivity_holds_to_1e_6_for_the_tree(tree):
     assert m["expected_value"] + m["shap_sum"] == pytest.approx(m["prediction"], abs=1e-6)
     ex = explain_shap.explain_test_set("decision_tree")
     model = explain_shap.fit_tree().model
-    proba = model.predict_proba(ensembles.load_table().x_test)[:, 1]
+    proba = model.predict_proba(tabular.breast_cancer_table().x_test)[:, 1]
     np.testing.assert_allclose(ex.values.sum(axis=1) + ex.expected, proba, atol=1e-6)
 
 
@@ -57,7 +57,7 @@ def test_kernel_shap_is_close_to_tree_shap_and_much_slower(tree):
 
 
 def test_shares_the_xgboost_model_of_the_ensembles_tab():
-    assert explain_shap.fitted("xgboost") is ensembles.fit_xgboost().model
+    assert explain_shap.fitted("xgboost") is tabular.fit_xgboost().model
 
 
 @pytest.mark.parametrize("kwargs, message", [

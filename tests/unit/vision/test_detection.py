@@ -8,7 +8,7 @@ from showcase.core import models
 from showcase.core.errors import InputError
 from showcase.core.models import ModelUnavailable
 from showcase.vision import detection as det
-from showcase.vision import shapes
+from showcase.core import shapes
 
 HAVE_WEIGHTS = det.ONNX_PATH.is_file() and det.CARD.is_file()
 needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="bundled shapes detector not trained yet")

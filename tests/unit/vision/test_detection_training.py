@@ -3,7 +3,7 @@ import json
 import pytest
 
 from showcase.vision import detection as det
-from showcase.vision import shapes
+from showcase.core import shapes
 from showcase.vision.detection_training import TEST_SEEDS, train
 
 needs_weights = pytest.mark.skipif(not (det.ONNX_PATH.is_file() and det.CARD.is_file()),

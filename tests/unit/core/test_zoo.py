@@ -5,22 +5,7 @@ import pytest
 import torch
 
 from showcase.core.errors import InputError
-from showcase.optimize import zoo
-
-
-def test_fashion_mnist_is_read_from_the_debian_package():
-    data = zoo.load_data()
-    assert data.x_train.shape == (60000, 28, 28) and data.x_test.shape == (10000, 28, 28)
-    assert data.x_train.dtype == np.uint8 and data.y_test.dtype == np.int64
-    assert set(np.unique(data.y_train)) == set(range(10))
-    assert np.bincount(data.y_test).tolist() == [1000] * 10       # Fashion-MNIST's test set is balanced
-    x = zoo.to_tensor(data.x_train[:2000])
-    assert x.shape == (2000, 1, 28, 28) and abs(float(x.mean())) < 0.1 and abs(float(x.std()) - 1) < 0.1
-
-
-def test_missing_package_says_how_to_install(tmp_path):
-    with pytest.raises(InputError, match="apt-get install -y dataset-fashion-mnist"):
-        zoo.load_data(tmp_path)
+from showcase.core import datasets, zoo
 
 
 @pytest.mark.parametrize("name, low, high", [("teacher", 500_000, 1_000_000), ("student", 50_000, 100_000)])
@@ -49,13 +34,13 @@ def test_training_smoke_run_writes_weights_and_card(tmp_path):
     card = zoo.train("student", max_steps=3, eval_images=500, folder=tmp_path, log=lambda *_: None)
     assert card["recipe"]["steps"] == 3 and card["test_n"] == 500
     saved = json.loads(zoo.card_path("student", tmp_path).read_text())
-    assert saved["command"] == "python -m showcase.optimize.zoo train --model student" and saved["seed"] == 0
+    assert saved["command"] == "python -m showcase.core.zoo train --model student" and saved["seed"] == 0
     model = zoo.load_weights(zoo.build("student"), zoo.weights_path("student", tmp_path))
     assert zoo.evaluate(model, 500)["errors"] == card["test_errors"]
 
 
 def test_build_and_fit_are_deterministic_for_a_seed():
-    data = zoo.load_data()
+    data = datasets.load_fashion_mnist()
     runs = []
     for _ in range(2):
         torch.rand(3)                                   # whatever the global generator did before
@@ -89,7 +74,7 @@ def test_teacher_beats_student_on_the_cards():
 
 @pytest.mark.parametrize("steps", [1, 2, 3, 5, 9])
 def test_very_short_runs_have_a_valid_schedule(steps):
-    data = zoo.load_data()
+    data = datasets.load_fashion_mnist()
     losses = zoo.fit(zoo.build("student"), data.x_train[:256], data.y_train[:256], epochs=2, batch_size=32,
                      max_steps=steps)
     assert len(losses) == steps and all(np.isfinite(losses))

@@ -1,11 +1,9 @@
-"""The model zoo of the optimize tabs: Fashion-MNIST, a ResNet-style teacher, a MobileNet-style student.
+"""The model zoo: a ResNet-style teacher and a MobileNet-style student for Fashion-MNIST.
 
-Data: Fashion-MNIST (Xiao, Rasul & Vollgraf 2017; 60,000 training and 10,000 test images of
-clothes, 28×28 grey, 10 classes), read from the Debian package ``dataset-fashion-mnist``
-(``apt-get install -y dataset-fashion-mnist``; files in ``/usr/share/datasets/fashion-mnist``)
-with numpy alone: each file is a gzipped IDX array (big-endian magic, dimensions, then the bytes).
+Shared by every area that needs a trained image classifier (quantisation, pruning, distillation,
+DDP's data, the adversarial tabs): the data come from ``showcase.core.datasets``.
 
-Models, both trained here from scratch by ``python -m showcase.optimize.zoo train --model NAME``:
+Models, both trained here from scratch by ``python -m showcase.core.zoo train --model NAME``:
 
 - **teacher**: a small ResNet (He et al. 2016): a 3×3 stem and four basic residual blocks
   (two 3×3 convolutions with batch norm and an identity or 1×1 shortcut), 28→14→7→4 pixels.
@@ -13,10 +11,8 @@ Models, both trained here from scratch by ``python -m showcase.optimize.zoo trai
   (a 3×3 depthwise convolution, one filter per channel, then a 1×1 pointwise one), about a
   tenth of the teacher's parameters and compute.
 
-The API the other optimize tabs build on is small:
+The API the tabs build on is small:
 
-    data = load_data()                       # cached: uint8 images and int64 labels, train and test
-    x = to_tensor(data.x_test[:8])           # (8, 1, 28, 28) float32, normalised
     model = load_model("student")            # cached, eval mode, bundled weights
     evaluate(model, n=2000)                  # {"accuracy": ..., "errors": ..., "n": 2000} on the test set
     card = model_card("teacher")             # what training recorded
@@ -29,21 +25,19 @@ cores shared by several people), with a fixed seed, Adam and a one-cycle learnin
 epoch; the model cards record the time each run took. Weights are saved as safetensors with a
 ``<name>.model_card.json`` beside them in ``assets/optimize/zoo/``.
 
-    python -m showcase.optimize.zoo train --model teacher      # 7–17 min on one core (busy machine: slower)
-    python -m showcase.optimize.zoo train --model student      # 4–9 min on one core
-    python -m showcase.optimize.zoo evaluate --model student   # accuracy on the 10k test images
+    python -m showcase.core.zoo train --model teacher      # 7–17 min on one core (busy machine: slower)
+    python -m showcase.core.zoo train --model student      # 4–9 min on one core
+    python -m showcase.core.zoo evaluate --model student   # accuracy on the 10k test images
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import gzip
 import json
 import math
 import platform
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -52,14 +46,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from showcase.core import datasets
 from showcase.core.errors import InputError
 from showcase.core.settings import asset
 
-DATA_DIR = Path("/usr/share/datasets/fashion-mnist")
 ZOO = asset("optimize", "zoo")
-CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-MEAN, STD = 0.2860, 0.3530          # of the training images, in [0, 1]
 MODELS = ("teacher", "student")
 SEED = 0
 # What `train` uses for each model: epochs, batch size, peak learning rate (one-cycle Adam).
@@ -67,50 +58,6 @@ RECIPES = {
     "teacher": dict(epochs=1, batch_size=128, lr=3e-3),
     "student": dict(epochs=1, batch_size=128, lr=5e-3),
 }
-
-
-# --- data -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Data:
-    x_train: np.ndarray   # (60000, 28, 28) uint8
-    y_train: np.ndarray   # (60000,) int64
-    x_test: np.ndarray    # (10000, 28, 28) uint8
-    y_test: np.ndarray    # (10000,) int64
-
-
-def read_idx(path: Path) -> np.ndarray:
-    """A gzipped IDX file as a numpy array (LeCun's format: magic 0x0000 0x08 ndim, sizes, bytes)."""
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] != b"\x00\x00" or raw[2] != 0x08:
-        raise ValueError(f"{path} is not an unsigned-byte IDX file")
-    ndim = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape).copy()  # writable
-
-
-@functools.cache
-def load_data(folder: Path = DATA_DIR) -> Data:
-    """Fashion-MNIST from the Debian package, once per process (~0.5 s)."""
-    names = {"x_train": "train-images-idx3-ubyte.gz", "y_train": "train-labels-idx1-ubyte.gz",
-             "x_test": "t10k-images-idx3-ubyte.gz", "y_test": "t10k-labels-idx1-ubyte.gz"}
-    missing = [n for n in names.values() if not (Path(folder) / n).is_file()]
-    if missing:
-        raise InputError(
-            f"Fashion-MNIST is not installed ({', '.join(missing)} missing in {folder}). "
-            "Install it with `apt-get install -y dataset-fashion-mnist` (Debian/Ubuntu; "
-            "on Hugging Face Spaces list it in packages.txt)."
-        )
-    arrays = {k: read_idx(Path(folder) / n) for k, n in names.items()}
-    return Data(arrays["x_train"], arrays["y_train"].astype(np.int64),
-                arrays["x_test"], arrays["y_test"].astype(np.int64))
-
-
-def to_tensor(images: np.ndarray) -> torch.Tensor:
-    """uint8 images (N, 28, 28) → normalised float32 tensor (N, 1, 28, 28)."""
-    x = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255.0)
-    return x.sub_(MEAN).div_(STD).unsqueeze(1)
 
 
 # --- models -----------------------------------------------------------------------------------
@@ -241,14 +188,14 @@ def load_model(name: str, folder: Path = ZOO) -> nn.Module:
         raise InputError(f"model must be one of {MODELS}, not {name!r}.")
     path = weights_path(name, folder)
     if not path.is_file():
-        raise InputError(f"{path} is missing: train it with `python -m showcase.optimize.zoo train --model {name}`.")
+        raise InputError(f"{path} is missing: train it with `python -m showcase.core.zoo train --model {name}`.")
     return load_weights(build(name), path)
 
 
 def model_card(name: str, folder: Path = ZOO) -> dict:
     path = card_path(name, folder)
     if not path.is_file():
-        raise InputError(f"{path} is missing: train it with `python -m showcase.optimize.zoo train --model {name}`.")
+        raise InputError(f"{path} is missing: train it with `python -m showcase.core.zoo train --model {name}`.")
     return json.loads(path.read_text())
 
 
@@ -259,14 +206,14 @@ def logits_of(model: nn.Module, images: np.ndarray, batch_size: int = 1000) -> t
     """The model's logits (N, 10) for uint8 images (N, 28, 28), in eval mode."""
     was_training = model.training
     model.eval()
-    out = torch.cat([model(to_tensor(images[i:i + batch_size])) for i in range(0, len(images), batch_size)])
+    out = torch.cat([model(datasets.fashion_tensor(images[i:i + batch_size])) for i in range(0, len(images), batch_size)])
     model.train(was_training)
     return out
 
 
 def evaluate(model: nn.Module, n: int | None = None) -> dict:
     """Accuracy and error count on the first ``n`` test images (all 10,000 when ``n`` is None)."""
-    data = load_data()
+    data = datasets.load_fashion_mnist()
     n = len(data.y_test) if n is None else int(n)
     if not 1 <= n <= len(data.y_test):
         raise InputError(f"n must be between 1 and {len(data.y_test)}; got {n}.")
@@ -319,7 +266,7 @@ def fit(
         if step % per_epoch == 0:
             order = generator.permutation(len(x))
         index = torch.from_numpy(order[(step % per_epoch) * batch_size:(step % per_epoch + 1) * batch_size])
-        logits = model(to_tensor(x[index.numpy()]))
+        logits = model(datasets.fashion_tensor(x[index.numpy()]))
         value = loss(logits, torch.from_numpy(y[index.numpy()]), index)
         optimizer.zero_grad(set_to_none=True)
         value.backward()
@@ -345,7 +292,7 @@ def recalibrate_batchnorm(model: nn.Module, images: np.ndarray, batches: int = 8
         m.momentum = None                  # cumulative moving average over the passes below
     model.train()
     for i in range(min(batches, math.ceil(len(images) / batch_size))):
-        model(to_tensor(images[i * batch_size:(i + 1) * batch_size]))
+        model(datasets.fashion_tensor(images[i * batch_size:(i + 1) * batch_size]))
     for m, momentum in zip(norms, saved):
         m.momentum = momentum
     return model.eval()
@@ -359,7 +306,7 @@ def train(name: str, *, max_steps: int | None = None, eval_images: int | None = 
     if name not in MODELS:
         raise InputError(f"model must be one of {MODELS}, not {name!r}.")
     torch.set_num_threads(1)   # one core: the machine is shared (see the module docstring)
-    data = load_data()
+    data = datasets.load_fashion_mnist()
     model = build(name)
     recipe = RECIPES[name]
     started = time.perf_counter()
@@ -378,7 +325,7 @@ def train(name: str, *, max_steps: int | None = None, eval_images: int | None = 
         "data": "Fashion-MNIST (Debian dataset-fashion-mnist): 60,000 training images; metrics on the 10,000 test images",
         "seed": SEED,
         "recipe": {**recipe, "optimizer": "Adam, one-cycle learning rate", "steps": len(losses)},
-        "command": f"python -m showcase.optimize.zoo train --model {name}",
+        "command": f"python -m showcase.core.zoo train --model {name}",
         "threads": 1,
         "training_seconds": round(seconds, 1),
         "machine": f"{platform.processor() or platform.machine()}, torch {torch.__version__}",

@@ -28,8 +28,8 @@ Everything comes from ``numpy.random.default_rng(seed)``: the same seed gives th
 bit for bit. ``save_png`` writes the seed and size into a PNG text chunk, and ``ground_truth_for``
 regenerates from it and returns the boxes only when every pixel still matches.
 
-    python -m showcase.vision.shapes --seed 7 --size 320 --out /tmp/scene.png
-    python -m showcase.vision.shapes --yolo /tmp/shapes-data --n-train 1500 --n-val 200
+    python -m showcase.core.shapes --seed 7 --size 320 --out /tmp/scene.png
+    python -m showcase.core.shapes --yolo /tmp/shapes-data --n-train 1500 --n-val 200
 """
 
 from __future__ import annotations

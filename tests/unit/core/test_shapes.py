@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from showcase.vision import shapes
+from showcase.core import shapes
 
 
 def test_same_seed_same_scene_other_seed_other_scene():
