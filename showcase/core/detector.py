@@ -1,0 +1,122 @@
+"""The bundled shapes detector's inference, shared by the vision and deploy areas: load the ONNX
+file, letterbox an image, run it, decode YOLO's output into boxes and keep them with NMS.
+
+The detector is a YOLO11 trained here on generated shapes (``showcase.vision.detection`` shows
+it; ``showcase.vision.detection_training`` trains it). YOLO (Redmon et al., CVPR 2016; here
+Ultralytics' YOLO11) predicts, at every cell of three feature maps, a box and one score per class;
+a confidence threshold and per-class non-maximum suppression turn thousands of candidates into a
+few boxes. Only NumPy, Pillow and ONNX Runtime are needed, so a server can run it without
+Ultralytics or torch.
+
+    model = load_onnx(ONNX_PATH)               # (session, class names, input side)
+    det = run_onnx(model, rgb, conf=0.25, iou=0.45)
+    det.boxes, det.scores, det.classes         # xyxy in the image's pixels
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from showcase.core import shapes
+from showcase.core.onnx import ort_session
+from showcase.core.settings import asset
+
+ONNX_PATH = asset("vision", "detection") / "shapes_yolo11p.onnx"
+IMGSZ = 256                       # the shapes detector's fixed input size (ONNX exported static)
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of every box in ``a`` (N, 4) with every box in ``b`` (M, 4), xyxy: (N, M)."""
+    a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
+    lt = np.maximum(a[:, None, :2], b[None, :, :2])
+    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
+    area_a = np.prod(a[:, 2:] - a[:, :2], axis=1)
+    area_b = np.prod(b[:, 2:] - b[:, :2], axis=1)
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou: float) -> np.ndarray:
+    """Indices kept by per-class non-maximum suppression, most confident first."""
+    order = np.argsort(-scores, kind="stable")
+    keep = []
+    suppressed = np.zeros(len(order), bool)
+    for i, index in enumerate(order):
+        if suppressed[i]:
+            continue
+        keep.append(index)
+        rest = order[i + 1:]
+        same = classes[rest] == classes[index]
+        overlaps = box_iou(boxes[index], boxes[rest])[0]
+        suppressed[i + 1:] |= same & (overlaps > iou)
+    return np.asarray(keep, dtype=np.int64)
+
+
+def letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, float, tuple[float, float]]:
+    """Scale ``rgb`` to fit ``size``×``size`` keeping its aspect, pad with gray (114) as Ultralytics
+    does; return the (1, 3, size, size) float32 input, the scale and the (x, y) padding."""
+    h, w = rgb.shape[:2]
+    scale = min(size / h, size / w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    resized = np.asarray(Image.fromarray(rgb).resize((nw, nh), Image.BILINEAR))
+    canvas = np.full((size, size, 3), 114, np.uint8)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    canvas[top:top + nh, left:left + nw] = resized
+    x = canvas.transpose(2, 0, 1)[None].astype(np.float32) / 255.0        # (1, 3, S, S)
+    return np.ascontiguousarray(x), scale, (left, top)
+
+
+def decode(output: np.ndarray, conf: float, iou: float, scale: float, pad: tuple[float, float],
+           shape: tuple[int, int], max_det: int = 300):
+    """YOLO's raw output (1, 4 + classes, anchors) — centre x, y, width, height in input pixels,
+    then one sigmoid score per class — to boxes in the original image, scores and classes."""
+    pred = output[0].T                                                    # (anchors, 4 + classes)
+    scores_all = pred[:, 4:]
+    classes = scores_all.argmax(1)
+    scores = scores_all[np.arange(len(pred)), classes]
+    keep = scores >= conf
+    pred, scores, classes = pred[keep], scores[keep], classes[keep]
+    cx, cy, bw, bh = pred[:, 0], pred[:, 1], pred[:, 2], pred[:, 3]
+    boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
+    boxes = (boxes - np.array([pad[0], pad[1], pad[0], pad[1]])) / scale  # undo the letterbox
+    boxes = np.clip(boxes, 0, [shape[1], shape[0], shape[1], shape[0]])
+    kept = nms(boxes, scores, classes, iou)[:max_det]
+    return boxes[kept].astype(np.float32), scores[kept].astype(np.float32), classes[kept].astype(np.int64)
+
+
+@dataclass
+class Detections:
+    boxes: np.ndarray     # (N, 4) float32 xyxy in the image's pixels
+    scores: np.ndarray    # (N,) float32 in [0, 1]
+    classes: np.ndarray   # (N,) int64
+    names: tuple          # class id → name
+    imgsz: int            # the side the model saw
+
+
+def load_onnx(path: Path, threads: int = 1):
+    """(session, class names, input side) of an Ultralytics ONNX detector."""
+    session = ort_session(path, threads)  # a 0.3 M-parameter model: one thread, as for the other small models here
+    meta = session.get_modelmeta().custom_metadata_map
+    names = tuple(shapes.CLASSES)
+    if "names" in meta:  # Ultralytics writes {0: 'circle', ...} into the ONNX metadata
+        import ast
+
+        table = ast.literal_eval(meta["names"])
+        names = tuple(table[i] for i in sorted(table))
+    size = session.get_inputs()[0].shape[-1]
+    return session, names, int(size) if isinstance(size, int) else IMGSZ
+
+
+_load_onnx = load_onnx  # the name vision/detection and its training module know it by
+
+
+def run_onnx(model, rgb: np.ndarray, conf: float, iou: float) -> Detections:
+    session, names, size = model
+    x, scale, pad = letterbox(rgb, size)
+    output = session.run(None, {session.get_inputs()[0].name: x})[0]
+    boxes, scores, classes = decode(output, conf, iou, scale, pad, rgb.shape[:2])
+    return Detections(boxes, scores, classes, names, size)
