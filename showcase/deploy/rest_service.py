@@ -1,0 +1,316 @@
+"""A SageMaker-compatible inference server for the bundled models, with FastAPI and uvicorn.
+
+SageMaker runs a custom inference container as ``docker run IMAGE serve`` and talks to it on port
+8080 (AWS, "Use your own inference code with hosting services",
+https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.html):
+
+- ``GET /ping`` must answer 200 once the container can serve (here: once the model is loaded;
+  503 before, so a load balancer never sends work to a worker still loading);
+- ``POST /invocations`` gets the payload of ``InvokeEndpoint`` with its ``Content-Type`` and
+  ``Accept``, and answers with the prediction (here: JSON);
+- the model artefacts are unpacked into ``/opt/ml/model``; without them the bundled model serves;
+- ``GET /execution-parameters`` (optional) tells batch transform how to batch.
+
+Two models, one per container as on SageMaker (``--model`` or ``SHOWCASE_SERVE_MODEL``):
+``classifier``, the Fashion-MNIST student of ``showcase.core.zoo`` (torch, 28×28 grey images),
+and ``detector``, the shapes YOLO of ``showcase.core.detector`` (ONNX Runtime). Payloads: an image
+(``image/png``, ``image/jpeg``, ``image/webp``, ``application/x-image``) or JSON
+(``{"image": "<base64>"}``, or for the classifier ``{"instances": [28×28 numbers, ...]}``).
+
+Compared point by point with AWS's ``sagemaker-inference`` toolkit
+(github.com/aws/sagemaker-inference-toolkit: ``model_server.py``, ``transformer.py``,
+``default_handler_service.py``, ``decoder.py``):
+
+- *Server*: the toolkit writes a config and starts Multi Model Server (a Java process) with
+  ``model-archiver``; here uvicorn serves an ASGI app in N Python worker processes: no JVM in the
+  image, and one language to read.
+- *Handlers*: the toolkit's ``Transformer`` calls ``model_fn``, ``input_fn``, ``predict_fn``,
+  ``output_fn`` (or ``transform_fn``) from ``/opt/ml/model/code/inference.py``; here ``load()``,
+  ``decode_payload()``, ``Served.predict`` and the JSON response play the same parts, in this file.
+- *Environment*: both honour ``SAGEMAKER_BIND_TO_PORT`` (default 8080) and
+  ``SAGEMAKER_MODEL_SERVER_WORKERS``; the toolkit's ``SAGEMAKER_MODEL_SERVER_TIMEOUT`` is MMS's
+  worker timeout, uvicorn's ``--timeout-keep-alive`` is not the same thing and is left default.
+- *Errors*: the toolkit maps its own ``UnsupportedFormatError`` to 415, but any other exception
+  in user code (a corrupt image that PIL cannot open) becomes a 500; here every bad payload is a
+  4xx with a message (400 unreadable or empty, 406 bad ``Accept``, 413 too large, 415 wrong type,
+  422 valid JSON of the wrong shape) and a 5xx means a bug.
+- *Payloads*: the toolkit decodes JSON, CSV and NPY to NumPy, the last with
+  ``np.load(allow_pickle=True)``, which runs code from the request; here images and JSON only,
+  never pickle, and a size limit (6 MB, SageMaker's own real-time payload limit) checked before
+  the body is read.
+- *Start-up*: the toolkit ``pip install``s ``code/requirements.txt`` when the container starts;
+  here everything is in the image, built without network at run time.
+
+Why FastAPI rather than the toolkit: the toolkit needs Java and MMS (or TorchServe), which this
+project's images and the 2-core machine do without; FastAPI and uvicorn already ship with Gradio,
+serve the same contract in one readable file, and are what the tests here start and call.
+
+    python -m showcase.deploy.rest_service serve                       # 0.0.0.0:8080, classifier
+    python -m showcase.deploy.rest_service serve --model detector --workers 2 --port 8081
+    curl -s --data-binary @shirt.png -H 'Content-Type: image/png' localhost:8080/invocations
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import json
+import os
+import threading
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from showcase.core.errors import InputError
+from showcase.core.images import load_image
+
+MODELS = ("classifier", "detector")
+MODEL_DIR = Path("/opt/ml/model")          # where SageMaker unpacks model.tar.gz
+MAX_PAYLOAD_MB = 6                         # SageMaker real-time InvokeEndpoint's payload limit
+MAX_INSTANCES = 64                         # images in one JSON request
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "application/x-image")
+JSON_TYPE = "application/json"
+DEFAULT_PORT = 8080
+
+
+# ---------------------------------------------------------------------------------------------
+# The model: loaded once per worker process, from /opt/ml/model when it holds one
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Served:
+    kind: str
+    name: str
+    source: str                                  # "bundled" or the file it was read from
+    predict: Callable[[list[np.ndarray]], list[dict]] = field(repr=False)
+
+
+def _model_file(model_dir: Path, patterns: tuple[str, ...]) -> Path | None:
+    for pattern in patterns:
+        found = sorted(model_dir.glob(pattern)) if model_dir.is_dir() else []
+        if found:
+            return found[0]
+    return None
+
+
+def _classifier(model_dir: Path) -> Served:
+    import torch
+
+    from showcase.core import datasets, zoo
+
+    torch.set_num_threads(1)                     # one thread per worker: workers are the parallelism
+    weights = _model_file(model_dir, ("student.safetensors", "model.safetensors", "*.safetensors"))
+    model = zoo.load_weights(zoo.build("student"), weights) if weights else zoo.load_model("student")
+
+    @torch.inference_mode()
+    def predict(images: list[np.ndarray]) -> list[dict]:
+        batch = np.stack([_grey28(x) for x in images])                       # (N, 28, 28) uint8
+        probs = torch.softmax(model(datasets.fashion_tensor(batch)), 1).numpy()
+        out = []
+        for p in probs:
+            top = np.argsort(-p)[:3]
+            out.append({"label": datasets.FASHION_CLASSES[top[0]], "class_id": int(top[0]),
+                        "top3": {datasets.FASHION_CLASSES[i]: round(float(p[i]), 4) for i in top}})
+        return out
+
+    return Served("classifier", "Fashion-MNIST student (MobileNet-style, trained here)",
+                  str(weights) if weights else "bundled", predict)
+
+
+def _grey28(rgb: np.ndarray) -> np.ndarray:
+    """An RGB or grey image as Fashion-MNIST sees it: 28×28, one 8-bit channel (garment light on dark)."""
+    from PIL import Image
+
+    grey = rgb if rgb.ndim == 2 else np.asarray(Image.fromarray(rgb).convert("L"))
+    if grey.shape != (28, 28):
+        grey = np.asarray(Image.fromarray(grey).resize((28, 28), Image.BILINEAR))
+    return grey.astype(np.uint8)
+
+
+def _detector(model_dir: Path) -> Served:
+    from showcase.core import detector
+
+    path = _model_file(model_dir, ("*.onnx",))
+    model = detector.load_onnx(path or detector.ONNX_PATH)
+
+    def predict(images: list[np.ndarray]) -> list[dict]:
+        out = []
+        for rgb in images:
+            det = detector.run_onnx(model, rgb, conf=0.25, iou=0.45)
+            out.append({"detections": [
+                {"label": det.names[int(c)], "score": round(float(s), 4), "box_xyxy": [round(float(v), 1) for v in b]}
+                for b, s, c in zip(det.boxes, det.scores, det.classes)]})
+        return out
+
+    return Served("detector", "YOLO11p shapes (trained here, ONNX)", str(path) if path else "bundled", predict)
+
+
+def load(kind: str, model_dir: Path = MODEL_DIR) -> Served:
+    """SageMaker's ``model_fn``: the model of this container, from ``model_dir`` when it holds one."""
+    if kind not in MODELS:
+        raise InputError(f"model must be one of {MODELS}, not {kind!r}.")
+    return _classifier(model_dir) if kind == "classifier" else _detector(model_dir)
+
+
+# ---------------------------------------------------------------------------------------------
+# Payloads: SageMaker's input_fn, with a 4xx for everything a client can get wrong
+# ---------------------------------------------------------------------------------------------
+
+class PayloadError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def decode_payload(body: bytes, content_type: str, kind: str) -> list[np.ndarray]:
+    """The request body as a list of images (H, W, 3 uint8 RGB, or 28×28 grey for instances)."""
+    media = content_type.split(";")[0].strip().lower()
+    if not body:
+        raise PayloadError(400, "The request body is empty: send an image or JSON.")
+    if media in IMAGE_TYPES:
+        return [_image(body)]
+    if media != JSON_TYPE:
+        raise PayloadError(415, f"Content-Type {media or '(none)'!r} is not supported; use one of "
+                                f"{', '.join(IMAGE_TYPES + (JSON_TYPE,))}.")
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise PayloadError(400, f"The body is not valid JSON: {exc}.") from None
+    if isinstance(payload, dict) and isinstance(payload.get("image"), str):
+        try:
+            raw = base64.b64decode(payload["image"], validate=True)
+        except (binascii.Error, ValueError):
+            raise PayloadError(400, '"image" is not valid base64.') from None
+        return [_image(raw)]
+    if kind == "classifier" and isinstance(payload, dict) and "instances" in payload:
+        return _instances(payload["instances"])
+    shape = '{"image": "<base64 PNG/JPEG>"}' + (' or {"instances": [28×28 numbers 0–255, ...]}'
+                                                 if kind == "classifier" else "")
+    raise PayloadError(422, f"JSON must look like {shape}.")
+
+
+def _image(raw: bytes) -> np.ndarray:
+    try:
+        return np.asarray(load_image(raw))
+    except InputError as exc:
+        raise PayloadError(400, str(exc)) from None
+
+
+def _instances(instances) -> list[np.ndarray]:
+    if not isinstance(instances, list) or not 1 <= len(instances) <= MAX_INSTANCES:
+        raise PayloadError(422, f'"instances" must be a list of 1 to {MAX_INSTANCES} images.')
+    try:
+        batch = np.asarray(instances, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PayloadError(422, '"instances" must hold numbers only, each image 28×28.') from None
+    if batch.shape[1:] != (28, 28) or not np.isfinite(batch).all() or batch.min() < 0 or batch.max() > 255:
+        raise PayloadError(422, f'each instance must be 28×28 numbers in 0–255; got shape {batch.shape[1:]}.')
+    return list(np.round(batch).astype(np.uint8))
+
+
+# ---------------------------------------------------------------------------------------------
+# The ASGI app: /ping, /invocations, /execution-parameters
+# ---------------------------------------------------------------------------------------------
+
+def create_app(kind: str | None = None, model_dir: Path | None = None, max_payload_mb: float | None = None) -> FastAPI:
+    kind = kind or os.environ.get("SHOWCASE_SERVE_MODEL", "classifier")
+    model_dir = Path(model_dir or os.environ.get("SHOWCASE_MODEL_DIR", MODEL_DIR))
+    limit = int(1e6 * float(max_payload_mb or os.environ.get("SHOWCASE_MAX_PAYLOAD_MB", MAX_PAYLOAD_MB)))
+    state: dict = {"served": None, "error": None}
+
+    def load_in_background():
+        try:
+            state["served"] = load(kind, model_dir)
+        except Exception as exc:  # noqa: BLE001 - /ping reports it instead of the worker dying silently
+            state["error"] = f"{type(exc).__name__}: {exc}"
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        # load off the event loop, so that /ping answers 503 (not a hung connection) while it runs
+        threading.Thread(target=load_in_background, daemon=True).start()
+        yield
+
+    app = FastAPI(title="Roadmap Showcase inference", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    @app.get("/ping")
+    async def ping():
+        if state["served"] is None:
+            return JSONResponse({"status": "loading" if state["error"] is None else "failed",
+                                 "error": state["error"]}, status_code=503)
+        served = state["served"]
+        return {"status": "ok", "model": served.name, "source": served.source, "pid": os.getpid()}
+
+    @app.get("/execution-parameters")
+    async def execution_parameters():
+        return {"MaxConcurrentTransforms": int(os.environ.get("SAGEMAKER_MODEL_SERVER_WORKERS", 2)),
+                "BatchStrategy": "SINGLE_RECORD", "MaxPayloadInMB": max(1, limit // 1_000_000)}
+
+    @app.post("/invocations")
+    async def invocations(request: Request):
+        served = state["served"]
+        if served is None:
+            return JSONResponse({"error": "The model is still loading; retry after GET /ping answers 200."}, 503)
+        accept = request.headers.get("accept", "*/*").lower()
+        if not any(a.split(";")[0].strip() in ("*/*", "application/*", JSON_TYPE) for a in accept.split(",")):
+            return _error(406, f"Accept {accept!r}: this endpoint answers application/json only.")
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            return _error(413, f"The payload is {int(declared):,} bytes; the limit is {limit:,}.")
+        body = bytearray()
+        async for chunk in request.stream():     # a chunked upload has no length: count as it comes
+            body += chunk
+            if len(body) > limit:
+                return _error(413, f"The payload is over the limit of {limit:,} bytes.")
+        try:
+            images = decode_payload(bytes(body), request.headers.get("content-type", ""), served.kind)
+        except PayloadError as exc:
+            return _error(exc.status, str(exc))
+        predictions = await run_in_threadpool(served.predict, images)
+        return {"predictions": predictions, "model": served.name, "source": served.source}
+
+    return app
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message, "status": status}, status_code=status)
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn's factory for each worker process (they read the model choice from the environment)."""
+    return create_app()
+
+
+def serve(kind: str = "classifier", host: str = "0.0.0.0", port: int | None = None,  # noqa: S104 - a container listens on all interfaces
+          workers: int | None = None, model_dir: Path | None = None) -> None:
+    import uvicorn
+
+    os.environ["SHOWCASE_SERVE_MODEL"] = kind
+    if model_dir is not None:
+        os.environ["SHOWCASE_MODEL_DIR"] = str(model_dir)
+    port = port or int(os.environ.get("SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT))
+    workers = workers or int(os.environ.get("SAGEMAKER_MODEL_SERVER_WORKERS", 2))
+    uvicorn.run("showcase.deploy.rest_service:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_level="warning", limit_concurrency=256, timeout_graceful_shutdown=5)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["serve"], help="SageMaker starts the container with `serve`")
+    parser.add_argument("--model", choices=MODELS, default=os.environ.get("SHOWCASE_SERVE_MODEL", "classifier"))
+    parser.add_argument("--host", default="0.0.0.0")  # noqa: S104
+    parser.add_argument("--port", type=int, default=None, help="default: $SAGEMAKER_BIND_TO_PORT or 8080")
+    parser.add_argument("--workers", type=int, default=None, help="default: $SAGEMAKER_MODEL_SERVER_WORKERS or 2")
+    parser.add_argument("--model-dir", type=Path, default=None, help="default: /opt/ml/model")
+    args = parser.parse_args(argv)
+    serve(args.model, args.host, args.port, args.workers, args.model_dir)
+
+
+if __name__ == "__main__":
+    main()
