@@ -1,4 +1,4 @@
-"""A SageMaker-compatible inference server for the bundled models, with FastAPI and uvicorn.
+"""A SageMaker-compatible inference server for the bundled models: FastAPI on gunicorn + uvicorn.
 
 SageMaker runs a custom inference container as ``docker run IMAGE serve`` and talks to it on port
 8080 (AWS, "Use your own inference code with hosting services",
@@ -22,14 +22,16 @@ Compared point by point with AWS's ``sagemaker-inference`` toolkit
 ``default_handler_service.py``, ``decoder.py``):
 
 - *Server*: the toolkit writes a config and starts Multi Model Server (a Java process) with
-  ``model-archiver``; here uvicorn serves an ASGI app in N Python worker processes: no JVM in the
-  image, and one language to read.
+  ``model-archiver``; here gunicorn keeps N uvicorn worker processes serving an ASGI app (as
+  SageMaker's own scikit-learn container runs gunicorn): no JVM in the image, one language to read.
+  gunicorn restarts a worker that dies or hangs past the timeout, and turns SIGTERM into a
+  graceful stop of all of them.
 - *Handlers*: the toolkit's ``Transformer`` calls ``model_fn``, ``input_fn``, ``predict_fn``,
   ``output_fn`` (or ``transform_fn``) from ``/opt/ml/model/code/inference.py``; here ``load()``,
   ``decode_payload()``, ``Served.predict`` and the JSON response play the same parts, in this file.
-- *Environment*: both honour ``SAGEMAKER_BIND_TO_PORT`` (default 8080) and
-  ``SAGEMAKER_MODEL_SERVER_WORKERS``; the toolkit's ``SAGEMAKER_MODEL_SERVER_TIMEOUT`` is MMS's
-  worker timeout, uvicorn's ``--timeout-keep-alive`` is not the same thing and is left default.
+- *Environment*: both honour ``SAGEMAKER_BIND_TO_PORT`` (default 8080),
+  ``SAGEMAKER_MODEL_SERVER_WORKERS`` (here default 2) and ``SAGEMAKER_MODEL_SERVER_TIMEOUT`` (60 s:
+  MMS's response timeout there, gunicorn's worker timeout here).
 - *Errors*: the toolkit maps its own ``UnsupportedFormatError`` to 415, but any other exception
   in user code (a corrupt image that PIL cannot open) becomes a 500; here every bad payload is a
   4xx with a message (400 unreadable or empty, 406 bad ``Accept``, 413 too large, 415 wrong type,
@@ -42,7 +44,7 @@ Compared point by point with AWS's ``sagemaker-inference`` toolkit
   here everything is in the image, built without network at run time.
 
 Why FastAPI rather than the toolkit: the toolkit needs Java and MMS (or TorchServe), which this
-project's images and the 2-core machine do without; FastAPI and uvicorn already ship with Gradio,
+project's images and the 2-core machine do without; FastAPI and uvicorn already ship with Gradio (gunicorn with functions-framework),
 serve the same contract in one readable file, and are what the tests here start and call.
 
     python -m showcase.deploy.rest_service serve                       # 0.0.0.0:8080, classifier
@@ -57,6 +59,7 @@ import base64
 import binascii
 import json
 import os
+import sys
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -289,15 +292,18 @@ def app_from_env() -> FastAPI:
 
 def serve(kind: str = "classifier", host: str = "0.0.0.0", port: int | None = None,  # noqa: S104 - a container listens on all interfaces
           workers: int | None = None, model_dir: Path | None = None) -> None:
-    import uvicorn
-
+    """Replace this process with gunicorn running ``workers`` uvicorn workers (SIGTERM then reaches
+    gunicorn directly, which stops them gracefully, as ``docker stop`` and SageMaker expect)."""
     os.environ["SHOWCASE_SERVE_MODEL"] = kind
     if model_dir is not None:
         os.environ["SHOWCASE_MODEL_DIR"] = str(model_dir)
     port = port or int(os.environ.get("SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT))
     workers = workers or int(os.environ.get("SAGEMAKER_MODEL_SERVER_WORKERS", 2))
-    uvicorn.run("showcase.deploy.rest_service:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", limit_concurrency=256, timeout_graceful_shutdown=5)
+    timeout = os.environ.get("SAGEMAKER_MODEL_SERVER_TIMEOUT", "60")
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+                              "--worker-class", "uvicorn_worker.UvicornWorker", "--bind", f"{host}:{port}",
+                              "--timeout", timeout, "--graceful-timeout", "5", "--log-level", "warning",
+                              "showcase.deploy.rest_service:app_from_env()"])
 
 
 def main(argv=None) -> None:
