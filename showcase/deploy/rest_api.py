@@ -38,6 +38,7 @@ from PIL import Image
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT
+from showcase.deploy import autoscaling
 
 MODELS = ("classifier", "detector")
 CONCURRENCY = (1, 4, 8)
@@ -189,6 +190,7 @@ class RestResult:
     response: dict          # the service's JSON answer
     table: pd.DataFrame     # clients, requests, p50_ms, p95_ms, throughput_rps, ok
     chart: pd.DataFrame     # long form for the chart: clients, value, series
+    policy: dict            # the auto-scaling requests, their target from the measured throughput
     metrics: dict
 
 
@@ -213,6 +215,10 @@ def rest_api_demo(model: str = "classifier", workers: int = 2, requests: int = 1
     ])[["clients", "value", "series"]]
     at8 = table.iloc[-1]
     ping = httpx.get(f"{svc.url}/ping", timeout=5).json()
+    # one instance's best measured throughput sets the scaling target (autoscaling's docstring says why)
+    target = autoscaling.target_from_throughput(float(table["throughput_rps"].max()))
+    policy = autoscaling.scaling_requests(f"showcase-{model}", target=target)
+    autoscaling.validate(policy)
     metrics = {
         "status": response.status_code,
         "latency_ms": round(latency_ms, 1),
@@ -225,6 +231,7 @@ def rest_api_demo(model: str = "classifier", workers: int = 2, requests: int = 1
         "target_p95_ms_at_8": TARGET_P95_MS if model == "classifier" else None,
         "workers": workers,
         "service_start_s": round(svc.start_s, 2),
+        "scaling_target_per_instance_per_min": target,
         "url": f"{svc.url}/invocations",
         "payload": what,
         "model": ping.get("model"),
@@ -234,7 +241,7 @@ def rest_api_demo(model: str = "classifier", workers: int = 2, requests: int = 1
     }
     request = (f"curl -s -X POST {svc.url}/invocations \\\n  -H 'Content-Type: {content_type}' "
                f"-H 'Accept: application/json' \\\n  --data-binary @payload.png    # {what}, {len(body):,} bytes")
-    return RestResult(request, response.json(), table.drop(columns=["statuses"]), chart, metrics)
+    return RestResult(request, response.json(), table.drop(columns=["statuses"]), chart, policy, metrics)
 
 
 def main(argv=None) -> None:

@@ -1,0 +1,1 @@
+"""The deploy tabs: serving the models."""

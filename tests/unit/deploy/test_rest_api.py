@@ -1,0 +1,27 @@
+"""The REST tab's backend: the service started as a real process, one call, a short load test."""
+
+import pytest
+
+from showcase.core.errors import InputError
+from showcase.deploy import rest_api
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_calls_the_service_and_load_tests_it_at_1_4_8_clients():
+    result = rest_api.rest_api_demo("classifier", workers=2, requests=16)
+    assert result.metrics["status"] == 200 and result.response["predictions"][0]["label"] == "Ankle boot"
+    assert list(result.table["clients"]) == [1, 4, 8] and (result.table["ok"] == 16).all()
+    assert result.metrics["requests"] == 48 and result.metrics["errors"] == 0
+    assert (result.table["p95_ms"] >= result.table["p50_ms"]).all() and (result.table["throughput_rps"] > 0).all()
+    assert set(result.chart["series"]) == {"p50 ms", "p95 ms", "requests/s"}
+    assert "--data-binary" in result.request and result.metrics["source"] == "bundled"
+    again = rest_api.rest_api_demo("classifier", workers=2, requests=16)
+    assert again.metrics["url"] == result.metrics["url"], "the running service is reused"
+
+
+def test_bad_inputs():
+    with pytest.raises(InputError, match="model must be one of"):
+        rest_api.rest_api_demo("llm")
+    with pytest.raises(InputError, match="Workers"):
+        rest_api.rest_api_demo("classifier", workers=9)
