@@ -28,7 +28,8 @@ Compared point by point with AWS's ``sagemaker-inference`` toolkit
   graceful stop of all of them.
 - *Handlers*: the toolkit's ``Transformer`` calls ``model_fn``, ``input_fn``, ``predict_fn``,
   ``output_fn`` (or ``transform_fn``) from ``/opt/ml/model/code/inference.py``; here ``load()``,
-  ``decode_payload()``, ``Served.predict`` and the JSON response play the same parts, in this file.
+  ``decode_payload()``, ``Served.predict`` (``showcase.deploy.inference``) and the JSON response
+  play the same parts.
 - *Environment*: both honour ``SAGEMAKER_BIND_TO_PORT`` (default 8080),
   ``SAGEMAKER_MODEL_SERVER_WORKERS`` (here default 2) and ``SAGEMAKER_MODEL_SERVER_TIMEOUT`` (60 s:
   MMS's response timeout there, gunicorn's worker timeout here).
@@ -55,167 +56,20 @@ serve the same contract in one readable file, and are what the tests here start 
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
-import json
 import os
 import sys
 import threading
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from showcase.core.errors import InputError
-from showcase.core.images import load_image
+from showcase.deploy.inference import (JSON_TYPE, MAX_PAYLOAD_MB, MODEL_DIR, MODELS, PayloadError, decode_payload,
+                                       load)
 
-MODELS = ("classifier", "detector")
-MODEL_DIR = Path("/opt/ml/model")          # where SageMaker unpacks model.tar.gz
-MAX_PAYLOAD_MB = 6                         # SageMaker real-time InvokeEndpoint's payload limit
-MAX_INSTANCES = 64                         # images in one JSON request
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "application/x-image")
-JSON_TYPE = "application/json"
 DEFAULT_PORT = 8080
-
-
-# ---------------------------------------------------------------------------------------------
-# The model: loaded once per worker process, from /opt/ml/model when it holds one
-# ---------------------------------------------------------------------------------------------
-
-@dataclass
-class Served:
-    kind: str
-    name: str
-    source: str                                  # "bundled" or the file it was read from
-    predict: Callable[[list[np.ndarray]], list[dict]] = field(repr=False)
-
-
-def _model_file(model_dir: Path, patterns: tuple[str, ...]) -> Path | None:
-    for pattern in patterns:
-        found = sorted(model_dir.glob(pattern)) if model_dir.is_dir() else []
-        if found:
-            return found[0]
-    return None
-
-
-def _classifier(model_dir: Path) -> Served:
-    import torch
-
-    from showcase.core import datasets, zoo
-
-    torch.set_num_threads(1)                     # one thread per worker: workers are the parallelism
-    weights = _model_file(model_dir, ("student.safetensors", "model.safetensors", "*.safetensors"))
-    model = zoo.load_weights(zoo.build("student"), weights) if weights else zoo.load_model("student")
-
-    @torch.inference_mode()
-    def predict(images: list[np.ndarray]) -> list[dict]:
-        batch = np.stack([_grey28(x) for x in images])                       # (N, 28, 28) uint8
-        probs = torch.softmax(model(datasets.fashion_tensor(batch)), 1).numpy()
-        out = []
-        for p in probs:
-            top = np.argsort(-p)[:3]
-            out.append({"label": datasets.FASHION_CLASSES[top[0]], "class_id": int(top[0]),
-                        "top3": {datasets.FASHION_CLASSES[i]: round(float(p[i]), 4) for i in top}})
-        return out
-
-    return Served("classifier", "Fashion-MNIST student (MobileNet-style, trained here)",
-                  str(weights) if weights else "bundled", predict)
-
-
-def _grey28(rgb: np.ndarray) -> np.ndarray:
-    """An RGB or grey image as Fashion-MNIST sees it: 28×28, one 8-bit channel (garment light on dark)."""
-    from PIL import Image
-
-    grey = rgb if rgb.ndim == 2 else np.asarray(Image.fromarray(rgb).convert("L"))
-    if grey.shape != (28, 28):
-        grey = np.asarray(Image.fromarray(grey).resize((28, 28), Image.BILINEAR))
-    return grey.astype(np.uint8)
-
-
-def _detector(model_dir: Path) -> Served:
-    from showcase.core import detector
-
-    path = _model_file(model_dir, ("*.onnx",))
-    model = detector.load_onnx(path or detector.ONNX_PATH)
-
-    def predict(images: list[np.ndarray]) -> list[dict]:
-        out = []
-        for rgb in images:
-            det = detector.run_onnx(model, rgb, conf=0.25, iou=0.45)
-            out.append({"detections": [
-                {"label": det.names[int(c)], "score": round(float(s), 4), "box_xyxy": [round(float(v), 1) for v in b]}
-                for b, s, c in zip(det.boxes, det.scores, det.classes)]})
-        return out
-
-    return Served("detector", "YOLO11p shapes (trained here, ONNX)", str(path) if path else "bundled", predict)
-
-
-def load(kind: str, model_dir: Path = MODEL_DIR) -> Served:
-    """SageMaker's ``model_fn``: the model of this container, from ``model_dir`` when it holds one."""
-    if kind not in MODELS:
-        raise InputError(f"model must be one of {MODELS}, not {kind!r}.")
-    return _classifier(model_dir) if kind == "classifier" else _detector(model_dir)
-
-
-# ---------------------------------------------------------------------------------------------
-# Payloads: SageMaker's input_fn, with a 4xx for everything a client can get wrong
-# ---------------------------------------------------------------------------------------------
-
-class PayloadError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
-def decode_payload(body: bytes, content_type: str, kind: str) -> list[np.ndarray]:
-    """The request body as a list of images (H, W, 3 uint8 RGB, or 28×28 grey for instances)."""
-    media = content_type.split(";")[0].strip().lower()
-    if not body:
-        raise PayloadError(400, "The request body is empty: send an image or JSON.")
-    if media in IMAGE_TYPES:
-        return [_image(body)]
-    if media != JSON_TYPE:
-        raise PayloadError(415, f"Content-Type {media or '(none)'!r} is not supported; use one of "
-                                f"{', '.join(IMAGE_TYPES + (JSON_TYPE,))}.")
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PayloadError(400, f"The body is not valid JSON: {exc}.") from None
-    if isinstance(payload, dict) and isinstance(payload.get("image"), str):
-        try:
-            raw = base64.b64decode(payload["image"], validate=True)
-        except (binascii.Error, ValueError):
-            raise PayloadError(400, '"image" is not valid base64.') from None
-        return [_image(raw)]
-    if kind == "classifier" and isinstance(payload, dict) and "instances" in payload:
-        return _instances(payload["instances"])
-    shape = '{"image": "<base64 PNG/JPEG>"}' + (' or {"instances": [28×28 numbers 0–255, ...]}'
-                                                 if kind == "classifier" else "")
-    raise PayloadError(422, f"JSON must look like {shape}.")
-
-
-def _image(raw: bytes) -> np.ndarray:
-    try:
-        return np.asarray(load_image(raw))
-    except InputError as exc:
-        raise PayloadError(400, str(exc)) from None
-
-
-def _instances(instances) -> list[np.ndarray]:
-    if not isinstance(instances, list) or not 1 <= len(instances) <= MAX_INSTANCES:
-        raise PayloadError(422, f'"instances" must be a list of 1 to {MAX_INSTANCES} images.')
-    try:
-        batch = np.asarray(instances, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise PayloadError(422, '"instances" must hold numbers only, each image 28×28.') from None
-    if batch.shape[1:] != (28, 28) or not np.isfinite(batch).all() or batch.min() < 0 or batch.max() > 255:
-        raise PayloadError(422, f'each instance must be 28×28 numbers in 0–255; got shape {batch.shape[1:]}.')
-    return list(np.round(batch).astype(np.uint8))
 
 
 # ---------------------------------------------------------------------------------------------
