@@ -7,7 +7,7 @@ import json
 import gradio as gr
 
 from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
-from showcase.deploy import autoscaling, rest_api, rest_service
+from showcase.deploy import autoscaling, inference, rest_api, rest_service
 
 t = strings("rest_api", {
     "title": ("## A REST inference service with SageMaker's container contract",
@@ -80,7 +80,7 @@ def build() -> None:
     outputs = [chart, table, request, response, policy, metrics]
     gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
     button.click(run, inputs, outputs, api_name="rest_api_demo", concurrency_id="deploy", concurrency_limit=1)
-    code_accordion(rest_service.create_app, rest_service.decode_payload, rest_api.rest_api_demo,
+    code_accordion(rest_service.create_app, inference.decode_payload, rest_api.rest_api_demo,
                    autoscaling.scaling_requests)
 
 
