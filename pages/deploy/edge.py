@@ -1,0 +1,86 @@
+"""Tab: the detector's edge trade-off, size × format × threads. Run alone: ``python -m pages.deploy.edge``."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pandas as pd
+
+from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
+from showcase.deploy import edge
+
+t = strings("edge", {
+    "title": ("## Edge inference: input size × format × threads against accuracy",
+              "## 边缘推理:输入尺寸 × 格式 × 线程数与精度的权衡"),
+    "body": (
+        "On a Jetson or a Raspberry Pi the budget is milliseconds, and the knobs are the input size, the format and "
+        "the threads. Each point is this machine measuring the bundled shapes detector: eager **PyTorch** (rebuilt "
+        "from the ONNX weights), **ONNX fp32** (exported at each size), and **ONNX int8** (static quantisation "
+        "calibrated on training scenes). Latency is the whole pipeline on one scene; mAP50 is computed on held-out "
+        "scenes (the metrics say how many). The Pareto front is the set of points that nothing beats on both. "
+        "TensorRT, the Jetson's format, is built only where a CUDA device exists.",
+        "在 Jetson 或树莓派上,预算以毫秒计,可调的是输入尺寸、格式和线程数。每个点都是本机对内置形状检测器的实测:"
+        "即时执行的 **PyTorch**(由 ONNX 权重重建)、**ONNX fp32**(按各尺寸导出)和 **ONNX int8**(用训练场景校准的静态量化)。"
+        "延迟是单个场景的完整流程;mAP50 在留出场景上计算(指标里写明场景数)。帕累托前沿是两项指标都没有被其他点同时超过的点。"
+        "TensorRT 是 Jetson 的格式,只在有 CUDA 设备时构建。",
+    ),
+    "reference": (
+        "**Compare:** Ultralytics' YOLO11n at 640 px: Raspberry Pi 5 ONNX 168 ms, NCNN 88 ms; Jetson Orin Nano Super "
+        "ONNX 7.9 ms, TensorRT FP16 4.9 ms, TensorRT INT8 3.9 ms with mAP50-95 falling from 0.61 to 0.32 (table below).",
+        "**对照:** Ultralytics 的 YOLO11n(640 像素):树莓派 5 上 ONNX 168 毫秒、NCNN 88 毫秒;Jetson Orin Nano Super 上 "
+        "ONNX 7.9 毫秒、TensorRT FP16 4.9 毫秒、TensorRT INT8 3.9 毫秒,而 mAP50-95 从 0.61 降到 0.32(见下表)。",
+    ),
+    "sizes": ("Input sizes (px)", "输入尺寸(像素)"),
+    "formats": ("Formats", "格式"),
+    "threads": ("Threads", "线程数"),
+    "scenes": ("Held-out scenes for mAP50", "计算 mAP50 的留出场景数"),
+    "repeats": ("Timed calls per point", "每个点计时的调用次数"),
+    "pareto": ("Latency (ms) against held-out mAP50", "延迟(毫秒)与留出集 mAP50"),
+    "table": ("Every configuration", "所有配置"),
+    "theirs": ("Ultralytics' published YOLO11n figures (640 px, COCO8)", "Ultralytics 公布的 YOLO11n 数据(640 像素,COCO8)"),
+})
+
+EXAMPLES = [
+    [[160, 256, 320], list(edge.FORMATS), [1], 16, 10],
+    [[256], list(edge.FORMATS), [1, 2], 16, 10],
+    [[192, 224, 288], ["onnx_fp32", "onnx_int8"], [1], 24, 10],
+]
+
+# A good call per api_name (the first example): app tests and benchmarks use it.
+API = {"edge_benchmark": EXAMPLES[0]}
+
+
+@guard
+def run(sizes=(160, 256, 320), formats=edge.FORMATS, threads=(1,), n_scenes=16, repeats=10, progress=gr.Progress()):
+    table, metrics = edge.edge_benchmark(sizes, formats, threads, n_scenes, repeats,
+                                         progress=lambda f, text: progress(f, desc=text))
+    chart = table.assign(point=table["pareto"].map({True: "Pareto front", False: "dominated"}))
+    return chart, table, pd.DataFrame(edge.ULTRALYTICS), metrics
+
+
+def build() -> None:
+    header(t("title"), t("body"), t("reference"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            sizes = gr.CheckboxGroup(list(edge.SIZES), value=[160, 256, 320], label=t("sizes"))
+            formats = gr.CheckboxGroup(list(edge.FORMATS), value=list(edge.FORMATS), label=t("formats"))
+            threads = gr.CheckboxGroup([1, 2, 4], value=[1], label=t("threads"))
+            scenes = gr.Slider(4, 200, value=16, step=4, label=t("scenes"))
+            repeats = gr.Slider(3, 50, value=10, step=1, label=t("repeats"))
+            button = gr.Button(tc("run"), variant="primary")
+        with gr.Column(scale=2):
+            chart = gr.ScatterPlot(x="latency_ms", y="map50", color="point", label=t("pareto"), height=300)
+            table = gr.Dataframe(label=t("table"), interactive=False, max_height=300)
+    theirs = gr.Dataframe(label=t("theirs"), interactive=False)
+    metrics = metrics_json()
+    inputs = [sizes, formats, threads, scenes, repeats]
+    outputs = [chart, table, theirs, metrics]
+    gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
+    button.click(run, inputs, outputs, api_name="edge_benchmark", concurrency_id="deploy", concurrency_limit=1)
+    code_accordion(edge.pytorch_model, edge.onnx_int8, edge.map50, edge.pareto, edge.edge_benchmark)
+
+
+__getattr__ = lazy_demo(build)
+
+
+if __name__ == "__main__":
+    standalone(build).launch(**launch_kwargs())
