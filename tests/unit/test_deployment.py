@@ -1,6 +1,10 @@
-"""README front matter, requirements.txt and Spacefile agree with each other."""
+"""README front matter, requirements.txt, packages.txt, Spacefile, the Dockerfile and the Space workflow agree."""
 
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import yaml
 
@@ -55,3 +59,41 @@ def test_spacefile_agrees():
 def test_packages_txt_lists_plain_debian_names():
     for line in (ROOT / "packages.txt").read_text().splitlines():
         assert re.fullmatch(r"[a-z0-9][a-z0-9+.-]+", line.strip()), line
+
+
+def hadolint(path) -> subprocess.CompletedProcess:
+    binary = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    return subprocess.run([binary, "--no-color", str(path)], capture_output=True, text=True)
+
+
+def test_the_app_dockerfile_is_hadolint_clean_and_serves_the_space_files():
+    out = hadolint(ROOT / "Dockerfile")
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = (ROOT / "Dockerfile").read_text()
+    assert f"FROM python:{front_matter()['python_version']}-slim" in text
+    assert "packages.txt" in text and "pip install -r requirements.txt" in text
+    assert re.search(r'^ENTRYPOINT \["python", "{}"\]$'.format(front_matter()["app_file"]), text, re.M)
+    assert re.search(r"^USER 1000$", text, re.M) and "EXPOSE 7860" in text
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert ".git" in ignored and ".venv" in ignored
+
+
+def test_the_space_workflow_uses_a_secret_and_the_pinned_hub_client():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "space.yml").read_text())
+    job = workflow["jobs"]["push"]
+    assert "vars.HF_SPACE_ID" in job["if"], "the job must be optional"
+    upload = next(step for step in job["steps"] if "upload_folder" in step.get("run", ""))
+    assert upload["env"]["HF_TOKEN"] == "${{ secrets.HF_TOKEN }}"
+    assert "repo_type=\"space\"" in upload["run"] and "hf_" not in upload["run"].replace("HF_", "")
+    install = next(step for step in job["steps"] if "pip install" in step.get("run", ""))
+    assert "requirements.txt" in install["run"] and pins()["huggingface-hub"]
+
+
+def test_readme_says_how_to_deploy_a_copy_three_ways():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Deploy your own copy"):text.index("## Layout")]
+    for command in ("git push space main", "docker build -t roadmap-showcase .", "docker run --rm -p 7860:7860",
+                    "make run", "pip install -r requirements.txt", "HF_TOKEN", "HF_SPACE_ID",
+                    "docker build -f assets/deploy/rest_api/Dockerfile"):
+        assert command in section, command
+    assert (ROOT / "assets" / "deploy" / "rest_api" / "Dockerfile").is_file()

@@ -1,0 +1,65 @@
+"""The edge trade-off: the three formats compute the same detector, int8 stays close, the front is right."""
+
+import numpy as np
+import pytest
+import torch
+
+from showcase.core import detector, shapes
+from showcase.core.errors import InputError
+from showcase.deploy import edge
+
+
+@pytest.mark.slow
+def test_pytorch_rebuilt_from_the_onnx_weights_matches_the_bundled_file():
+    x, _, _ = detector.letterbox(shapes.generate(edge.HELD_OUT_SEED, 320).image, 256)
+    with torch.inference_mode():
+        ours = edge.pytorch_model()(torch.from_numpy(x))[0].numpy()
+    session = detector.load_onnx(detector.ONNX_PATH)[0]
+    theirs = session.run(None, {session.get_inputs()[0].name: x})[0]
+    assert ours.shape == theirs.shape == (1, 4 + len(shapes.CLASSES), 1344)
+    assert np.abs(ours - theirs).max() < 1e-2                      # pixels and scores: 1e-4 measured
+
+
+@pytest.mark.slow
+def test_an_export_at_another_size_computes_what_pytorch_does():
+    scene = shapes.generate(edge.HELD_OUT_SEED + 1, 320).image
+    a = edge.runner("pytorch", 160, 1)(scene, 0.25, 0.45)
+    b = edge.runner("onnx_fp32", 160, 1)(scene, 0.25, 0.45)
+    assert b.imgsz == 160 and len(a.boxes) == len(b.boxes) > 0
+    assert np.abs(np.sort(a.scores) - np.sort(b.scores)).max() < 1e-3
+
+
+@pytest.mark.slow
+def test_fp32_reaches_the_card_and_int8_stays_close_on_held_out_scenes():
+    fp32 = edge.map50(edge.runner("onnx_fp32", 256, 1), 16)
+    int8 = edge.map50(edge.runner("onnx_int8", 256, 1), 16)
+    assert fp32 >= 0.85                                           # card: 0.9015 on 200 held-out scenes
+    assert fp32 - 0.05 <= int8 <= fp32 + 0.02
+    assert edge.file_mb("onnx_int8", 256) < 0.7 * edge.file_mb("onnx_fp32", 256)
+
+
+def test_pareto_front_by_hand():
+    latency = np.array([10, 20, 30, 15, 20])
+    accuracy = np.array([0.5, 0.8, 0.9, 0.4, 0.8])
+    # 15 ms / 0.4 is beaten by 10 ms / 0.5; the two equal points at 20 / 0.8 both stay
+    assert edge.pareto(latency, accuracy).tolist() == [True, True, True, False, True]
+
+
+@pytest.mark.slow
+def test_benchmark_rows_front_and_tensorrt_message():
+    table, metrics = edge.edge_benchmark([256], edge.FORMATS, [1], n_scenes=8, repeats=3)
+    assert list(table["format"]) == list(edge.FORMATS) and (table["latency_ms"] > 0).all()
+    assert table.loc[table["format"] == "pytorch", "map50"].item() == table.loc[table["format"] == "onnx_fp32", "map50"].item()
+    assert table["pareto"].any() and metrics["held_out_scenes"] == 8 and metrics["rows"] == 3
+    if not torch.cuda.is_available():
+        assert metrics["tensorrt"].startswith("skipped: no CUDA device")
+    assert any(r["format"] == "TensorRT INT8" for r in metrics["ultralytics_yolo11n"])
+
+
+def test_bad_inputs():
+    with pytest.raises(InputError, match="multiples of 32"):
+        edge.edge_benchmark([250], ["onnx_fp32"], [1])
+    with pytest.raises(InputError, match="at least one"):
+        edge.edge_benchmark([256], [], [1])
+    with pytest.raises(InputError, match="Threads"):
+        edge.edge_benchmark([256], ["onnx_fp32"], [0])
