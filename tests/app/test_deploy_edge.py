@@ -9,7 +9,7 @@ def test_edge_benchmark_first_example(client):
     chart, table, theirs, metrics = client.predict(api_name="/edge_benchmark")
     assert metrics["rows"] == 9 and metrics["held_out_scenes"] == 16 and metrics["front"]
     assert metrics["most_accurate"]["map50"] >= 0.85
-    assert {"latency_ms", "map50", "point"} <= set(chart["headers"]) if isinstance(chart, dict) and "headers" in chart else True
+    assert chart, "the Pareto chart came back empty"
     assert len(table["data"]) == 9 and len(theirs["data"]) == 7
 
 
