@@ -22,6 +22,7 @@ import numpy as np
 
 from showcase.core.errors import InputError
 from showcase.core.images import load_image
+from showcase.core.settings import asset
 
 MODELS = ("classifier", "detector")
 MODEL_DIR = Path("/opt/ml/model")          # where SageMaker unpacks model.tar.gz (a function may point it elsewhere)
@@ -29,6 +30,7 @@ MAX_PAYLOAD_MB = 6                         # SageMaker real-time InvokeEndpoint'
 MAX_INSTANCES = 64                         # images in one JSON request
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "application/x-image")
 JSON_TYPE = "application/json"
+CLASSIFIER_ONNX = asset("deploy", "rest_api", "fashion_student.onnx")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,18 +54,35 @@ def _model_file(model_dir: Path, patterns: tuple[str, ...]) -> Path | None:
 
 
 def _classifier(model_dir: Path) -> Served:
-    import torch
+    from showcase.core import datasets
 
-    from showcase.core import datasets, zoo
+    onnx_file = _model_file(model_dir, ("*.onnx",))
+    weights = None if onnx_file else _model_file(model_dir, ("*.safetensors",))
+    if weights is not None:                      # zoo weights: PyTorch (imported only on this path)
+        import torch
 
-    torch.set_num_threads(1)                     # one thread per worker: workers are the parallelism
-    weights = _model_file(model_dir, ("student.safetensors", "model.safetensors", "*.safetensors"))
-    model = zoo.load_weights(zoo.build("student"), weights) if weights else zoo.load_model("student")
+        from showcase.core import zoo
 
-    @torch.inference_mode()
+        torch.set_num_threads(1)                 # one thread per worker: workers are the parallelism
+        model = zoo.load_weights(zoo.build("student"), weights)
+
+        def logits(batch: np.ndarray) -> np.ndarray:
+            with torch.inference_mode():
+                return model(datasets.fashion_tensor(batch)).numpy()
+    else:                                        # ONNX: ~0.1 ms a 28×28 image here, against ~7 ms eager
+        from showcase.core.onnx import ort_session
+
+        session = ort_session(onnx_file or CLASSIFIER_ONNX)
+        name = session.get_inputs()[0].name
+
+        def logits(batch: np.ndarray) -> np.ndarray:
+            x = (batch.astype(np.float32) / 255.0 - datasets.FASHION_MEAN) / datasets.FASHION_STD
+            return session.run(None, {name: x[:, None].astype(np.float32)})[0]
+
     def predict(images: list[np.ndarray]) -> list[dict]:
-        batch = np.stack([_grey28(x) for x in images])                       # (N, 28, 28) uint8
-        probs = torch.softmax(model(datasets.fashion_tensor(batch)), 1).numpy()
+        z = logits(np.stack([_grey28(x) for x in images]))                    # (N, 10)
+        probs = np.exp(z - z.max(1, keepdims=True))
+        probs /= probs.sum(1, keepdims=True)
         out = []
         for p in probs:
             top = np.argsort(-p)[:3]
@@ -71,8 +90,45 @@ def _classifier(model_dir: Path) -> Served:
                         "top3": {datasets.FASHION_CLASSES[i]: round(float(p[i]), 4) for i in top}})
         return out
 
+    found = onnx_file or weights
     return Served("classifier", "Fashion-MNIST student (MobileNet-style, trained here)",
-                  str(weights) if weights else "bundled", predict)
+                  str(found) if found else "bundled", predict)
+
+
+def export_classifier(path: Path = None) -> dict:
+    """Export the zoo's student to ONNX (what the services load) and check it against PyTorch on
+    the 10,000 Fashion-MNIST test images; writes the file and its card beside it."""
+    import hashlib
+    import json
+
+    import torch
+
+    from showcase.core import datasets, zoo
+    from showcase.core.onnx import ort_session
+
+    path = Path(path or CLASSIFIER_ONNX)
+    model = zoo.load_model("student")
+    data = datasets.load_fashion_mnist()
+    x = datasets.fashion_tensor(data.x_test[:1])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(model, x, str(path), input_names=["image"], output_names=["logits"],
+                      dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}}, opset_version=17, dynamo=False)
+    reference = zoo.logits_of(model, data.x_test).numpy()
+    session = ort_session(path)
+    ours = np.concatenate([session.run(None, {"image": datasets.fashion_tensor(data.x_test[i:i + 1000]).numpy()})[0]
+                           for i in range(0, len(data.x_test), 1000)])
+    card = {
+        "model": "Fashion-MNIST student (showcase.core.zoo), exported to ONNX for serving",
+        "weights_sha256": hashlib.sha256(zoo.weights_path("student").read_bytes()).hexdigest(),
+        "command": "python -m showcase.deploy.inference export-classifier",
+        "opset": 17,
+        "max_abs_logit_diff_vs_pytorch": float(np.abs(ours - reference).max()),
+        "test_accuracy": round(float((ours.argmax(1) == data.y_test).mean()), 4),
+        "same_predictions_as_pytorch": int((ours.argmax(1) == reference.argmax(1)).sum()),
+        "test_images": len(data.y_test),
+    }
+    path.with_suffix(".model_card.json").write_text(json.dumps(card, indent=2) + "\n")
+    return card
 
 
 def _grey28(rgb: np.ndarray) -> np.ndarray:
@@ -164,3 +220,13 @@ def _instances(instances) -> list[np.ndarray]:
     if batch.shape[1:] != (28, 28) or not np.isfinite(batch).all() or batch.min() < 0 or batch.max() > 255:
         raise PayloadError(422, f'each instance must be 28×28 numbers in 0–255; got shape {batch.shape[1:]}.')
     return list(np.round(batch).astype(np.uint8))
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Export the classifier the services load (needs torch).")
+    parser.add_argument("command", choices=["export-classifier"])
+    parser.parse_args()
+    print(json.dumps(export_classifier(), indent=2))

@@ -12,7 +12,9 @@ https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.h
 - ``GET /execution-parameters`` (optional) tells batch transform how to batch.
 
 Two models, one per container as on SageMaker (``--model`` or ``SHOWCASE_SERVE_MODEL``):
-``classifier``, the Fashion-MNIST student of ``showcase.core.zoo`` (torch, 28×28 grey images),
+``classifier``, the Fashion-MNIST student of ``showcase.core.zoo`` exported to ONNX (28×28 grey images;
+``python -m showcase.deploy.inference export-classifier``; zoo safetensors in the model folder also work
+where torch is installed),
 and ``detector``, the shapes YOLO of ``showcase.core.detector`` (ONNX Runtime). Payloads: an image
 (``image/png``, ``image/jpeg``, ``image/webp``, ``application/x-image``) or JSON
 (``{"image": "<base64>"}``, or for the classifier ``{"instances": [28×28 numbers, ...]}``).

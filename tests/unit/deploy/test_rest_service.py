@@ -18,7 +18,7 @@ from PIL import Image
 
 from showcase.core import datasets, detector, shapes, zoo
 from showcase.core.settings import ROOT
-from showcase.deploy import rest_api, rest_service
+from showcase.deploy import inference, rest_api, rest_service
 
 pytestmark = pytest.mark.slow
 DOCKERFILE = ROOT / "assets" / "deploy" / "rest_api" / "Dockerfile"
@@ -192,3 +192,26 @@ def test_the_container_pins_agree_with_requirements_txt():
 
     serving, app = pins(DOCKERFILE.parent / "requirements.txt"), pins(ROOT / "requirements.txt")
     assert serving and all(app.get(name) == version for name, version in serving.items()), serving
+
+
+def test_the_served_classifier_is_the_zoo_student_exported():
+    import hashlib
+
+    card = json.loads(inference.CLASSIFIER_ONNX.with_suffix(".model_card.json").read_text())
+    assert card["weights_sha256"] == hashlib.sha256(zoo.weights_path("student").read_bytes()).hexdigest(), \
+        "the zoo student changed: run `python -m showcase.deploy.inference export-classifier`"
+    assert card["same_predictions_as_pytorch"] == card["test_images"] == 10_000
+    assert card["test_accuracy"] == zoo.model_card("student")["test_accuracy"]
+    data = datasets.load_fashion_mnist()
+    served = inference.load("classifier", Path("/nonexistent"))
+    ours = [p["class_id"] for p in served.predict(list(data.x_test[:200]))]
+    assert ours == zoo.logits_of(zoo.load_model("student"), data.x_test[:200]).argmax(1).tolist()
+
+
+def test_zoo_safetensors_in_the_model_dir_are_served_with_torch(tmp_path):
+    shutil.copyfile(zoo.weights_path("student"), tmp_path / "model.safetensors")
+    served = inference.load("classifier", tmp_path)
+    assert served.source == str(tmp_path / "model.safetensors")
+    data = datasets.load_fashion_mnist()
+    assert [p["class_id"] for p in served.predict(list(data.x_test[:20]))] == \
+        zoo.logits_of(zoo.load_model("student"), data.x_test[:20]).argmax(1).tolist()
