@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import gradio as gr
 
 from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
@@ -37,8 +35,8 @@ t = strings("rest_api", {
     "model": ("Model served", "提供服务的模型"),
     "workers": ("Worker processes", "工作进程数"),
     "requests": ("Requests per concurrency level", "每个并发级别的请求数"),
-    "chart": ("Latency (ms) and throughput (requests/s) against concurrent clients",
-              "延迟(毫秒)与吞吐量(请求/秒)随并发客户端数的变化"),
+    "chart": ("Latency (ms) against concurrent clients", "延迟(毫秒)随并发客户端数的变化"),
+    "throughput": ("Throughput (requests/s) against concurrent clients", "吞吐量(请求/秒)随并发客户端数的变化"),
     "table": ("Load test", "压力测试"),
     "request": ("The request", "请求"),
     "response": ("The response", "响应"),
@@ -56,8 +54,8 @@ API = {"rest_api_demo": EXAMPLES[0]}
 def run(model="classifier", workers=2, requests=120, progress=gr.Progress()):
     progress(0.1, desc="serve → /ping → /invocations → load test")
     result = rest_api.rest_api_demo(model, workers, requests)
-    return (result.chart, result.table, result.request, result.response,
-            json.dumps(result.policy, indent=2), result.metrics)
+    throughput = result.table.assign(clients=result.table["clients"].astype(str))
+    return result.chart, throughput, result.table, result.request, result.response, result.policy, result.metrics
 
 
 def build() -> None:
@@ -69,15 +67,17 @@ def build() -> None:
             requests = gr.Slider(16, 400, value=120, step=8, label=t("requests"))
             button = gr.Button(tc("run"), variant="primary")
         with gr.Column(scale=2):
-            chart = gr.LinePlot(x="clients", y="value", color="series", label=t("chart"), height=280)
+            with gr.Row():
+                chart = gr.LinePlot(x="clients", y="latency_ms", color="series", label=t("chart"), height=260)
+                throughput = gr.BarPlot(x="clients", y="throughput_rps", label=t("throughput"), height=260)
             table = gr.Dataframe(label=t("table"), interactive=False)
     with gr.Row():
         request = gr.Code(label=t("request"), language="shell", interactive=False)
         response = gr.JSON(label=t("response"))
-    policy = gr.Code(label=t("policy"), language="json", interactive=False)
+    policy = gr.JSON(label=t("policy"))
     metrics = metrics_json()
     inputs = [model, workers, requests]
-    outputs = [chart, table, request, response, policy, metrics]
+    outputs = [chart, throughput, table, request, response, policy, metrics]
     gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
     button.click(run, inputs, outputs, api_name="rest_api_demo", concurrency_id="deploy", concurrency_limit=1)
     code_accordion(rest_service.create_app, inference.decode_payload, rest_api.rest_api_demo,

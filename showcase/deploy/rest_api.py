@@ -189,7 +189,7 @@ class RestResult:
     request: str            # the request, as curl would send it
     response: dict          # the service's JSON answer
     table: pd.DataFrame     # clients, requests, p50_ms, p95_ms, throughput_rps, ok
-    chart: pd.DataFrame     # long form for the chart: clients, value, series
+    chart: pd.DataFrame     # long form for the latency chart: clients, latency_ms, series (p50, p95)
     policy: dict            # the auto-scaling requests, their target from the measured throughput
     metrics: dict
 
@@ -209,10 +209,9 @@ def rest_api_demo(model: str = "classifier", workers: int = 2, requests: int = 1
     latency_ms = 1000 * (time.perf_counter() - started)
     table = load_test(svc.url, body, content_type, CONCURRENCY, requests)
     chart = pd.concat([
-        table.assign(value=table["p50_ms"], series="p50 ms"),
-        table.assign(value=table["p95_ms"], series="p95 ms"),
-        table.assign(value=table["throughput_rps"], series="requests/s"),
-    ])[["clients", "value", "series"]]
+        table.assign(latency_ms=table["p50_ms"], series="p50"),
+        table.assign(latency_ms=table["p95_ms"], series="p95"),
+    ])[["clients", "latency_ms", "series"]]
     at8 = table.iloc[-1]
     ping = httpx.get(f"{svc.url}/ping", timeout=5).json()
     # one instance's best measured throughput sets the scaling target (autoscaling's docstring says why)

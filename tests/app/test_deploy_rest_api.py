@@ -1,19 +1,17 @@
 """The REST tab through the API: the first example, bad inputs with clear errors, and recovery."""
 
-import json
-
 import pytest
 
 pytestmark = pytest.mark.slow
 
 
 def test_rest_api_demo_defaults(client):
-    chart, table, request, response, policy, metrics = client.predict(api_name="/rest_api_demo")
+    chart, throughput, table, request, response, policy, metrics = client.predict(api_name="/rest_api_demo")
     assert metrics["status"] == 200 and metrics["errors"] == 0 and metrics["requests"] == 360
     assert metrics["concurrency"] == [1, 4, 8] and metrics["p95_ms"] >= metrics["p50_ms"] > 0
     assert response["predictions"][0]["label"] == "Ankle boot" and metrics["source"] == "bundled"
     assert "/invocations" in request
-    config = json.loads(policy)["PutScalingPolicy"]["TargetTrackingScalingPolicyConfiguration"]
+    config = policy["PutScalingPolicy"]["TargetTrackingScalingPolicyConfiguration"]
     assert config["TargetValue"] == metrics["scaling_target_per_instance_per_min"]
 
 
