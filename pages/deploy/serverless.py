@@ -83,7 +83,8 @@ def build() -> None:
             button = gr.Button(tc("run"), variant="primary")
         with gr.Column(scale=2):
             with gr.Row():
-                latency = gr.BarPlot(x="phase", y="ms", label=t("latency"), height=280)
+                latency = gr.BarPlot(x="phase", y="ms", label=t("latency"), height=280,
+                                     sort=["ready", "cold (first answer)", "warm p50", "warm p95"])
                 costs = gr.LinePlot(x="log10_requests_per_month", y="usd", color="plan", label=t("costs"), height=280)
             response = gr.JSON(label=t("response"))
     metrics = metrics_json()

@@ -190,7 +190,10 @@ def serverless_demo(model: str = "classifier", requests_per_month: float = 1_000
         always_on_gib_s=always_on_gib_s).items()}
     measured = measure(model, warm_calls)
     duration = measured["warm_ms"]
-    grid = np.logspace(4, 9, 60)
+    even = break_even(duration, vcpu, memory_gib, prices)
+    # the chart spans up to a few times the break-even (or the traffic asked about), so the crossing shows
+    top = max(4 * (even or 1e8), 3 * requests_per_month, 1e6)
+    grid = np.logspace(4, np.log10(min(top, 1e10)), 60)
     costs = pd.concat([
         pd.DataFrame({"requests_per_month": grid, "usd": on_demand_cost(grid, duration, vcpu, memory_gib, prices),
                       "plan": "on demand"}),
@@ -201,7 +204,6 @@ def serverless_demo(model: str = "classifier", requests_per_month: float = 1_000
     costs["usd"] = costs["usd"].round(2)
     latency = pd.DataFrame({"phase": ["ready", "cold (first answer)", "warm p50", "warm p95"],
                             "ms": [measured["ready_ms"], measured["cold_ms"], measured["warm_ms"], measured["warm_p95_ms"]]})
-    even = break_even(duration, vcpu, memory_gib, prices)
     on_demand = float(on_demand_cost(requests_per_month, duration, vcpu, memory_gib, prices))
     always_on = float(always_on_cost(requests_per_month, duration, vcpu, memory_gib, prices))
     metrics = {
