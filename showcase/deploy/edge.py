@@ -293,7 +293,7 @@ def edge_benchmark(sizes=(160, 256, 320), formats=FORMATS, threads=THREADS, n_sc
     import torch
 
     metrics = {
-        "rows": len(table),
+        "rows": table[["size", "format", "threads", "latency_ms", "map50", "pareto"]].to_dict("records"),
         "front": best["config"].tolist(),
         "fastest": {"config": fastest["config"], "latency_ms": float(fastest["latency_ms"]), "map50": float(fastest["map50"])},
         "most_accurate": {"config": most["config"], "latency_ms": float(most["latency_ms"]), "map50": float(most["map50"])},
