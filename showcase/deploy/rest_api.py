@@ -29,7 +29,6 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -38,9 +37,9 @@ from PIL import Image
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT
-from showcase.deploy import autoscaling
+from showcase.deploy import autoscaling, inference
 
-MODELS = ("classifier", "detector")
+MODELS = inference.MODELS
 CONCURRENCY = (1, 4, 8)
 TARGET_P95_MS = 150.0
 START_TIMEOUT_S = 120.0

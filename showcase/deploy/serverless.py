@@ -41,9 +41,10 @@ import pandas as pd
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT
+from showcase.deploy import inference
 from showcase.deploy.rest_api import free_port, sample_request
 
-MODELS = ("classifier", "detector")
+MODELS = inference.MODELS
 SOURCE = "showcase/deploy/serverless_function.py"
 SECONDS_PER_MONTH = 730 * 3600               # Google's billing month: 730 hours
 PRICES = {                                     # USD, Tier 1 regions, read 2026-12-01 (see the docstring)

@@ -4,7 +4,6 @@ cost model checked by hand."""
 import io
 import os
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
