@@ -159,10 +159,14 @@ async def _load(url: str, body: bytes, content_type: str, clients: int, total: i
             while remaining[0] > 0:
                 remaining[0] -= 1
                 started = time.perf_counter()
-                response = await client.post(f"{url}/invocations", content=body,
-                                             headers={"Content-Type": content_type, "Accept": "application/json"})
+                try:
+                    response = await client.post(f"{url}/invocations", content=body,
+                                                 headers={"Content-Type": content_type, "Accept": "application/json"})
+                    status = response.status_code
+                except httpx.TransportError:  # a dropped connection is a failed request, not a crashed test
+                    status = 0
                 latencies.append(1000 * (time.perf_counter() - started))
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                statuses[status] = statuses.get(status, 0) + 1
 
         await client.get(f"{url}/ping")                        # open a connection before the clock starts
         started = time.perf_counter()

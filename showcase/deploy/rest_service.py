@@ -159,6 +159,9 @@ def serve(kind: str = "classifier", host: str = "0.0.0.0", port: int | None = No
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers),
                               "--worker-class", "uvicorn_worker.UvicornWorker", "--bind", f"{host}:{port}",
                               "--timeout", timeout, "--graceful-timeout", "5", "--log-level", "warning",
+                              # keep connections longer than a load balancer's idle timeout (60 s on
+                              # AWS), so the server never closes one the client is about to reuse
+                              "--keep-alive", "75",
                               "showcase.deploy.rest_service:app_from_env()"])
 
 
