@@ -126,7 +126,10 @@ class _CheckedImage(gr.Image):
     """``gr.Image`` whose corrupt uploads get a clear error. It keeps ``gr.Image.__init__``:
     Gradio sends a component's props to the browser by reading its ``__init__`` signature."""
 
-    is_template = True  # the browser draws it as a plain gr.Image
+    # Gradio internal (see pages/gradio_fixes.py): a subclass is sent to the browser under its own
+    # name, "_checkedimage", for which the browser has no component and draws nothing; a template
+    # is sent as its base class, "image". Tested in tests/app/test_gradio_fixes.py.
+    is_template = True
 
     def preprocess(self, payload):
         try:
