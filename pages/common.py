@@ -76,10 +76,6 @@ tc = strings("common", {
     "image": ("Image", "图像"),
     "reference": ("Compare with", "对照"),
     "metrics_all": ("All the numbers (what the API returns)", "全部数值(即 API 的返回值)"),
-    "check": ("Check the input", "请检查输入"),
-    "wrong": ("Something went wrong", "出错了"),
-    "not_image": ("Could not read the upload as an image. Upload a PNG, JPEG or WebP.",
-                  "无法把上传的文件读成图像。请上传 PNG、JPEG 或 WebP。"),
     # the probe ``header`` puts on every tab: CSS finds the page's language by it (see CSS below)
     "locale": ('<span class="locale-en"></span>', '<span class="locale-zh"></span>'),
 })
@@ -97,12 +93,11 @@ def guard(fn):
         except gr.Error:
             raise
         except InputError as exc:
-            raise gr.Error(str(exc), title=str(tc("check"))) from exc
+            raise gr.Error(str(exc)) from exc  # Gradio titles it "Error" in the page's language
         except Exception as exc:  # noqa: BLE001 - the server must stay up whatever a backend does
             log.exception("%s failed", fn.__name__)
             raise gr.Error(
                 f"{type(exc).__name__}: {exc}. Try other settings; the app keeps running.",
-                title=str(tc("wrong")),
             ) from exc
         finally:
             log.info("%s took %.0f ms", fn.__name__, 1000 * (time.perf_counter() - started))
@@ -135,7 +130,7 @@ class _CheckedImage(gr.Image):
         try:
             return super().preprocess(payload)
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise gr.Error(str(tc("not_image")), title=str(tc("check"))) from exc
+            raise gr.Error("Could not read the upload as an image. Upload a PNG, JPEG or WebP.") from exc
 
 
 def ImageInput(label=None, **kwargs) -> gr.Image:  # noqa: N802 - reads like the component it makes

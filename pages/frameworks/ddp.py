@@ -114,9 +114,9 @@ def run(world_size=2, steps=40, global_batch=64, lr=0.05, precision="float64", p
             note = summary(update.metrics) if update.done else ""
             yield update.log, with_both_runs(update.curves), update.throughput, script, note, json_safe(update.metrics)
     except InputError as exc:
-        raise gr.Error(str(exc), title=str(tc("check"))) from exc
+        raise gr.Error(str(exc)) from exc
     except Exception as exc:  # noqa: BLE001 - a failed launch is reported, the app keeps running
-        raise gr.Error(f"{type(exc).__name__}: {exc}", title=str(tc("wrong"))) from exc
+        raise gr.Error(f"{type(exc).__name__}: {exc}") from exc
 
 
 def with_both_runs(curves: pd.DataFrame) -> pd.DataFrame:

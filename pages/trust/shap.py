@@ -44,8 +44,6 @@ t = strings("shap", {
                       "features; the last row's dependence plot is the noise column, whose SHAP values stay near 0.",
                       "同一个样本分别用决策树(概率)和 XGBoost(对数几率)解释;其他样本与特征;最后一行的依赖图是噪声列,"
                       "其 SHAP 值始终接近 0。"),
-    "x_title": ("feature value", "特征取值"),
-    "y_title": ("SHAP value", "SHAP 值"),
 })
 
 EXAMPLES = [
@@ -93,7 +91,7 @@ def build() -> None:
                 waterfall = gr.Image(label=t("waterfall"), format="png", type="pil")
                 beeswarm = gr.Image(label=t("beeswarm"), format="png", type="pil")
             dependence = gr.ScatterPlot(x="value", y="shap", color="points", label=t("dependence"), height=260,
-                                        x_title=t("x_title"), y_title=t("y_title"),
+                                        x_title=" ", y_title="SHAP",  # the label says which is which
                                         color_map={"test rows": "#8c8c8c", "this row": "#ff0051"})
             note = result_note()
     metrics = metrics_json()

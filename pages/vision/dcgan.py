@@ -110,7 +110,7 @@ def train(steps=100, start="scratch", seed=0, progress=gr.Progress()):
                     else gr.skip())
             yield losses, game, image, note, json_safe(m)
     except InputError as exc:
-        raise gr.Error(str(exc), title=str(tc("check"))) from exc
+        raise gr.Error(str(exc)) from exc
 
 
 def build() -> None:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def config(app_url) -> dict:
-    with urllib.request.urlopen(f"{app_url}/config", timeout=30) as response:
+    with urllib.request.urlopen(f"{app_url.rstrip('/')}/config", timeout=30) as response:
         return json.load(response)
 
 

@@ -61,12 +61,35 @@ def page(request, browser, server_url):
     context.close()
 
 
+def open_tab(page, name):
+    """Click the tab called ``name``; on a narrow screen Gradio moves tabs that do not fit into the
+    menu of a "⋯" button."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    if tab.count() and tab.first.is_visible():
+        tab.first.click()
+        return
+    menu = page.locator(".overflow-menu:visible").filter(
+        has=page.get_by_role("button", name=name, exact=True)).last
+    menu.locator("> button").click()
+    menu.locator(".overflow-dropdown").get_by_role("button", name=name, exact=True).click()
+
+
+def scroll_through(page):
+    """Plots and images below the fold draw only once scrolled into view: scroll down and back."""
+    height = page.evaluate("document.body.scrollHeight")
+    for y in range(0, height, 500):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(100)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(500)
+
+
 def run_first_example(page, topic):
     """Open ``topic``'s tab, click its first example and wait for the result; return the tab's panel."""
     lang = LOCALES[page.locale]
     titles = {"en-US": topic.en, "zh-CN": topic.zh}
-    page.get_by_role("tab", name=AREAS[topic.area][lang], exact=True).click()
-    page.get_by_role("tab", name=titles[page.locale], exact=True).click()
+    open_tab(page, AREAS[topic.area][lang])
+    open_tab(page, titles[page.locale])
     panel = page.locator(".tabitem:visible").last
     panel.locator("[data-testid='dataset-cell-0-0']:visible").first.click()
     page.wait_for_function(
@@ -75,7 +98,7 @@ def run_first_example(page, topic):
         # over 120 s with another process busy: the wait is for a result, not a speed check
         timeout=300_000,
     )
-    page.wait_for_timeout(500)  # let plots draw before the screenshot
+    scroll_through(page)  # let plots draw before the screenshot
     return panel
 
 
