@@ -36,10 +36,10 @@ t = strings("ensembles", {
     "seed": ("Seed (noise columns, split, models)", "随机种子(噪声列、划分、模型)"),
     "chart": ("Importance three ways (noise in red)", "三种重要性(噪声列为红色)"),
     "ranks": ("Ranks (1 = most important)", "名次(1 = 最重要)"),
-    "examples_note": ("Fully grown forests at seeds 42, 7 and 0 and with 300 trees; the second row grows shallower "
-                      "trees (10 samples a leaf), which leave noise even fewer splits.",
-                      "完全生长的森林,种子分别为 42、7、0,以及 300 棵树;第二行的树更浅(每个叶子至少 10 个样本),"
-                      "留给噪声的分裂点更少。"),
+    "examples_note": ("Fully grown forests: 100 trees (seed 42), 300 (seed 7) and 50 (seed 0); the second row grows "
+                      "shallower trees (10 samples a leaf), which leave noise even fewer splits.",
+                      "完全生长的森林:100 棵树(种子 42)、300 棵(种子 7)和 50 棵(种子 0);第二行的树更浅"
+                      "(每个叶子至少 10 个样本),留给噪声的分裂点更少。"),
 })
 
 EXAMPLES = [

@@ -34,13 +34,18 @@ VISIBLE_TEXT = """(root) => {
   return out.join('\\n');
 }"""
 
-# Visible boxes whose content is wider than they are: a table a projector would scroll sideways.
+# Tables whose scrolling box (the nearest ancestor that clips or scrolls sideways) is narrower
+# than its content: a table a projector would scroll sideways.
 SIDEWAYS = """(root) => [...root.querySelectorAll('table')]
   .filter(t => t.checkVisibility())
   .map(t => {
-    let box = t.parentElement;
-    while (box && box !== root && box.clientWidth >= t.scrollWidth) box = box.parentElement;
-    return box && box !== root ? `${t.innerText.slice(0, 60)}: ${t.scrollWidth} px in ${box.clientWidth}` : null;
+    for (let box = t.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(box).overflowX)) {
+        return box.scrollWidth > box.clientWidth + 1
+          ? `${t.innerText.slice(0, 60)}: ${box.scrollWidth} px in ${box.clientWidth}` : null;
+      }
+    }
+    return null;
   })
   .filter(Boolean)"""
 
