@@ -73,8 +73,9 @@ def open_tab(page, name):
     if tab.count() and tab.first.is_visible():
         tab.first.click()
         return
+    exactly = re.compile(f"^{re.escape(name)}$")
     menu = page.locator(".overflow-menu:visible").filter(
-        has=page.get_by_role("button", name=name, exact=True)).last
+        has=page.locator(".overflow-dropdown button", has_text=exactly)).last
     menu.locator("> button").click()
     menu.locator(".overflow-dropdown").get_by_role("button", name=name, exact=True).click()
 
