@@ -115,6 +115,9 @@ def check_readable(page, panel):
     if page.locale == "zh-CN":
         prose = ENGLISH_PROSE.findall(panel.evaluate(VISIBLE_TEXT))
         assert not prose, f"English prose on the Chinese page: {prose[:3]}"
+    else:   # say() wrote both halves of the result: the Chinese one must stay hidden
+        result = panel.locator(".summary:visible").first.inner_text()
+        assert not re.search(r"[\u4e00-\u9fff]", result), f"Chinese in the English result: {result[:200]}"
 
 
 def test_home_lists_the_roadmap(page):
