@@ -27,7 +27,7 @@ t = strings("ensembles", {
         "on Titanic, impurity importance ranks a random numeric column among the top features, because a "
         "high-cardinality column offers deep trees many splits to memorise noise; permutation importance on held-out "
         "data puts it at about 0. `verdict` in the metrics says whether this table shows the same.",
-        "**对照:** scikit-learn 示例《Permutation Importance vs Random Forest Feature Importance (MDI)》:在泰坦尼克数据上,"
+        "**对照:** scikit-learn 示例《置换重要性与随机森林特征重要性(MDI)的对比》:在泰坦尼克数据上,"
         "基于不纯度的重要性把一个随机数值列排在前列,因为高基数的列给深树提供了大量可用来记忆噪声的分裂点;"
         "而在留出数据上的置换重要性约为 0。指标中的 `verdict` 说明本数据是否出现同样的现象。",
     ),
