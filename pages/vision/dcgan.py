@@ -7,7 +7,7 @@ import json
 import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, result_note,
-                          say, standalone, strings, tc)
+                          say, standalone, strings)
 from showcase.core.errors import InputError
 from showcase.vision import dcgan
 
