@@ -97,6 +97,7 @@ def run_first_example(page, topic):
     open_tab(page, AREAS[topic.area][lang])
     open_tab(page, titles[page.locale])
     panel = page.locator(".tabitem:visible").last
+    assert panel.locator(".summary").count(), "the tab has no result_note() for its say() result (README: Add a topic)"
     panel.locator("[data-testid='dataset-cell-0-0']:visible").first.click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.summary')].some(e => e.checkVisibility() && e.innerText.length > 20)",
