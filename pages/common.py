@@ -4,11 +4,16 @@ A page registers its strings once, in both languages, and gets a function that t
 a ``gr.I18n`` key (``t("title")``); ``i18n()`` gathers every page's strings for ``launch()``.
 ``guard`` runs a backend call and turns ``InputError`` into a ``gr.Error`` the user can read,
 and any other failure into a short message, so the server stays up.
+
+A result computed at run time cannot go through ``gr.I18n`` (its strings are fixed at launch and
+take no numbers), so a page returns it in both languages with ``say(en, zh)`` into the
+``result_note()`` above its metrics; CSS shows the half of the page's language (see ``header``).
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import math
 import tempfile
@@ -28,11 +33,19 @@ log = logging.getLogger("showcase")
 
 _EN: dict[str, str] = {}
 _ZH: dict[str, str] = {}
+_OWNERS: dict[str, str] = {}   # prefix -> the module that registered it
 _i18n = gr.I18n()
 
 
 def strings(prefix: str, table: dict[str, tuple[str, str]]):
-    """Register ``{key: (english, chinese)}`` under ``prefix``; return ``t(key) -> I18nData``."""
+    """Register ``{key: (english, chinese)}`` under ``prefix``; return ``t(key) -> I18nData``.
+
+    A prefix belongs to one module: a second module using it would silently overwrite the first
+    one's strings, so that raises (the same module registering again, as a reload does, is fine)."""
+    owner = inspect.stack()[1].frame.f_globals.get("__name__", "?")
+    if _OWNERS.setdefault(prefix, owner) != owner:
+        raise ValueError(f"strings() prefix {prefix!r} is already used by {_OWNERS[prefix]}; "
+                         f"choose another for {owner} (the page's file name is a good one).")
     for key, (en, zh) in table.items():
         _EN[f"{prefix}.{key}"] = en
         _ZH[f"{prefix}.{key}"] = zh
@@ -62,6 +75,9 @@ tc = strings("common", {
     "examples": ("Examples: click one", "示例:点击任意一个"),
     "image": ("Image", "图像"),
     "reference": ("Compare with", "对照"),
+    "metrics_all": ("All the numbers (what the API returns)", "全部数值(即 API 的返回值)"),
+    # the probe ``header`` puts on every tab: CSS finds the page's language by it (see CSS below)
+    "locale": ('<span class="locale-en"></span>', '<span class="locale-zh"></span>'),
 })
 
 
@@ -77,12 +93,11 @@ def guard(fn):
         except gr.Error:
             raise
         except InputError as exc:
-            raise gr.Error(str(exc), title="Check the input / 请检查输入") from exc
+            raise gr.Error(str(exc)) from exc  # Gradio titles it "Error" in the page's language
         except Exception as exc:  # noqa: BLE001 - the server must stay up whatever a backend does
             log.exception("%s failed", fn.__name__)
             raise gr.Error(
                 f"{type(exc).__name__}: {exc}. Try other settings; the app keeps running.",
-                title="Something went wrong / 出错了",
             ) from exc
         finally:
             log.info("%s took %.0f ms", fn.__name__, 1000 * (time.perf_counter() - started))
@@ -106,16 +121,16 @@ class _CheckedImage(gr.Image):
     """``gr.Image`` whose corrupt uploads get a clear error. It keeps ``gr.Image.__init__``:
     Gradio sends a component's props to the browser by reading its ``__init__`` signature."""
 
-    is_template = True  # the browser draws it as a plain gr.Image
+    # Gradio internal (see pages/gradio_fixes.py): a subclass is sent to the browser under its own
+    # name, "_checkedimage", for which the browser has no component and draws nothing; a template
+    # is sent as its base class, "image". Tested in tests/app/test_gradio_fixes.py.
+    is_template = True
 
     def preprocess(self, payload):
         try:
             return super().preprocess(payload)
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise gr.Error(
-                "Could not read the upload as an image. Upload a PNG, JPEG or WebP. / 无法读取该图像文件。",
-                title="Check the input / 请检查输入",
-            ) from exc
+            raise gr.Error("Could not read the upload as an image. Upload a PNG, JPEG or WebP.") from exc
 
 
 def ImageInput(label=None, **kwargs) -> gr.Image:  # noqa: N802 - reads like the component it makes
@@ -150,11 +165,10 @@ def lossless_webp(image: Image.Image) -> str:
     return str(path)
 
 
-fast_png = lossless_webp  # the old name, still used by pages written before the switch to WebP
-
-
 def header(title, body, reference=None) -> None:
     """The tab's title, its few sentences of explanation and the published number to compare."""
+    # hidden: its translated content tells the CSS which language the page shows (``say``)
+    gr.HTML(tc("locale"), elem_classes="locale-probe", container=False, padding=False)
     gr.Markdown(title, elem_classes="topic-title")
     gr.Markdown(body)
     if reference is not None:
@@ -167,21 +181,58 @@ def code_accordion(*objects) -> None:
         gr.Code(source_of(*objects), language="python", interactive=False)
 
 
-def metrics_json() -> gr.JSON:
-    return gr.JSON(label=tc("metrics"), elem_classes="metrics")
+def say(en: str, zh: str) -> str:
+    """A result for ``result_note()``, in both languages (Markdown each: **bold**, a small table).
+
+    The page shows only the half in its language; the API returns both. Put the key number and
+    the paper's beside it: ``say(f"PSNR **{p:.1f} dB**; the paper: 24.7 dB.", f"PSNR **{p:.1f} dB**;论文:24.7 dB。")``.
+    """
+    # blank lines around each half: Markdown inside an HTML block is only parsed after one
+    return f'<div lang="en">\n\n{en}\n\n</div>\n<div lang="zh">\n\n{zh}\n\n</div>'
+
+
+def result_note() -> gr.Markdown:
+    """Where a tab says its result in a sentence or two (a value made by ``say``), above the metrics."""
+    return gr.Markdown(elem_classes="summary")
+
+
+def md_table(rows, headers) -> str:
+    """A small Markdown table for ``say``: ``rows`` of values (numbers formatted already) under
+    ``headers``, one list per language, e.g. ``md_table(rows, ["Method", "MB"])``."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def metrics_json(*full_tables: gr.components.Component) -> gr.JSON:
+    """The metrics: the API's contract and every tab's last output, folded away under the result
+    in the accordion "All the numbers", after ``full_tables`` (outputs made with ``render=False``:
+    a wide table whose readable digest the page shows in its ``say`` result)."""
+    with gr.Accordion(tc("metrics_all"), open=False, elem_classes="metrics-accordion"):
+        for table in full_tables:
+            table.render()
+        return gr.JSON(show_label=False, elem_classes="metrics", max_height=360)
+
+
+def examples(rows, inputs, outputs, fn, note=None, **kwargs) -> gr.Examples:
+    """``gr.Examples`` cached lazily, with ``note``: one translated line on what the rows show.
+
+    The first row shows the method working; later rows may be hard cases, and ``note`` says what
+    goes wrong in them and why (Gradio's example labels are not translated, so the note does it)."""
+    if note is not None:
+        gr.Markdown(note, elem_classes="examples-note")
+    kwargs.setdefault("cache_examples", True)
+    kwargs.setdefault("cache_mode", "lazy")
+    return gr.Examples(rows, inputs, outputs, fn=fn, label=tc("examples"), **kwargs)
 
 
 def fix_example_headers(demo: gr.Blocks) -> None:
-    """Examples tables show their inputs' labels as column headers, and the browser does not
-    translate those: give every examples table plain "English · 中文" headers instead."""
+    """Examples tables show their inputs' labels as column headers, which the browser does not
+    translate (Gradio 6.31's Dataset prints an i18n key raw): show no header row; the inputs
+    above the table carry the translated names, in the same order."""
     for block in demo.blocks.values():
         if isinstance(block, gr.Dataset):
-            block.headers = [_both(c.label) for c in block._components]
-
-
-def _both(label) -> str:
-    key = getattr(label, "key", None)
-    return f"{_EN[key]} · {_ZH[key]}" if key in _EN else str(label or "")
+            block.headers = []
 
 
 def standalone(build, title: str = "Roadmap Showcase") -> gr.Blocks:
@@ -207,6 +258,12 @@ def lazy_demo(build):
 CSS = """
 .topic-title h2 { margin-bottom: 0.2em; }
 .topic-reference { border-left: 4px solid var(--color-accent); padding-left: 0.8em; }
+.locale-probe { display: none !important; }
+/* one language at a time: say() writes both halves, the probe of the shown tab picks one */
+body:has(.locale-zh) .summary [lang="en"], body:not(:has(.locale-zh)) .summary [lang="zh"] { display: none; }
+.summary { font-size: var(--text-lg); border-left: 4px solid var(--color-accent); padding-left: 0.8em; }
+.summary table { font-size: var(--text-md); }
+.examples-note { font-size: var(--text-sm); }
 """ + pages.gradio_fixes.CSS
 
 

@@ -1,5 +1,10 @@
 """Three fixes to Gradio 6.31's native plots (LinePlot, ScatterPlot, BarPlot); the first two are
-applied on import, the third is ``CSS`` for ``launch()``.
+applied on import, the third is ``CSS`` for ``launch()``. ``pages/common.py`` leans on Gradio
+internals twice more (``_CheckedImage.is_template``; an examples table with ``headers=[]``).
+
+They were written for Gradio ``PATCHED_FOR`` below; ``tests/unit/test_gradio_fixes.py`` fails when
+another version is installed, so that an upgrade re-checks each one (its test through the launched
+app says whether it still works) instead of silently breaking. Users are never stopped by it.
 
 1. A native plot's cached example comes back from the cache file as a JSON *string* (NativePlot
    has no data_model): the browser cannot draw it and the whole output stays "processing".
@@ -23,11 +28,15 @@ import gradio as gr
 from gradio import processing_utils
 from gradio.data_classes import GradioModel, GradioRootModel
 
+PATCHED_FOR = "6.31.0"      # the Gradio version these fixes were written and tested against
+
 
 def _read_plot_from_flag(self, payload):
+    """Fix 1: Gradio's ``Examples.load_from_cache`` hands a native plot the JSON string it wrote."""
     return json.loads(payload) if isinstance(payload, str) else payload
 
 
+# only while NativePlot has no reader of its own: a Gradio that adds one has fixed this itself
 if gr.components.NativePlot.read_from_flag is gr.components.Component.read_from_flag:
     gr.components.NativePlot.read_from_flag = _read_plot_from_flag
 
@@ -37,7 +46,7 @@ _gradio_move_files_to_cache = getattr(processing_utils.async_move_files_to_cache
 
 
 async def move_files_to_cache(data, block, *args, **kwargs):
-    """Gradio's ``async_move_files_to_cache``, except for native plots, which hold no files."""
+    """Fix 2: Gradio's ``async_move_files_to_cache``, except for native plots, which hold no files."""
     if isinstance(block, gr.components.NativePlot):
         return data.model_dump() if isinstance(data, (GradioModel, GradioRootModel)) else data
     return await _gradio_move_files_to_cache(data, block, *args, **kwargs)
@@ -47,6 +56,7 @@ move_files_to_cache.gradio_original = _gradio_move_files_to_cache
 processing_utils.async_move_files_to_cache = move_files_to_cache
 
 
+# Fix 3: the chart takes the height left under the block's label, so the legend stays inside.
 CSS = """
 .block:has(> .vega-embed) { display: flex; flex-direction: column; }
 .block:has(> .vega-embed) > .vega-embed { flex: 1 1 0; min-height: 0; height: auto !important; }

@@ -1,6 +1,6 @@
 """SVD: randomized against full SVD on a 1024×1024 image, measured side by side in one run.
 
-The issue's target: randomized ≥ 3× faster than full at rank ≤ 5% of the short side (≤ 51).
+The tab's claim: randomized ≥ 3× faster than full at rank ≤ 5% of the short side (≤ 51).
 Both run the tab's own ``channel_svd`` on the three channels of the astronaut upscaled to 1024².
 
     python -m benchmarks.math.svd

@@ -3,7 +3,7 @@
 For each zoo CNN and each method: ``<method>_size_ratio_<model>`` (fp32 bytes / int8 bytes),
 ``<method>_speedup_<model>`` (fp32 ms / int8 ms: batch 1, one thread, median of alternating calls)
 and ``<method>_drop_points_<model>`` (accuracy points lost on 1,000 held-out test images).
-Targets of the issue: static int8 on a zoo CNN ≥ 3.5× smaller, ≥ 1.5× faster, ≤ 1.5 points lost.
+The tab's targets: static int8 on a zoo CNN ≥ 3.5× smaller, ≥ 1.5× faster, ≤ 1.5 points lost.
 EfficientNet-Lite0: the same for PyTorch static and ONNX Runtime, its "accuracy" being the top-1
 agreement with PyTorch fp32 on 24 views of six photos. ``cold_call_s`` / ``warm_call_s``: the tab's
 first example in this process, then again from the cache. TFLite runs when TensorFlow is installed.

@@ -34,17 +34,17 @@ def _times(fn, repeat: int) -> list[float]:
 
 def claims() -> dict:
     from pages.vision import detection as page
-    from showcase.vision import detection as det
+    from showcase.vision import detection
     from showcase.core import shapes
     from showcase.vision.detection_training import TEST_SEEDS
 
     page.ensure_assets()
-    card = json.loads(det.CARD.read_text())
+    card = json.loads(detection.CARD.read_text())
     scene = shapes.generate(2_000_000, 640)
-    times = _times(lambda: det.detect(scene.image, "shapes", 0.25, 0.45), 30)
-    model, run, _ = det.detector("shapes")
+    times = _times(lambda: detection.detect(scene.image, "shapes", 0.25, 0.45), 30)
+    model, run, _ = detection.detector("shapes")
     session, _, size = model
-    x, _, _ = det.letterbox(scene.image, size)
+    x, _, _ = detection.letterbox(scene.image, size)
     name = session.get_inputs()[0].name
     onnx_ms = float(np.median(_times(lambda: session.run(None, {name: x}), 30)))
 
@@ -54,7 +54,7 @@ def claims() -> dict:
 
         from showcase.core.threads import one_thread
 
-        det.ultralytics_offline()
+        detection.ultralytics_offline()
         from ultralytics import YOLO
 
         net = YOLO(str(best)).model.float().eval()
@@ -66,8 +66,8 @@ def claims() -> dict:
         torch_ms = card["export"]["pytorch_ms_640px_input"]
         onnx_card = card["export"]["ort_ms_640px_input"]
         torch_source = f"model card, at export time (ONNX there: {onnx_card} ms, whole pipeline)"
-    faces = _times(lambda: det.detect(str(page.ASTRONAUT), "faces", 0.25, 0.45), 10)
-    ours = det.average_precision_50(model, TEST_SEEDS[:60])
+    faces = _times(lambda: detection.detect(str(page.ASTRONAUT), "faces", 0.25, 0.45), 10)
+    ours = detection.average_precision_50(model, TEST_SEEDS[:60])
     return {
         "detection.detect_640_p50_ms": round(float(np.percentile(times, 50)), 1),
         "detection.detect_640_p95_ms": round(float(np.percentile(times, 95)), 1),
@@ -80,8 +80,8 @@ def claims() -> dict:
         "detection.held_out_map50": ours["map50"],
         "detection.card_map50": card["held_out"]["map50"],
         "detection.card_map50_95": card["held_out"]["map50_95"],
-        "detection.yolo11n_coco_map50_95": det.COMPARE["yolo11n_coco_map50_95"],
-        "detection.yolo11n_cpu_onnx_ms_640": det.COMPARE["yolo11n_cpu_onnx_ms_640"],
+        "detection.yolo11n_coco_map50_95": detection.COMPARE["yolo11n_coco_map50_95"],
+        "detection.yolo11n_cpu_onnx_ms_640": detection.COMPARE["yolo11n_cpu_onnx_ms_640"],
     }
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
+from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
+                          standalone, strings, tc)
 from showcase.classic import regularization as reg
 from showcase.core.settings import asset
 
@@ -38,14 +39,18 @@ t = strings("regularization", {
     "paths": ("Coefficient paths (x: log10 alpha; standardised features)", "系数路径(x:log10 alpha;特征已标准化)"),
     "cv": ("Cross-validated MSE against log10 alpha; vertical: chosen alpha", "交叉验证 MSE 与 log10 alpha;竖线:选中的 alpha"),
     "coefs": ("Coefficients at the chosen alphas (0 = dropped by L1)", "选中 alpha 处的系数(0 即被 L1 去掉)"),
+    "examples_note": ("Diabetes with 30 noise columns: Lasso drops most of them, Ridge keeps every column; the example "
+                      "CSV (3 real features, 7 noise); plain diabetes, where the best alphas are small and little is dropped.",
+                      "加入 30 个噪声列的糖尿病数据:Lasso 去掉其中大部分,Ridge 保留所有列;示例 CSV(3 个真实特征、7 个噪声列);"
+                      "原始糖尿病数据,最优 alpha 很小,几乎没有系数被去掉。"),
 })
 
 SAMPLE = str(asset("classic", "regularization", "sample.csv"))
 EXAMPLES = [
-    [None, "target", "lasso", 0.5, 0],
-    [None, "target", "ridge", 0.5, 14],
+    [None, "target", "lasso", 0.5, 30],      # first: L1 drops most noise columns and beats OLS on held-out R²
+    [None, "target", "ridge", 0.5, 30],
     [SAMPLE, "y", "lasso", 0.5, 0],
-    [None, "target", "elasticnet", 0.2, 14],
+    [None, "target", "elasticnet", 0.2, 0],
 ]
 COLOURS = {"lasso": "#1f77b4", "ridge": "#d62728", "elasticnet": "#2ca02c"}
 
@@ -53,10 +58,28 @@ COLOURS = {"lasso": "#1f77b4", "ridge": "#d62728", "elasticnet": "#2ca02c"}
 API = {"regularization": EXAMPLES[0]}
 
 
+def summary(m: dict) -> str:
+    r2 = m["test_r2"]
+    line_en = (f"Held-out R²: Lasso **{r2['lasso']:.3f}**, Ridge {r2['ridge']:.3f}, ElasticNet {r2['elasticnet']:.3f}; "
+               f"no penalty (OLS) {m['ols_test_r2']:.3f}.")
+    line_zh = (f"测试集 R²:Lasso **{r2['lasso']:.3f}**,Ridge {r2['ridge']:.3f},ElasticNet {r2['elasticnet']:.3f};"
+               f"不加惩罚(OLS){m['ols_test_r2']:.3f}。")
+    zero = m["n_zero_coefs"]
+    if m["noise_features"]:
+        noise = m["noise_zeroed"]
+        line_en += (f" Lasso set **{noise['lasso']} of {m['noise_features']}** noise columns to 0, "
+                    f"Ridge {noise['ridge']}.")
+        line_zh += f" Lasso 把 {m['noise_features']} 个噪声列中的 **{noise['lasso']}** 个置零,Ridge 为 {noise['ridge']} 个。"
+    else:
+        line_en += f" Coefficients at 0: Lasso {zero['lasso']}, Ridge {zero['ridge']} of {m['n_features']}."
+        line_zh += f" 系数为 0 的个数:Lasso {zero['lasso']},Ridge {zero['ridge']}(共 {m['n_features']} 个)。"
+    return say(line_en, line_zh)
+
+
 @guard
-def run(csv=None, target="target", model="lasso", l1_ratio=0.5, noise_features=0):
+def run(csv=None, target="target", model="lasso", l1_ratio=0.5, noise_features=30):
     result = reg.regularization(csv, target, model, l1_ratio, noise_features)
-    return result.paths, result.cv, result.coefs, result.metrics
+    return result.paths, result.cv, result.coefs, summary(result.metrics), result.metrics
 
 
 def build() -> None:
@@ -67,18 +90,18 @@ def build() -> None:
             target = gr.Textbox("target", label=t("target"), max_lines=1)
             model = gr.Radio(list(reg.MODELS), value="lasso", label=t("model"))
             l1_ratio = gr.Slider(0.01, 1.0, value=0.5, step=0.01, label=t("l1_ratio"))
-            noise = gr.Slider(0, 50, value=0, step=1, label=t("noise"))
+            noise = gr.Slider(0, 50, value=EXAMPLES[0][4], step=1, label=t("noise"))
             button = gr.Button(tc("run"), variant="primary")
         with gr.Column(scale=2):
             paths = gr.LinePlot(x="log10_alpha", y="coef", color="feature", label=t("paths"), height=280)
             cv = gr.LinePlot(x="log10_alpha", y="cv_mse", color="model", label=t("cv"), height=260,
                              color_map={**COLOURS, **{f"{m} alpha*": c for m, c in COLOURS.items()}})
-    with gr.Row():
-        coefs = gr.Dataframe(label=t("coefs"), interactive=False)
-        metrics = metrics_json()
+    note = result_note()
+    coefs = gr.Dataframe(label=t("coefs"), interactive=False, wrap=True, max_height=320, render=False)
+    metrics = metrics_json(coefs)
     inputs = [csv, target, model, l1_ratio, noise]
-    outputs = [paths, cv, coefs, metrics]
-    gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
+    outputs = [paths, cv, coefs, note, metrics]
+    examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
     button.click(run, inputs, outputs, api_name="regularization")
     code_accordion(reg.fit_models, reg.read_csv)
 

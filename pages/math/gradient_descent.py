@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
+from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
+                          standalone, strings, tc)
 from showcase.math import gradient_descent as gd
 
 t = strings("gd", {
@@ -29,6 +30,9 @@ t = strings("gd", {
     "batch": ("Mini-batch size", "小批量大小"),
     "losses": ("log10 loss per epoch", "每轮 log10 损失"),
     "surface": ("Paths over the loss surface, colour = log10 MSE", "损失曲面上的路径(颜色 = log10 均方误差)"),
+    "examples_note": ("Batch and SGD reach the closed form; the third row (learning rate 0.09, above 0.085) diverges "
+                      "on purpose; the last two use Géron's data.",
+                      "批量梯度下降和 SGD 都到达闭式解;第三行(学习率 0.09,超过 0.085)故意发散;最后两行使用 Géron 的数据。"),
 })
 
 EXAMPLES = [
@@ -43,10 +47,23 @@ EXAMPLES = [
 API = {"gradient_descent": EXAMPLES[0]}
 
 
+def summary(m: dict) -> str:
+    name = {"batch": "Batch GD", "sgd": "SGD", "minibatch": "Mini-batch GD"}[m["method"]]
+    name_zh = {"batch": "批量梯度下降", "sgd": "SGD", "minibatch": "小批量梯度下降"}[m["method"]]
+    if m["diverged"]:
+        return say(f"{name} **diverged** at learning rate {m['learning_rate']:g}: the steps overshoot and grow. "
+                   "Stay under 2 / the largest eigenvalue of the Hessian.",
+                   f"{name_zh}在学习率 {m['learning_rate']:g} 时**发散**:每一步都冲过头并越来越大。学习率应小于 2 / Hessian 的最大特征值。")
+    fit = f"m = **{m['slope']:.3f}**, b = **{m['intercept']:.3f}**, MSE {m['final_loss']:.3f}"
+    exact = f"m = {m['closed_form_slope']:.3f}, b = {m['closed_form_intercept']:.3f}, MSE {m['closed_form_loss']:.3f}"
+    return say(f"{name} after {m['epochs']} epochs: {fit}. Closed form (least squares): {exact}.",
+               f"{name_zh} {m['epochs']} 轮后:{fit}。闭式解(最小二乘):{exact}。")
+
+
 @guard
 def run(dataset="roadmap", method="batch", lr=0.01, epochs=1000, batch_size=2):
     result = gd.gradient_descent(dataset, method, lr, epochs, batch_size)
-    return result.losses, result.figure, result.metrics
+    return result.losses, result.figure, summary(result.metrics), result.metrics
 
 
 def build() -> None:
@@ -59,13 +76,14 @@ def build() -> None:
             epochs = gr.Slider(1, 5000, value=1000, step=1, label=t("epochs"))
             batch = gr.Slider(1, 100, value=2, step=1, label=t("batch"))
             button = gr.Button(tc("run"), variant="primary")
-            metrics = metrics_json()
         with gr.Column(scale=2):
             losses = gr.LinePlot(x="epoch", y="log10_loss", color="method", label=t("losses"), height=260)
             surface = gr.Plot(label=t("surface"), format="png")
+            note = result_note()
+            metrics = metrics_json()
     inputs = [dataset, method, lr, epochs, batch]
-    outputs = [losses, surface, metrics]
-    gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
+    outputs = [losses, surface, note, metrics]
+    examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
     button.click(run, inputs, outputs, api_name="gradient_descent")
     code_accordion(gd.descend, gd.closed_form)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
+from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
+                          standalone, strings, tc)
 from showcase.math import pca
 
 t = strings("pca", {
@@ -27,6 +28,8 @@ t = strings("pca", {
     "projection": ("First two components", "前两个主成分"),
     "variance": ("Cumulative explained variance", "累计解释方差"),
     "rebuilt": ("Top: original digits · bottom: rebuilt from k components", "上:原始数字 · 下:用 k 个主成分重建"),
+    "examples_note": ("Digits at 10, 2 and 29 components (29 keep 95%), then iris and wine, which need far fewer.",
+                      "手写数字分别取 10、2、29 个主成分(29 个保留 95%),然后是需要的主成分少得多的鸢尾花和葡萄酒数据。"),
 })
 
 EXAMPLES = [[10, "digits"], [2, "digits"], [29, "digits"], [2, "iris"], [3, "wine"]]
@@ -35,10 +38,18 @@ EXAMPLES = [[10, "digits"], [2, "digits"], [29, "digits"], [2, "iris"], [3, "win
 API = {"pca_project": EXAMPLES[0]}
 
 
+def summary(m: dict) -> str:
+    return say(
+        f"{m['n_components']} components keep **{m['explained_variance']:.1%}** of the variance of {m['dataset']}; "
+        f"95% needs {m['components_for_95pct']}. Eigen-decomposition and SVD agree to **{m['eig_svd_max_abs_diff']:.0e}**.",
+        f"{m['n_components']} 个主成分保留 {m['dataset']} **{m['explained_variance']:.1%}** 的方差;保留 95% 需要 "
+        f"{m['components_for_95pct']} 个。特征值分解与 SVD 的差异仅 **{m['eig_svd_max_abs_diff']:.0e}**。")
+
+
 @guard
 def run(n_components=10, dataset="digits"):
     result = pca.pca_project(n_components, dataset)
-    return result.projection, result.variance, result.reconstructions, result.metrics
+    return result.projection, result.variance, result.reconstructions, summary(result.metrics), result.metrics
 
 
 def build() -> None:
@@ -48,14 +59,15 @@ def build() -> None:
             k = gr.Slider(1, 64, value=10, step=1, label=t("k"))
             dataset = gr.Dropdown(list(pca.DATASETS), value="digits", label=t("dataset"))
             button = gr.Button(tc("run"), variant="primary")
-            metrics = metrics_json()
         with gr.Column(scale=2):
             with gr.Row():
                 projection = gr.ScatterPlot(x="pc1", y="pc2", color="label", label=t("projection"), height=300)
                 variance = gr.LinePlot(x="component", y="cumulative", label=t("variance"), y_lim=[0, 1], height=300)
             rebuilt = gr.Image(label=t("rebuilt"), format="png", height=140)
-    outputs = [projection, variance, rebuilt, metrics]
-    gr.Examples(EXAMPLES, [k, dataset], outputs, fn=run, cache_examples=True, cache_mode="lazy")
+            note = result_note()
+            metrics = metrics_json()
+    outputs = [projection, variance, rebuilt, note, metrics]
+    examples(EXAMPLES, [k, dataset], outputs, run, t("examples_note"))
     button.click(run, [k, dataset], outputs, api_name="pca_project")
     code_accordion(pca.eig_pca, pca.svd_pca, pca.pca_project)
 

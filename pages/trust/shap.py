@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
+from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
+                          standalone, strings, tc)
 from showcase.core.tabular import breast_cancer_table
 from showcase.trust import shap as explain_shap
 
@@ -39,6 +40,10 @@ t = strings("shap", {
     "waterfall": ("Waterfall: this row", "瀑布图:当前样本"),
     "beeswarm": ("Beeswarm: all test rows", "蜂群图:全部测试样本"),
     "dependence": ("Dependence: SHAP value against the feature's value", "依赖图:SHAP 值与特征取值"),
+    "examples_note": ("The same row explained for the decision tree (probability) and XGBoost (log-odds); other rows and "
+                      "features; the last row's dependence plot is the noise column, whose SHAP values stay near 0.",
+                      "同一个样本分别用决策树(概率)和 XGBoost(对数几率)解释;其他样本与特征;最后一行的依赖图是噪声列,"
+                      "其 SHAP 值始终接近 0。"),
 })
 
 EXAMPLES = [
@@ -53,10 +58,23 @@ EXAMPLES = [
 API = {"explain_shap": EXAMPLES[0]}
 
 
+def summary(m: dict) -> str:
+    space_zh = {"decision_tree": "良性的概率", "xgboost": "良性的对数几率"}[m["model"]]
+    label_zh = {"benign": "良性", "malignant": "恶性"}[m["true_label"]]
+    top = ", ".join(f"`{f}`" for f in m["top_features"][:3])
+    return say(
+        f"Row {m['row']} (truly {m['true_label']}): average {m['expected_value']:.3f} + SHAP {m['shap_sum']:+.3f} = "
+        f"**{m['prediction']:.3f}** ({m['output_space']}); additivity holds to **{m['additivity_error']:.0e}**. "
+        f"Pushed most by {top}. Kernel SHAP took {m['kernel_over_tree_time']:g}× TreeSHAP's time on this row.",
+        f"第 {m['row']} 个样本(真实为{label_zh}):平均值 {m['expected_value']:.3f} + SHAP {m['shap_sum']:+.3f} = "
+        f"**{m['prediction']:.3f}**({space_zh});可加性误差仅 **{m['additivity_error']:.0e}**。推动最大的是 {top}。"
+        f"在这个样本上 Kernel SHAP 用时是 TreeSHAP 的 {m['kernel_over_tree_time']:g} 倍。")
+
+
 @guard
 def run(model="decision_tree", row=0, feature="worst concave points"):
     result = explain_shap.explain(model, row, feature)
-    return result.waterfall, result.beeswarm, result.dependence, result.metrics
+    return result.waterfall, result.beeswarm, result.dependence, summary(result.metrics), result.metrics
 
 
 def build() -> None:
@@ -73,12 +91,13 @@ def build() -> None:
                 waterfall = gr.Image(label=t("waterfall"), format="png", type="pil")
                 beeswarm = gr.Image(label=t("beeswarm"), format="png", type="pil")
             dependence = gr.ScatterPlot(x="value", y="shap", color="points", label=t("dependence"), height=260,
-                                        x_title="feature value", y_title="SHAP value",
+                                        x_title=" ", y_title="SHAP",  # the label says which is which
                                         color_map={"test rows": "#8c8c8c", "this row": "#ff0051"})
+            note = result_note()
     metrics = metrics_json()
     inputs = [model, row, feature]
-    outputs = [waterfall, beeswarm, dependence, metrics]
-    gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
+    outputs = [waterfall, beeswarm, dependence, note, metrics]
+    examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
     button.click(run, inputs, outputs, api_name="explain_shap")
     code_accordion(explain_shap.explain_test_set, explain_shap.kernel_vs_tree, explain_shap.explain)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 
-from pages.common import code_accordion, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
+from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, result_note,
+                          say, standalone, strings)
 from showcase.core.errors import InputError
 from showcase.vision import dcgan
 
@@ -50,6 +53,9 @@ t = strings("dcgan", {
     "losses": ("Losses", "损失"),
     "game": ("D(x) on real vs D(G(z)) on fakes", "真实样本 D(x) 与伪造样本 D(G(z))"),
     "progress": ("Samples from a fixed z", "固定 z 的样本"),
+    "examples_note": ("Grids of 64, 16 and 128 digits from different seeds.", "不同种子生成的 64、16 和 128 个数字的网格。"),
+    "interp_note": ("Walks between two seeds: the digit morphs through its neighbours in the latent space.",
+                    "在两个种子之间行走:数字会经过潜空间中相邻的数字逐渐变形。"),
 })
 
 EXAMPLES = [[0, 64], [1, 16], [2026, 128]]
@@ -60,16 +66,31 @@ TRAIN_DEFAULTS = [100, "scratch", 0]
 API = {"dcgan_sample": EXAMPLES[0], "dcgan_interpolate": INTERP_EXAMPLES[0], "dcgan_train": [20, "bundled", 0]}
 
 
+def real_digit_likeness() -> float:
+    """The classifier's score for real held-out digits, from the model card: what a perfect G would get."""
+    return json.loads(dcgan.CARD.read_text())["classifier"]["real_held_out_digits"]["digit_likeness"]
+
+
+def summary(m: dict, what_en: str, what_zh: str) -> str:
+    real = real_digit_likeness()
+    return say(f"{what_en}: digit-likeness **{m['digit_likeness']:.2f}** (real held-out digits: {real:.2f}), "
+               f"variety {m['class_entropy_bits']:.2f} bits of 3.32.",
+               f"{what_zh}:像数字的程度 **{m['digit_likeness']:.2f}**(真实留出数字:{real:.2f}),"
+               f"多样性 {m['class_entropy_bits']:.2f} 比特(最多 3.32)。")
+
+
 @guard
 def sample(seed=0, n_images=64):
     result = dcgan.sample(seed, n_images)
-    return result.image, result.metrics
+    m = result.metrics
+    return result.image, summary(m, f"{m['n_images']} samples", f"{m['n_images']} 个样本"), m
 
 
 @guard
 def interpolate(seed_a=0, seed_b=1, steps=10):
     result = dcgan.interpolate(seed_a, seed_b, steps)
-    return result.image, result.metrics
+    digits = " → ".join(str(d) for d in result.metrics["predicted_digits"])
+    return result.image, say(f"The classifier reads the path as {digits}.", f"分类器把这条路径读作 {digits}。"), result.metrics
 
 
 def train(steps=100, start="scratch", seed=0, progress=gr.Progress()):
@@ -84,9 +105,12 @@ def train(steps=100, start="scratch", seed=0, progress=gr.Progress()):
             losses = history[history.series.isin(["d_loss", "g_loss"])]
             game = history[history.series.isin(["d_real", "d_fake"])]
             image = update.image if update.image is not None else gr.skip()
-            yield losses, game, image, json_safe(update.metrics)
+            m = update.metrics
+            note = (summary(m, f"After {m['steps']} steps", f"训练 {m['steps']} 步后") if "digit_likeness" in m
+                    else gr.skip())
+            yield losses, game, image, note, json_safe(m)
     except InputError as exc:
-        raise gr.Error(str(exc), title="Check the input / 请检查输入") from exc
+        raise gr.Error(str(exc)) from exc
 
 
 def build() -> None:
@@ -99,9 +123,10 @@ def build() -> None:
                 button = gr.Button(t("sample"), variant="primary")
             with gr.Column(scale=2):
                 grid = gr.Image(label=t("grid"), format="png", height=420)
+                note = result_note()
                 metrics = metrics_json()
-        gr.Examples(EXAMPLES, [seed, n_images], [grid, metrics], fn=sample, cache_examples=True, cache_mode="lazy")
-        button.click(sample, [seed, n_images], [grid, metrics], api_name="dcgan_sample")
+        examples(EXAMPLES, [seed, n_images], [grid, note, metrics], sample, t("examples_note"))
+        button.click(sample, [seed, n_images], [grid, note, metrics], api_name="dcgan_sample")
     with gr.Tab(t("interpolation")):
         with gr.Row():
             seed_a = gr.Number(value=0, precision=0, minimum=0, label=t("seed_a"))
@@ -109,10 +134,11 @@ def build() -> None:
             steps_interp = gr.Slider(2, 32, value=10, step=1, label=t("steps_interp"))
             go = gr.Button(t("interpolate"), variant="primary")
         path = gr.Image(label=t("path"), format="png")
+        interp_note = result_note()
         interp_metrics = metrics_json()
-        gr.Examples(INTERP_EXAMPLES, [seed_a, seed_b, steps_interp], [path, interp_metrics], fn=interpolate,
-                    cache_examples=True, cache_mode="lazy")
-        go.click(interpolate, [seed_a, seed_b, steps_interp], [path, interp_metrics], api_name="dcgan_interpolate")
+        interp_outputs = [path, interp_note, interp_metrics]
+        examples(INTERP_EXAMPLES, [seed_a, seed_b, steps_interp], interp_outputs, interpolate, t("interp_note"))
+        go.click(interpolate, [seed_a, seed_b, steps_interp], interp_outputs, api_name="dcgan_interpolate")
     with gr.Tab(t("training")):
         with gr.Row():
             steps = gr.Slider(10, dcgan.MAX_STEPS, value=TRAIN_DEFAULTS[0], step=10, label=t("steps"))
@@ -124,8 +150,10 @@ def build() -> None:
             game = gr.LinePlot(x="step", y="value", color="series", label=t("game"), y_lim=[0, 1], height=240)
         with gr.Row():
             progress_image = gr.Image(label=t("progress"), format="png", height=260)
-            train_metrics = metrics_json()
-        train_button.click(train, [steps, start, train_seed], [losses, game, progress_image, train_metrics],
+            with gr.Column():
+                train_note = result_note()
+                train_metrics = metrics_json()
+        train_button.click(train, [steps, start, train_seed], [losses, game, progress_image, train_note, train_metrics],
                            api_name="dcgan_train", concurrency_id="cpu_training", concurrency_limit=1)
     code_accordion(dcgan.Generator, dcgan.Discriminator, dcgan._play)
 

@@ -93,6 +93,9 @@ def font_file() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 
 
+ULTRALYTICS_PATCHED_FOR = "8.4.190"     # the version whose Image.open replacement is undone below
+
+
 def ultralytics_offline():
     """Import Ultralytics set up so that it never touches the network: ``YOLO_OFFLINE=1`` (no
     online checks, no auto-install, no telemetry) and a config folder of ours holding the
@@ -107,8 +110,11 @@ def ultralytics_offline():
     import ultralytics
     import ultralytics.utils.patches as patches
 
-    # Ultralytics replaces PIL's Image.open with one that, on any unreadable file, tries to install
-    # and import a HEIF plugin: put Pillow's own back, so a corrupt upload stays a clear InputError.
+    # Ultralytics (ULTRALYTICS_PATCHED_FOR) replaces PIL's Image.open, for every user of PIL in the
+    # process, with one that on any unreadable file tries to pip-install and import a HEIF plugin:
+    # offline that stalls, and a corrupt upload no longer gives a clear error. Put Pillow's own back
+    # (Ultralytics keeps it as ``_image_open``). tests/app/test_gradio_fixes.py checks it through
+    # the app; tests/unit/test_gradio_fixes.py fails when another Ultralytics is installed.
     Image.open = patches._image_open
     return ultralytics
 

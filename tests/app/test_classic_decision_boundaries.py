@@ -8,7 +8,7 @@ API = "/decision_boundaries"
 
 def test_defaults_are_the_first_example_and_match_the_user_guide(client):
     *_, metrics = client.predict(api_name=API)
-    assert metrics["features"] == ["sepal length (cm)", "sepal width (cm)"]
+    assert metrics["features"] == ["petal length (cm)", "petal width (cm)"]
     assert len(metrics["models"]) == 5
     assert round(metrics["cv_accuracy"]["linear_svm"], 2) == 0.98 and round(metrics["cv_std"]["linear_svm"], 2) == 0.02
 

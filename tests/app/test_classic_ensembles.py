@@ -6,7 +6,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_ensembles_no_arguments_is_the_first_example(client):
-    chart, ranks, metrics = client.predict(api_name="/ensembles")
+    chart, ranks, note, metrics = client.predict(api_name="/ensembles")
     assert metrics["n_estimators"] == 100 and metrics["min_samples_leaf"] == 1 and metrics["seed"] == 42
     assert metrics["rf_auc"] > 0.98 and metrics["xgb_auc"] > 0.98
     assert 1 <= metrics["noise_rank"] <= metrics["n_features"] and -1 <= metrics["kendall_tau"] <= 1

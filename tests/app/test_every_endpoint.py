@@ -36,3 +36,41 @@ def test_every_topic_has_its_contract_api(client):
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     for topic in available_topics():
         assert f"/{topic.api}" in endpoints, topic.module
+
+
+# Endpoints whose API call (the page's ``API``) is not the tab's first example, and why.
+NOT_THE_FIRST_EXAMPLE = {
+    "dcgan_train": "no examples: the test trains 20 steps from the bundled weights, the tab 100 from scratch",
+    "diffusion_compare": "the test runs the quick second example; the defaults are the first",
+}
+
+
+def same_value(default, arg) -> bool:
+    if isinstance(default, dict) and "path" in default:           # a file: Gradio serves a copy of it
+        return isinstance(arg, str) and Path(default["path"]).name == Path(arg).name
+    if isinstance(arg, (list, tuple)):
+        return list(default or []) == list(arg)
+    return default == arg or (default in (None, "") and arg in (None, ""))
+
+
+def test_every_endpoint_has_a_default_for_every_parameter_and_they_are_its_first_example(client):
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    for name, endpoint in endpoints.items():
+        missing = [p["parameter_name"] for p in endpoint["parameters"] if not p["parameter_has_default"]]
+        assert not missing, f"{name} cannot be called without {missing}"
+    for api_name, args in (call.values for call in _calls()):
+        if api_name in NOT_THE_FIRST_EXAMPLE:
+            continue
+        params = endpoints[f"/{api_name}"]["parameters"]
+        defaults = [p["parameter_default"] for p in params]
+        wrong = [(p["parameter_name"], d, a) for p, d, a in zip(params, defaults, args) if not same_value(d, a)]
+        assert len(defaults) == len(args) and not wrong, f"/{api_name}: default ≠ first example: {wrong}"
+
+
+@pytest.mark.parametrize("api_name, timing", [("svd_compress", {"svd_seconds"}), ("fit_distribution", set()),
+                                              ("decision_boundaries", set()), ("detect", {"latency_ms"})])
+def test_a_call_with_no_arguments_reproduces_the_first_example(client, api_name, timing):
+    args = dict((call.values for call in _calls()))[api_name]
+    given = client.predict(*as_client_args(args), api_name=f"/{api_name}")[-1]
+    bare = client.predict(api_name=f"/{api_name}")[-1]
+    assert {k: v for k, v in bare.items() if k not in timing} == {k: v for k, v in given.items() if k not in timing}

@@ -6,8 +6,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_graph_mode_defaults_are_the_first_example(client):
-    latency, calls, metrics = client.predict(api_name="/graph_mode")
-    assert (metrics["mode"], metrics["batch_size"], metrics["calls"]) == ("torchscript", 32, 100)
+    latency, calls, note, metrics = client.predict(api_name="/graph_mode")
+    assert (metrics["mode"], metrics["batch_size"], metrics["calls"]) == ("torchscript", 1, 200)
     assert metrics["max_abs_diff"] < 1e-5 and metrics["eager_ms"] > 0 and metrics["graph_ms"] > 0
     assert metrics["speedup"] > 0 and metrics["compile_s"] > 0
     assert latency and calls

@@ -12,7 +12,7 @@ CHELSEA = str(photo_path("chelsea"))
 
 
 def test_onnx_export_defaults_are_the_first_example(client):
-    predictions, latency, photos, onnx_file, metrics = client.predict(handle_file(CHELSEA), api_name="/onnx_export")
+    predictions, latency, photos, onnx_file, note, metrics = client.predict(handle_file(CHELSEA), api_name="/onnx_export")
     assert (metrics["exporter"], metrics["opset"], metrics["source"]) == ("torchscript", 17, "bundled")
     assert metrics["top1_agreement"] == 1.0 and metrics["max_abs_diff"] < 1e-3
     assert metrics["top1"] in {"Egyptian cat", "tabby", "tiger cat"}

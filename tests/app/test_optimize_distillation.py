@@ -6,7 +6,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_distill_defaults_run_a_live_comparison(client):
-    curves, errors, metrics = client.predict(api_name="/distill")
+    curves, errors, note, metrics = client.predict(api_name="/distill")
     assert (metrics["temperature"], metrics["alpha"], metrics["steps"]) == (2.0, 0.5, 120)
     assert metrics["teacher_accuracy"] > metrics["student_accuracy"] > 0.3
     assert metrics["full_distilled_errors"] < metrics["full_student_errors"]

@@ -6,9 +6,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_prune_defaults(client):
-    curve, layers, latency, metrics = client.predict(api_name="/prune")
-    assert (metrics["method"], metrics["requested_sparsity"], metrics["finetune_steps"]) == ("global_l1", 0.5, 20)
-    assert metrics["sparsity_percent"] == "50.00%"
+    curve, layers, latency, note, metrics = client.predict(api_name="/prune")
+    assert (metrics["method"], metrics["requested_sparsity"], metrics["finetune_steps"]) == ("global_l1", 0.2, 10)
+    assert metrics["sparsity_percent"] == "20.00%"
     assert metrics["finetuned_accuracy"] >= metrics["accuracy"] - 0.02
     assert metrics["channels_removed_params"] < metrics["dense_params"]
     assert curve and layers and latency

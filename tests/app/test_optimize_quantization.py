@@ -8,7 +8,7 @@ GOOD = ("student", ["pytorch_dynamic", "pytorch_static", "ort_static"], 128)
 
 
 def test_quantize_example(client):
-    table, size, latency, accuracy, metrics = client.predict(*GOOD, api_name="/quantize")
+    table, size, latency, accuracy, note, metrics = client.predict(*GOOD, api_name="/quantize")
     assert metrics["method"] == "pytorch_static" and metrics["calibration_images"] == 128
     for key in ("fp32_mb", "int8_mb", "fp32_ms", "int8_ms", "fp32_accuracy", "int8_accuracy", "model", "source"):
         assert key in metrics

@@ -6,7 +6,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_explain_shap_no_arguments_is_the_first_example(client):
-    waterfall, beeswarm, dependence, metrics = client.predict(api_name="/explain_shap")
+    waterfall, beeswarm, dependence, note, metrics = client.predict(api_name="/explain_shap")
     assert (metrics["model"], metrics["row"], metrics["feature"]) == ("decision_tree", 0, "worst concave points")
     assert metrics["additivity_error"] < 1e-6
     assert metrics["expected_value"] + metrics["shap_sum"] == pytest.approx(metrics["prediction"], abs=1e-6)

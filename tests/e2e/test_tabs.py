@@ -1,6 +1,9 @@
-"""Every tab in a real browser, in English and Chinese: open it, click its first example, wait for
-the metrics, check that no error showed, and save a screenshot under tests/e2e/screenshots/."""
+"""Every tab in a real browser, in English and Chinese, at a projector's 1280×720: open it, click
+its first example, wait for the result, check that no error showed, that the Chinese page shows
+no English prose and that no table scrolls sideways, and save a screenshot under
+tests/e2e/screenshots/. One tab per area is opened again at a phone's 390 px width."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,17 +15,110 @@ SHOTS = Path(__file__).parent / "screenshots"
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 LOCALES = {"en-US": 0, "zh-CN": 1}  # index into (english, chinese) names
+PROJECTOR = {"width": 1280, "height": 720}
+PHONE = {"width": 390, "height": 844}
+
+# Six or more English words in a row is a sentence, not a model or library name.
+ENGLISH_PROSE = re.compile(r"(?:\b[A-Za-z][a-z'’]*[,;:]?[ ]){5,}[A-Za-z][a-z'’]*")
+
+# The text a person sees in an element: visible text nodes, leaving out code and the metrics
+# (the API's contract, in English by design).
+VISIBLE_TEXT = """(root) => {
+  const out = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!el || el.closest('pre, code, .cm-editor, .metrics') || !el.checkVisibility()) continue;
+    out.push(walker.currentNode.textContent);
+  }
+  return out.join('\\n');
+}"""
+
+# Tables whose scrolling box (the nearest ancestor that clips or scrolls sideways) is narrower
+# than its content: a table a projector would scroll sideways.
+SIDEWAYS = """(root) => [...root.querySelectorAll('table')]
+  .filter(t => t.checkVisibility())
+  .map(t => {
+    for (let box = t.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(box).overflowX)) {
+        return box.scrollWidth > box.clientWidth + 1
+          ? `${t.innerText.slice(0, 60)}: ${box.scrollWidth} px in ${box.clientWidth}` : null;
+      }
+    }
+    return null;
+  })
+  .filter(Boolean)"""
+
+
+def open_context(browser, locale, viewport):
+    context = browser.new_context(locale=locale, viewport=viewport)
+    page = context.new_page()
+    page.locale = locale
+    return context, page
 
 
 @pytest.fixture(scope="module", params=list(LOCALES))
 def page(request, browser, server_url):
-    context = browser.new_context(locale=request.param, viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+    context, page = open_context(browser, request.param, PROJECTOR)
     page.goto(server_url, wait_until="load")  # "networkidle" never comes: chromium keeps preloads open
     page.get_by_role("tab").first.wait_for(timeout=60_000)
-    page.locale = request.param
     yield page
     context.close()
+
+
+def open_tab(page, name):
+    """Click the tab called ``name``; on a narrow screen Gradio moves tabs that do not fit into the
+    menu of a "⋯" button."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    if tab.count() and tab.first.is_visible():
+        tab.first.click()
+        return
+    exactly = re.compile(f"^{re.escape(name)}$")
+    menu = page.locator(".overflow-menu:visible").filter(
+        has=page.locator(".overflow-dropdown button", has_text=exactly)).last
+    menu.locator("> button").click()
+    menu.locator(".overflow-dropdown").get_by_role("button", name=name, exact=True).click()
+
+
+def scroll_through(page):
+    """Plots and images below the fold draw only once scrolled into view: scroll down and back."""
+    height = page.evaluate("document.body.scrollHeight")
+    for y in range(0, height, 500):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(100)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(500)
+
+
+def run_first_example(page, topic):
+    """Open ``topic``'s tab, click its first example and wait for the result; return the tab's panel."""
+    lang = LOCALES[page.locale]
+    titles = {"en-US": topic.en, "zh-CN": topic.zh}
+    open_tab(page, AREAS[topic.area][lang])
+    open_tab(page, titles[page.locale])
+    panel = page.locator(".tabitem:visible").last
+    assert panel.locator(".summary").count(), "the tab has no result_note() for its say() result (README: Add a topic)"
+    panel.locator("[data-testid='dataset-cell-0-0']:visible").first.click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.summary')].some(e => e.checkVisibility() && e.innerText.length > 20)",
+        # the training tabs' first examples take ~30 s on a quiet 2-core machine, and have taken
+        # over 120 s with another process busy: the wait is for a result, not a speed check
+        timeout=300_000,
+    )
+    scroll_through(page)  # let plots draw before the screenshot
+    return panel
+
+
+def check_readable(page, panel):
+    body = page.inner_text("body")
+    assert "__i18n__" not in body, "an untranslated label is on the page"
+    assert page.locator(".toast-body.error:visible").count() == 0, body[-500:]
+    if page.locale == "zh-CN":
+        prose = ENGLISH_PROSE.findall(panel.evaluate(VISIBLE_TEXT))
+        assert not prose, f"English prose on the Chinese page: {prose[:3]}"
+    else:   # say() wrote both halves of the result: the Chinese one must stay hidden
+        result = panel.locator(".summary:visible").first.inner_text()
+        assert not re.search(r"[\u4e00-\u9fff]", result), f"Chinese in the English result: {result[:200]}"
 
 
 def test_home_lists_the_roadmap(page):
@@ -39,22 +135,32 @@ def test_home_lists_the_roadmap(page):
 
 @pytest.mark.parametrize("topic", available_topics(), ids=lambda t: t.module)
 def test_tab_runs_its_first_example(page, topic):
-    lang = LOCALES[page.locale]
-    titles = {"en-US": topic.en, "zh-CN": topic.zh}
-    page.get_by_role("tab", name=AREAS[topic.area][lang], exact=True).click()
-    page.get_by_role("tab", name=titles[page.locale], exact=True).click()
-    panel = page.locator(".tabitem:visible").last
-    first_example = panel.locator("[data-testid='dataset-cell-0-0']:visible").first
-    first_example.click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.metrics')].some(e => e.offsetParent && e.innerText.length > 40)",
-        # the training tabs' first examples take ~30 s on a quiet 2-core machine, and have taken
-        # over 120 s with another process busy: the wait is for a result, not a speed check
-        timeout=300_000,
-    )
-    page.wait_for_timeout(500)  # let plots draw before the screenshot
-    body = page.inner_text("body")
-    assert "__i18n__" not in body, "an untranslated label is on the page"
-    assert page.locator(".toast-body.error:visible").count() == 0, body[-500:]
+    panel = run_first_example(page, topic)
+    check_readable(page, panel)
+    assert not panel.evaluate(SIDEWAYS), "a table scrolls sideways at 1280 px"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{page.locale}-{topic.area}-{topic.name}.png"), full_page=True)
+
+
+def first_of_each_area():
+    seen = {}
+    for topic in available_topics():
+        seen.setdefault(topic.area, topic)
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("locale", list(LOCALES))
+@pytest.mark.parametrize("topic", first_of_each_area(), ids=lambda t: t.module)
+def test_first_tab_of_each_area_fits_a_phone(browser, server_url, topic, locale):
+    context, page = open_context(browser, locale, PHONE)
+    try:
+        page.goto(server_url, wait_until="load")
+        page.get_by_role("tab").first.wait_for(timeout=60_000)
+        panel = run_first_example(page, topic)
+        check_readable(page, panel)
+        width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1] + 1, f"the page scrolls sideways on a phone: {width[0]} px in {width[1]}"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"phone-{locale}-{topic.area}-{topic.name}.png"), full_page=True)
+    finally:
+        context.close()

@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 import pandas as pd
+import pytest
 from gradio import processing_utils
 from PIL import Image
 
@@ -45,3 +46,28 @@ def test_the_plot_css_reaches_every_launch():
     from pages.common import launch_kwargs
 
     assert gradio_fixes.CSS in launch_kwargs()["css"] and ".vega-embed" in gradio_fixes.CSS
+
+
+def test_the_installed_libraries_are_the_ones_the_patches_were_written_for():
+    """One loud failure on an upgrade: re-check each patch (its comment says what it works around,
+    tests/app/test_gradio_fixes.py whether it still works), then move the version here."""
+    import ultralytics
+
+    from showcase.vision import detection
+
+    assert gr.__version__ == gradio_fixes.PATCHED_FOR, (
+        f"Gradio {gr.__version__} is installed; pages/gradio_fixes.py and pages/common.py patch Gradio "
+        f"{gradio_fixes.PATCHED_FOR}'s internals: re-check them, then update PATCHED_FOR")
+    assert ultralytics.__version__ == detection.ULTRALYTICS_PATCHED_FOR, (
+        f"Ultralytics {ultralytics.__version__} is installed; showcase/vision/detection.py undoes "
+        f"{detection.ULTRALYTICS_PATCHED_FOR}'s Image.open replacement: re-check it, then update ULTRALYTICS_PATCHED_FOR")
+
+
+def test_a_strings_prefix_belongs_to_one_module():
+    import pages.math.svd  # noqa: F401 - registers the prefix "svd"
+    from pages.common import strings
+
+    with pytest.raises(ValueError, match="already used"):
+        strings("svd", {"title": ("x", "x")})   # pages/math/svd.py owns "svd"
+    strings("test_gradio_fixes.own", {"a": ("a", "甲")})
+    strings("test_gradio_fixes.own", {"a": ("a", "甲")})   # the same module again, as a reload does

@@ -71,7 +71,7 @@ def test_max_param_diff_and_held_out_accuracy():
     shifted = {k: v + (1e-3 if k == "fc2.bias" else 0) for k, v in weights.items()}
     assert ddp.max_param_diff(weights, weights) == 0
     assert ddp.max_param_diff(weights, shifted) == pytest.approx(1e-3)
-    assert 0 <= ddp.test_accuracy(weights, n=200) <= 0.3        # an untrained net is near chance
+    assert 0 <= ddp.held_out_accuracy(weights, n=200) <= 0.3        # an untrained net is near chance
 
 
 def test_the_worker_shards_add_up_to_the_global_batch():

@@ -7,10 +7,10 @@ from PIL import Image
 from showcase.core import models
 from showcase.core.errors import InputError
 from showcase.core.models import ModelUnavailable
-from showcase.vision import detection as det
+from showcase.vision import detection
 from showcase.core import shapes
 
-HAVE_WEIGHTS = det.ONNX_PATH.is_file() and det.CARD.is_file()
+HAVE_WEIGHTS = detection.ONNX_PATH.is_file() and detection.CARD.is_file()
 needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="bundled shapes detector not trained yet")
 
 
@@ -21,26 +21,26 @@ def scene_png(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def astronaut(tmp_path_factory):
-    return det.astronaut_png(tmp_path_factory.mktemp("det") / "astronaut.png")
+    return detection.astronaut_png(tmp_path_factory.mktemp("det") / "astronaut.png")
 
 
 def test_box_iou_by_hand():
     a = np.array([[0, 0, 10, 10]])
     b = np.array([[5, 0, 15, 10], [20, 20, 30, 30], [0, 0, 10, 10]])
-    assert det.box_iou(a, b)[0] == pytest.approx([50 / 150, 0.0, 1.0])
+    assert detection.box_iou(a, b)[0] == pytest.approx([50 / 150, 0.0, 1.0])
 
 
 def test_nms_suppresses_overlaps_within_a_class_only():
     boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [0, 0, 10, 10], [30, 30, 40, 40]], np.float32)
     scores = np.array([0.9, 0.8, 0.7, 0.6], np.float32)
     classes = np.array([0, 0, 1, 0])
-    assert det.nms(boxes, scores, classes, iou=0.5).tolist() == [0, 2, 3]
-    assert det.nms(boxes, scores, classes, iou=0.95).tolist() == [0, 1, 2, 3]
+    assert detection.nms(boxes, scores, classes, iou=0.5).tolist() == [0, 2, 3]
+    assert detection.nms(boxes, scores, classes, iou=0.95).tolist() == [0, 1, 2, 3]
 
 
 def test_letterbox_and_decode_map_boxes_back_to_the_image():
     rgb = np.zeros((100, 200, 3), np.uint8)
-    x, scale, pad = det.letterbox(rgb, 320)
+    x, scale, pad = detection.letterbox(rgb, 320)
     assert x.shape == (1, 3, 320, 320) and scale == pytest.approx(1.6) and pad == (0, 80)
     assert x[0, :, 0, 0] == pytest.approx([114 / 255] * 3)       # gray padding, as Ultralytics pads
     # one anchor predicting the box (20, 10)–(60, 50) of the original image, class 2 at 0.9
@@ -48,24 +48,24 @@ def test_letterbox_and_decode_map_boxes_back_to_the_image():
     output[0, :4, 0] = [40 * 1.6, 30 * 1.6 + 80, 40 * 1.6, 40 * 1.6]
     output[0, 4 + 2, 0] = 0.9
     output[0, 4 + 1, 1] = 0.1                                        # under the threshold
-    boxes, scores, classes = det.decode(output, 0.25, 0.45, scale, pad, rgb.shape[:2])
+    boxes, scores, classes = detection.decode(output, 0.25, 0.45, scale, pad, rgb.shape[:2])
     assert boxes.tolist() == [pytest.approx([20, 10, 60, 50])] and classes.tolist() == [2]
     assert scores == pytest.approx([0.9])
 
 
 def test_haar_finds_the_astronauts_face(astronaut):
-    result = det.detect(str(astronaut), "faces", 0.25, 0.45)
+    result = detection.detect(str(astronaut), "faces", 0.25, 0.45)
     m = result.metrics
     assert m["n_detections"] == 1 and m["counts"] == {"face": 1} and m["source"] == "package"
-    face = det.detector("faces")[1](det.detector("faces")[0], np.asarray(Image.open(astronaut)), 0.25, 0.45).boxes
-    assert det.box_iou(face, [[175, 65, 272, 162]])[0, 0] > 0.7      # Eileen Collins' face
+    face = detection.detector("faces")[1](detection.detector("faces")[0], np.asarray(Image.open(astronaut)), 0.25, 0.45).boxes
+    assert detection.box_iou(face, [[175, 65, 272, 162]])[0, 0] > 0.7      # Eileen Collins' face
     assert result.image.size == (512, 512)
 
 
 def test_haar_finds_no_face_on_a_cat():
     from skimage import data
 
-    assert det.detect(data.chelsea(), "faces").metrics["n_detections"] == 0
+    assert detection.detect(data.chelsea(), "faces").metrics["n_detections"] == 0
 
 
 def test_hub_detector_offline_says_it_needs_the_hub(monkeypatch):
@@ -73,35 +73,35 @@ def test_hub_detector_offline_says_it_needs_the_hub(monkeypatch):
     monkeypatch.setattr(models, "hub_reachable", lambda *a, **k: False)
     monkeypatch.setattr(models, "_instances", {})
     with pytest.raises(ModelUnavailable, match="hub"):
-        det.detect(np.zeros((64, 64, 3), np.uint8), "yolo11n")
+        detection.detect(np.zeros((64, 64, 3), np.uint8), "yolo11n")
 
 
 @pytest.mark.slow
 def test_hub_detector_code_path_with_a_tiny_random_yolo11n(monkeypatch, tmp_path):
     """The YOLO11n path, with a randomly initialised YOLO11n built from its yaml standing in for
     the hub's weights (same class, same files, no download)."""
-    det.ultralytics_offline()
+    detection.ultralytics_offline()
     from ultralytics import YOLO
 
     YOLO("yolo11n.yaml", task="detect").save(str(tmp_path / "yolo11n.pt"))
     monkeypatch.setattr(models, "_snapshot", lambda spec, cache_dir, local_only: tmp_path)
     monkeypatch.setattr(models, "_instances", {})
-    m = det.detect(shapes.generate(1, 160).image, "yolo11n", 0.25, 0.45).metrics
+    m = detection.detect(shapes.generate(1, 160).image, "yolo11n", 0.25, 0.45).metrics
     assert m["source"] == "hub" and m["imgsz"] == 640 and m["model"].startswith("YOLO11n")
     assert m["n_detections"] == sum(m["counts"].values())
 
 
 @needs_weights
 def test_generated_scene_is_scored_against_its_exact_boxes(scene_png):
-    result = det.detect(str(scene_png), "shapes", 0.25, 0.45)
+    result = detection.detect(str(scene_png), "shapes", 0.25, 0.45)
     m = result.metrics
     assert {"n_detections", "counts", "latency_ms", "imgsz", "model", "source"} <= set(m)
-    assert m["source"] == "bundled" and m["imgsz"] == det.IMGSZ and "seed 2026" in m["ground_truth"]
+    assert m["source"] == "bundled" and m["imgsz"] == detection.IMGSZ and "seed 2026" in m["ground_truth"]
     assert m["n_detections"] == sum(m["counts"].values()) == result.table["count"].sum() > 0
     assert m["true_positives"] + m["false_positives"] == m["n_detections"] and m["true_positives"] > 0
     assert m["true_positives"] + m["missed"] == sum(m["true_counts"].values())
     assert result.image.size == (320, 320)
-    strict = det.detect(str(scene_png), "shapes", 0.95, 0.45).metrics
+    strict = detection.detect(str(scene_png), "shapes", 0.95, 0.45).metrics
     assert strict["n_detections"] <= m["n_detections"]
 
 
@@ -109,9 +109,9 @@ def test_generated_scene_is_scored_against_its_exact_boxes(scene_png):
 def test_odd_images_are_converted_not_refused():
     rgb = shapes.generate(3, 128).image
     gray = rgb.mean(axis=2).astype(np.uint8)
-    assert det.detect(gray).metrics["input_mode"] == "L"
+    assert detection.detect(gray).metrics["input_mode"] == "L"
     rgba = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
-    m = det.detect(rgba).metrics
+    m = detection.detect(rgba).metrics
     assert m["input_mode"] == "RGBA" and "ground_truth" not in m   # a plain array carries no tag
 
 
@@ -121,7 +121,7 @@ def test_odd_images_are_converted_not_refused():
 ])
 def test_bad_settings(kwargs, message):
     with pytest.raises(InputError, match=message):
-        det.detect(np.zeros((64, 64, 3), np.uint8), **kwargs)
+        detection.detect(np.zeros((64, 64, 3), np.uint8), **kwargs)
 
 
 @pytest.mark.parametrize("image, message", [
@@ -133,25 +133,25 @@ def test_bad_settings(kwargs, message):
 ])
 def test_bad_images(image, message):
     with pytest.raises(InputError, match=message):
-        det.detect(image)
+        detection.detect(image)
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    return det.panning_video(tmp_path_factory.mktemp("video") / "pan.webm", frames=8, side=160)
+    return detection.panning_video(tmp_path_factory.mktemp("video") / "pan.webm", frames=8, side=160)
 
 
 def test_video_is_annotated_frame_by_frame(clip, tmp_path):
     import cv2
 
-    path, table, m = det.detect_video(str(clip), "faces", 0.25, 0.45, out_dir=tmp_path)
+    path, table, m = detection.detect_video(str(clip), "faces", 0.25, 0.45, out_dir=tmp_path)
     assert m["frames"] == 8 and not m["truncated"] and len(table) == 8 and m["source"] == "package"
     capture = cv2.VideoCapture(path)
     n = 0
     while capture.read()[0]:
         n += 1
     assert n == 8 and path.endswith(".webm")
-    _, _, cut = det.detect_video(str(clip), "faces", out_dir=tmp_path, max_frames=3)
+    _, _, cut = detection.detect_video(str(clip), "faces", out_dir=tmp_path, max_frames=3)
     assert cut["frames"] == 3 and cut["truncated"]
 
 
@@ -161,25 +161,25 @@ def test_bad_videos(tmp_path):
     corrupt = tmp_path / "corrupt.mp4"
     corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42 definitely not a video" * 10)
     with pytest.raises(InputError, match="empty"):
-        det.detect_video(str(empty))
+        detection.detect_video(str(empty))
     with pytest.raises(InputError, match="Could not read any frame"):
-        det.detect_video(str(corrupt))
+        detection.detect_video(str(corrupt))
     with pytest.raises(InputError, match="No video"):
-        det.detect_video(None)
+        detection.detect_video(None)
     with pytest.raises(InputError, match="between"):
-        det.detect_video(str(corrupt), conf=2)
+        detection.detect_video(str(corrupt), conf=2)
 
 
 def test_webcam_frame_before_the_camera_starts():
-    assert det.detect_frame(None) == (None, {})
-    frame, m = det.detect_frame(shapes.generate(0, 96).image, "faces")
+    assert detection.detect_frame(None) == (None, {})
+    frame, m = detection.detect_frame(shapes.generate(0, 96).image, "faces")
     assert frame.shape == (96, 96, 3) and m["detector"] == "faces"
 
 
 @needs_weights
 def test_bundled_detector_meets_the_map50_target():
-    """The issue's target: held-out mAP50 ≥ 0.9 (Ultralytics val of the ONNX file on 200 scenes). The
+    """The tab's target: held-out mAP50 ≥ 0.9 (Ultralytics val of the ONNX file on 200 scenes). The
     card test in test_detection_training.py ties the card to the bundled file through our own pipeline's mAP50."""
-    held_out = json.loads(det.CARD.read_text())["held_out"]
+    held_out = json.loads(detection.CARD.read_text())["held_out"]
     assert held_out["map50"] >= 0.9
     assert min(held_out["map50_per_class"].values()) >= 0.8
