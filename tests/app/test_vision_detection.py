@@ -6,10 +6,8 @@ from gradio_client import handle_file
 from showcase.vision import detection as det
 
 pytestmark = pytest.mark.slow
-needs_weights = pytest.mark.skipif(not det.ONNX_PATH.is_file(), reason="bundled shapes detector not trained yet")
 
 
-@needs_weights
 def test_detect_first_example_scores_against_the_exact_boxes(client):
     from pages.vision.detection import EXAMPLES
 
@@ -63,6 +61,5 @@ def test_detect_video_and_bad_videos(client, fails_clearly, tmp_path):
 
 def test_generate_then_detect_keeps_the_ground_truth(client):
     path = client.predict(99, api_name="/detect_generate")
-    if det.ONNX_PATH.is_file():
-        *_, metrics = client.predict(handle_file(path), "shapes", 0.25, 0.45, api_name="/detect")
-        assert "seed 99" in metrics["ground_truth"]
+    *_, metrics = client.predict(handle_file(path), "shapes", 0.25, 0.45, api_name="/detect")
+    assert "seed 99" in metrics["ground_truth"] and metrics["source"] == "bundled"
