@@ -136,4 +136,4 @@ def test_training_smoke_run(tmp_path):
     for name in ("generator", "discriminator", "classifier"):
         assert (tmp_path / f"{name}.safetensors").is_file()
     assert set(card["final"]) == {"d_loss", "g_loss", "d_real", "d_fake"}
-    assert 0 <= card["classifier"]["held_out_accuracy"] <= 1
+    assert card["classifier"]["held_out_accuracy"] > 0.2                  # one epoch: well above chance (0.1)
