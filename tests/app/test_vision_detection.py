@@ -23,7 +23,7 @@ def test_detect_faces_on_the_astronaut(client):
     assert metrics["counts"] == {"face": 1} and metrics["source"] == "package"
 
 
-def test_detect_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
+def test_detect_bad_inputs_then_recovers(client, fails_clearly, bad_files, tmp_path):
     from PIL import Image
 
     from pages.vision.detection import ASTRONAUT
@@ -35,6 +35,9 @@ def test_detect_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
     good = handle_file(str(ASTRONAUT))
     fails_clearly("/detect", handle_file(str(corrupt)), "faces", 0.25, 0.45, match="Could not read")
     fails_clearly("/detect", handle_file(str(tiny)), "faces", 0.25, 0.45, match="at least 16 px")
+    fails_clearly("/detect", handle_file(bad_files["png_1x1"]), "shapes", 0.25, 0.45, match="at least 16 px", by="backend")
+    fails_clearly("/detect", handle_file(bad_files["png_20000x20"]), "shapes", 0.25, 0.45, match="the limit is 4096",
+                  by="backend")
     fails_clearly("/detect", good, "faces", 1.5, 0.45, match="greater than maximum|between")
     fails_clearly("/detect", good, "faces", 0.25, -1, match="less than minimum|between")
     fails_clearly("/detect", good, "cats", 0.25, 0.45, match="not in the list of choices")
@@ -43,7 +46,7 @@ def test_detect_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
     assert metrics["conf"] == 0.5 and metrics["n_detections"] == 1
 
 
-def test_detect_video_and_bad_videos(client, fails_clearly, tmp_path):
+def test_detect_video_and_bad_videos(client, fails_clearly, bad_files, tmp_path):
     from pages.vision.detection import VIDEO
 
     empty = tmp_path / "empty.mp4"
@@ -53,6 +56,8 @@ def test_detect_video_and_bad_videos(client, fails_clearly, tmp_path):
     fails_clearly("/detect_video", handle_file(str(corrupt)), "faces", 0.25, 0.45,
                   match="Could not read any frame")
     fails_clearly("/detect_video", handle_file(str(empty)), "faces", 0.25, 0.45, match="empty")
+    fails_clearly("/detect_video", handle_file(bad_files["video_no_frames"]), "faces", 0.25, 0.45,
+                  match="Could not read any frame", by="backend")
     video, per_frame, metrics = client.predict(handle_file(str(VIDEO)), "faces", 0.25, 0.45,
                                                api_name="/detect_video")
     assert metrics["frames"] > 10 and metrics["source"] == "package"
