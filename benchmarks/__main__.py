@@ -220,7 +220,7 @@ def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict,
                   f"{r.get('repeats', '')} |" for r in rows]
         lines += ["", f"Peak RSS of the server after every endpoint was called: **{rss:.0f} MB**.", ""]
     if claimed:
-        lines += claims_section({k: as_reading(v) for k, v in claimed.items()})
+        lines += claims_section(claimed)
     out.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {out}")
 
@@ -228,6 +228,7 @@ def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict,
 def claims_section(readings: dict) -> list[str]:
     """Three tables: the tabs' claims with their targets and verdicts, the other numbers this run
     measured, and the numbers read from a model card or a paper (shown, never judged)."""
+    readings = {k: as_reading(v) for k, v in readings.items()}
     errors = {k: measured(r.value, "== 0") for k, r in readings.items() if k.endswith(".error")}  # always MISSED
     judged = {**{k: r for k, r in readings.items() if r.target is not None and r.source is None}, **errors}
     other = {k: r for k, r in readings.items() if r.target is None and r.source is None and k not in errors}

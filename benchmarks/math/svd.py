@@ -28,8 +28,8 @@ def claims() -> dict:
         fast = median_of(lambda: rank_k(a, rank, "randomized"))
         err_full = np.linalg.norm(a - rank_k(a, rank, "full")[0])
         err_fast = np.linalg.norm(a - rank_k(a, rank, "randomized")[0])
-        # the tab: randomized SVD "gets within about 1% of that error, much faster"
-        out[f"svd.randomized_speedup_rank{rank}_1024px"] = measured(round(full / fast, 2), "> 2")
+        # the target ≥ 3×; the tab: randomized SVD "gets within about 1% of that error, much faster"
+        out[f"svd.randomized_speedup_rank{rank}_1024px"] = measured(round(full / fast, 2), ">= 3")
         out[f"svd.full_s_rank{rank}_1024px"] = round(full, 3)
         out[f"svd.randomized_s_rank{rank}_1024px"] = round(fast, 3)
         out[f"svd.randomized_error_over_full_rank{rank}"] = measured(round(float(err_fast / err_full), 4), "<= 1.01")

@@ -10,8 +10,6 @@ from showcase.core.errors import InputError
 from showcase.vision import nuclei
 from showcase.vision import segmentation as seg
 
-HAVE_WEIGHTS = seg.WEIGHTS.is_file()
-needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="bundled U-Net not trained yet")
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +76,6 @@ def test_channel_choice():
     assert seg.to_channel(ihc, "auto")[1] == "hematoxylin"
 
 
-@needs_weights
 def test_generated_image_is_scored_against_its_exact_mask(generated):
     result = seg.segment(str(generated))
     m = result.metrics
@@ -91,7 +88,6 @@ def test_generated_image_is_scored_against_its_exact_mask(generated):
     assert strict["dice"] != m["dice"]
 
 
-@needs_weights
 def test_real_immunohistochemistry_image_has_no_ground_truth(tmp_path):
     path = seg.immunohistochemistry_png(tmp_path / "ihc.png")
     m = seg.segment(str(path)).metrics
@@ -100,7 +96,6 @@ def test_real_immunohistochemistry_image_has_no_ground_truth(tmp_path):
     assert m["n_nuclei"] > 20
 
 
-@needs_weights
 def test_edited_generated_image_loses_its_ground_truth(generated):
     image = np.asarray(Image.open(generated)).copy()
     image[10, 10] = 255 - image[10, 10]
@@ -138,12 +133,11 @@ def test_truncated_png_is_refused(generated):
 
 
 @pytest.mark.slow
-@needs_weights
 def test_bundled_weights_reach_their_model_card():
     card = json.loads(seg.CARD.read_text())
     model = seg._load_unet(seg.WEIGHTS)
     held_out = seg.evaluate(model, seg.EVAL_SEEDS)
-    assert card["held_out"]["dice"] >= 0.85
+    assert held_out["dice"] >= 0.85                          # the tab's target, measured now
     for key, value in card["held_out"].items():
         assert held_out[key] == pytest.approx(value, abs=0.005), key
 
