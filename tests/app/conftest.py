@@ -31,7 +31,8 @@ def fails_clearly(client, monkeypatch):
     message, and returns who refused it: ``"backend"`` (the project's InputError, through the
     page's guard) or ``"gradio"`` (Gradio's own checks of sliders, choices and file types);
     ``by=`` demands one. A crash that the guard wrapped ("Something went wrong") fails the test,
-    and so does a test that ends without a good call to each endpoint it sent a bad call."""
+    and so does a test that ends without a good call to each endpoint it sent a bad call (one
+    that computes: metrics saying ``cached`` fail it)."""
     from gradio_client.exceptions import AppError
 
     pending: list[str] = []
@@ -39,6 +40,10 @@ def fails_clearly(client, monkeypatch):
 
     def predict_and_note(*args, api_name=None, **kwargs):
         result = predict(*args, api_name=api_name, **kwargs)
+        if api_name in pending:   # the recovery call must compute, not answer from the backend's cache
+            metrics = (result if isinstance(result, tuple) else (result,))[-1]
+            assert not (isinstance(metrics, dict) and metrics.get("cached") is True), \
+                f"{api_name}: the good call after a bad one was a cache hit; use arguments no other call uses"
         while api_name in pending:
             pending.remove(api_name)
         return result
