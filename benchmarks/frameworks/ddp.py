@@ -16,6 +16,9 @@ from __future__ import annotations
 import time
 
 
+from benchmarks.verdict import measured
+
+
 def claims() -> dict:
     from showcase.frameworks import ddp
 
@@ -23,7 +26,9 @@ def claims() -> dict:
     for precision in ("float64", "float32"):
         started = time.perf_counter()
         m = ddp.train(**dict(ddp.DEFAULTS, precision=precision)).metrics
-        out[f"ddp.max_param_diff_{precision}"] = m["max_param_diff_vs_single"]
+        # the tab: 1 and 2 processes on the same global batch give the same weights (float64)
+        out[f"ddp.max_param_diff_{precision}"] = measured(
+            m["max_param_diff_vs_single"], f"<= {ddp.TOLERANCE}" if precision == "float64" else None)
         if precision == "float64":
             out["ddp.default_run_s"] = round(time.perf_counter() - started, 2)
             out["ddp.samples_per_s_1"] = m["single_samples_per_s"]

@@ -16,6 +16,8 @@ from showcase.core.images import load_image, to_array
 from showcase.core.settings import asset
 from showcase.math.svd import rank_k
 
+from benchmarks.verdict import measured
+
 
 def claims() -> dict:
     image = load_image(asset("math", "svd", "astronaut.png")).resize((1024, 1024), Image.BICUBIC)
@@ -26,10 +28,11 @@ def claims() -> dict:
         fast = median_of(lambda: rank_k(a, rank, "randomized"))
         err_full = np.linalg.norm(a - rank_k(a, rank, "full")[0])
         err_fast = np.linalg.norm(a - rank_k(a, rank, "randomized")[0])
-        out[f"svd.randomized_speedup_rank{rank}_1024px"] = round(full / fast, 2)
+        # the target ≥ 3×; the tab: randomized SVD "gets within about 1% of that error, much faster"
+        out[f"svd.randomized_speedup_rank{rank}_1024px"] = measured(round(full / fast, 2), ">= 3")
         out[f"svd.full_s_rank{rank}_1024px"] = round(full, 3)
         out[f"svd.randomized_s_rank{rank}_1024px"] = round(fast, 3)
-        out[f"svd.randomized_error_over_full_rank{rank}"] = round(float(err_fast / err_full), 4)
+        out[f"svd.randomized_error_over_full_rank{rank}"] = measured(round(float(err_fast / err_full), 4), "<= 1.01")
     return out
 
 

@@ -4,10 +4,11 @@
 detector on a generated 640×640 scene (load check, letterbox, ONNX forward, decode, NMS, drawing,
 ground-truth matching), 30 warm calls; the target is p95 ≤ 300 ms. ``onnx_forward_ms``: ONNX
 Runtime's forward pass alone. ``torch_forward_ms``: the same network in PyTorch through Ultralytics
-(from the training run's ``best.pt`` when one is found next to the data, else the figure the model
-card recorded at export time, marked as such), one thread each. ``faces_p50_ms``: the Haar
-cascade on the 512-px astronaut. ``held_out_map50``: our own mAP50 of the bundled detector on 60
-held-out scenes (the card holds Ultralytics' figure on 200).
+(from the training run's ``best.pt`` when one is found next to the data; else the figure the model
+card recorded at export time, marked as read, never divided by a time of this run), one thread
+each. ``faces_p50_ms``: the Haar cascade on the 512-px astronaut. ``held_out_map50_200_scenes``:
+our own mAP50 of the bundled detector on the 200 held-out scenes (target ≥ 0.9; the card's
+Ultralytics figure beside it, read).
 
     python -m benchmarks.vision.detection
 """
@@ -20,6 +21,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.verdict import measured, read
 
 
 def _times(fn, repeat: int) -> list[float]:
@@ -49,7 +52,8 @@ def claims() -> dict:
     onnx_ms = float(np.median(_times(lambda: session.run(None, {name: x}), 30)))
 
     best = Path(os.environ.get("SHAPES_BEST_PT", "/tmp/shapes-train/runs/shapes/weights/best.pt"))
-    if best.is_file():
+    out = {}
+    if best.is_file():  # the PyTorch side exists only where the training run left its best.pt
         import torch
 
         from showcase.core.threads import one_thread
@@ -61,27 +65,26 @@ def claims() -> dict:
         with torch.inference_mode(), one_thread():
             tensor = torch.from_numpy(x)
             torch_ms = float(np.median(_times(lambda: net(tensor), 30)))
-        torch_source = "measured now (best.pt of the training run)"
-    else:
-        torch_ms = card["export"]["pytorch_ms_640px_input"]
-        onnx_card = card["export"]["ort_ms_640px_input"]
-        torch_source = f"model card, at export time (ONNX there: {onnx_card} ms, whole pipeline)"
+        out["detection.torch_forward_ms"] = round(torch_ms, 2)
+        out["detection.onnx_speedup"] = round(torch_ms / onnx_ms, 2)    # both measured now, side by side
     faces = _times(lambda: detection.detect(str(page.ASTRONAUT), "faces", 0.25, 0.45), 10)
-    ours = detection.average_precision_50(model, TEST_SEEDS[:60])
+    ours = detection.average_precision_50(model, TEST_SEEDS)
+    card_source = "model card (at training time)"
     return {
-        "detection.detect_640_p50_ms": round(float(np.percentile(times, 50)), 1),
-        "detection.detect_640_p95_ms": round(float(np.percentile(times, 95)), 1),
-        "detection.onnx_forward_ms": round(onnx_ms, 2),
-        "detection.torch_forward_ms": round(float(torch_ms), 2),
-        "detection.torch_source": torch_source,
-        "detection.onnx_speedup": round(float(torch_ms) / onnx_ms, 2),
+        "detection.detect_640_p50_ms": measured(round(float(np.percentile(times, 50)), 1)),
+        "detection.detect_640_p95_ms": measured(round(float(np.percentile(times, 95)), 1), "<= 300"),
+        "detection.onnx_forward_ms": measured(round(onnx_ms, 2)),
+        **out,
         "detection.imgsz": size,
         "detection.faces_p50_ms": round(float(np.percentile(faces, 50)), 1),
-        "detection.held_out_map50": ours["map50"],
-        "detection.card_map50": card["held_out"]["map50"],
-        "detection.card_map50_95": card["held_out"]["map50_95"],
-        "detection.yolo11n_coco_map50_95": detection.COMPARE["yolo11n_coco_map50_95"],
-        "detection.yolo11n_cpu_onnx_ms_640": detection.COMPARE["yolo11n_cpu_onnx_ms_640"],
+        "detection.held_out_map50_200_scenes": measured(ours["map50"], ">= 0.9"),
+        "detection.held_out_map50_weakest_class": measured(min(ours["per_class"].values()), ">= 0.8"),
+        "detection.card_map50_ultralytics_val": read(card["held_out"]["map50"], card_source),
+        "detection.card_map50_95_ultralytics_val": read(card["held_out"]["map50_95"], card_source),
+        "detection.card_torch_forward_ms": read(card["export"]["pytorch_ms_640px_input"], card_source),
+        "detection.card_ort_pipeline_ms": read(card["export"]["ort_ms_640px_input"], card_source),
+        "detection.yolo11n_coco_map50_95": read(detection.COMPARE["yolo11n_coco_map50_95"], "Ultralytics' published table"),
+        "detection.yolo11n_cpu_onnx_ms_640": read(detection.COMPARE["yolo11n_cpu_onnx_ms_640"], "Ultralytics' published table"),
     }
 
 

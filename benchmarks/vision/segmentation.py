@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.verdict import measured, read
+
 
 def claims() -> dict:
     from pages.vision import segmentation as page
@@ -42,14 +44,14 @@ def claims() -> dict:
         forward.append(1000 * (time.perf_counter() - started))
     ihc = seg.segment(seg.immunohistochemistry_png(Path(tempfile.mkdtemp()) / "ihc.png")).metrics
     return {
-        "segmentation.unet_dice": scores["dice"],
+        "segmentation.unet_dice": measured(scores["dice"], ">= 0.85"),
         "segmentation.otsu_dice": scores["baseline_dice"],
         "segmentation.unet_iou": scores["iou"],
         "segmentation.otsu_iou": scores["baseline_iou"],
         "segmentation.unet_over_otsu_dice": round(scores["dice"] / scores["baseline_dice"], 3),
-        "segmentation.paper_iou_phc_u373": seg.PAPER_IOU,
+        "segmentation.paper_iou_phc_u373": read(seg.PAPER_IOU, "Ronneberger et al. 2015"),
         "segmentation.segment_p50_ms": round(float(np.percentile(times, 50)), 1),
-        "segmentation.segment_p95_ms": round(float(np.percentile(times, 95)), 1),
+        "segmentation.segment_p95_ms": measured(round(float(np.percentile(times, 95)), 1), "<= 300"),
         "segmentation.unet_forward_ms": round(float(np.median(forward)), 1),
         "segmentation.ihc_n_nuclei": ihc["n_nuclei"],
         "segmentation.ihc_otsu_n_nuclei": ihc["baseline_n_nuclei"],

@@ -28,7 +28,7 @@ t = strings("ddp", {
         "The model has no batch norm or dropout, which would differ per shard. Throughput is measured, not promised: the N "
         "processes share this machine's two cores (and whatever else runs on it) and pay an all-reduce every step, so "
         "expect anything from slower to less than 2× faster; DDP scales when each process has a GPU (or cores) of its "
-        "own and enough work per step. Start-up (importing torch, ~5–20 s here) is timed apart; "
+        "own and enough work per step. Start-up (importing torch: `startup_s` in the metrics) is timed apart; "
         "to save it on CPU the workers are forked from the launcher (`--run-path --start-method=fork`).",
         "数据并行让每个进程都持有完整的模型副本,并处理每个批次的一部分;每次反向传播后,各进程对梯度求平均(all-reduce),"
         "于是所有副本走出相同的一步。**运行** 会两次启动真正的 `torchrun`:先用 1 个进程,完整地看到每个含 B 张 Fashion-MNIST "
@@ -38,7 +38,7 @@ t = strings("ddp", {
         "选择 float32 可以看到训练把 1e-7 的舍入差异(求和顺序不同)放大到约 1e-2,尽管算术完全相同。模型没有批归一化和 dropout,"
         "它们在每个分片上会不同。吞吐量是实测的,而非承诺:N 个进程共用这台机器的两个核心(以及其上运行的其他任务),"
         "每步还要做一次 all-reduce,所以结果可能更慢,也可能快一些但不到 2 倍;每个进程拥有自己的 GPU(或核心)且每步计算量足够时,"
-        "DDP 才能线性扩展。启动时间(导入 torch,这里约 5–20 秒)单独计时;"
+        "DDP 才能线性扩展。启动时间(导入 torch,见指标中的 `startup_s`)单独计时;"
         "为了在 CPU 上省下它,工作进程由启动器 fork 出来(`--run-path --start-method=fork`)。",
     ),
     "reference": (

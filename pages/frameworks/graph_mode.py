@@ -13,7 +13,7 @@ t = strings("graph_mode", {
     "body": (
         "The same small CNN (two conv blocks, two linear layers, 28×28 input) runs eagerly, op by op from Python, and as "
         "a captured graph: TorchScript (trace + freeze, deprecated but quick to build), `torch.compile` (Dynamo captures "
-        "the graph, Inductor generates C++ kernels: the first call at a new batch size compiles, 30–60 s here, then it "
+        "the graph, Inductor generates C++ kernels: the first call at a new batch size compiles (its time is `compile_s` in the metrics), then it "
         "is cached for the process) and TensorFlow's `tf.function` on an equivalent Keras model with the very same "
         "weights, run in its own worker process (TensorFlow must never share a process with torch). Eager and graph are "
         "timed alternately on the same input over many calls; the medians, the first-call (compile) time and the largest "
@@ -21,7 +21,7 @@ t = strings("graph_mode", {
         "Timings on this shared 2-core CPU are noisy: medians are shown.",
         "同一个小型 CNN(两个卷积块、两个全连接层,输入 28×28)分别以动态图(由 Python 逐个算子执行)和捕获后的静态图运行:"
         "TorchScript(trace + freeze,已弃用但构建快)、`torch.compile`(Dynamo 捕获计算图,Inductor 生成 C++ 内核:"
-        "每个新的批大小第一次调用时编译,这里需 30–60 秒,之后在进程内缓存),以及 TensorFlow 的 `tf.function`:"
+        "每个新的批大小第一次调用时编译,耗时见指标中的 `compile_s`,之后在进程内缓存),以及 TensorFlow 的 `tf.function`:"
         "用完全相同权重的等价 Keras 模型,在独立的工作进程中运行(TensorFlow 绝不能与 torch 共用一个进程)。"
         "动态图与静态图在同一输入上交替调用多次计时;报告中位数、首次调用(编译)耗时和输出的最大差异。"
         "模型越小收益越大,因为 Python 开销在其耗时中占比更高。这台共享的双核 CPU 上计时波动较大,因此显示中位数。",
@@ -39,13 +39,13 @@ t = strings("graph_mode", {
     "latency": ("Median latency per call (ms)", "每次调用的延迟中位数(毫秒)"),
     "series": ("Every timed call (ms)", "每次计时调用(毫秒)"),
     "tf_yes": ("TensorFlow is installed: `tf_function` runs in its own worker process (its first call imports "
-               "TensorFlow, 15–25 s).",
-               "已安装 TensorFlow:`tf_function` 在独立工作进程中运行(首次调用需导入 TensorFlow,约 15–25 秒)。"),
+               "TensorFlow; that time is `worker_import_s` in the metrics).",
+               "已安装 TensorFlow:`tf_function` 在独立工作进程中运行(首次调用需导入 TensorFlow,耗时见指标中的 `worker_import_s`)。"),
     "examples_note": ("Batch 1 first, where Python's overhead is the largest share and graphs gain most; then batch 32, "
-                      "where the convolutions dominate and the gain shrinks. TorchScript builds in seconds; torch.compile's "
-                      "first call compiles for 30–60 s; tf_function starts TensorFlow in a worker.",
+                      "where the convolutions dominate and the gain shrinks. torch.compile's first call compiles (its time is "
+                      "`compile_s`); tf_function starts TensorFlow in a worker.",
                       "先是批大小 1:Python 开销占比最大,静态图收益最大;然后是批大小 32:卷积占主导,收益变小。"
-                      "TorchScript 几秒内构建完成;torch.compile 首次调用需编译 30–60 秒;tf_function 要在工作进程中启动 TensorFlow。"),
+                      "torch.compile 首次调用需要编译(耗时见 `compile_s`);tf_function 要在工作进程中启动 TensorFlow。"),
     "tf_no": ("TensorFlow is unavailable here (not installed), so `tf_function` reports that; the PyTorch modes work.",
               "此处没有 TensorFlow(未安装),`tf_function` 会给出说明;PyTorch 的两种方式照常可用。"),
 })

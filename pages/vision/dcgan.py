@@ -30,10 +30,10 @@ t = strings("dcgan", {
     ),
     "reference": (
         "**Compare:** Radford et al. (2016) trained on 60,000 MNIST digits at 64×64 with 128–1024 channels; ours "
-        "trains on 4,500 digits at 32×32 with 16–64 channels in a few minutes on one CPU core. The model card holds "
+        "trains on 4,500 digits at 32×32 with 16–64 channels on one CPU core (its training time is in the model card). The model card holds "
         "the classifier's scores for real held-out digits beside those for the bundled generator's samples.",
         "**对照:** Radford 等(2016)在 60,000 张 64×64 的 MNIST 上训练,通道数 128–1024;我们在 4,500 张 32×32 的数字上、"
-        "用 16–64 个通道,在一个 CPU 核上训练几分钟。模型卡给出分类器对真实留出数字与内置生成器样本的打分,可相互对照。",
+        "用 16–64 个通道,在一个 CPU 核上训练(训练时长见模型卡)。模型卡给出分类器对真实留出数字与内置生成器样本的打分,可相互对照。",
     ),
     "samples": ("Samples", "采样"),
     "interpolation": ("Latent interpolation", "潜空间插值"),

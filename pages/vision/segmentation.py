@@ -33,10 +33,10 @@ t = strings("segmentation", {
     ),
     "reference": (
         "**Compare:** the paper's U-Net reached **92.0% IoU** on the ISBI 2015 PhC-U373 cell-tracking set "
-        "(second best: 83%). Ours is a 4-times-narrower U-Net on generated fluorescence-like images; its held-out "
+        "(second best: 83%). Ours is an 8-times-narrower U-Net (8 channels at the top, the paper's 64) on generated fluorescence-like images; its held-out "
         "Dice and IoU are in the model card and beside each result.",
         "**对照:** 论文中的 U-Net 在 ISBI 2015 PhC-U373 细胞追踪数据集上达到 **92.0% IoU**(第二名 83%)。"
-        "我们的 U-Net 窄 4 倍,在生成的类荧光图像上训练;其留出集 Dice 与 IoU 写在模型卡中,并显示在每个结果旁。",
+        "我们的 U-Net 窄 8 倍(顶层 8 个通道,论文为 64 个),在生成的类荧光图像上训练;其留出集 Dice 与 IoU 写在模型卡中,并显示在每个结果旁。",
     ),
     "threshold": ("Probability threshold", "概率阈值"),
     "channel": ("Channel fed to the model", "输入模型的通道"),

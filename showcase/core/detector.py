@@ -5,7 +5,7 @@ The detector is a YOLO11 trained here on generated shapes (``showcase.vision.det
 it; ``showcase.vision.detection_training`` trains it). YOLO (Redmon et al., CVPR 2016; here
 Ultralytics' YOLO11) predicts, at every cell of three feature maps, a box and one score per class;
 a confidence threshold and per-class non-maximum suppression turn thousands of candidates into a
-few boxes. Only NumPy, Pillow and ONNX Runtime are needed, so a server can run it without
+few boxes. Only NumPy, OpenCV and ONNX Runtime are needed, so a server can run it without
 Ultralytics or torch.
 
     model = load_onnx(ONNX_PATH)               # (session, class names, input side)
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from showcase.core import shapes
 from showcase.core.onnx import ort_session
@@ -59,10 +58,14 @@ def nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou: float) 
 def letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, float, tuple[float, float]]:
     """Scale ``rgb`` to fit ``size``×``size`` keeping its aspect, pad with gray (114) as Ultralytics
     does; return the (1, 3, size, size) float32 input, the scale and the (x, y) padding."""
+    import cv2
+
     h, w = rgb.shape[:2]
     scale = min(size / h, size / w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
-    resized = np.asarray(Image.fromarray(rgb).resize((nw, nh), Image.BILINEAR))
+    # cv2's bilinear without antialiasing, as Ultralytics resizes in training, val and predict
+    # (PIL's antialiased bilinear feeds the model pictures a little softer than it learned on)
+    resized = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_LINEAR) if (nh, nw) != (h, w) else rgb
     canvas = np.full((size, size, 3), 114, np.uint8)
     top, left = (size - nh) // 2, (size - nw) // 2
     canvas[top:top + nh, left:left + nw] = resized
@@ -71,15 +74,23 @@ def letterbox(rgb: np.ndarray, size: int) -> tuple[np.ndarray, float, tuple[floa
 
 
 def decode(output: np.ndarray, conf: float, iou: float, scale: float, pad: tuple[float, float],
-           shape: tuple[int, int], max_det: int = 300):
+           shape: tuple[int, int], max_det: int = 300, multi_label: bool = False):
     """YOLO's raw output (1, 4 + classes, anchors) — centre x, y, width, height in input pixels,
-    then one sigmoid score per class — to boxes in the original image, scores and classes."""
+    then one sigmoid score per class — to boxes in the original image, scores and classes.
+
+    ``multi_label``: an anchor gives one box per class scoring above ``conf`` (what Ultralytics'
+    ``val`` does when it measures mAP: a shape the model half-confuses counts under both
+    classes), instead of one box for its best class (what the tab draws)."""
     pred = output[0].T                                                    # (anchors, 4 + classes)
     scores_all = pred[:, 4:]
-    classes = scores_all.argmax(1)
-    scores = scores_all[np.arange(len(pred)), classes]
-    keep = scores >= conf
-    pred, scores, classes = pred[keep], scores[keep], classes[keep]
+    if multi_label:
+        anchor, classes = np.nonzero(scores_all > conf)
+        pred, scores = pred[anchor], scores_all[anchor, classes]
+    else:
+        classes = scores_all.argmax(1)
+        scores = scores_all[np.arange(len(pred)), classes]
+        keep = scores >= conf
+        pred, scores, classes = pred[keep], scores[keep], classes[keep]
     cx, cy, bw, bh = pred[:, 0], pred[:, 1], pred[:, 2], pred[:, 3]
     boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
     boxes = (boxes - np.array([pad[0], pad[1], pad[0], pad[1]])) / scale  # undo the letterbox
@@ -114,9 +125,9 @@ def load_onnx(path: Path, threads: int = 1):
 _load_onnx = load_onnx  # the name vision/detection and its training module know it by
 
 
-def run_onnx(model, rgb: np.ndarray, conf: float, iou: float) -> Detections:
+def run_onnx(model, rgb: np.ndarray, conf: float, iou: float, multi_label: bool = False) -> Detections:
     session, names, size = model
     x, scale, pad = letterbox(rgb, size)
     output = session.run(None, {session.get_inputs()[0].name: x})[0]
-    boxes, scores, classes = decode(output, conf, iou, scale, pad, rgb.shape[:2])
+    boxes, scores, classes = decode(output, conf, iou, scale, pad, rgb.shape[:2], multi_label=multi_label)
     return Detections(boxes, scores, classes, names, size)

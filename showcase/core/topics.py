@@ -21,6 +21,11 @@ class Topic:
     def module(self) -> str:
         return f"{self.area}.{self.name}"
 
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics keys the main event's result must hold (TOPICS.md's contract)."""
+        return METRICS[self.api]
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -83,6 +88,53 @@ STAGES: tuple[Stage, ...] = (
         Topic("trust", "dp_federated", "dp_federated", "Federated learning with DP", "差分隐私联邦学习"),
     )),
 )
+
+
+# Each endpoint's metrics keys, from TOPICS.md's "api · metrics" column: the metrics dict an
+# endpoint returns holds at least these ("a|b": one of the two). tests/app/test_every_endpoint.py
+# checks every page's API against it, so a new tab is held to its contract from its first commit.
+METRICS: dict[str, tuple[str, ...]] = {
+    "svd_compress": ("rank", "psnr_db", "ssim", "compression_ratio", "energy_kept", "jpeg_psnr_db_same_bytes"),
+    "pca_project": ("n_components", "explained_variance", "reconstruction_mse", "eig_svd_max_abs_diff"),
+    "fit_distribution": ("family", "params", "ci95", "log_likelihood", "ks_stat|chi2_stat", "p_value"),
+    "gradient_descent": ("slope", "intercept", "final_loss", "closed_form_slope", "closed_form_intercept",
+                         "epochs_to_tolerance"),
+    "decision_boundaries": ("cv_accuracy", "cv_std"),
+    "regularization": ("best_alpha", "cv_mse", "test_r2", "n_zero_coefs"),
+    "ensembles": ("rf_accuracy", "xgb_accuracy", "rf_auc", "xgb_auc", "kendall_tau", "noise_rank"),
+    "graph_mode": ("eager_ms", "graph_ms", "speedup", "compile_s", "max_abs_diff"),
+    "onnx_export": ("opset", "file_mb", "max_abs_diff", "top1_agreement", "torch_ms", "ort_ms", "speedup"),
+    "ddp_train": ("world_size", "samples_per_s", "final_loss", "max_param_diff_vs_single"),
+    "detect": ("n_detections", "counts", "latency_ms", "imgsz", "model", "source"),
+    "segment": ("dice", "iou", "baseline_dice", "baseline_iou", "latency_ms", "model", "source"),
+    "dcgan_sample": ("seed", "n_images", "model", "source"),
+    "dcgan_train": ("steps", "d_loss", "g_loss", "d_real", "d_fake"),
+    "diffusion_sample": ("scheduler", "steps", "seconds", "model", "source"),
+    "classify_text": ("label", "probabilities", "model", "source"),
+    "finetune_bert": ("steps", "eval_accuracy", "eval_f1", "baseline_accuracy"),
+    "chat": ("model", "source", "prompt_tokens", "completion_tokens", "seconds"),
+    "clip_match": ("probabilities", "best_text", "logit_scale", "model", "source"),
+    "caption": ("caption", "model", "source"),
+    "vqa": ("answer", "model", "source"),
+    "audio_features": ("sample_rate", "seconds", "n_mfcc", "frames"),
+    "transcribe": ("text", "engine", "seconds"),
+    "synthesize": ("engine", "seconds", "round_trip_cer"),
+    "mos_summary": ("n_ratings", "mos", "ci95"),
+    "quantize": ("fp32_mb", "int8_mb", "fp32_ms", "int8_ms", "fp32_accuracy", "int8_accuracy"),
+    "prune": ("sparsity", "accuracy", "finetuned_accuracy", "params", "latency_ms"),
+    "distill": ("teacher_accuracy", "student_accuracy", "distilled_accuracy", "temperature"),
+    "explain_shap": ("expected_value", "prediction", "shap_sum", "additivity_error", "top_features"),
+    "fgsm_attack": ("epsilon", "clean_label", "adv_label", "clean_conf", "adv_conf", "model", "source"),
+    "dp_federated": ("rounds", "clients", "epsilon", "delta", "accuracy", "baseline_accuracy"),
+    "rest_api_demo": ("status", "latency_ms", "p95_ms", "requests"),
+    "serverless_demo": ("cold_ms", "warm_ms", "monthly_cost_on_demand", "monthly_cost_always_on"),
+    "edge_benchmark": ("rows",),
+}
+
+
+def missing_metrics(api_name: str, metrics: dict) -> list[str]:
+    """The contract's keys for ``api_name`` that ``metrics`` lacks (empty when it keeps the contract)."""
+    return [key for key in METRICS.get(api_name, ()) if not any(k in metrics for k in key.split("|"))]
 
 
 def all_topics() -> list[Topic]:

@@ -1,7 +1,7 @@
 """TensorFlow in a process of its own, spoken to in JSON lines.
 
 The app never imports TensorFlow: imported before torch's triton it makes torch crash, and it
-costs over a gigabyte and 15–25 s to import on this CPU. A tab that needs it starts ``python -m
+costs over a gigabyte and seconds to import (the worker reports its ``import_s``). A tab that needs it starts ``python -m
 <its worker module>`` once, on first use, and keeps it. One request per line goes to the worker's
 stdin; on stdout the worker says ``{"ready": version, "import_s": s}`` once, then for each request
 any number of ``{"progress": fraction, "text": ...}`` lines and one ``{"result": ...}`` or

@@ -9,7 +9,7 @@ it (fusing ops, folding constants, planning memory) and then replays it:
   ``torch.compile``/``torch.export``, but still the quickest to build.
 - ``torch_compile``: TorchDynamo captures the graph from Python bytecode and TorchInductor
   generates C++/OpenMP kernels for the CPU, compiled with gcc. The first call at a new input
-  shape compiles (30–60 s here, cached per process and in Inductor's on-disk cache), later calls
+  shape compiles (``compile_s`` in the metrics; cached per process and in Inductor's on-disk cache), later calls
   run the kernels. If no C++ compiler works, the error is reported, not a crash.
 - ``tf_function``: an equivalent Keras model with the same weights, eager vs ``tf.function``, in
   its own worker process (``showcase.frameworks.tf_worker``): TensorFlow imported next to torch's
@@ -154,7 +154,7 @@ def time_alternating(eager: Callable, graph: Callable, x, calls: int, say) -> tu
 def run_torch_mode(mode: str, batch: int, calls: int, say) -> dict:
     net, x = model(), example_input(batch)
     say(0.05, f"{MODE_NAMES[mode]}: building and first call at batch {batch}"
-              + (" (torch.compile: 30–60 s the first time in a process)" if mode == "torch_compile" else ""))
+              + (" (torch.compile: the first call in a process compiles)" if mode == "torch_compile" else ""))
     graph, first_s, cached = graph_module(mode, x)
     with torch.inference_mode():
         diff = float((net(x) - graph(x)).abs().max())
@@ -174,7 +174,7 @@ class TensorFlowWorker(workers.TensorFlowWorker):
 
     def run(self, batch: int, calls: int, say) -> dict:
         with self.lock:
-            say(0.05, "starting the TensorFlow worker process (15–25 s the first time)")
+            say(0.05, "starting the TensorFlow worker process (the first time imports TensorFlow)")
             self.start()
             weights, inputs, reference = (self.folder / name for name in ("weights.npz", "x.npy", "torch_out.npy"))
             if not weights.exists():

@@ -187,7 +187,7 @@ class TFLiteWorker(TensorFlowWorker):
         import numpy as np
 
         with self.lock:
-            say(0.02, "starting the TensorFlow worker process (15–25 s the first time)")
+            say(0.02, "starting the TensorFlow worker process (the first time imports TensorFlow)")
             self.start()
             job = Path(tempfile.mkdtemp(dir=self.folder))
             (job / "program.json").write_text(json.dumps(program))

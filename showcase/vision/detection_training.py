@@ -32,7 +32,7 @@ from showcase.vision.detection import (ASSET_DIR, CARD, COMPARE, IMGSZ, MODEL_YA
 TRAIN_SEEDS = range(0, 1000)                    # 320×320 training scenes (stage 1 uses the first STAGE1_SCENES)
 VAL_SEEDS = range(1_000_000, 1_000_060)         # for Ultralytics' best-epoch choice
 TEST_SEEDS = range(2_000_000, 2_000_200)        # held out, scored once at the end
-CARD_AP_SEEDS = 60                              # the first TEST_SEEDS scored by our own mAP50 (tests redo it)
+CARD_AP_SEEDS = 200                             # the TEST_SEEDS scored by our own mAP50 too (tests redo it)
 STAGE1_SCENES = 600
 STAGE1_EPOCHS, STAGE1_LR = 24, 0.002
 STAGE2_EPOCHS, STAGE2_LR = 40, 0.001
@@ -100,6 +100,8 @@ def train(out: Path = ASSET_DIR, epochs: int = STAGE2_EPOCHS, batch: int = 8, im
                          verbose=False, project=str(workdir / "runs"), name="test", exist_ok=True)
     per_class = {shapes.CLASSES[int(c)]: round(float(v), 4) for c, v in zip(val.box.ap_class_index, val.box.ap50)}
     ours = average_precision_50(_load_onnx(out / ONNX_PATH.name), TEST_SEEDS[:min(n_test, CARD_AP_SEEDS)], scene)
+    drawn = average_precision_50(_load_onnx(out / ONNX_PATH.name), TEST_SEEDS[:min(n_test, CARD_AP_SEEDS)], scene,
+                                 multi_label=False)
     log(f"held-out mAP50 {val.box.map50:.4f}, mAP50-95 {val.box.map:.4f}; ours on {CARD_AP_SEEDS}: {ours['map50']}")
 
     # ONNX Runtime against the same weights in PyTorch, one 640-px image, one thread each
@@ -139,8 +141,9 @@ def train(out: Path = ASSET_DIR, epochs: int = STAGE2_EPOCHS, batch: int = 8, im
         "held_out": {"map50": round(float(val.box.map50), 4), "map50_95": round(float(val.box.map), 4),
                      "precision": round(float(val.box.mp), 4), "recall": round(float(val.box.mr), 4),
                      "map50_per_class": per_class, "measured_by": "ultralytics val of the ONNX file, conf 0.001, iou 0.7"},
-        "held_out_ours": {**ours, "scenes": min(n_test, CARD_AP_SEEDS), "conf": 0.001, "iou": 0.7,
-                          "measured_by": "showcase.vision.detection.average_precision_50 (ONNX Runtime pipeline)"},
+        "held_out_ours": {**ours, "conf": 0.001, "iou": 0.7, "map50_one_class_per_box": drawn["map50"],
+                          "measured_by": "showcase.vision.detection.average_precision_50 (ONNX Runtime pipeline, "
+                                         "Ultralytics val's protocol: multi-label NMS, 101-point AP)"},
         "export": {"format": "onnx", "dynamic": False, "simplify": True, "file_mb": round((out / ONNX_PATH.name).stat().st_size / 2**20, 2),
                    "ort_ms_640px_input": ort_ms, "pytorch_ms_640px_input": torch_ms,
                    "note": "median of 10 calls at export time, one thread; the 640-px image is letterboxed to imgsz"},

@@ -2,6 +2,10 @@
 
 import pytest
 
+# the titles pages.common.guard gives a refusal (InputError) and a crash (any other exception)
+REFUSED = "Check the input / 请检查输入"
+CRASHED = "Something went wrong / 出错了"
+
 
 @pytest.fixture(scope="session")
 def app_url():
@@ -22,12 +26,60 @@ def client(app_url):
 
 
 @pytest.fixture()
-def fails_clearly(client):
-    """``fails_clearly(api_name, *args, match=...)``: the call fails with a readable message."""
+def fails_clearly(client, monkeypatch):
+    """``fails_clearly(api_name, *args, match=..., by=None)``: the call is refused with a readable
+    message, and returns who refused it: ``"backend"`` (the project's InputError, through the
+    page's guard) or ``"gradio"`` (Gradio's own checks of sliders, choices and file types);
+    ``by=`` demands one. A crash that the guard wrapped ("Something went wrong") fails the test,
+    and so does a test that ends without a good call to each endpoint it sent a bad call (one
+    that computes: metrics saying ``cached`` fail it)."""
     from gradio_client.exceptions import AppError
 
-    def check(api_name, *args, match: str):
-        with pytest.raises(AppError, match=match):
-            client.predict(*args, api_name=api_name)
+    pending: list[str] = []
+    predict = client.predict
 
-    return check
+    def predict_and_note(*args, api_name=None, **kwargs):
+        result = predict(*args, api_name=api_name, **kwargs)
+        if api_name in pending:   # the recovery call must compute, not answer from the backend's cache
+            metrics = (result if isinstance(result, tuple) else (result,))[-1]
+            assert not (isinstance(metrics, dict) and metrics.get("cached") is True), \
+                f"{api_name}: the good call after a bad one was a cache hit; use arguments no other call uses"
+        while api_name in pending:
+            pending.remove(api_name)
+        return result
+
+    monkeypatch.setattr(client, "predict", predict_and_note)
+
+    def check(api_name, *args, match: str, by: str | None = None) -> str:
+        with pytest.raises(AppError, match=match) as caught:
+            predict(*args, api_name=api_name)
+        title = caught.value.title
+        assert title != CRASHED, f"{api_name} crashed instead of refusing: {caught.value}"
+        refused_by = "backend" if title == REFUSED else "gradio"
+        assert by in (None, refused_by), f"{api_name}: refused by {refused_by}, not {by}: {caught.value}"
+        pending.append(api_name)
+        return refused_by
+
+    yield check
+    assert not pending, f"bad calls with no good call after them: {sorted(set(pending))}"
+
+
+@pytest.fixture(scope="session")
+def bad_files(tmp_path_factory):
+    """Files that pass Gradio's own checks (a real PNG, CSV or WebM) and that the project's code
+    must refuse: images of 1×1 and 20,000×20 px, a CSV of one row, a CSV whose column is text,
+    and a WebM holding no frame."""
+    import cv2
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("bad")
+    files = {"png_1x1": root / "one_pixel.png", "png_20000x20": root / "strip.png",
+             "csv_one_row": root / "one_row.csv", "csv_text": root / "text.csv", "video_no_frames": root / "no_frames.webm"}
+    Image.new("RGB", (1, 1), (200, 30, 30)).save(files["png_1x1"])
+    Image.new("RGB", (20_000, 20), (30, 200, 30)).save(files["png_20000x20"])
+    files["csv_one_row"].write_text("x1,x2,y\n1.0,2.0,3.0\n")
+    files["csv_text"].write_text("x1,colour,y\n" + "".join(f"{i},{'red' if i % 2 else 'blue'},{2 * i}\n" for i in range(30)))
+    writer = cv2.VideoWriter(str(files["video_no_frames"]), cv2.VideoWriter_fourcc(*"VP80"), 12, (64, 64))
+    writer.release()
+    assert files["video_no_frames"].stat().st_size > 0
+    return {name: str(path) for name, path in files.items()}

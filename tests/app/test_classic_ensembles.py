@@ -9,7 +9,7 @@ def test_ensembles_no_arguments_is_the_first_example(client):
     chart, ranks, note, metrics = client.predict(api_name="/ensembles")
     assert metrics["n_estimators"] == 100 and metrics["min_samples_leaf"] == 1 and metrics["seed"] == 42
     assert metrics["rf_auc"] > 0.98 and metrics["xgb_auc"] > 0.98
-    assert 1 <= metrics["noise_rank"] <= metrics["n_features"] and -1 <= metrics["kendall_tau"] <= 1
+    assert metrics["noise_rank"] >= metrics["n_features"] - 4 and 0.2 < metrics["kendall_tau"] < 0.9
     assert len(ranks["data"]) == metrics["n_features"]
 
 

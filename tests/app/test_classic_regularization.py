@@ -17,11 +17,13 @@ def test_defaults_are_the_diabetes_data(client):
     assert 0.4 < metrics["test_r2"]["lasso"] < 0.6
 
 
-def test_bad_csvs_fail_clearly_then_a_good_call_works(client, fails_clearly, tmp_path):
+def test_bad_csvs_fail_clearly_then_a_good_call_works(client, fails_clearly, bad_files, tmp_path):
     text = tmp_path / "text.csv"
     text.write_text("a,city,y\n" + "".join(f"{i},Paris,{i * 2}\n" for i in range(30)))
     fails_clearly(API, handle_file(str(text)), "y", match="Column 'city' is not numeric")
-    fails_clearly(API, handle_file(SAMPLE), "price", match="No column named 'price'")
+    fails_clearly(API, handle_file(SAMPLE), "price", match="No column named 'price'", by="backend")
+    fails_clearly(API, handle_file(bad_files["csv_one_row"]), "y", match="1 data row", by="backend")
+    fails_clearly(API, handle_file(bad_files["csv_text"]), "y", match="Column 'colour' is not numeric", by="backend")
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     fails_clearly(API, handle_file(str(empty)), "y", match="empty")

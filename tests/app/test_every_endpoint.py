@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from app import available_topics
+from showcase.core.topics import METRICS, missing_metrics
 
 pytestmark = pytest.mark.slow
 
@@ -29,6 +30,16 @@ def test_good_call_returns_metrics(client, api_name, args):
     outputs = result if isinstance(result, tuple) else (result,)
     metrics = outputs[-1]
     assert isinstance(metrics, dict) and metrics, f"{api_name} returned no metrics"
+    assert not missing_metrics(api_name, metrics), f"{api_name} lacks its contract's metrics {missing_metrics(api_name, metrics)}"
+
+
+def test_every_topic_calls_its_contract_api_and_has_a_metrics_contract():
+    """Each built tab's main api_name is among its page's API calls (so the test above checks it)
+    and has its metrics keys written in showcase.core.topics.METRICS."""
+    for topic in available_topics():
+        page = importlib.import_module(f"pages.{topic.area}.{topic.name}")
+        assert topic.api in page.API, f"{topic.module}: API lacks its main call {topic.api!r}"
+        assert topic.api in METRICS and topic.metrics, topic.module
 
 
 def test_every_topic_has_its_contract_api(client):

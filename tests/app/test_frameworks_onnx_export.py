@@ -39,7 +39,17 @@ def test_onnx_export_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
     assert metrics["input_mode"] == "RGBA" and metrics["top1_agreement"] == 1.0 and metrics["export_cached"]
 
 
-def test_onnx_export_tiny_image_is_refused(client, fails_clearly, tmp_path):
+def test_onnx_export_odd_sized_images_are_refused(client, fails_clearly, bad_files, tmp_path):
     tiny = tmp_path / "tiny.png"
     Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tiny)
-    fails_clearly("/onnx_export", handle_file(str(tiny)), "efficientnet_lite0", "torchscript", 17, 3, match="at least")
+    fails_clearly("/onnx_export", handle_file(str(tiny)), "efficientnet_lite0", "torchscript", 17, 3, match="at least",
+                  by="backend")
+    fails_clearly("/onnx_export", handle_file(bad_files["png_1x1"]), "efficientnet_lite0", "torchscript", 17, 3,
+                  match="1×1", by="backend")
+    fails_clearly("/onnx_export", handle_file(bad_files["png_20000x20"]), "efficientnet_lite0", "torchscript", 17, 3,
+                  match="20000×20; the limit", by="backend")
+    flipped = tmp_path / "flipped.png"
+    Image.open(CHELSEA).transpose(Image.FLIP_LEFT_RIGHT).save(flipped)   # a new photo: measured, not a cached result
+    *_, metrics = client.predict(handle_file(str(flipped)), "efficientnet_lite0", "torchscript", 17, 3,
+                                 api_name="/onnx_export")
+    assert metrics["top1_agreement"] == 1.0

@@ -17,17 +17,20 @@ def test_svd_with_only_the_image_uses_the_first_example(client):
     assert metrics["psnr_db"] > 20
 
 
-def test_svd_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
+def test_svd_bad_inputs_then_recovers(client, fails_clearly, bad_files, tmp_path):
     corrupt = tmp_path / "corrupt.png"
     corrupt.write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really a png" * 10)
     fails_clearly("/svd_compress", handle_file(str(corrupt)), 8, "full", match="Could not read")
     tiny = tmp_path / "tiny.png"
     Image.new("RGB", (3, 3)).save(tiny)
     fails_clearly("/svd_compress", handle_file(str(tiny)), 1, "full", match="at least")
-    fails_clearly("/svd_compress", handle_file(ASTRONAUT), 9999, "full", match="greater than maximum")
+    fails_clearly("/svd_compress", handle_file(bad_files["png_1x1"]), 1, "full", match="1×1; it needs at least", by="backend")
+    fails_clearly("/svd_compress", handle_file(bad_files["png_20000x20"]), 8, "full", match="20000×20; the limit",
+                  by="backend")
+    fails_clearly("/svd_compress", handle_file(ASTRONAUT), 9999, "full", match="greater than maximum", by="gradio")
     fails_clearly("/svd_compress", handle_file(ASTRONAUT), 8, "magic", match="not in the list of choices")
-    *_, metrics = client.predict(handle_file(ASTRONAUT), 8, "full", api_name="/svd_compress")
-    assert metrics["rank"] == 8
+    *_, metrics = client.predict(handle_file(ASTRONAUT), 7, "full", api_name="/svd_compress")  # rank 7: computed now
+    assert metrics["rank"] == 7
 
 
 def test_svd_odd_images_are_converted(client, tmp_path):

@@ -21,4 +21,4 @@ def test_distill_bad_inputs_then_recovers(client, fails_clearly):
     fails_clearly("/distill", 4.0, 0.9, 12.5, match="Steps must be a whole number")
     *_, metrics = client.predict(8.0, 0.5, 10, api_name="/distill")
     assert (metrics["temperature"], metrics["alpha"], metrics["steps"]) == (8.0, 0.5, 10)
-    assert 0 < metrics["distilled_accuracy"] <= 1
+    assert metrics["distilled_accuracy"] > 0.2                          # ten classes: chance is 0.1

@@ -22,5 +22,6 @@ def test_quantize_bad_inputs_then_recovers(client, fails_clearly):
     fails_clearly("/quantize", "vgg16", ["pytorch_static"], 128, match="not in the list of choices")
     fails_clearly("/quantize", "student", [], 128, match="at least one method")
     fails_clearly("/quantize", "student", ["pytorch_static"], 4, match="less than minimum|Calibration images")
-    *_, metrics = client.predict(*GOOD, api_name="/quantize")
-    assert metrics["cached"] and metrics["method"] == "pytorch_static"
+    # a calibration size no other call uses: the server quantises now instead of answering from its cache
+    *_, metrics = client.predict("student", ["pytorch_static"], 24, api_name="/quantize")
+    assert not metrics["cached"] and metrics["method"] == "pytorch_static" and metrics["calibration_images"] == 24

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.slow
 def test_sample_defaults(client):
     image, note, metrics = client.predict(0, 64, api_name="/dcgan_sample")
     assert image and metrics["seed"] == 0 and metrics["n_images"] == 64 and metrics["source"] == "bundled"
-    assert 0 < metrics["digit_likeness"] <= 1 and metrics["class_entropy_bits"] > 2
+    assert metrics["digit_likeness"] > 0.5 and metrics["class_entropy_bits"] > 2
 
 
 def test_sample_bad_inputs_then_recovers(client, fails_clearly):

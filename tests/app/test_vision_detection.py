@@ -6,10 +6,8 @@ from gradio_client import handle_file
 from showcase.vision import detection
 
 pytestmark = pytest.mark.slow
-needs_weights = pytest.mark.skipif(not detection.ONNX_PATH.is_file(), reason="bundled shapes detector not trained yet")
 
 
-@needs_weights
 def test_detect_first_example_scores_against_the_exact_boxes(client):
     from pages.vision.detection import EXAMPLES
 
@@ -28,7 +26,7 @@ def test_detect_faces_on_the_astronaut(client):
     assert metrics["counts"] == {"face": 1} and metrics["source"] == "package"
 
 
-def test_detect_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
+def test_detect_bad_inputs_then_recovers(client, fails_clearly, bad_files, tmp_path):
     from PIL import Image
 
     from pages.vision.detection import ASTRONAUT
@@ -40,6 +38,9 @@ def test_detect_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
     good = handle_file(str(ASTRONAUT))
     fails_clearly("/detect", handle_file(str(corrupt)), "faces", 0.25, 0.45, match="Could not read")
     fails_clearly("/detect", handle_file(str(tiny)), "faces", 0.25, 0.45, match="at least 16 px")
+    fails_clearly("/detect", handle_file(bad_files["png_1x1"]), "shapes", 0.25, 0.45, match="at least 16 px", by="backend")
+    fails_clearly("/detect", handle_file(bad_files["png_20000x20"]), "shapes", 0.25, 0.45, match="the limit is 4096",
+                  by="backend")
     fails_clearly("/detect", good, "faces", 1.5, 0.45, match="greater than maximum|between")
     fails_clearly("/detect", good, "faces", 0.25, -1, match="less than minimum|between")
     fails_clearly("/detect", good, "cats", 0.25, 0.45, match="not in the list of choices")
@@ -48,7 +49,7 @@ def test_detect_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
     assert metrics["conf"] == 0.5 and metrics["n_detections"] == 1
 
 
-def test_detect_video_and_bad_videos(client, fails_clearly, tmp_path):
+def test_detect_video_and_bad_videos(client, fails_clearly, bad_files, tmp_path):
     from pages.vision.detection import VIDEO
 
     empty = tmp_path / "empty.mp4"
@@ -58,6 +59,8 @@ def test_detect_video_and_bad_videos(client, fails_clearly, tmp_path):
     fails_clearly("/detect_video", handle_file(str(corrupt)), "faces", 0.25, 0.45,
                   match="Could not read any frame")
     fails_clearly("/detect_video", handle_file(str(empty)), "faces", 0.25, 0.45, match="empty")
+    fails_clearly("/detect_video", handle_file(bad_files["video_no_frames"]), "faces", 0.25, 0.45,
+                  match="Could not read any frame", by="backend")
     video, per_frame, metrics = client.predict(handle_file(str(VIDEO)), "faces", 0.25, 0.45,
                                                api_name="/detect_video")
     assert metrics["frames"] > 10 and metrics["source"] == "package"
@@ -66,6 +69,5 @@ def test_detect_video_and_bad_videos(client, fails_clearly, tmp_path):
 
 def test_generate_then_detect_keeps_the_ground_truth(client):
     path = client.predict(99, api_name="/detect_generate")
-    if detection.ONNX_PATH.is_file():
-        *_, metrics = client.predict(handle_file(path), "shapes", 0.25, 0.45, api_name="/detect")
-        assert "seed 99" in metrics["ground_truth"]
+    *_, metrics = client.predict(handle_file(path), "shapes", 0.25, 0.45, api_name="/detect")
+    assert "seed 99" in metrics["ground_truth"] and metrics["source"] == "bundled"

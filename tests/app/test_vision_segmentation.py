@@ -22,7 +22,7 @@ def test_segment_real_image_has_no_dice(client):
     assert "No ground truth" in note
 
 
-def test_segment_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
+def test_segment_bad_inputs_then_recovers(client, fails_clearly, bad_files, tmp_path):
     from PIL import Image
 
     from pages.vision.segmentation import EXAMPLES
@@ -34,6 +34,8 @@ def test_segment_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
     good = handle_file(EXAMPLES[0][0])
     fails_clearly("/segment", handle_file(str(corrupt)), 0.5, "auto", match="Could not read")
     fails_clearly("/segment", handle_file(str(tiny)), 0.5, "auto", match="at least 32 px")
+    fails_clearly("/segment", handle_file(bad_files["png_1x1"]), 0.5, "auto", match="at least 32 px", by="backend")
+    fails_clearly("/segment", handle_file(bad_files["png_20000x20"]), 0.5, "auto", match="20000×20; the limit", by="backend")
     fails_clearly("/segment", good, 1.5, "auto", match="greater than maximum|between")
     fails_clearly("/segment", good, 0.5, "red", match="not in the list of choices")
     *_, metrics = client.predict(good, 0.3, "gray", api_name="/segment")

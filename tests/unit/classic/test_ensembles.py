@@ -23,7 +23,9 @@ def test_both_models_score_well_on_held_out_rows(default):
 def test_rankings_agree_partly_and_noise_ranks_low(default):
     m = default.metrics
     assert 0.2 < m["kendall_tau"] < 0.9
-    assert all(-1 <= tau <= 1 for tau in m["kendall_tau_pairs"].values())
+    taus = m["kendall_tau_pairs"]            # measured: 0.32 (xgboost impurity vs permutation) to 0.90
+    assert min(taus.values()) > 0.2                                   # every two rankings agree, partly
+    assert max(taus, key=taus.get) == "random_forest: impurity vs shap"  # the two in-tree views agree most
     # on this table MDI puts the random column near the bottom (scikit-learn's Titanic effect does not show)
     assert m["noise_rank"] >= m["n_features"] - 4 and not m["mdi_ranks_noise_in_top_half"]
     assert m["noise_permutation_auc_drop"] == pytest.approx(0, abs=0.005)

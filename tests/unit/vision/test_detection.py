@@ -10,8 +10,6 @@ from showcase.core.models import ModelUnavailable
 from showcase.vision import detection
 from showcase.core import shapes
 
-HAVE_WEIGHTS = detection.ONNX_PATH.is_file() and detection.CARD.is_file()
-needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="bundled shapes detector not trained yet")
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +89,6 @@ def test_hub_detector_code_path_with_a_tiny_random_yolo11n(monkeypatch, tmp_path
     assert m["n_detections"] == sum(m["counts"].values())
 
 
-@needs_weights
 def test_generated_scene_is_scored_against_its_exact_boxes(scene_png):
     result = detection.detect(str(scene_png), "shapes", 0.25, 0.45)
     m = result.metrics
@@ -105,7 +102,6 @@ def test_generated_scene_is_scored_against_its_exact_boxes(scene_png):
     assert strict["n_detections"] <= m["n_detections"]
 
 
-@needs_weights
 def test_odd_images_are_converted_not_refused():
     rgb = shapes.generate(3, 128).image
     gray = rgb.mean(axis=2).astype(np.uint8)
@@ -176,10 +172,46 @@ def test_webcam_frame_before_the_camera_starts():
     assert frame.shape == (96, 96, 3) and m["detector"] == "faces"
 
 
-@needs_weights
-def test_bundled_detector_meets_the_map50_target():
-    """The tab's target: held-out mAP50 ≥ 0.9 (Ultralytics val of the ONNX file on 200 scenes). The
-    card test in test_detection_training.py ties the card to the bundled file through our own pipeline's mAP50."""
-    held_out = json.loads(detection.CARD.read_text())["held_out"]
-    assert held_out["map50"] >= 0.9
-    assert min(held_out["map50_per_class"].values()) >= 0.8
+@pytest.fixture(scope="module")
+def held_out_map50():
+    from showcase.vision.detection_training import TEST_SEEDS
+
+    model = detection._load_onnx(detection.ONNX_PATH)
+    return (detection.average_precision_50(model, TEST_SEEDS),
+            detection.average_precision_50(model, TEST_SEEDS, multi_label=False))
+
+
+@pytest.mark.slow
+def test_bundled_detector_meets_the_map50_target_on_all_200_held_out_scenes(held_out_map50):
+    """The tab's claim, held-out mAP50 ≥ 0.9, recomputed here by our own pipeline on the 200
+    held-out scenes (0.9016), with every class ≥ 0.8 (the weakest, square: 0.860)."""
+    ours, _ = held_out_map50
+    assert ours["scenes"] == 200
+    assert ours["map50"] >= 0.9
+    assert min(ours["per_class"].values()) >= 0.8
+
+
+@pytest.mark.slow
+def test_our_map50_agrees_with_ultralytics_val_and_the_card(held_out_map50):
+    """Same protocol as Ultralytics' val (multi-label NMS, 101-point AP), same scenes: the card's
+    Ultralytics figure (0.9015) and ours (0.9016) agree per class to 0.001. One class per box
+    (what the tab draws) scores lower (0.886): the multi-label boxes are where the gap was."""
+    ours, one_class = held_out_map50
+    card = json.loads(detection.CARD.read_text())
+    assert ours["map50"] == pytest.approx(card["held_out"]["map50"], abs=0.001)
+    for name, ap in card["held_out"]["map50_per_class"].items():
+        assert ours["per_class"][name] == pytest.approx(ap, abs=0.001), name
+    assert ours["map50"] == pytest.approx(card["held_out_ours"]["map50"], abs=1e-4)
+    assert one_class["map50"] == pytest.approx(card["held_out_ours"]["map50_one_class_per_box"], abs=1e-4)
+    assert one_class["map50"] < ours["map50"]
+    assert detection.ONNX_PATH.stat().st_size < 10 * 2**20
+
+
+def test_multi_label_decode_keeps_a_box_per_class_above_conf():
+    output = np.zeros((1, 4 + 5, 1), np.float32)
+    output[0, :4, 0] = [40, 30, 40, 40]
+    output[0, 4 + 1, 0], output[0, 4 + 3, 0] = 0.6, 0.3
+    _, scores, classes = detection.decode(output, 0.25, 0.7, 1.0, (0, 0), (100, 100), multi_label=True)
+    assert sorted(classes.tolist()) == [1, 3] and sorted(scores.tolist()) == pytest.approx([0.3, 0.6])
+    _, scores, classes = detection.decode(output, 0.25, 0.7, 1.0, (0, 0), (100, 100))
+    assert classes.tolist() == [1]

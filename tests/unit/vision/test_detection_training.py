@@ -1,22 +1,8 @@
-import json
-
 import pytest
 
 from showcase.vision import detection
 from showcase.core import shapes
-from showcase.vision.detection_training import TEST_SEEDS, train
-
-needs_weights = pytest.mark.skipif(not (detection.ONNX_PATH.is_file() and detection.CARD.is_file()),
-                                   reason="bundled shapes detector not trained yet")
-
-
-@pytest.mark.slow
-@needs_weights
-def test_bundled_weights_reach_their_model_card():
-    card = json.loads(detection.CARD.read_text())
-    assert detection.ONNX_PATH.stat().st_size < 10 * 2**20
-    ours = detection.average_precision_50(detection._load_onnx(detection.ONNX_PATH), TEST_SEEDS[:card["held_out_ours"]["scenes"]])
-    assert ours["map50"] == pytest.approx(card["held_out_ours"]["map50"], abs=0.01)
+from showcase.vision.detection_training import train
 
 
 @pytest.mark.slow

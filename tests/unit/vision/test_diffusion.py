@@ -7,8 +7,6 @@ import torch
 from showcase.core.errors import InputError
 from showcase.vision import diffusion
 
-HAVE_WEIGHTS = diffusion.CARD.is_file() and diffusion.SPEC.bundled.is_file()
-needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="bundled diffusion U-Net not trained yet")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +80,6 @@ def test_bad_compare_settings():
         diffusion.compare(n_images=1000)
 
 
-@needs_weights
 def test_sample_by_seed_with_the_path():
     seen = []
     a = diffusion.sample("DDIM", 6, 3, 4, n_frames=4, progress=lambda i, n: seen.append(i))
@@ -95,7 +92,6 @@ def test_sample_by_seed_with_the_path():
     assert not np.array_equal(np.asarray(a.image), np.asarray(diffusion.sample("DDIM", 6, 4, 4).image))
 
 
-@needs_weights
 def test_ddim_takes_fewer_unet_calls_and_compare_measures_both(tmp_path):
     ddpm, ddim, summary = diffusion.compare(3, 0, 2)
     assert ddpm.metrics["unet_evaluations"] == ddim.metrics["unet_evaluations"] == 3
@@ -105,7 +101,6 @@ def test_ddim_takes_fewer_unet_calls_and_compare_measures_both(tmp_path):
     assert gif.stat().st_size > 0
 
 
-@needs_weights
 def test_bundled_unet_reaches_its_model_card():
     card = json.loads(diffusion.CARD.read_text())
     unet, found = diffusion.bundled_unet()

@@ -10,8 +10,6 @@ from showcase.core.errors import InputError
 from showcase.vision import nuclei
 from showcase.vision import segmentation as seg
 
-HAVE_WEIGHTS = seg.WEIGHTS.is_file()
-needs_weights = pytest.mark.skipif(not HAVE_WEIGHTS, reason="bundled U-Net not trained yet")
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +40,6 @@ def test_dice_and_iou_by_hand():
     truth[:2, :3] = True     # 6 pixels, 4 shared
     dice, iou = seg.dice_iou(pred, truth)
     assert dice == pytest.approx(2 * 4 / 10) and iou == pytest.approx(4 / 6)
-    assert dice == pytest.approx(2 * iou / (1 + iou))
     assert seg.dice_iou(np.zeros((3, 3)), np.zeros((3, 3))) == (1.0, 1.0)
     assert seg.dice_iou(pred, ~pred)[0] == 0.0
 
@@ -61,6 +58,16 @@ def test_count_nuclei_ignores_specks():
     assert seg.count_nuclei(mask) == 2
 
 
+def test_dice_and_iou_agree_with_scikit_learn():
+    from sklearn.metrics import f1_score, jaccard_score
+
+    rng = np.random.default_rng(0)
+    pred, truth = rng.random((2, 30, 40)) > 0.6
+    dice, iou = seg.dice_iou(pred, truth)
+    assert dice == pytest.approx(f1_score(truth.ravel(), pred.ravel()))
+    assert iou == pytest.approx(jaccard_score(truth.ravel(), pred.ravel()))
+
+
 def test_channel_choice():
     rgb = Image.fromarray(np.full((40, 40, 3), 230, np.uint8))
     gray, used = seg.to_channel(rgb, "auto")
@@ -69,21 +76,18 @@ def test_channel_choice():
     assert seg.to_channel(ihc, "auto")[1] == "hematoxylin"
 
 
-@needs_weights
 def test_generated_image_is_scored_against_its_exact_mask(generated):
     result = seg.segment(str(generated))
     m = result.metrics
     assert {"dice", "iou", "baseline_dice", "baseline_iou", "latency_ms", "model", "source"} <= set(m)
     assert m["source"] == "bundled" and m["channel"] == "gray" and "seed 2026" in m["ground_truth"]
     assert m["dice"] >= 0.85 and m["dice"] > m["baseline_dice"] and m["iou"] > m["baseline_iou"]
-    assert m["dice"] == pytest.approx(2 * m["iou"] / (1 + m["iou"]), abs=1e-3)
     assert result.overlay.size == (256, 256) and len(result.curve) == 2 * 19 and len(result.comparison) == 3
     assert result.curve.notna().all().all()
     strict = seg.segment(str(generated), threshold=0.95).metrics
     assert strict["dice"] != m["dice"]
 
 
-@needs_weights
 def test_real_immunohistochemistry_image_has_no_ground_truth(tmp_path):
     path = seg.immunohistochemistry_png(tmp_path / "ihc.png")
     m = seg.segment(str(path)).metrics
@@ -92,7 +96,6 @@ def test_real_immunohistochemistry_image_has_no_ground_truth(tmp_path):
     assert m["n_nuclei"] > 20
 
 
-@needs_weights
 def test_edited_generated_image_loses_its_ground_truth(generated):
     image = np.asarray(Image.open(generated)).copy()
     image[10, 10] = 255 - image[10, 10]
@@ -130,12 +133,11 @@ def test_truncated_png_is_refused(generated):
 
 
 @pytest.mark.slow
-@needs_weights
 def test_bundled_weights_reach_their_model_card():
     card = json.loads(seg.CARD.read_text())
     model = seg._load_unet(seg.WEIGHTS)
     held_out = seg.evaluate(model, seg.EVAL_SEEDS)
-    assert card["held_out"]["dice"] >= 0.85
+    assert held_out["dice"] >= 0.85                          # the tab's target, measured now
     for key, value in card["held_out"].items():
         assert held_out[key] == pytest.approx(value, abs=0.005), key
 
