@@ -209,23 +209,25 @@ def vocabulary() -> list[str]:
     return sorted(words)
 
 
-def train_tokenizer(directory: str | Path, context_length: int = 32) -> Path:
+def train_tokenizer(directory: str | Path, context_length: int = 32, extra: tuple[str, ...] = ()) -> Path:
     """A word-level tokenizer over ``vocabulary()`` built with ``tokenizers`` and saved as a
     transformers fast tokenizer (``AutoTokenizer.from_pretrained(directory)`` loads it). Words
     outside the toy world become ``[UNK]``: the model has never seen them, and saying so beats
-    pretending with sub-words it never learned either."""
+    pretending with sub-words it never learned either. ``extra`` special tokens (task markers)
+    come after the words, so the ids of a tokenizer without them stay the same."""
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
     specials = ["[PAD]", "[UNK]", "[SOS]", "[EOS]"]
-    vocab = {w: i for i, w in enumerate(specials + vocabulary())}
+    vocab = {w: i for i, w in enumerate(specials + vocabulary() + list(extra))}
     tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
     tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
     tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
     tok.post_processor = processors.TemplateProcessing(
         single="[SOS] $A [EOS]", special_tokens=[("[SOS]", vocab["[SOS]"]), ("[EOS]", vocab["[EOS]"])])
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]",
-                                   bos_token="[SOS]", eos_token="[EOS]", model_max_length=context_length)
+                                   bos_token="[SOS]", eos_token="[EOS]", model_max_length=context_length,
+                                   additional_special_tokens=list(extra))
     fast.save_pretrained(str(directory))
     return Path(directory)
 

@@ -187,7 +187,7 @@ def encode_texts(clip: Clip, tokens):
 
 
 def logit_scale(clip: Clip) -> float:
-    return float(clip.model.logit_scale.exp())
+    return float(clip.model.logit_scale.detach().exp())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,3 +245,107 @@ def evaluate(clip: Clip, n: int = 500, size: int = 64) -> dict:
             "accuracy_seen_pairs_same_test": zero_shot_accuracy(clip, single_seen),
             "n_zero_shot": len(held), "chance_zero_shot": 1 / len(scene_text.ALL_PAIRS),
             **word_order_accuracy(clip, val)}
+
+
+# ---------------------------------------------------------------------------------------------
+# What the tab calls
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Match:
+    table: list[dict]       # one row per text: text, probability, cosine
+    metrics: dict
+
+
+@dataclass
+class Heatmap:
+    figure: object          # matplotlib Figure: images × texts cosine similarities
+    similarity: np.ndarray  # (n_images, n_texts)
+    metrics: dict
+
+
+def _card_metrics() -> dict:
+    return json.loads(CARD.read_text())["metrics"] if CARD.is_file() else {}
+
+
+def clip_match(image, texts, model: str = "bundled") -> Match:
+    """One image against several texts: softmax(logit_scale · cosine) over the texts."""
+    import time
+
+    import torch
+
+    texts = check_texts(texts)
+    picture = load_image(image)
+    started = time.perf_counter()
+    clip, name, source = get(model)
+    tokens, notes = tokenize(clip, texts)
+    image_emb = encode_images(clip, [picture])
+    text_emb = encode_texts(clip, tokens)
+    cosine = (image_emb @ text_emb.T)[0]                          # (n_texts,)
+    scale = logit_scale(clip)
+    probs = torch.softmax(scale * cosine, dim=0).numpy().astype(float)
+    best = int(np.argmax(probs))
+    table = [{"text": t, "probability": float(p), "cosine": float(c)}
+             for t, p, c in zip(texts, probs, cosine.numpy())]
+    metrics = {"probabilities": {t: round(float(p), 4) for t, p in zip(texts, probs)},
+               "best_text": texts[best], "best_probability": round(float(probs[best]), 4),
+               "logit_scale": round(scale, 2), "n_texts": len(texts),
+               "latency_ms": round(1000 * (time.perf_counter() - started), 1),
+               "model": name, "source": source}
+    if notes:
+        metrics["note"] = "; ".join(notes)
+    return Match(table, metrics)
+
+
+def similarity_heatmap(images, texts, model: str = "bundled") -> Heatmap:
+    """Several images against several texts: the cosine matrix, each row's best text marked."""
+    from showcase.core.plots import new_figure
+
+    texts = check_texts(texts, max_texts=MAX_IMAGES)
+    images = [im for im in (images or []) if im is not None]
+    if not images:
+        raise InputError("Add at least one image to compare with the texts.")
+    if len(images) > MAX_IMAGES:
+        raise InputError(f"{len(images)} images given; the limit is {MAX_IMAGES}.")
+    pictures = [load_image(im) for im in images]
+    clip, name, source = get(model)
+    tokens, notes = tokenize(clip, texts)
+    sim = (encode_images(clip, pictures) @ encode_texts(clip, tokens).T).numpy()
+    fig, ax = new_figure(1.4 + 0.9 * len(texts), 1.2 + 0.7 * len(images))
+    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.45 if len(texts) > 1 else 0.3, top=0.95)
+    ax.imshow(sim, cmap="viridis", aspect="auto")
+    for i, j in np.ndindex(sim.shape):
+        ax.text(j, i, f"{sim[i, j]:.2f}", ha="center", va="center", fontsize=8,
+                color="black" if sim[i, j] > sim.mean() else "white",
+                fontweight="bold" if j == sim[i].argmax() else "normal")
+    ax.set_xticks(range(len(texts)), [t if len(t) < 28 else t[:26] + "…" for t in texts], rotation=35, ha="right")
+    ax.set_yticks(range(len(images)), [f"image {i + 1}" for i in range(len(images))])
+    metrics = {"n_images": len(images), "n_texts": len(texts),
+               "best_text_per_image": [texts[j] for j in sim.argmax(1)],
+               "diagonal_accuracy": (round(float(np.mean(sim.argmax(1) == np.arange(len(images)))), 4)
+                                     if len(images) == len(texts) else None),
+               "logit_scale": round(logit_scale(clip), 2), "model": name, "source": source}
+    if notes:
+        metrics["note"] = "; ".join(notes)
+    return Heatmap(fig, sim, metrics)
+
+
+def scene(seed: int, size: int = 224, n_shapes: int | None = None):
+    """A test-split scene (any colour–shape pair, held-out ones included) for the tab's examples."""
+    return scene_text.generate(int(seed), size, split="test", n_shapes=n_shapes)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--image", required=True)
+    parser.add_argument("--texts", nargs="+", required=True)
+    parser.add_argument("--model", default="bundled", choices=sorted(MODELS))
+    args = parser.parse_args(argv)
+    result = clip_match(args.image, args.texts, args.model)
+    for row in sorted(result.table, key=lambda r: -r["probability"]):
+        print(f"{row['probability']:.4f}  {row['text']}")
+    print(json.dumps(result.metrics, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
