@@ -3,7 +3,6 @@ hub). Run alone: ``python -m pages.language.clip``."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
@@ -58,8 +57,7 @@ MODEL_CHOICES = [("TinyScenes-RN · 微型 CLIP (bundled, trained here)", "bundl
 # (file stem, seed, shapes, texts, label): the scenes are drawn by showcase.core.scene_text
 EXAMPLE_SPECS = [
     ("two_shapes", 7, 2, None, "Working: a scene against its description · 场景与其描述"),
-    ("zero_shot", 4, 1, [scene_text.pair_prompt(c, k) for c, k in scene_text.ALL_PAIRS if k == "triangle"],
-     "Zero-shot: a held-out pair · 零样本:未见过的组合"),
+    ("zero_shot", 4, 1, "zero_shot", "Zero-shot: a pair never seen in training · 零样本:训练中从未见过的组合"),
     ("word_order", 12, 2, "word_order", "Hard: word order swapped · 难:交换词序"),
     ("out_of_vocabulary", 7, 2, ["一个红色的圆 🙂", "a red circle", "a purple dog"],
      "Hard: words it never saw · 难:未见过的词"),
@@ -73,9 +71,14 @@ def example_path(stem: str) -> Path:
 def _example_texts(scene, texts) -> list[str]:
     if texts == "word_order":
         return list(scene.word_order)
+    if texts == "zero_shot":  # its colour with every shape, its shape in every colour
+        shape = scene.shapes[0]
+        pairs = [(shape.colour, k) for k in scene_text.CLASSES] + \
+                [(c, shape.kind) for c in scene_text.COLOURS if c != shape.colour]
+        return [scene_text.pair_prompt(c, k) for c, k in pairs]
     if texts is not None:
         return texts
-    others = [clip.scene(s, 64, 2).description for s in range(100, 104)]
+    others = [clip.scene(s, 64, 2).description for s in range(100, 109)]   # ten texts in all
     return [scene.description] + others
 
 

@@ -1,0 +1,64 @@
+"""CLIP: how fast ``clip_match`` answers for one image and ten texts, and what the bundled model scores.
+
+``clip_match_10_texts_p50_ms`` / ``_p95_ms``: the whole backend call (image check, 64-px
+preprocessing, tokenizing ten texts, both encoders, softmax), 30 warm calls on the tab's first
+example; the target through the API is p95 ≤ 300 ms (the API figure is in the endpoint table of
+``python -m benchmarks``). ``image_encoder_ms`` and ``text_encoder_10_ms``: each tower alone.
+``held_out_*``: the card's metrics recomputed now on held-out scenes, beside the CLIP README's
+example probabilities.
+
+    python -m benchmarks.language.clip
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+
+
+def _times(fn, repeat: int) -> list[float]:
+    fn()
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append(1000 * (time.perf_counter() - started))
+    return out
+
+
+def claims() -> dict:
+    from PIL import Image
+
+    from pages.language import clip as page
+    from showcase.language import clip
+
+    page.ensure_assets()
+    image, texts, model = page.EXAMPLES[0]
+    assert len(texts.splitlines()) == 10
+    times = _times(lambda: clip.clip_match(image, texts, model), 30)
+    loaded, _, _ = clip.get("bundled")
+    picture = Image.open(image).convert("RGB")
+    tokens, _ = clip.tokenize(loaded, texts.splitlines())
+    image_ms = float(np.median(_times(lambda: clip.encode_images(loaded, [picture]), 30)))
+    text_ms = float(np.median(_times(lambda: clip.encode_texts(loaded, tokens), 30)))
+    card = json.loads(clip.CARD.read_text())["metrics"]
+    now = clip.evaluate(loaded, n=card["n_scenes"])
+    return {
+        "clip.clip_match_10_texts_p50_ms": round(float(np.percentile(times, 50)), 1),
+        "clip.clip_match_10_texts_p95_ms": round(float(np.percentile(times, 95)), 1),
+        "clip.image_encoder_ms": round(image_ms, 2),
+        "clip.text_encoder_10_ms": round(text_ms, 2),
+        "clip.held_out_image_to_text_top1": round(now["image_to_text_top1"], 4),
+        "clip.held_out_text_to_image_top1": round(now["text_to_image_top1"], 4),
+        "clip.held_out_zero_shot_unseen_pairs": round(now["zero_shot_accuracy_held_out_pairs"], 4),
+        "clip.held_out_word_order": round(now["word_order_accuracy"], 4),
+        "clip.card_image_to_text_top1": card["image_to_text_top1"],
+        "clip.readme_diagram_dog_cat": clip.README_EXAMPLE["probabilities"],
+    }
+
+
+if __name__ == "__main__":
+    for key, value in claims().items():
+        print(f"{key}: {value}")
