@@ -15,7 +15,7 @@ short paraphrases; keeping the full description most of the time (``P_DESCRIPTIO
 The weights go to ``tiny_scenes_clip.safetensors`` and the held-out scores (``clip.evaluate``)
 to ``model_card.json``, beside the CLIP README's example for comparison.
 
-    python -m showcase.language.clip_training              # ~35 min on one CPU thread
+    python -m showcase.language.clip_training              # ~55 min on one shared CPU thread
     python -m showcase.language.clip_training --dry-run    # a few steps, to a temp folder
 """
 
@@ -34,10 +34,10 @@ import numpy as np
 from showcase.core import scene_text
 from showcase.language import clip
 
-N_SCENES = 15_000
-STEPS = 2_000
+N_SCENES = 10_000
+STEPS = 900
 BATCH = 128
-LR, WARMUP, WEIGHT_DECAY = 1e-3, 100, 0.1
+LR, WARMUP, WEIGHT_DECAY = 1e-3, 50, 0.1
 P_DESCRIPTION = 0.5
 
 
