@@ -47,6 +47,15 @@ t = strings("caption_vqa", {
     "generate": ("Generate a scene", "生成场景"),
     "caption_tab": ("Caption", "图像描述"),
     "vqa_tab": ("Question answering", "视觉问答"),
+    "caption_guide": (
+        "Examples: two shapes; three shapes; **hard:** a purple circle, a colour–shape pair never seen in training.",
+        "示例:两个形状;三个形状;**难:**紫色圆形——训练中从未见过的颜色–形状组合。",
+    ),
+    "vqa_guide": (
+        "Examples: counting, colour, position, existence (of a purple circle, a pair never seen in training), and "
+        "**hard:** a question in words the model never saw.",
+        "示例:计数、颜色、位置、存在性(紫色圆形,训练中从未见过的组合),以及**难:**用模型从未见过的词提问。",
+    ),
 })
 
 MODEL_CHOICES = [("ViT + GPT-2 tiny · 微型模型 (bundled, trained here)", "bundled"), ("BLIP base (hub)", "hub")]
@@ -58,8 +67,7 @@ def example_path(seed: int) -> Path:
 
 
 EXAMPLES = [[str(example_path(s)), "bundled", cv.BEAMS] for s in EXAMPLE_SEEDS[:3]]
-EXAMPLE_LABELS = ["Two shapes · 两个形状", "Three shapes · 三个形状", "Hard: a pair never seen in training · 难:未见过的组合"]
-VQA_SPECS = [  # (seed, question, label)
+VQA_SPECS = [  # (seed, question, what it shows)
     (5, "how many squares are there?", "Counting · 计数"),
     (8, "what colour is the circle?", "Colour · 颜色"),
     (2, "is the circle above the triangle?", "Position · 位置"),
@@ -135,16 +143,16 @@ def build() -> None:
                     c_note = gr.Markdown()
                     c_metrics = metrics_json()
                     c_inputs, c_outputs = [image, model, beams], [c_note, c_metrics]
-                    gr.Examples(EXAMPLES, c_inputs, c_outputs, fn=run_caption, cache_examples=True, cache_mode="lazy",
-                                example_labels=EXAMPLE_LABELS)
+                    gr.Examples(EXAMPLES, c_inputs, c_outputs, fn=run_caption, cache_examples=True, cache_mode="lazy")
+                    gr.Markdown(t("caption_guide"))
                 with gr.Tab(t("vqa_tab")):
                     question = gr.Textbox(value=VQA_EXAMPLES[0][1], label=t("question"), max_lines=2)
                     q_button = gr.Button(t("ask"), variant="primary")
                     q_note = gr.Markdown()
                     q_metrics = metrics_json()
                     q_inputs, q_outputs = [image, question, model], [q_note, q_metrics]
-                    gr.Examples(VQA_EXAMPLES, q_inputs, q_outputs, fn=run_vqa, cache_examples=True, cache_mode="lazy",
-                                example_labels=[label for *_, label in VQA_SPECS])
+                    gr.Examples(VQA_EXAMPLES, q_inputs, q_outputs, fn=run_vqa, cache_examples=True, cache_mode="lazy")
+                    gr.Markdown(t("vqa_guide"))
     c_button.click(run_caption, c_inputs, c_outputs, api_name="caption")
     q_button.click(run_vqa, q_inputs, q_outputs, api_name="vqa")
     generate.click(new_scene, [seed], [image], api_name="caption_generate").then(

@@ -50,11 +50,18 @@ t = strings("clip", {
     "seed": ("Seed for a new generated scene", "新生成场景的随机种子"),
     "generate": ("Generate a scene and its texts", "生成场景及其文本"),
     "compare_button": ("Compare all", "全部比较"),
+    "examples_guide": (
+        "Examples, in order: 1. a scene against its description and nine others (working case); 2. **zero-shot** — "
+        "a colour–shape pair never seen in training; 3. **hard: word order** — the true text against the same words "
+        "with two colours swapped; 4. **hard: words it never saw** (Chinese, emoji, \"dog\"): they become [UNK].",
+        "示例依次为:1. 场景与它的描述及另外九段描述(正常情况);2. **零样本**——训练中从未见过的颜色–形状组合;"
+        "3. **难:词序**——正确文本与交换了两个颜色词的同一组词;4. **难:从未见过的词**(中文、表情符号、\"dog\"):它们变成 [UNK]。",
+    ),
 })
 
 MODEL_CHOICES = [("TinyScenes-RN · 微型 CLIP (bundled, trained here)", "bundled"),
                  ("ViT-B-32 LAION-2B (hub)", "hub")]
-# (file stem, seed, shapes, texts, label): the scenes are drawn by showcase.core.scene_text
+# (file stem, seed, shapes, texts, what it shows): the scenes are drawn by showcase.core.scene_text
 EXAMPLE_SPECS = [
     ("two_shapes", 7, 2, None, "Working: a scene against its description · 场景与其描述"),
     ("zero_shot", 4, 1, "zero_shot", "Zero-shot: a pair never seen in training · 零样本:训练中从未见过的组合"),
@@ -173,8 +180,8 @@ def build() -> None:
                     note = gr.Markdown()
                     metrics = metrics_json()
             inputs, outputs = [image, texts, model], [label, note, metrics]
-            gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy",
-                        example_labels=[spec[-1] for spec in EXAMPLE_SPECS])
+            gr.Markdown(t("examples_guide"))
+            gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
             button.click(run, inputs, outputs, api_name="clip_match")
             generate.click(new_scene, [seed], [image, texts], api_name="clip_generate").then(
                 run, inputs, outputs, api_visibility="private")

@@ -47,7 +47,7 @@ IMAGE_SIZE, CONTEXT = 64, 32
 TASKS = ("[CAP]", "[VQA]")
 MAX_QUESTION_CHARS = 200
 BEAMS = 4
-COMPARE = {  # Li et al., BLIP (ICML 2022), Tables 5 and 8: ViT-B, 129M images, COCO Karpathy test / VQAv2
+COMPARE = {  # Li et al., BLIP (ICML 2022): ViT-B, 129M images with CapFilt-L; COCO Karpathy test, VQAv2 test-dev
     "blip_coco_bleu4": 39.7, "blip_coco_cider": 133.3, "blip_vqav2_test_dev": 78.25,
     "note": "BLIP captions real photos (COCO) and answers open questions (VQAv2); ours is a toy world of "
             "coloured shapes with a 47-word vocabulary, so its numbers are not comparable, only side by side.",
