@@ -12,7 +12,7 @@
 Then scored on ``N_TEST`` held-out ``val`` scenes: BLEU-4 and CIDEr of greedy and beam captions
 (pycocoevalcap), VQA accuracy per question type against the blind question-only baseline.
 
-    python -m showcase.language.caption_vqa_training              # ~45 min on one CPU thread
+    python -m showcase.language.caption_vqa_training              # ~35 min on one shared CPU thread
     python -m showcase.language.caption_vqa_training --dry-run    # a few steps, to a temp folder
 """
 
@@ -31,8 +31,8 @@ import numpy as np
 from showcase.core import scene_text
 from showcase.language import caption_vqa as cv
 
-N_SCENES, N_TEST = 5_000, 300
-EPOCHS, BATCH, LR = 3, 64, 1e-3
+N_SCENES, N_TEST = 4_000, 300
+EPOCHS, BATCH, LR = 2, 64, 1e-3
 
 
 class SceneSequences:
