@@ -64,7 +64,7 @@ MODEL_CHOICES = [("TinyScenes-RN · 微型 CLIP (bundled, trained here)", "bundl
 # (file stem, seed, shapes, texts, what it shows): the scenes are drawn by showcase.core.scene_text
 EXAMPLE_SPECS = [
     ("two_shapes", 7, 2, None, "Working: a scene against its description · 场景与其描述"),
-    ("zero_shot", 4, 1, "zero_shot", "Zero-shot: a pair never seen in training · 零样本:训练中从未见过的组合"),
+    ("zero_shot", 6, 1, "zero_shot", "Zero-shot: a pair never seen in training · 零样本:训练中从未见过的组合"),
     ("word_order", 12, 2, "word_order", "Hard: word order swapped · 难:交换词序"),
     ("out_of_vocabulary", 7, 2, ["一个红色的圆 🙂", "a red circle", "a purple dog"],
      "Hard: words it never saw · 难:未见过的词"),
