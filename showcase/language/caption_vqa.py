@@ -39,6 +39,7 @@ from showcase.core.errors import InputError
 from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, load
 from showcase.core.settings import asset
+from showcase.core.threads import one_thread
 
 ASSET_DIR = asset("language", "caption_vqa")
 MODEL_DIR = ASSET_DIR / "model"              # config.json, model.safetensors, tokenizer, image processor
@@ -130,7 +131,7 @@ def generate_captions(loaded: Loaded, images, num_beams: int = 1) -> list[str]:
 
     tok = loaded.tokenizer
     prefix = torch.tensor([[tok.bos_token_id, tok.convert_tokens_to_ids("[CAP]")]] * len(images))
-    with loaded.lock, torch.inference_mode():
+    with loaded.lock, one_thread(), torch.inference_mode():
         out = loaded.model.generate(pixel_values=pixels(loaded, images), decoder_input_ids=prefix,
                                     max_new_tokens=CONTEXT - 2, num_beams=num_beams, do_sample=False,
                                     eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
@@ -148,7 +149,7 @@ def answer_questions(loaded: Loaded, images, questions: list[str]) -> list[tuple
     for i, p in enumerate(prompts):
         ids[i, :len(p)] = torch.tensor(p)
     last = torch.tensor([len(p) - 1 for p in prompts])
-    with loaded.lock, torch.inference_mode():
+    with loaded.lock, one_thread(), torch.inference_mode():
         logits = loaded.model(pixel_values=pixels(loaded, images), decoder_input_ids=ids).logits
     probs = torch.softmax(logits[torch.arange(len(prompts)), last], dim=-1)
     best = probs.argmax(-1)
@@ -264,7 +265,7 @@ def caption(image, model: str = "bundled", num_beams: int = BEAMS) -> dict:
         import torch
 
         inputs = loaded.processor(images=picture, return_tensors="pt")
-        with loaded.lock, torch.inference_mode():
+        with loaded.lock, one_thread(), torch.inference_mode():
             greedy_ids = loaded.model.generate(**inputs, max_new_tokens=30)
             beam_ids = loaded.model.generate(**inputs, max_new_tokens=30, num_beams=num_beams)
         greedy, beam = (loaded.processor.decode(x[0], skip_special_tokens=True) for x in (greedy_ids, beam_ids))
@@ -297,7 +298,7 @@ def vqa(image, question, model: str = "bundled") -> dict:
         import torch
 
         inputs = loaded.processor(images=picture, text=question, return_tensors="pt")
-        with loaded.lock, torch.inference_mode():
+        with loaded.lock, one_thread(), torch.inference_mode():
             out = loaded.model.generate(**inputs, max_new_tokens=10, output_scores=True, return_dict_in_generate=True)
         answer = loaded.processor.decode(out.sequences[0], skip_special_tokens=True)
         scores = loaded.model.compute_transition_scores(out.sequences, out.scores, normalize_logits=True)
