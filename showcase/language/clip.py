@@ -313,14 +313,14 @@ def similarity_heatmap(images, texts, model: str = "bundled") -> Heatmap:
     tokens, notes = tokenize(clip, texts)
     sim = (encode_images(clip, pictures) @ encode_texts(clip, tokens).T).numpy()
     fig, ax = new_figure(1.4 + 0.9 * len(texts), 1.2 + 0.7 * len(images))
-    fig.subplots_adjust(left=0.12, right=0.97, bottom=0.45 if len(texts) > 1 else 0.3, top=0.95)
+    fig.subplots_adjust(left=0.17, right=0.98, bottom=0.4 if len(texts) > 1 else 0.3, top=0.96)
     ax.imshow(sim, cmap="viridis", aspect="auto")
     for i, j in np.ndindex(sim.shape):
         ax.text(j, i, f"{sim[i, j]:.2f}", ha="center", va="center", fontsize=8,
                 color="black" if sim[i, j] > sim.mean() else "white",
                 fontweight="bold" if j == sim[i].argmax() else "normal")
     ax.set_xticks(range(len(texts)), [t if len(t) < 28 else t[:26] + "…" for t in texts], rotation=35, ha="right")
-    ax.set_yticks(range(len(images)), [f"image {i + 1}" for i in range(len(images))])
+    ax.set_yticks(range(len(images)), [f"#{i + 1}" for i in range(len(images))])  # no words: both languages read it
     metrics = {"n_images": len(images), "n_texts": len(texts),
                "best_text_per_image": [texts[j] for j in sim.argmax(1)],
                "diagonal_accuracy": (round(float(np.mean(sim.argmax(1) == np.arange(len(images)))), 4)
