@@ -14,19 +14,10 @@ model knows none of "diagram", "dog", "cat": it can only spread its probability)
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 
-
-def _times(fn, repeat: int) -> list[float]:
-    fn()
-    out = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        out.append(1000 * (time.perf_counter() - started))
-    return out
+from showcase.core.timing import median_ms, samples_ms
 
 
 def claims() -> dict:
@@ -38,12 +29,12 @@ def claims() -> dict:
     page.ensure_assets()
     image, texts, model = page.EXAMPLES[0]
     assert len(texts.splitlines()) == 10
-    times = _times(lambda: clip.clip_match(image, texts, model), 30)
+    times = samples_ms([lambda: clip.clip_match(image, texts, model)], 30)[0]
     loaded, _, _ = clip.get("bundled")
     picture = Image.open(image).convert("RGB")
     tokens, _ = clip.tokenize(loaded, texts.splitlines())
-    image_ms = float(np.median(_times(lambda: clip.encode_images(loaded, [picture]), 30)))
-    text_ms = float(np.median(_times(lambda: clip.encode_texts(loaded, tokens), 30)))
+    image_ms = median_ms(lambda: clip.encode_images(loaded, [picture]), 30)
+    text_ms = median_ms(lambda: clip.encode_texts(loaded, tokens), 30)
     card = json.loads(clip.CARD.read_text())["metrics"]
     now = clip.evaluate(loaded, n=card["n_scenes"])
     readme = clip.clip_match(image, clip.README_EXAMPLE["texts"], model).metrics   # all three words are [UNK] to it
