@@ -21,7 +21,7 @@ def _calls():
 def as_client_args(args):
     from gradio_client import handle_file
 
-    return [handle_file(a) if isinstance(a, str) and Path(a).is_file() else a for a in args]
+    return [handle_file(a) if isinstance(a, str) and "\n" not in a and len(a) < 1024 and Path(a).is_file() else a for a in args]
 
 
 @pytest.mark.parametrize("api_name, args", list(_calls()))

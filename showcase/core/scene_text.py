@@ -1,0 +1,267 @@
+"""Simple scenes of named-colour shapes with exact text: the multimodal tabs' data.
+
+The detection scenes (``showcase.core.shapes``) are busy on purpose: textured backgrounds, up to a
+dozen shapes of any hue. Language needs words for what is drawn, so these scenes are the simple
+sibling: one to three shapes of the same five classes, each in one of six *named* colours and one
+of two sizes, on a plain light background with a little sensor noise, no two shapes touching.
+For every scene the generator knows, exactly:
+
+- its description, listing the shapes from left to right ("a small red circle to the left of a
+  large blue square"), and paraphrases (reordered, sizes dropped, other wording);
+- question–answer pairs of four types: counting ("how many triangles are there?" → "two"),
+  colour ("what colour is the square?" → "blue"), position ("is the circle left of the star?" →
+  "yes") and existence ("is there a green star?" → "no");
+- for two-shape scenes with two colours, a word-order pair: the true plain text ("a red circle to
+  the left of a blue square") and the same words with the colours swapped ("a blue circle to the
+  left of a red square"), false for this picture.
+
+Zero-shot split: ``HELD_OUT`` colour–shape pairs (a green triangle, a purple circle, a yellow
+cross) are never drawn in ``split="train"`` scenes; ``split="test"`` draws every pair, and
+``split="zero_shot"`` draws a single shape of a held-out pair; ``split="val"`` draws the training
+pairs on other seeds (in-distribution evaluation). Scenes are deterministic in
+``(seed, split)``: geometry is relative, so the same seed at another size is the same scene.
+
+    python -m showcase.core.scene_text --seed 3 --size 224 --out /tmp/scene.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from showcase.core.images import read_seed_tag, save_seed_tagged_png
+from showcase.core.shapes import CLASSES, _polygon
+
+COLOURS = {  # name → RGB; far apart so one word names each without doubt
+    "red": (215, 38, 38), "green": (34, 160, 60), "blue": (40, 80, 215),
+    "yellow": (235, 205, 30), "purple": (135, 50, 175), "orange": (245, 135, 25),
+}
+SIZES = {"small": 0.10, "large": 0.17}           # circumradius as a share of the image side
+HELD_OUT = (("green", "triangle"), ("purple", "circle"), ("yellow", "cross"))
+ALL_PAIRS = tuple(itertools.product(COLOURS, CLASSES))
+TRAIN_PAIRS = tuple(p for p in ALL_PAIRS if p not in HELD_OUT)
+NUMBERS = ("zero", "one", "two", "three")
+QUESTION_TYPES = ("counting", "colour", "position", "existence")
+SPLITS = {"train": 0, "test": 10_000_000, "zero_shot": 20_000_000, "val": 30_000_000}  # seed offsets: disjoint scenes
+PNG_KEY = "showcase-scene-text"
+
+
+@dataclass(frozen=True)
+class Shape:
+    colour: str
+    kind: str
+    size: str
+    x: float          # centre, as a share of the side (0 left, 1 right)
+    y: float          # centre, 0 top, 1 bottom
+    angle: float
+
+    @property
+    def words(self) -> str:
+        return f"{self.size} {self.colour} {self.kind}"
+
+
+@dataclass
+class TextScene:
+    image: np.ndarray                  # (H, W, 3) uint8
+    shapes: list[Shape]                # left to right
+    seed: int
+    split: str
+    description: str = ""
+    paraphrases: list[str] = field(default_factory=list)
+    qa: list[tuple[str, str, str]] = field(default_factory=list)  # (type, question, answer)
+    word_order: tuple[str, str] | None = None   # (true text, its colour words swapped), or None
+
+
+def _plural(kind: str) -> str:
+    return kind + ("es" if kind.endswith("s") else "s")
+
+
+def _relation(a: Shape, b: Shape) -> str:
+    """Where ``a`` is relative to ``b``, by the larger of the two offsets."""
+    dx, dy = b.x - a.x, b.y - a.y
+    if abs(dx) >= abs(dy):
+        return "to the left of" if dx > 0 else "to the right of"
+    return "above" if dy > 0 else "below"
+
+
+_OPPOSITE = {"to the left of": "to the right of", "to the right of": "to the left of",
+             "above": "below", "below": "above"}
+
+
+def _article(words: str) -> str:
+    return ("an " if words[0] in "aeiou" else "a ") + words
+
+
+def _texts(shapes: list[Shape], rng: np.random.Generator) -> tuple[str, list[str], tuple[str, str] | None]:
+    """Description, paraphrases and (for two colours and two kinds) the word-order pair."""
+    names = [_article(s.words) for s in shapes]
+    plain = [_article(f"{s.colour} {s.kind}") for s in shapes]
+    swapped = None
+    if len(shapes) == 1:
+        return names[0], [f"a picture of {names[0]}", f"one {shapes[0].words}", plain[0]], None
+    if len(shapes) == 2:
+        a, b = shapes
+        rel = _relation(a, b)
+        description = f"{names[0]} {rel} {names[1]}"
+        paraphrases = [f"{names[1]} {_OPPOSITE[rel]} {names[0]}", f"{plain[0]} {rel} {plain[1]}",
+                       f"a picture of {names[0]} and {names[1]}"]
+        if a.colour != b.colour and a.kind != b.kind:
+            swapped = (paraphrases[1], f"{_article(f'{b.colour} {a.kind}')} {rel} {_article(f'{a.colour} {b.kind}')}")
+        return description, paraphrases, swapped
+    description = f"{names[0]}, {names[1]} and {names[2]} from left to right"
+    order = [int(i) for i in rng.permutation(3)]
+    paraphrases = [f"three shapes: {', '.join(names[i] for i in order[:2])} and {names[order[2]]}",
+                   f"{plain[0]}, {plain[1]} and {plain[2]} from left to right",
+                   f"{names[2]}, {names[1]} and {names[0]} from right to left"]
+    return description, paraphrases, None
+
+
+def _questions(shapes: list[Shape], rng: np.random.Generator, pairs) -> list[tuple[str, str, str]]:
+    """Four types, one question each where the scene allows it; answers balanced where they can be."""
+    qa = []
+    kinds = [s.kind for s in shapes]
+    asked = kinds[int(rng.integers(len(kinds)))] if rng.random() < 0.6 else CLASSES[int(rng.integers(len(CLASSES)))]
+    qa.append(("counting", f"how many {_plural(asked)} are there?", NUMBERS[kinds.count(asked)]))
+    once = [s for s in shapes if kinds.count(s.kind) == 1]
+    if once:
+        s = once[int(rng.integers(len(once)))]
+        qa.append(("colour", f"what colour is the {s.kind}?", s.colour))
+    if len(once) >= 2:
+        a, b = (once[i] for i in rng.choice(len(once), 2, replace=False))
+        if abs(a.x - b.x) >= abs(a.y - b.y):
+            qa.append(("position", f"is the {a.kind} left of the {b.kind}?", "yes" if a.x < b.x else "no"))
+        else:
+            qa.append(("position", f"is the {a.kind} above the {b.kind}?", "yes" if a.y < b.y else "no"))
+    present = {(s.colour, s.kind) for s in shapes}
+    if rng.random() < 0.5:
+        colour, kind = sorted(present)[int(rng.integers(len(present)))]
+    else:
+        absent = [p for p in pairs if p not in present]
+        colour, kind = absent[int(rng.integers(len(absent)))]
+    qa.append(("existence", f"is there {_article(f'{colour} {kind}')}?", "yes" if (colour, kind) in present else "no"))
+    return qa
+
+
+def _layout(rng: np.random.Generator, pairs, n: int) -> list[Shape]:
+    """``n`` shapes whose discs do not touch, sorted left to right."""
+    while True:
+        shapes: list[Shape] = []
+        for _ in range(200):
+            if len(shapes) == n:
+                break
+            colour, kind = pairs[int(rng.integers(len(pairs)))]
+            size = ("small", "large")[int(rng.integers(2))]
+            r = SIZES[size]
+            x, y = rng.uniform(r + 0.02, 0.98 - r, 2)
+            if all(np.hypot(x - s.x, y - s.y) > r + SIZES[s.size] + 0.04 for s in shapes):
+                shapes.append(Shape(colour, kind, size, float(x), float(y), float(rng.uniform(0, 2 * np.pi))))
+        if len(shapes) == n:
+            return sorted(shapes, key=lambda s: s.x)
+
+
+def generate(seed: int = 0, size: int = 64, *, split: str = "test", n_shapes: int | None = None) -> TextScene:
+    """One scene with its exact texts; deterministic in ``(seed, split)``."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {sorted(SPLITS)}, not {split!r}")
+    rng = np.random.default_rng(SPLITS[split] + int(seed))
+    pairs = {"train": TRAIN_PAIRS, "val": TRAIN_PAIRS, "test": ALL_PAIRS, "zero_shot": HELD_OUT}[split]
+    n = 1 if split == "zero_shot" else int(n_shapes or rng.integers(1, 4))
+    shapes = _layout(rng, pairs, n)
+    background = rng.uniform(205, 250) + rng.uniform(-12, 12, 3)       # light, nearly grey
+    noise_seed = int(rng.integers(2**31))
+    scale = 4  # draw 4× larger and shrink: smooth edges at any size
+    canvas = Image.new("RGB", (size * scale,) * 2, tuple(int(v) for v in np.clip(background, 0, 255)))
+    draw = ImageDraw.Draw(canvas)
+    side = size * scale
+    for s in shapes:
+        jitter = np.clip(np.asarray(COLOURS[s.colour]) + rng.normal(0, 8, 3), 0, 255).astype(int)
+        cx, cy, r = s.x * side, s.y * side, SIZES[s.size] * side
+        if s.kind == "circle":
+            draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=tuple(jitter))
+        else:
+            draw.polygon(_polygon(s.kind, cx, cy, r, s.angle), fill=tuple(jitter))
+    image = np.asarray(canvas.resize((size, size), Image.LANCZOS), dtype=np.float32)
+    image = image + np.random.default_rng(noise_seed).normal(0, 4, image.shape)
+    description, paraphrases, swapped = _texts(shapes, rng)
+    return TextScene(np.clip(image, 0, 255).round().astype(np.uint8), shapes, int(seed), split,
+                     description, paraphrases, _questions(shapes, rng, pairs), swapped)
+
+
+def dataset(n: int, size: int = 64, *, split: str = "train", start: int = 0) -> list[TextScene]:
+    return [generate(seed, size, split=split) for seed in range(start, start + n)]
+
+
+def pair_prompt(colour: str, kind: str) -> str:
+    """The text used for zero-shot classification of one shape."""
+    return _article(f"{colour} {kind}")
+
+
+def vocabulary() -> list[str]:
+    """Every word the generator can write, for word-level tokenizers."""
+    words = set(COLOURS) | set(CLASSES) | {_plural(k) for k in CLASSES} | set(SIZES) | set(NUMBERS)
+    words |= set("a an the of to left right above below and from picture one three shapes : , ? "
+                 "how many are there what colour is yes no".split())
+    return sorted(words)
+
+
+def train_tokenizer(directory: str | Path, context_length: int = 32, extra: tuple[str, ...] = ()) -> Path:
+    """A word-level tokenizer over ``vocabulary()`` built with ``tokenizers`` and saved as a
+    transformers fast tokenizer (``AutoTokenizer.from_pretrained(directory)`` loads it). Words
+    outside the toy world become ``[UNK]``: the model has never seen them, and saying so beats
+    pretending with sub-words it never learned either. ``extra`` special tokens (task markers)
+    come after the words, so the ids of a tokenizer without them stay the same."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["[PAD]", "[UNK]", "[SOS]", "[EOS]"]
+    vocab = {w: i for i, w in enumerate(specials + vocabulary() + list(extra))}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
+    tok.post_processor = processors.TemplateProcessing(
+        single="[SOS] $A [EOS]", special_tokens=[("[SOS]", vocab["[SOS]"]), ("[EOS]", vocab["[EOS]"])])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]",
+                                   bos_token="[SOS]", eos_token="[EOS]", model_max_length=context_length,
+                                   additional_special_tokens=list(extra))
+    fast.save_pretrained(str(directory))
+    return Path(directory)
+
+
+def save_png(scene: TextScene, path: str | Path) -> Path:
+    """PNG with the seed in a text chunk (split ``test``), so ``truth_for`` can find the texts."""
+    return save_seed_tagged_png(scene.image, path, PNG_KEY, scene.seed)
+
+
+def truth_for(rgb: np.ndarray, info: dict) -> TextScene | None:
+    """The test-split scene ``rgb`` came from, if its PNG tag says so and every pixel matches."""
+    tag = read_seed_tag(info, PNG_KEY)
+    if tag is None:
+        return None
+    seed, size = tag
+    if rgb.shape != (size, size, 3) or not 16 <= size <= 1024:
+        return None
+    scene = generate(seed, size, split="test")
+    return scene if np.array_equal(scene.image, rgb) else None
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--split", default="test", choices=sorted(SPLITS))
+    parser.add_argument("--out", default="scene.png")
+    args = parser.parse_args(argv)
+    scene = generate(args.seed, args.size, split=args.split)
+    save_png(scene, args.out)
+    print(f"{args.out}: {scene.description}")
+    for kind, q, a in scene.qa:
+        print(f"  [{kind}] {q} {a}")
+
+
+if __name__ == "__main__":
+    main()

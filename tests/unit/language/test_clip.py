@@ -1,0 +1,123 @@
+"""The CLIP tab's backend: the bundled tiny CLIP reaches its card, probabilities, bad text, the hub path."""
+
+import json
+
+import numpy as np
+import pytest
+
+from showcase.core import models, scene_text
+from showcase.core.errors import InputError
+from showcase.language import clip
+
+needs_weights = pytest.mark.skipif(not clip.WEIGHTS.is_file(), reason="bundled tiny CLIP not trained yet")
+
+
+@pytest.fixture(scope="module")
+def two_shapes():
+    return clip.scene(7, 224, 2)
+
+
+@needs_weights
+@pytest.mark.slow
+def test_bundled_model_reaches_its_card_on_held_out_scenes():
+    card = json.loads(clip.CARD.read_text())
+    model, _, source = clip.get("bundled")
+    assert source == "bundled"
+    now = clip.evaluate(model, n=card["metrics"]["n_scenes"])
+    for key in ("image_to_text_top1", "text_to_image_top1", "zero_shot_accuracy_held_out_pairs", "word_order_accuracy"):
+        assert now[key] >= card["metrics"][key] - 0.02, key
+    assert now["image_to_text_top1"] > 10 / now["n_scenes"]          # far above chance
+    assert now["accuracy_seen_pairs_same_test"] > 5 * now["chance_zero_shot"]
+
+
+@needs_weights
+def test_probabilities_sum_to_one_and_best_is_the_largest(two_shapes):
+    texts = [two_shapes.description] + [clip.scene(s, 64).description for s in range(50, 59)]
+    result = clip.clip_match(two_shapes.image, "\n".join(texts))
+    probs = np.array([row["probability"] for row in result.table])
+    m = result.metrics
+    assert len(probs) == 10 and abs(probs.sum() - 1) < 1e-5 and (probs >= 0).all()
+    assert m["best_text"] == texts[int(probs.argmax())] and m["source"] == "bundled" and m["logit_scale"] > 1
+    assert set(m["probabilities"]) == set(texts) and "note" not in m
+
+
+@needs_weights
+def test_word_order_pair_is_scored_not_hidden(two_shapes):
+    true, swapped = two_shapes.word_order
+    m = clip.clip_match(two_shapes.image, [true, swapped]).metrics
+    assert set(m["probabilities"]) == {true, swapped}
+    assert abs(sum(m["probabilities"].values()) - 1) < 1e-3
+
+
+@pytest.mark.parametrize("texts, match", [
+    ("", "at least one text"),
+    ("\n  \n", "at least one text"),
+    (["x"] * 1000, "limit is 64"),
+    ("a" * 10_000, "10,000 characters"),
+])
+def test_bad_texts_are_refused_with_a_reason(texts, match):
+    with pytest.raises(InputError, match=match):
+        clip.check_texts(texts)
+
+
+@needs_weights
+def test_unknown_words_and_long_texts_are_flagged_not_crashing(two_shapes):
+    m = clip.clip_match(two_shapes.image, ["一个红色的圆", "a red circle 🙂", "a red circle"]).metrics
+    assert "[UNK]" in m["note"] and abs(sum(m["probabilities"].values()) - 1) < 1e-3
+    long = " ".join(["a red circle"] * 20)   # 60 words: more than the 24-token context
+    m = clip.clip_match(two_shapes.image, [long, "a blue square"]).metrics
+    assert "cut to 24 tokens" in m["note"]
+
+
+def test_non_image_is_refused(tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not an image")
+    with pytest.raises(InputError):
+        clip.clip_match(str(bad), "a red circle")
+
+
+@needs_weights
+def test_heatmap_is_images_by_texts():
+    scenes = [clip.scene(s, 96) for s in range(30, 34)]
+    result = clip.similarity_heatmap([s.image for s in scenes], "\n".join(s.description for s in scenes))
+    assert result.similarity.shape == (4, 4) and np.all(np.abs(result.similarity) <= 1 + 1e-5)
+    assert len(result.metrics["best_text_per_image"]) == 4 and 0 <= result.metrics["diagonal_accuracy"] <= 1
+    with pytest.raises(InputError, match="at least one image"):
+        clip.similarity_heatmap([], "a red circle")
+
+
+def test_hub_model_offline_says_it_needs_the_hub(monkeypatch):
+    monkeypatch.setattr(models, "hub_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(models, "_snapshot", lambda spec, cache_dir, local_only: None)
+    monkeypatch.setattr(models, "_instances", {})
+    with pytest.raises(models.ModelUnavailable, match="hub"):
+        clip.clip_match(scene_text.generate(1, 64).image, "a red circle", "hub")
+
+
+@pytest.mark.slow
+def test_hub_code_path_with_a_tiny_random_open_clip_model(monkeypatch, tmp_path):
+    """The ViT-B-32 path (``local-dir:`` config + safetensors, CLIP's own BPE tokenizer), with a
+    tiny randomly initialised ViT saved the way the hub repo stores it."""
+    import open_clip
+    from safetensors.torch import save_file
+
+    cfg = {"embed_dim": 16, "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "patch_size": 16, "head_width": 16},
+           "text_cfg": {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}}
+    model = open_clip.CLIP(**cfg)
+    save_file(model.state_dict(), str(tmp_path / "open_clip_model.safetensors"))
+    (tmp_path / "open_clip_config.json").write_text(json.dumps({"model_cfg": cfg, "preprocess_cfg": {}}))
+    monkeypatch.setattr(models, "_snapshot", lambda spec, cache_dir, local_only: tmp_path)
+    monkeypatch.setattr(models, "_instances", {})
+    m = clip.clip_match(scene_text.generate(1, 64).image, ["a diagram", "a dog", "a cat", "一只猫 🐱"], "hub").metrics
+    assert m["source"] == "hub" and m["model"].startswith("ViT-B-32") and len(m["probabilities"]) == 4
+    assert abs(sum(m["probabilities"].values()) - 1) < 1e-3 and "[UNK]" not in m.get("note", "")
+
+
+@pytest.mark.slow
+def test_training_smoke_runs_end_to_end(tmp_path):
+    from showcase.language import clip_training
+
+    card = clip_training.train(tmp_path, steps=3, batch=16, n_scenes=64, n_eval=20, log=lambda *a: None)
+    assert (tmp_path / clip.WEIGHTS.name).stat().st_size < 10e6
+    assert (tmp_path / "tokenizer" / "tokenizer.json").is_file() and card["steps"] == 3
+    assert 0 <= card["metrics"]["zero_shot_accuracy_held_out_pairs"] <= 1
