@@ -1,0 +1,55 @@
+"""Captioning and VQA: how fast ``caption`` (greedy + beam) and ``vqa`` answer, and what the card holds.
+
+``caption_p50_ms`` / ``_p95_ms``: the whole backend call on the tab's first example (image check,
+greedy decoding, beam search with 4 beams, the exact description's BLEU), 20 warm calls;
+``vqa_p50_ms`` / ``_p95_ms``: one question, 30 warm calls. The target through the API is p95 ≤
+300 ms for each (the API figures are in the endpoint table of ``python -m benchmarks``). The
+card's held-out BLEU-4, CIDEr and VQA accuracy stand beside BLIP's published numbers.
+
+    python -m benchmarks.language.caption_vqa
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+
+
+def _times(fn, repeat: int) -> list[float]:
+    fn()
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append(1000 * (time.perf_counter() - started))
+    return out
+
+
+def claims() -> dict:
+    from pages.language import caption_vqa as page
+    from showcase.language import caption_vqa as cv
+
+    page.ensure_assets()
+    caption_ms = _times(lambda: cv.caption(*page.EXAMPLES[0]), 20)
+    vqa_ms = _times(lambda: cv.vqa(*page.VQA_EXAMPLES[0]), 30)
+    card = json.loads(cv.CARD.read_text())["metrics"]
+    return {
+        "caption_vqa.caption_p50_ms": round(float(np.percentile(caption_ms, 50)), 1),
+        "caption_vqa.caption_p95_ms": round(float(np.percentile(caption_ms, 95)), 1),
+        "caption_vqa.vqa_p50_ms": round(float(np.percentile(vqa_ms, 50)), 1),
+        "caption_vqa.vqa_p95_ms": round(float(np.percentile(vqa_ms, 95)), 1),
+        "caption_vqa.card_bleu4_beam": card["bleu4_beam"],
+        "caption_vqa.card_cider_beam": card["cider_beam"],
+        "caption_vqa.card_vqa_overall": card["vqa_overall"],
+        "caption_vqa.card_blind_overall": card["blind_overall"],
+        "caption_vqa.blip_coco_bleu4": cv.COMPARE["blip_coco_bleu4"],
+        "caption_vqa.blip_coco_cider": cv.COMPARE["blip_coco_cider"],
+        "caption_vqa.blip_vqav2_test_dev": cv.COMPARE["blip_vqav2_test_dev"],
+    }
+
+
+if __name__ == "__main__":
+    for key, value in claims().items():
+        print(f"{key}: {value}")

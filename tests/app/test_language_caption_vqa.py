@@ -1,0 +1,45 @@
+"""The captioning/VQA tab through the API: caption, answer, a generated scene's truth, bad inputs."""
+
+import pytest
+from gradio_client import handle_file
+
+from showcase.language import caption_vqa as cv
+
+pytestmark = pytest.mark.slow
+needs_weights = pytest.mark.skipif(not (cv.MODEL_DIR / "model.safetensors").is_file(),
+                                   reason="bundled captioning model not trained yet")
+
+
+@needs_weights
+def test_caption_and_vqa_first_examples(client):
+    from pages.language.caption_vqa import EXAMPLES, VQA_EXAMPLES
+
+    note, metrics = client.predict(handle_file(EXAMPLES[0][0]), *EXAMPLES[0][1:], api_name="/caption")
+    assert metrics["caption"] and metrics["caption_beam"] and metrics["source"] == "bundled"
+    assert metrics["truth"] == cv.scene(8).description and "Exact description" in note
+    note, metrics = client.predict(handle_file(VQA_EXAMPLES[0][0]), *VQA_EXAMPLES[0][1:], api_name="/vqa")
+    assert metrics["answer"] and 0 < metrics["probability"] <= 1 and metrics["truth"] == "two"
+
+
+@needs_weights
+def test_generated_scene_keeps_its_truth(client):
+    path = client.predict(77, api_name="/caption_generate")
+    _, metrics = client.predict(handle_file(path), "is there a red circle?", "bundled", api_name="/vqa")
+    truth = "yes" if any((s.colour, s.kind) == ("red", "circle") for s in cv.scene(77).shapes) else "no"
+    assert metrics["truth"] == truth
+
+
+@needs_weights
+def test_caption_vqa_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
+    from pages.language.caption_vqa import EXAMPLES
+
+    image = handle_file(EXAMPLES[0][0])
+    not_image = tmp_path / "notes.png"
+    not_image.write_text("this is text, not a picture")
+    fails_clearly("/vqa", image, "", "bundled", match="question is empty")
+    fails_clearly("/vqa", image, "why " * 100, "bundled", match="limit is 200")
+    fails_clearly("/vqa", handle_file(str(not_image)), "how many circles?", "bundled", match="Could not read")
+    fails_clearly("/caption", handle_file(str(not_image)), "bundled", 4, match="Could not read")
+    fails_clearly("/caption", image, "bundled", 40, match="greater than maximum|between|Beams")
+    _, metrics = client.predict(image, "这是什么? 🙂", "bundled", api_name="/vqa")
+    assert "[UNK]" in metrics["note"]
