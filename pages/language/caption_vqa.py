@@ -8,8 +8,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from pages.common import (ImageInput, code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json,
-                          standalone, strings, tc)
+from pages.common import (ImageInput, code_accordion, examples, guard, header, launch_kwargs, lazy_demo,
+                          metrics_json, result_note, say, standalone, strings)
 from showcase.core import scene_text
 from showcase.core.checks import number
 from showcase.core.settings import asset
@@ -48,18 +48,23 @@ t = strings("caption_vqa", {
     "caption_tab": ("Caption", "图像描述"),
     "vqa_tab": ("Question answering", "视觉问答"),
     "caption_guide": (
-        "Examples: two shapes; three shapes; **hard:** a purple circle, a colour–shape pair never seen in training.",
-        "示例:两个形状;三个形状;**难:**紫色圆形——训练中从未见过的颜色–形状组合。",
+        "Examples: one shape, described right. **Hard:** three shapes — the tiny model gets the colours and the "
+        "count but mixes up kinds and order; a purple circle, a colour–shape pair never seen in training, comes "
+        "out as a seen pair.",
+        "示例:一个形状,描述正确。**难:**三个形状——微型模型能说对颜色和数量,但会弄错形状种类和顺序;"
+        "紫色圆形是训练中从未见过的颜色–形状组合,模型会把它说成见过的组合。",
     ),
     "vqa_guide": (
-        "Examples: counting, colour, position, existence (of a purple circle, a pair never seen in training), and "
+        "Examples: colour (the model's best question type: 70% right, against 20% for a blind guess from the "
+        "question alone), counting, position, existence (of a purple circle, a pair never seen in training), and "
         "**hard:** a question in words the model never saw.",
-        "示例:计数、颜色、位置、存在性(紫色圆形,训练中从未见过的组合),以及**难:**用模型从未见过的词提问。",
+        "示例:颜色(模型最擅长的问题类型:正确率 70%,只看问题的盲猜为 20%)、计数、位置、存在性(紫色圆形,训练中从未见过的组合),"
+        "以及**难:**用模型从未见过的词提问。",
     ),
 })
 
-MODEL_CHOICES = [("ViT + GPT-2 tiny · 微型模型 (bundled, trained here)", "bundled"), ("BLIP base (hub)", "hub")]
-EXAMPLE_SEEDS = (8, 2, 4, 5)   # test-split scenes; 4 is a purple circle, a pair never seen in training
+MODEL_CHOICES = [("ViT + GPT-2 tiny (bundled)", "bundled"), ("BLIP base (hub)", "hub")]
+EXAMPLE_SEEDS = (17, 2, 4, 5)  # test-split scenes; 4 is a purple circle, a pair never seen in training
 
 
 def example_path(seed: int) -> Path:
@@ -68,11 +73,11 @@ def example_path(seed: int) -> Path:
 
 EXAMPLES = [[str(example_path(s)), "bundled", cv.BEAMS] for s in EXAMPLE_SEEDS[:3]]
 VQA_SPECS = [  # (seed, question, what it shows)
-    (5, "how many squares are there?", "Counting · 计数"),
-    (8, "what colour is the circle?", "Colour · 颜色"),
-    (2, "is the circle above the triangle?", "Position · 位置"),
-    (4, "is there a purple circle?", "Existence, a pair never seen in training · 存在性:训练中未见过的组合"),
-    (5, "这是什么颜色?", "Hard: a question in words it never saw · 难:未见过的词"),
+    (17, "what colour is the square?", "colour"),
+    (17, "how many squares are there?", "counting"),
+    (2, "is the circle above the triangle?", "position"),
+    (4, "is there a purple circle?", "existence, a pair never seen in training"),
+    (5, "这是什么颜色?", "hard: a question in words it never saw"),
 ]
 VQA_EXAMPLES = [[str(example_path(s)), q, "bundled"] for s, q, _ in VQA_SPECS]
 # A good call per api_name (the first example): app tests and benchmarks use it.
@@ -87,32 +92,36 @@ def ensure_assets() -> None:
 
 
 def caption_note(m: dict) -> str:
-    line = (f"**Greedy:** {m['caption']}  \n**Beam ({m['num_beams']}):** {m['caption_beam']}  \n"
-            f"/ 贪心:{m['caption']};束搜索:{m['caption_beam']}")
+    en = f"**Greedy:** {m['caption']}  \n**Beam search ({m['num_beams']} beams):** {m['caption_beam']}"
+    zh = f"**贪心:** {m['caption']}  \n**束搜索({m['num_beams']} 束):** {m['caption_beam']}"
     if "truth" in m:
-        line += f"\n\n**Exact description / 精确描述:** {m['truth']} (BLEU-4 of the greedy caption {m['bleu4_vs_truth']:.2f})"
-    return line
+        en += f"\n\n**Exact description:** {m['truth']} (BLEU-4 of the greedy caption against it: {m['bleu4_vs_truth']:.2f})"
+        zh += f"\n\n**精确描述:** {m['truth']}(贪心描述相对它的 BLEU-4:{m['bleu4_vs_truth']:.2f})"
+    return say(en, zh)
 
 
 def answer_note(m: dict) -> str:
-    line = f"**{m['answer']}** (p = {m['probability']:.3f}) / 答案:**{m['answer']}**"
+    en = f"Answer: **{m['answer']}** (p = {m['probability']:.3f})"
+    zh = f"答案:**{m['answer']}**(p = {m['probability']:.3f})"
     if m.get("truth") is not None:
         mark = "✅" if m["truth"] == m["answer"] else "❌"
-        line += f"\n\n{mark} Exact answer / 精确答案:**{m['truth']}**"
+        en += f"\n\n{mark} Exact answer: **{m['truth']}**"
+        zh += f"\n\n{mark} 精确答案:**{m['truth']}**"
     if m.get("note"):
-        line += f"\n\n⚠️ {m['note']}"
-    return line
+        en += f"\n\n⚠️ {m['note']}"
+        zh += "\n\n⚠️ 问题里有模型词表之外的词,它们被当作未知词;答案不可信。"
+    return say(en, zh)
 
 
 @guard
-def run_caption(image, model="bundled", beams=cv.BEAMS):
+def run_caption(image=EXAMPLES[0][0], model="bundled", beams=cv.BEAMS):
     beams = number(beams, "Beams", low=1, high=8, integer=True)
     m = cv.caption(image, model, beams)
     return caption_note(m), m
 
 
 @guard
-def run_vqa(image, question="", model="bundled"):
+def run_vqa(image=VQA_EXAMPLES[0][0], question=VQA_EXAMPLES[0][1], model="bundled"):
     m = cv.vqa(image, question, model)
     return answer_note(m), m
 
@@ -140,19 +149,17 @@ def build() -> None:
                 with gr.Tab(t("caption_tab")):
                     beams = gr.Slider(1, 8, value=cv.BEAMS, step=1, label=t("beams"))
                     c_button = gr.Button(t("caption_button"), variant="primary")
-                    c_note = gr.Markdown()
+                    c_note = result_note()
                     c_metrics = metrics_json()
                     c_inputs, c_outputs = [image, model, beams], [c_note, c_metrics]
-                    gr.Examples(EXAMPLES, c_inputs, c_outputs, fn=run_caption, cache_examples=True, cache_mode="lazy")
-                    gr.Markdown(t("caption_guide"))
+                    examples(EXAMPLES, c_inputs, c_outputs, run_caption, note=t("caption_guide"))
                 with gr.Tab(t("vqa_tab")):
                     question = gr.Textbox(value=VQA_EXAMPLES[0][1], label=t("question"), max_lines=2)
                     q_button = gr.Button(t("ask"), variant="primary")
-                    q_note = gr.Markdown()
+                    q_note = result_note()
                     q_metrics = metrics_json()
                     q_inputs, q_outputs = [image, question, model], [q_note, q_metrics]
-                    gr.Examples(VQA_EXAMPLES, q_inputs, q_outputs, fn=run_vqa, cache_examples=True, cache_mode="lazy")
-                    gr.Markdown(t("vqa_guide"))
+                    examples(VQA_EXAMPLES, q_inputs, q_outputs, run_vqa, note=t("vqa_guide"))
     c_button.click(run_caption, c_inputs, c_outputs, api_name="caption")
     q_button.click(run_vqa, q_inputs, q_outputs, api_name="vqa")
     generate.click(new_scene, [seed], [image], api_name="caption_generate").then(

@@ -8,8 +8,6 @@ from showcase.core import models, scene_text
 from showcase.core.errors import InputError
 from showcase.language import caption_vqa as cv
 
-needs_weights = pytest.mark.skipif(not (cv.MODEL_DIR / "model.safetensors").is_file(),
-                                   reason="bundled captioning model not trained yet")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +53,6 @@ def test_bad_questions_are_refused(question, match):
         cv.check_question(question)
 
 
-@needs_weights
 @pytest.mark.slow
 def test_bundled_model_reaches_its_card_on_held_out_scenes():
     card = json.loads(cv.CARD.read_text())["metrics"]
@@ -68,7 +65,6 @@ def test_bundled_model_reaches_its_card_on_held_out_scenes():
     assert now["vqa_overall"] > now["blind_overall"]          # it looks at the image
 
 
-@needs_weights
 def test_caption_and_vqa_on_a_generated_scene(scene_png):
     m = cv.caption(str(scene_png))
     assert m["caption"] and m["caption_beam"] and m["truth"] == cv.scene(8).description and m["source"] == "bundled"

@@ -9,7 +9,6 @@ from showcase.core import models, scene_text
 from showcase.core.errors import InputError
 from showcase.language import clip
 
-needs_weights = pytest.mark.skipif(not clip.WEIGHTS.is_file(), reason="bundled tiny CLIP not trained yet")
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +16,6 @@ def two_shapes():
     return clip.scene(7, 224, 2)
 
 
-@needs_weights
 @pytest.mark.slow
 def test_bundled_model_reaches_its_card_on_held_out_scenes():
     card = json.loads(clip.CARD.read_text())
@@ -30,7 +28,6 @@ def test_bundled_model_reaches_its_card_on_held_out_scenes():
     assert now["accuracy_seen_pairs_same_test"] > 5 * now["chance_zero_shot"]
 
 
-@needs_weights
 def test_probabilities_sum_to_one_and_best_is_the_largest(two_shapes):
     texts = [two_shapes.description] + [clip.scene(s, 64).description for s in range(50, 59)]
     result = clip.clip_match(two_shapes.image, "\n".join(texts))
@@ -41,7 +38,6 @@ def test_probabilities_sum_to_one_and_best_is_the_largest(two_shapes):
     assert set(m["probabilities"]) == set(texts) and "note" not in m
 
 
-@needs_weights
 def test_word_order_pair_is_scored_not_hidden(two_shapes):
     true, swapped = two_shapes.word_order
     m = clip.clip_match(two_shapes.image, [true, swapped]).metrics
@@ -60,7 +56,6 @@ def test_bad_texts_are_refused_with_a_reason(texts, match):
         clip.check_texts(texts)
 
 
-@needs_weights
 def test_unknown_words_and_long_texts_are_flagged_not_crashing(two_shapes):
     m = clip.clip_match(two_shapes.image, ["一个红色的圆", "a red circle 🙂", "a red circle"]).metrics
     assert "[UNK]" in m["note"] and abs(sum(m["probabilities"].values()) - 1) < 1e-3
@@ -76,7 +71,6 @@ def test_non_image_is_refused(tmp_path):
         clip.clip_match(str(bad), "a red circle")
 
 
-@needs_weights
 def test_heatmap_is_images_by_texts():
     scenes = [clip.scene(s, 96) for s in range(30, 34)]
     result = clip.similarity_heatmap([s.image for s in scenes], "\n".join(s.description for s in scenes))
