@@ -10,7 +10,7 @@ import gradio as gr
 import pandas as pd
 
 from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings
-from showcase.vision import diffusion
+from showcase.vision import diffusion, diffusion_training
 
 t = strings("diffusion", {
     "title": ("## Diffusion: digits out of noise, step by step", "## 扩散模型:从噪声中一步步生成数字"),
@@ -142,7 +142,7 @@ def build() -> None:
                     cache_examples=True, cache_mode="lazy")
         c_button.click(compare, [c_steps, c_seed, c_images], c_outputs, api_name="diffusion_compare",
                        concurrency_id="diffusion", concurrency_limit=1)
-    code_accordion(diffusion.denoise, diffusion.train)
+    code_accordion(diffusion.denoise, diffusion_training.train)
 
 
 __getattr__ = lazy_demo(build)

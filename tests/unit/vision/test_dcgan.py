@@ -128,12 +128,3 @@ def test_bundled_models_reach_their_model_card():
         assert quality[key] == pytest.approx(card["samples"][key], abs=0.01), key
     # the bundled generator makes varied, mostly recognisable digits
     assert card["samples"]["class_entropy_bits"] > 3.0 and card["samples"]["digit_likeness"] > 0.75
-
-
-@pytest.mark.slow
-def test_training_smoke_run(tmp_path):
-    card = dcgan.train(tmp_path, steps=2, classifier_epochs=1, log=lambda *_: None)
-    for name in ("generator", "discriminator", "classifier"):
-        assert (tmp_path / f"{name}.safetensors").is_file()
-    assert set(card["final"]) == {"d_loss", "g_loss", "d_real", "d_fake"}
-    assert 0 <= card["classifier"]["held_out_accuracy"] <= 1
