@@ -13,9 +13,9 @@ that curve (digit-likeness against training seconds). ``--until HH:MM`` (UTC) en
 stage at that time: the learning rate then decays over the time left rather than over the steps
 (whichever ends first), and the card says how many of the stage's steps ran.
 
-    python -m showcase.vision.diffusion_training                           # all stages from scratch
-    python -m showcase.vision.diffusion_training --resume assets/vision/diffusion --out DIR
-                                  # only the stages DIR's card does not hold yet, from its weights
+    python -m showcase.vision.diffusion_training                           # both stages from scratch, ~45 min here
+    python -m showcase.vision.diffusion_training --resume assets/vision/diffusion --out DIR --until 15:10
+                                  # only the STAGES that DIR's card does not hold yet (append one first)
     python -m showcase.vision.diffusion_training --dry-run                 # a few steps, to a temp folder
 """
 
@@ -53,8 +53,8 @@ class Stage:
 
 
 # stage 1 from scratch; each later stage restarts the learning rate from the previous EMA and keeps a
-# longer EMA. Stage 3 was added when DDIM-25 samples of stages 1–2 still looked blobby (0.74 digit-likeness)
-STAGES = (Stage(800, LR, WARMUP, EMA_DECAY), Stage(650, 1e-3, 30, 0.997), Stage(3000, 1e-3, 30, 0.998))
+# longer EMA. These two made the bundled weights; a longer run appends a stage here and resumes from them
+STAGES = (Stage(800, LR, WARMUP, EMA_DECAY), Stage(650, 1e-3, 30, 0.997))
 
 
 def _curve_point(ema, step: int, seconds: float, images: int) -> dict:
