@@ -14,8 +14,8 @@ stage at that time: the learning rate then decays over the time left rather than
 (whichever ends first), and the card says how many of the stage's steps ran.
 
     python -m showcase.vision.diffusion_training                           # both stages from scratch, ~45 min here
-    python -m showcase.vision.diffusion_training --resume assets/vision/diffusion --out DIR --until 15:10
-                                  # only the STAGES that DIR's card does not hold yet (append one first)
+    python -m showcase.vision.diffusion_training --resume assets/vision/diffusion --extra-stage 3000 --until 15:00 --out DIR
+                                  # a third stage from the bundled weights, until 3,000 steps or 15:00 UTC
     python -m showcase.vision.diffusion_training --dry-run                 # a few steps, to a temp folder
 """
 
@@ -55,6 +55,7 @@ class Stage:
 # stage 1 from scratch; each later stage restarts the learning rate from the previous EMA and keeps a
 # longer EMA. These two made the bundled weights; a longer run appends a stage here and resumes from them
 STAGES = (Stage(800, LR, WARMUP, EMA_DECAY), Stage(650, 1e-3, 30, 0.997))
+EXTRA = Stage(0, 1e-3, 30, 0.998)    # --extra-stage: another warm restart, a longer EMA still
 
 
 def _curve_point(ema, step: int, seconds: float, images: int) -> dict:
@@ -219,6 +220,8 @@ def main(argv=None) -> None:
     parser.add_argument("--resume", default=None, help="a folder with earlier stages' weights and card: run the rest")
     parser.add_argument("--curve-every", type=int, default=250, help="judge the EMA every N steps (0: never)")
     parser.add_argument("--until", default=None, help="HH:MM UTC today: end the current stage then")
+    parser.add_argument("--extra-stage", type=int, default=0, metavar="STEPS",
+                        help=f"append a stage of STEPS steps ({EXTRA.lr} lr, EMA {EXTRA.ema_decay}) to the two")
     parser.add_argument("--dry-run", action="store_true", help="a few steps, to a temp folder")
     args = parser.parse_args(argv)
     command = " ".join(["python -m showcase.vision.diffusion_training", *(sys.argv[1:] if argv is None else argv)])
@@ -226,7 +229,8 @@ def main(argv=None) -> None:
         card = train(Path(tempfile.mkdtemp(prefix="diffusion-dry-")), (Stage(3, LR, 2, 0.9), Stage(2, 1e-3, 1, 0.9)),
                      batch_size=8, eval_images=4, eval_steps=2, curve_every=2, curve_images=2, command=command)
     else:
-        card = train(Path(args.out), resume=None if args.resume is None else Path(args.resume),
+        stages = STAGES + ((Stage(args.extra_stage, EXTRA.lr, EXTRA.warmup, EXTRA.ema_decay),) if args.extra_stage else ())
+        card = train(Path(args.out), stages, resume=None if args.resume is None else Path(args.resume),
                      curve_every=args.curve_every, until=None if args.until is None else _utc_today(args.until),
                      command=command)
     print(json.dumps({k: card[k] for k in ("held_out_noise_mse", "ddim_samples", "ddpm_samples")}))
