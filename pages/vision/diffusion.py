@@ -12,7 +12,7 @@ import pandas as pd
 
 from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
                           standalone, strings)
-from showcase.vision import dcgan, diffusion
+from showcase.vision import dcgan, diffusion, diffusion_training
 
 t = strings("diffusion", {
     "title": ("## Diffusion: digits out of noise, step by step", "## 扩散模型:从噪声中一步步生成数字"),
@@ -177,7 +177,7 @@ def build() -> None:
         examples(COMPARE_EXAMPLES, [c_steps, c_seed, c_images], c_outputs, compare, t("compare_note"))
         c_button.click(compare, [c_steps, c_seed, c_images], c_outputs, api_name="diffusion_compare",
                        concurrency_id="diffusion", concurrency_limit=1)
-    code_accordion(diffusion.denoise, diffusion.train)
+    code_accordion(diffusion.denoise, diffusion_training.train)
 
 
 __getattr__ = lazy_demo(build)

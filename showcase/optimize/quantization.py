@@ -39,6 +39,11 @@ Sizes are serialized bytes: ``torch.save`` of the state dict, the ``.onnx`` file
 file. Latency: batch 1, one thread, median of repeated calls, fp32 and int8 timed alternately.
 Every (model, method, calibration size) is quantised once per process and cached.
 
+This module runs the routes and makes the table and the metrics; the routes live next to it:
+``quantization_torch`` (PyTorch dynamic and FX static), ``quantization_onnx`` (ONNX Runtime),
+``tflite_program`` (the layer program that ``tflite_worker`` rebuilds in Keras), and
+``quantization_data`` (the models, the held-out and the calibration images).
+
 Compare: TensorFlow Lite's hosted models, MobileNetV2 1.0 224: 14 → 3.6 MB, 71.9 → 63.7% top-1
 post-training quantised. Docs: pytorch.org/docs/stable/quantization.html (deprecated in torch
 2.10+ in favour of torchao; still shipped and working in this torch), onnxruntime.ai/docs/
@@ -52,36 +57,29 @@ integer quantisation).
 from __future__ import annotations
 
 import argparse
-import copy
 import functools
-import io
 import json
-import operator
-import tempfile
 import threading
 import time
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from PIL import Image
 from torch import nn
-from torch.nn import functional as F
 
 from showcase.core.checks import number
 from showcase.core.errors import InputError
-from showcase.core.images import load_image
-from showcase.core.settings import asset
-from showcase.core.threads import one_thread
-from showcase.core import datasets, imagenet, zoo
 from showcase.core.onnx import ort_session
+from showcase.core.threads import one_thread
 from showcase.core.timing import interleaved_ms
 from showcase.optimize import tflite_worker
+from showcase.optimize.quantization_data import MODELS, Subject, calibration_images, subject
+from showcase.optimize.quantization_onnx import onnx_fp32, ort_predict, ort_static, workdir
+from showcase.optimize.quantization_torch import predict_torch, pytorch_dynamic, pytorch_static, state_dict_bytes
+from showcase.optimize.tflite_program import layer_program, nhwc
 
-MODELS = ("student", "teacher", "efficientnet_lite0")
 MODEL_NAMES = {"student": "zoo student (MobileNet-style, Fashion-MNIST)",
                "teacher": "zoo teacher (ResNet-style, Fashion-MNIST)",
                "efficientnet_lite0": "EfficientNet-Lite0 (ImageNet)"}
@@ -96,22 +94,7 @@ RUNTIMES = {"pytorch_dynamic": "PyTorch", "pytorch_static": "PyTorch", "ort_stat
 HEADLINE = ("pytorch_static", "ort_static", "tflite_int8", "pytorch_dynamic")   # the metrics' main method
 DEFAULT_METHODS = ("pytorch_dynamic", "pytorch_static", "ort_static", "tflite_int8")
 MIN_CALIBRATION, MAX_CALIBRATION = 8, 512
-N_EVAL = 1000                                      # zoo test images scored
 REPEATS = {"student": 50, "teacher": 50, "efficientnet_lite0": 10}
-SEED = 0
-EVAL_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "china", "flower")
-CALIBRATION_PHOTOS = ("hubble_deep_field.jpg", "retina.jpg", "motorcycle_left.png", "ihc.png", "camera.png",
-                      "coins.png", "moon.png", "brick.png", "grass.png", "gravel.png")
-
-
-@dataclass(frozen=True)
-class Subject:
-    """A model to quantise, with its held-out images and how it is scored."""
-    name: str
-    model: nn.Module            # fp32, eval mode; never modified (copies are)
-    images: np.ndarray          # (N, C, H, W) float32, normalised: the held-out set
-    labels: np.ndarray          # (N,) int64: true labels, or PyTorch fp32's top-1 for EfficientNet
-    scored_by: str              # "accuracy" | "top-1 agreement with PyTorch fp32"
 
 
 @dataclass(frozen=True)
@@ -136,92 +119,7 @@ class QuantResult:
     metrics: dict
 
 
-# --- models and data --------------------------------------------------------------------------
-
-def photo(name: str) -> Image.Image:
-    """A real photo by name: the onnx_export tab's bundled four, scikit-learn's two, scikit-image's."""
-    if name in ("china", "flower"):
-        import sklearn.datasets
-
-        return load_image(Path(sklearn.datasets.__file__).parent / "images" / f"{name}.jpg")
-    if name in ("astronaut", "chelsea", "coffee", "rocket"):
-        return load_image(asset("frameworks", "onnx_export", f"{name}.jpg"))
-    import skimage.data
-
-    return load_image(Path(skimage.data.__file__).parent / name)
-
-
-def eval_views(image: Image.Image) -> list[Image.Image]:
-    """Four views of a photo: whole, centre 80%, mirrored, top-left 80%."""
-    w, h = image.size
-    cw, ch = int(0.8 * w), int(0.8 * h)
-    return [image, image.crop(((w - cw) // 2, (h - ch) // 2, (w + cw) // 2, (h + ch) // 2)),
-            image.transpose(Image.Transpose.FLIP_LEFT_RIGHT), image.crop((0, 0, cw, ch))]
-
-
-@functools.cache
-def calibration_crops(n: int) -> np.ndarray:
-    """``n`` random crops (30–100% of the shorter side, half mirrored) of the calibration photos."""
-    rng = np.random.default_rng(SEED)
-    photos = [photo(name) for name in CALIBRATION_PHOTOS]
-    out = []
-    for i in range(n):
-        image = photos[i % len(photos)]
-        w, h = image.size
-        side = int(min(w, h) * rng.uniform(0.3, 1.0))
-        x, y = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
-        crop = image.crop((x, y, x + side, y + side))
-        if rng.random() < 0.5:
-            crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        out.append(imagenet.preprocess(crop))
-    return np.stack(out)
-
-
-def calibration_images(name: str, n: int) -> np.ndarray:
-    """(n, C, H, W) float32 images the model is calibrated on: never the held-out ones."""
-    if name == "efficientnet_lite0":
-        return calibration_crops(n)
-    rng = np.random.default_rng(SEED)
-    data = datasets.load_fashion_mnist()
-    return datasets.fashion_tensor(data.x_train[rng.choice(len(data.x_train), n, replace=False)]).numpy()
-
-
-_subject_lock = threading.Lock()
-
-
-@functools.cache
-def _subject(name: str) -> Subject:
-    if name == "efficientnet_lite0":
-        model = imagenet.efficientnet_lite0()
-        images = np.stack([imagenet.preprocess(v) for p in EVAL_PHOTOS for v in eval_views(photo(p))])
-        labels = predict_torch(model, images)
-        return Subject(name, model, images, labels, "top-1 agreement with PyTorch fp32")
-    data = datasets.load_fashion_mnist()
-    return Subject(name, zoo.load_model(name), datasets.fashion_tensor(data.x_test[:N_EVAL]).numpy(),
-                   data.y_test[:N_EVAL], "accuracy")
-
-
-def subject(name: str) -> Subject:
-    if name not in MODELS:
-        raise InputError(f"model must be one of {MODELS}, not {name!r}.")
-    with _subject_lock:
-        return _subject(name)
-
-
 # --- measuring --------------------------------------------------------------------------------
-
-def state_dict_bytes(model: nn.Module) -> int:
-    """Serialized size: ``torch.save`` of the state dict (packed int8 weights included)."""
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    return buffer.tell()
-
-
-def predict_torch(model, images: np.ndarray, batch: int = 250) -> np.ndarray:
-    with torch.inference_mode(), one_thread():
-        return np.concatenate([model(torch.from_numpy(images[i:i + batch])).argmax(1).numpy()
-                               for i in range(0, len(images), batch)])
-
 
 def time_pair(fp32, int8, x, repeats: int) -> tuple[float, float]:
     """Median ms of one call of ``fp32(x)`` and ``int8(x)``, alternating so that both share the noise."""
@@ -240,197 +138,6 @@ def torch_row(s: Subject, method: str, quantized: nn.Module, seconds: float) -> 
         fp32_ms, int8_ms = time_pair(s.model, quantized, x, REPEATS[s.name])
     return Row(method, state_dict_bytes(s.model), state_dict_bytes(quantized), fp32_ms, int8_ms,
                score(fp32_pred, s.labels), score(int8_pred, s.labels), score(int8_pred, fp32_pred), seconds)
-
-
-# --- PyTorch ----------------------------------------------------------------------------------
-
-def pytorch_dynamic(model: nn.Module) -> nn.Module:
-    """int8 weights for every ``nn.Linear``; activations quantised on the fly at run time."""
-    from torch.ao.quantization import quantize_dynamic
-
-    return quantize_dynamic(copy.deepcopy(model), {nn.Linear}, dtype=torch.qint8)
-
-
-class EveryOther(nn.Module):
-    """Keep every other row and column from the second: stride 2 after a stride-1 convolution."""
-
-    def forward(self, x):
-        return x[:, :, 1::2, 1::2]
-
-
-def fx_ready(model: nn.Module, fast_depthwise: bool = True) -> nn.Module:
-    """A copy of EfficientNet-Lite0 with plain ``nn.Conv2d`` layers, the same function to float rounding.
-
-    The port's ``Conv2dStaticSamePadding`` pads TensorFlow's way: symmetric for stride 1 (it
-    becomes the convolution's own padding), one pixel more on the bottom/right for stride 2. A
-    separate ``ZeroPad2d`` before a quantised depthwise convolution sends fbgemm down its slow
-    generic path, so with ``fast_depthwise`` a stride-2 depthwise convolution with the padding
-    (p, p + 1) becomes a stride-1 one with padding p + 1 followed by every other row and column
-    (window i of the original starts at 2i − p, which is window 2i + 1 of the stride-1 one).
-    Other convolutions keep an explicit ``ZeroPad2d``. The zoo's models are returned as copies.
-    """
-    from efficientnet_lite_pytorch.utils import Conv2dStaticSamePadding
-
-    model = copy.deepcopy(model).eval()
-    for parent in list(model.modules()):
-        for key, child in list(parent.named_children()):
-            if not isinstance(child, Conv2dStaticSamePadding):
-                continue
-            conv = nn.Conv2d(child.in_channels, child.out_channels, child.kernel_size, tuple(child.stride),
-                             0, child.dilation, child.groups, child.bias is not None)
-            conv.load_state_dict(child.state_dict())
-            left, right, top, bottom = getattr(child.static_padding, "padding", (0, 0, 0, 0))
-            if (left, top) == (right, bottom):
-                conv.padding = (top, left)
-                replacement = conv
-            elif fast_depthwise and child.groups > 1 and (right - left, bottom - top) == (1, 1) \
-                    and tuple(child.stride) == (2, 2):
-                conv.padding, conv.stride = (bottom, right), (1, 1)
-                replacement = nn.Sequential(conv, EveryOther())
-            else:
-                replacement = nn.Sequential(nn.ZeroPad2d((left, right, top, bottom)), conv)
-            setattr(parent, key, replacement)
-    return model.eval()                               # the new layers were built in training mode
-
-
-def pytorch_static(model: nn.Module, calibration: np.ndarray, batch: int = 64) -> nn.Module:
-    """FX graph mode static quantisation: fuse conv–BN–ReLU, observe the calibration images, convert."""
-    from torch.ao.quantization import get_default_qconfig_mapping
-    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
-
-    example = (torch.from_numpy(calibration[:1]),)
-    prepared = prepare_fx(fx_ready(model), get_default_qconfig_mapping("x86"), example)
-    with torch.inference_mode(), one_thread():
-        for i in range(0, len(calibration), batch):
-            prepared(torch.from_numpy(calibration[i:i + batch]))      # observers record the ranges
-    return convert_fx(prepared)
-
-
-# --- ONNX Runtime -----------------------------------------------------------------------------
-
-_workdir: Path | None = None
-
-
-def workdir() -> Path:
-    global _workdir
-    if _workdir is None:
-        _workdir = Path(tempfile.mkdtemp(prefix="showcase-quant-"))
-    return _workdir
-
-
-@functools.cache
-def onnx_fp32(name: str) -> Path:
-    """The fp32 model exported to ONNX once (legacy TorchScript exporter: seconds, not a minute)."""
-    path = workdir() / f"{name}-fp32.onnx"
-    s = subject(name)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(s.model, (torch.from_numpy(s.images[:1]),), str(path), input_names=["image"],
-                          output_names=["logits"], opset_version=17, dynamo=False,
-                          dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
-    return path
-
-
-def ort_static(fp32_path: Path, int8_path: Path, calibration: np.ndarray) -> Path:
-    """QDQ int8 with per-channel weights; activation ranges from MinMax over the calibration images."""
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.batches = iter(calibration[i:i + 1] for i in range(len(calibration)))
-
-        def get_next(self):
-            batch = next(self.batches, None)
-            return None if batch is None else {"image": batch}
-
-    # uint8 activations × int8 weights ("U8S8"): MLAS's fast kernels on AVX2. Its S8S8 default ran
-    # 2.4× slower on the zoo teacher here. reduce_range (7-bit weights) keeps the int16 pair sums
-    # of CPUs without VNNI from saturating; it cost no accuracy on the zoo CNNs (it gained some).
-    quantize_static(str(fp32_path), str(int8_path), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, reduce_range=True)
-    return int8_path
-
-
-def ort_predict(session, images: np.ndarray, batch: int = 250) -> np.ndarray:
-    return np.concatenate([session.run(["logits"], {"image": images[i:i + batch]})[0].argmax(1)
-                           for i in range(0, len(images), batch)])
-
-
-# --- TensorFlow Lite --------------------------------------------------------------------------
-
-def layer_program(model: nn.Module) -> tuple[list[dict], dict[str, np.ndarray]]:
-    """The network as a list of plain steps for the TFLite worker, and their weights.
-
-    ``torch.fx`` traces the forward pass into a graph; ``fuse`` folds every batch norm into the
-    convolution before it. Each node becomes one step ``{"op", "in": [...], "out"}``; dropout and
-    ``x.size()`` disappear. Anything else is refused rather than guessed.
-    """
-    from torch.fx.experimental.optimization import fuse
-
-    graph = fuse(fx_ready(model, fast_depthwise=False))
-    program: list[dict] = []
-    weights: dict[str, np.ndarray] = {}
-    alias: dict[str, str] = {}
-
-    def name_of(node) -> str:
-        return alias.get(node.name, node.name)
-
-    def emit(node, op, inputs, **fields):
-        program.append({"op": op, "in": [name_of(n) for n in inputs], "out": node.name, **fields})
-
-    for node in graph.graph.nodes:
-        target, args = node.target, node.args
-        if node.op == "placeholder":
-            alias[node.name] = "input"
-        elif node.op == "call_module":
-            m = graph.get_submodule(target)
-            if isinstance(m, nn.Conv2d):
-                key = f"{len(program)}"
-                weights[key + ".w"] = m.weight.detach().numpy()
-                weights[key + ".b"] = (m.bias.detach().numpy() if m.bias is not None
-                                       else np.zeros(m.out_channels, np.float32))
-                emit(node, "conv", args[:1], weight=key + ".w", bias=key + ".b", stride=list(m.stride),
-                     padding=list(m.padding), groups=m.groups)
-            elif isinstance(m, nn.Linear):
-                key = f"{len(program)}"
-                weights[key + ".w"], weights[key + ".b"] = m.weight.detach().numpy(), m.bias.detach().numpy()
-                emit(node, "dense", args[:1], weight=key + ".w", bias=key + ".b")
-            elif isinstance(m, nn.ZeroPad2d):
-                emit(node, "pad", args[:1], pad=list(m.padding))
-            elif isinstance(m, (nn.ReLU, nn.ReLU6)):
-                emit(node, "relu6" if isinstance(m, nn.ReLU6) else "relu", args[:1])
-            elif isinstance(m, nn.AdaptiveAvgPool2d) and m.output_size in (1, (1, 1)):
-                emit(node, "gap", args[:1])
-            elif isinstance(m, (nn.Dropout, nn.Identity)):
-                alias[node.name] = name_of(args[0])
-            else:
-                raise ValueError(f"layer_program: no TFLite step for {type(m).__name__} ({target})")
-        elif node.op == "call_function":
-            if target in (F.relu, torch.relu):
-                emit(node, "relu", args[:1])
-            elif target in (operator.add, torch.add):
-                emit(node, "add", args[:2])
-            elif target is F.adaptive_avg_pool2d and args[1] in (1, (1, 1)):
-                emit(node, "gap", args[:1])
-            elif target is torch.flatten:
-                emit(node, "flatten", args[:1])
-            else:
-                raise ValueError(f"layer_program: no TFLite step for {target}")
-        elif node.op == "call_method":
-            if target == "size":
-                continue
-            if target == "view" and program and program[-1]["op"] == "gap":
-                emit(node, "flatten", args[:1])           # x.view(batch, -1) after the pooling
-            else:
-                raise ValueError(f"layer_program: no TFLite step for .{target}()")
-        elif node.op == "output":
-            if name_of(args[0]) != program[-1]["out"]:
-                raise ValueError("layer_program: the output is not the last step")
-    return program, weights
-
-
-def nhwc(images: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(images.transpose(0, 2, 3, 1))
 
 
 # --- one method, cached ------------------------------------------------------------------------

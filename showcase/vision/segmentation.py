@@ -20,9 +20,8 @@ upload) there is no ground truth, and only the nuclei count (connected component
 
 Compare: the paper's U-Net reached 92.03% mean IoU on the ISBI 2015 PhC-U373 cell-tracking set.
 
-    python -m showcase.vision.segmentation train            # 1,000 steps, one thread: ~25 min on the busy 2-core box
-    python -m showcase.vision.segmentation train --dry-run  # a few steps, to check it runs
-    python -m showcase.vision.segmentation segment image.png --threshold 0.5
+    python -m showcase.vision.segmentation image.png --threshold 0.5
+    python -m showcase.vision.segmentation_training         # the training and the model card (see there)
 """
 
 from __future__ import annotations
@@ -294,21 +293,10 @@ def immunohistochemistry_png(path: Path) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------
-# Training
+# Held-out score (the training module writes it into the card; the tests and benchmarks redo it)
 # ---------------------------------------------------------------------------------------------
 
-TRAIN_SEEDS = range(0, 600)            # 128×128 training images
 EVAL_SEEDS = range(1_000_000, 1_000_060)  # 256×256 held-out images, never seen in training
-
-
-def augment(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random flips, 90° turns and gamma: the labels move with the pixels."""
-    k = int(torch.randint(0, 4, (1,), generator=gen))
-    x, y = torch.rot90(x, k, (2, 3)), torch.rot90(y, k, (2, 3))
-    if torch.rand(1, generator=gen) < 0.5:
-        x, y = x.flip(3), y.flip(3)
-    gamma = torch.exp(torch.empty(x.shape[0], 1, 1, 1).uniform_(-0.4, 0.4, generator=gen))
-    return x.clamp_min(0) ** gamma, y
 
 
 def evaluate(model: UNet, seeds, size: int = 256, threshold: float = 0.5) -> dict:
@@ -325,87 +313,13 @@ def evaluate(model: UNet, seeds, size: int = 256, threshold: float = 0.5) -> dic
     return {key: round(float(np.mean(v)), 4) for key, v in scores.items()}
 
 
-def train(out: Path = ASSET_DIR, steps: int = 1000, batch_size: int = 8, lr: float = 3e-3, seed: int = 0,
-          n_train: int = len(TRAIN_SEEDS), n_eval: int = len(EVAL_SEEDS), log=print) -> dict:
-    """Train the U-Net from scratch on one CPU thread; write weights and model card to ``out``."""
-    from safetensors.torch import save_file
-
-    torch.set_num_threads(1)  # the machine is shared: one core for training, measured times assume it
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    started = time.perf_counter()
-    x_np, y_np = nuclei.batch(list(TRAIN_SEEDS)[:n_train], size=128)
-    x_all, y_all = torch.from_numpy(np.stack([normalise(im[0]) for im in x_np])[:, None]), torch.from_numpy(y_np)
-    log(f"generated {len(x_all)} training images in {time.perf_counter() - started:.1f} s")
-
-    architecture = {"in_channels": 1, "base": 8, "depth": 3}
-    model = UNet(**architecture)
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=max(steps, 2), pct_start=0.1)
-    losses = []
-    for step in range(steps):
-        model.train()
-        index = torch.randint(0, len(x_all), (batch_size,), generator=gen)
-        x, y = augment(x_all[index], y_all[index], gen)
-        loss = dice_bce_loss(model(x), y)
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-        schedule.step()
-        losses.append(loss.item())
-        if step % 100 == 0 or step == steps - 1:
-            log(f"step {step:5d}  loss {np.mean(losses[-100:]):.4f}  {time.perf_counter() - started:.0f} s")
-    seconds = time.perf_counter() - started
-    held_out = evaluate(model, list(EVAL_SEEDS)[:n_eval])
-    log(f"held-out: {held_out}")
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / WEIGHTS.name))
-    card = {
-        "model": "U-Net (Ronneberger et al. 2015), 8 base channels, 3 poolings, same padding, batch norm",
-        "architecture": architecture,
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "data": (f"{n_train} generated nuclei images 128×128 (showcase.vision.nuclei, seeds "
-                 f"{TRAIN_SEEDS.start}–{TRAIN_SEEDS.start + n_train - 1}), random flips, 90° turns and gamma"),
-        "held_out_data": (f"{n_eval} generated images 256×256, seeds {EVAL_SEEDS.start}–{EVAL_SEEDS.start + n_eval - 1}"),
-        "loss": "binary cross-entropy + soft Dice",
-        "optimiser": f"Adam, one-cycle learning rate up to {lr}, batch {batch_size}, {steps} steps",
-        "seed": seed,
-        "command": "python -m showcase.vision.segmentation train",
-        "threads": 1,
-        "training_seconds": round(seconds, 1),
-        "final_train_loss": round(float(np.mean(losses[-50:])), 4),
-        "held_out_threshold": 0.5,
-        "held_out": held_out,
-        "compare": {"paper_iou_phc_u373": PAPER_IOU},
-    }
-    (out / CARD.name).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
-    return card
-
-
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("train", help="train the U-Net and write assets/vision/segmentation/")
-    t.add_argument("--steps", type=int, default=1000)
-    t.add_argument("--out", default=str(ASSET_DIR))
-    t.add_argument("--dry-run", action="store_true", help="a few steps on a few images, to a temp folder")
-    s = sub.add_parser("segment", help="segment one image")
-    s.add_argument("image")
-    s.add_argument("--threshold", type=float, default=0.5)
-    s.add_argument("--channel", choices=CHANNELS, default="auto")
+    parser = argparse.ArgumentParser(description="Segment one image with the bundled U-Net (training: showcase.vision.segmentation_training)")
+    parser.add_argument("image")
+    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--channel", choices=CHANNELS, default="auto")
     args = parser.parse_args(argv)
-    if args.command == "train":
-        if args.dry_run:
-            import tempfile
-
-            card = train(Path(tempfile.mkdtemp(prefix="unet-dry-")), steps=3, n_train=8, n_eval=2)
-        else:
-            card = train(Path(args.out), steps=args.steps)
-        print(json.dumps(card["held_out"]))
-    else:
-        print(segment(args.image, args.threshold, args.channel).metrics)
+    print(segment(args.image, args.threshold, args.channel).metrics)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,12 @@ import pytest
 import torch
 
 from showcase.core.errors import InputError
+from showcase.core import onnx as core_onnx
 from showcase.optimize import quantization as q
+from showcase.optimize import quantization_data as qd
+from showcase.optimize import quantization_onnx as qo
+from showcase.optimize import quantization_torch as qt
+from showcase.optimize import tflite_program
 from showcase.core import zoo
 from showcase.optimize import tflite_worker
 
@@ -12,7 +17,7 @@ N = 300   # held-out test images for the per-method checks
 
 @pytest.fixture(scope="module")
 def student():
-    return q.subject("student")
+    return qd.subject("student")
 
 
 def held_out(s, n=N):
@@ -20,67 +25,67 @@ def held_out(s, n=N):
 
 
 def test_dynamic_quantises_only_the_linear_layer(student):
-    int8 = q.pytorch_dynamic(student.model)
+    int8 = qt.pytorch_dynamic(student.model)
     assert isinstance(int8.head, torch.ao.nn.quantized.dynamic.Linear)
     assert isinstance(int8.stem[0], torch.nn.Conv2d)                       # convolutions stay fp32
     x, y = held_out(student)
-    fp32_pred, int8_pred = q.predict_torch(student.model, x), q.predict_torch(int8, x)
+    fp32_pred, int8_pred = qt.predict_torch(student.model, x), qt.predict_torch(int8, x)
     assert q.score(int8_pred, fp32_pred) >= 0.98
-    assert q.state_dict_bytes(int8) < q.state_dict_bytes(student.model)    # a little: only the head
+    assert qt.state_dict_bytes(int8) < qt.state_dict_bytes(student.model)    # a little: only the head
 
 
 @pytest.mark.parametrize("name", ["student", "teacher"])
 def test_static_int8_is_smaller_and_about_as_accurate(name):
-    s = q.subject(name)
-    int8 = q.pytorch_static(s.model, q.calibration_images(name, 64))
+    s = qd.subject(name)
+    int8 = qt.pytorch_static(s.model, qd.calibration_images(name, 64))
     x, y = held_out(s)
-    fp32_acc = q.score(q.predict_torch(s.model, x), y)
-    int8_acc = q.score(q.predict_torch(int8, x), y)
+    fp32_acc = q.score(qt.predict_torch(s.model, x), y)
+    int8_acc = q.score(qt.predict_torch(int8, x), y)
     assert int8_acc >= fp32_acc - 0.03
-    assert q.state_dict_bytes(int8) < q.state_dict_bytes(s.model) / 2.5
+    assert qt.state_dict_bytes(int8) < qt.state_dict_bytes(s.model) / 2.5
     assert any(isinstance(m, torch.ao.nn.quantized.Conv2d) for m in int8.modules())
 
 
 def test_ort_static_qdq_is_smaller_and_about_as_accurate(student, tmp_path):
     import onnx
 
-    fp32_path = q.onnx_fp32("student")
-    int8_path = q.ort_static(fp32_path, tmp_path / "int8.onnx", q.calibration_images("student", 32))
+    fp32_path = qo.onnx_fp32("student")
+    int8_path = qo.ort_static(fp32_path, tmp_path / "int8.onnx", qd.calibration_images("student", 32))
     ops = {node.op_type for node in onnx.load(str(int8_path)).graph.node}
     assert {"QuantizeLinear", "DequantizeLinear", "Conv"} <= ops          # the QDQ format
     x, y = held_out(student)
-    fp32_acc = q.score(q.ort_predict(q.ort_session(fp32_path), x), y)
-    int8_acc = q.score(q.ort_predict(q.ort_session(int8_path), x), y)
+    fp32_acc = q.score(qo.ort_predict(core_onnx.ort_session(fp32_path), x), y)
+    int8_acc = q.score(qo.ort_predict(core_onnx.ort_session(int8_path), x), y)
     assert int8_acc >= fp32_acc - 0.03
     assert int8_path.stat().st_size < fp32_path.stat().st_size / 2
 
 
 def test_calibration_never_uses_the_held_out_images():
-    calibration = q.calibration_images("student", 64)
-    test = q.subject("student").images
+    calibration = qd.calibration_images("student", 64)
+    test = qd.subject("student").images
     flat = {row.tobytes() for row in test.reshape(len(test), -1)}
     assert not any(row.tobytes() in flat for row in calibration.reshape(len(calibration), -1))
-    assert set(q.CALIBRATION_PHOTOS).isdisjoint(q.EVAL_PHOTOS)
+    assert set(qd.CALIBRATION_PHOTOS).isdisjoint(qd.EVAL_PHOTOS)
 
 
 def test_fx_ready_efficientnet_is_the_same_function():
     from efficientnet_lite_pytorch.utils import Conv2dStaticSamePadding
 
-    s = q.subject("efficientnet_lite0")
+    s = qd.subject("efficientnet_lite0")
     x = torch.from_numpy(s.images[:2])
     with torch.inference_mode():
         reference = s.model(x)
         for fast in (True, False):
-            plain = q.fx_ready(s.model, fast_depthwise=fast)
+            plain = qt.fx_ready(s.model, fast_depthwise=fast)
             assert not any(isinstance(m, Conv2dStaticSamePadding) for m in plain.modules())
             assert not plain.training
             assert (plain(x) - reference).abs().max() < 1e-3
-    assert (s.labels == q.predict_torch(s.model, s.images)).all()         # scored against fp32's top-1
+    assert (s.labels == qt.predict_torch(s.model, s.images)).all()         # scored against fp32's top-1
 
 
 @pytest.mark.parametrize("name", ["student", "teacher"])
 def test_layer_program_folds_batch_norm_and_names_every_step(name):
-    program, weights = q.layer_program(zoo.load_model(name))
+    program, weights = tflite_program.layer_program(zoo.load_model(name))
     ops = [step["op"] for step in program]
     assert ops[0] == "conv" and ops[-1] == "dense" and "gap" in ops and "flatten" in ops
     assert ("add" in ops) == (name == "teacher")                          # residual additions

@@ -120,14 +120,8 @@ def test_bundled_models_reach_their_model_card():
     quality = dcgan.score(classifier, samples)
     for key in ("digit_likeness", "confident_fraction", "class_entropy_bits"):
         assert quality[key] == pytest.approx(card["samples"][key], abs=0.01), key
-    # the bundled generator makes varied, mostly recognisable digits
-    assert card["samples"]["class_entropy_bits"] > 3.0 and card["samples"]["digit_likeness"] > 0.75
-
-
-@pytest.mark.slow
-def test_training_smoke_run(tmp_path):
-    card = dcgan.train(tmp_path, steps=2, classifier_epochs=1, log=lambda *_: None)
-    for name in ("generator", "discriminator", "classifier"):
-        assert (tmp_path / f"{name}.safetensors").is_file()
-    assert set(card["final"]) == {"d_loss", "g_loss", "d_real", "d_fake"}
-    assert card["classifier"]["held_out_accuracy"] > 0.2                  # one epoch: well above chance (0.1)
+    # the bundled generator makes varied, mostly recognisable digits (real held-out digits: 0.96, 3.31 bits)
+    assert card["samples"]["class_entropy_bits"] > 3.0 and card["samples"]["digit_likeness"] > 0.85
+    with torch.inference_mode():
+        tab = dcgan.score(classifier, generator(dcgan.latents(card["tab_defaults"]["latent_seed"], card["tab_defaults"]["n"])))
+    assert tab["digit_likeness"] == pytest.approx(card["tab_defaults"]["digit_likeness"], abs=0.01) and tab["digit_likeness"] > 0.85

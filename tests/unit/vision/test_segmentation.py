@@ -140,12 +140,3 @@ def test_bundled_weights_reach_their_model_card():
     assert held_out["dice"] >= 0.85                          # the tab's target, measured now
     for key, value in card["held_out"].items():
         assert held_out[key] == pytest.approx(value, abs=0.005), key
-
-
-@pytest.mark.slow
-def test_training_smoke_run(tmp_path):
-    card = seg.train(tmp_path, steps=2, batch_size=2, n_train=4, n_eval=1, log=lambda *_: None)
-    assert (tmp_path / "unet.safetensors").is_file() and (tmp_path / "model_card.json").is_file()
-    assert set(card["held_out"]) == {"dice", "iou", "baseline_dice", "baseline_iou"}
-    model = seg._load_unet(tmp_path / "unet.safetensors")
-    assert seg.predict_proba(model, np.zeros((32, 32), np.float32)).shape == (32, 32)
