@@ -44,6 +44,7 @@ MAX_SECONDS = 30           # Whisper's own window; the CTC model was trained on 
 ENGINES = ("both", "ctc", "whisper")
 DECODERS = ("greedy", "beam")
 WHISPER_HUB = "Systran/faster-whisper-tiny.en"
+HUB_CACHE: Path | None = None   # None: huggingface_hub's own cache folder (tests point it elsewhere)
 CTC_SPEC = models.ModelSpec(name="CTC convs+BiGRU (this project)", bundled=asset("speech", "asr", "ctc.safetensors"))
 
 
@@ -71,7 +72,7 @@ def load_whisper(path: Path):
 
 def whisper(prefer: str = "bundled"):
     """(model, Resolved) once per process; a copy from inside a pip package says "package"."""
-    model, found = models.load(whisper_spec(), load_whisper, prefer=prefer)
+    model, found = models.load(whisper_spec(), load_whisper, prefer=prefer, cache_dir=HUB_CACHE)
     source = "package" if found.source == "bundled" else found.source
     return model, source
 
