@@ -74,6 +74,11 @@ t = strings("asr", {
     "whisper": ("Whisper tiny.en", "Whisper tiny.en"),
     "greedy": ("CTC greedy", "CTC 贪心解码"),
     "beam_text": ("CTC beam search", "CTC 束搜索"),
+    "hard": ("Examples: Piper sentences the CTC model never heard (voice and text both new), an espeak-ng sentence "
+             "(the CTC model's own kind of voice), Piper with beam search. The last two are hard cases: speech at "
+             "0 dB SNR in pink noise, and espeak-ng at 300 words a minute.",
+             "示例:CTC 模型从未听过的 Piper 句子(声音和文本都是新的)、一句 espeak-ng(CTC 模型训练时的那类声音)、"
+             "Piper 加束搜索。最后两个是难例:粉红噪声中信噪比 0 dB 的语音,以及每分钟 300 词的 espeak-ng。"),
     "probs": ("CTC per-frame character probabilities (dark = likely)", "CTC 每帧字符概率(越黑越可能)"),
 })
 
@@ -162,6 +167,7 @@ def build() -> None:
     inputs = [audio, engine, decoder, beam, truth]
     outputs = [ctc_text, whisper_text, note, probs, greedy, beam_text, metrics]
     gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
+    gr.Markdown(t("hard"))
     button.click(run, inputs, outputs, api_name="transcribe", concurrency_id="speech")
     code_accordion(ctc.CTCModel.forward, ctc.greedy_decode, asr.beam_decode, asr.recognise)
 

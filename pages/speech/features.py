@@ -50,6 +50,11 @@ t = strings("features", {
     "waveform": ("Waveform", "波形"),
     "spectrogram": ("Spectrogram (0–8 kHz bottom to top, dB)", "频谱图(自下而上 0–8 kHz,dB)"),
     "mel": ("Mel spectrogram (low bands at the bottom, dB)", "梅尔频谱图(低频带在下,dB)"),
+    "hard": ("Examples 2–4: two pure tones with a long window (two sharp lines), Piper's neural voice, Mandarin. "
+             "The last two are hard cases: a 5 ms window leaves too few frequency bins (the harmonics blur and some "
+             "mel bands are empty), and silence, which stays black.",
+             "示例 2–4:长窗下的两个纯音(两条清晰的线)、Piper 神经网络语音、普通话。最后两个是难例:5 毫秒的窗频率点太少"
+             "(谐波模糊,部分梅尔频带为空);静音则保持全黑。"),
     "mfcc": ("MFCC (bottom), Δ (middle), ΔΔ (top); blue negative, red positive",
              "MFCC(下)、Δ(中)、ΔΔ(上);蓝为负,红为正"),
 })
@@ -150,6 +155,7 @@ def build() -> None:
     inputs = [audio, n_mfcc, n_mels, hop, window]
     outputs = [waveform, spectrogram, mel, mfcc, note, metrics]
     gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
+    gr.Markdown(t("hard"))
     button.click(run, inputs, outputs, api_name="audio_features")
     say.click(speak, [text, voice], [audio], api_name="features_speak").then(
         run, inputs, outputs, api_visibility="private")
