@@ -20,6 +20,7 @@ References: Davis & Mermelstein (1980), the MFCC paper; librosa's feature docume
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 import warnings
 from dataclasses import dataclass
@@ -86,18 +87,28 @@ def compute(samples: np.ndarray, rate: int, n_mfcc: int = 13, n_mels: int = 64, 
                 mel_hz=librosa.mel_frequencies(n_mels=n_mels + 2, fmax=rate / 2)[1:-1])
 
 
+@functools.cache
+def _colour_table(cmap: str) -> np.ndarray:
+    """(256, 3) uint8 colours of a matplotlib colour map (the registry copies the map on every lookup)."""
+    from matplotlib import colormaps
+
+    return (colormaps[cmap](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+
+
 def heatmap(values: np.ndarray, vmin: float, vmax: float, cmap: str = "magma", size=(800, 220)) -> Image.Image:
     """(rows, frames) → a colour picture, row 0 at the bottom, through a 256-colour table.
 
     No matplotlib figure: on two busy cores each rendered panel cost 150–600 ms, the lookup and
     resize here a few ms. The page's labels carry the axes.
     """
-    from matplotlib import colormaps
-
-    table = (colormaps[cmap](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+    table = _colour_table(cmap)
     scaled = np.clip((values - vmin) / max(vmax - vmin, 1e-9), 0, 1)
     index = (scaled[::-1] * 255).round().astype(np.uint8)          # low rows at the bottom
-    return Image.fromarray(table[index]).resize(size, Image.Resampling.BILINEAR)
+    # Resize the one-channel index picture, then colour it: a third of the work of resizing RGB,
+    # and blending neighbouring indices is blending values, since the colour table is ordered.
+    picture = Image.fromarray(index, "L").resize(size, Image.Resampling.BILINEAR)
+    picture.putpalette(table.ravel().tolist(), "RGB")  # an "L" picture with a palette becomes "P"
+    return picture.convert("RGB")
 
 
 def waveform_table(samples: np.ndarray, rate: int, points: int = 2000):
