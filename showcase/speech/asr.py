@@ -128,7 +128,7 @@ def recognise(samples: np.ndarray, rate: int, engine: str = "ctc", decoder: str 
     if engine == "ctc":
         log_probs = ctc_log_probs(samples, rate)
         greedy = ctc.greedy_decode(log_probs)
-        beam = beam_decode(log_probs, beam_size) if decoder == "beam" else None
+        beam = beam_decode(log_probs, beam_size)  # always: the tab shows greedy beside beam
         seconds = time.perf_counter() - started
         _, source = _ctc_model()
         return Recognition(beam if decoder == "beam" else greedy, "ctc", seconds, audio_seconds, CTC_SPEC.name,
@@ -150,7 +150,7 @@ def probability_picture(log_probs: np.ndarray, greedy: str):
     probs = np.exp(log_probs).T                                          # (vocab, frames)
     frames = probs.shape[1]
     fig, ax = new_figure(max(6.0, min(14.0, frames / 18)), 4.2)
-    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12, top=0.86)
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.12, top=0.8)
     ax.imshow(probs, aspect="auto", origin="upper", cmap="Greys", vmin=0, vmax=1, interpolation="nearest",
               extent=(0, frames * ctc.STRIDE * ctc.HOP / ctc.SAMPLE_RATE, len(ctc.VOCAB) - 0.5, -0.5))
     labels = ["blank", "space", "'"] + list(ctc.VOCAB[3:])
@@ -162,7 +162,7 @@ def probability_picture(log_probs: np.ndarray, greedy: str):
         ax.text((i + 0.5) * step, -1.2, ctc.VOCAB[best[i]].replace(" ", "␣"), ha="center", va="bottom",
                 fontsize=7, color="#c0392b", clip_on=False)
     blank_share = float((best == 0).mean())
-    ax.set_title(f"CTC output: {100 * blank_share:.0f}% of frames are blank; red = characters emitted", pad=14)
+    ax.set_title(f"CTC output: {100 * blank_share:.0f}% of frames are blank; red = characters emitted", pad=22)
     return to_image(fig), blank_share
 
 

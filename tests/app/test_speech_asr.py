@@ -16,6 +16,7 @@ def test_transcribe_first_example_with_both_engines(client):
         handle_file(PATH), ENGINE, DECODER, BEAM, TRUTH, api_name="/transcribe")
     assert metrics["engine"] == "both" and metrics["text"] == whisper_text
     assert metrics["whisper_cer"] <= 0.15 and metrics["ctc_text"] == ctc_text == greedy
+    assert metrics["ctc_beam_text"] == beam != ""  # beam search runs beside greedy on the same output
     assert metrics["ctc_source"] == "bundled" and metrics["whisper_source"] == "package"
     assert metrics["ctc_real_time_factor"] > 0 and "real-time factor" in note
 
