@@ -66,7 +66,7 @@ def train_one(adversarial: bool, max_steps: int | None = None, log=print) -> tup
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
         if (step + 1) % per_epoch == 0 or step + 1 == total:
             log(f"{'adversarial' if adversarial else 'standard'}: step {step + 1}/{total} "
                 f"loss {np.mean(losses[-per_epoch:]):.4f} ({time.perf_counter() - started:.0f} s)")
