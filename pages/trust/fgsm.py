@@ -31,13 +31,10 @@ t = strings("fgsm", {
         "PyTorch FGSM 教程的 LeNet:ε = 0、0.05 … 0.3 时准确率 98.1 → 94.3 → 85.1 → 68.3 → 43.0 → 20.8 → 8.7%。",
     ),
     "model": ("Model", "模型"),
-    "m.standard": ("digits CNN, standard training", "数字 CNN,标准训练"),
-    "m.adversarial": ("digits CNN, adversarially trained", "数字 CNN,对抗训练"),
-    "m.efficientnet_lite0": ("EfficientNet-Lite0 (ImageNet photos)", "EfficientNet-Lite0(ImageNet 照片)"),
+    "m.info": ("standard / adversarial: our digits CNNs, trained normally or with FGSM examples; efficientnet_lite0: "
+               "ImageNet photos", "standard / adversarial:本项目的数字 CNN,正常训练或加入 FGSM 样本训练;efficientnet_lite0:ImageNet 照片"),
     "attack": ("Attack", "攻击方法"),
-    "a.fgsm": ("FGSM", "FGSM"),
-    "a.targeted_fgsm": ("targeted FGSM", "定向 FGSM"),
-    "a.pgd": ("PGD, 10 steps", "PGD,10 步"),
+    "a.info": ("targeted_fgsm: one step towards a chosen class; pgd: 10 projected steps", "targeted_fgsm:朝指定类别走一步;pgd:10 步投影梯度"),
     "eps255": ("ε in 1/255 steps", "ε(以 1/255 为步长)"),
     "eps": ("ε as a fraction of the pixel range (0–1)", "ε(像素范围的比例,0–1)"),
     "target": ("Target class for targeted FGSM (number or ImageNet name; empty: least likely)",
@@ -108,10 +105,11 @@ def build() -> None:
     with gr.Row():
         with gr.Column(scale=1):
             image = ImageInput(value=EXAMPLES[0][0], height=220)
-            model = gr.Radio([(t(f"m.{m}"), m) for m in fgsm.MODELS], value="standard", label=t("model"))
+            # choices stay plain values: an examples table cannot translate a choice's label
+            model = gr.Radio(list(fgsm.MODELS), value="standard", label=t("model"), info=t("m.info"))
             eps255 = gr.Slider(0, 255, value=51, step=1, label=t("eps255"))
             epsilon = gr.Number(value=0.2, minimum=0, maximum=1, step=1 / 255, label=t("eps"))
-            attack = gr.Radio([(t(f"a.{a}"), a) for a in fgsm.ATTACKS], value="fgsm", label=t("attack"))
+            attack = gr.Radio(list(fgsm.ATTACKS), value="fgsm", label=t("attack"), info=t("a.info"))
             target = gr.Textbox(value="", label=t("target"), max_lines=1)
             button = gr.Button(tc("run"), variant="primary")
         with gr.Column(scale=2):
