@@ -199,6 +199,7 @@ def dp_federated(clients=10, rounds=5, fraction=0.5, noise=1.0, clip=1.0, delta=
     config = check(clients, rounds, fraction, noise, clip, delta, split, seed, baseline)
     result = run_worker(config, say)
     progress = pd.DataFrame(result.pop("history"))
+    progress["run"] = progress["run"].map({"DP": "DP-SGD · 差分隐私", "non-private": "non-private · 非隐私"})
     return FederatedResult(progress, tradeoff_table(), result)
 
 

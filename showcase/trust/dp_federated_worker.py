@@ -123,9 +123,18 @@ def simulate(config, say) -> dict:
     started = time.perf_counter()
     # Ray started here, not by Flower, so that every actor runs the setup hook first; Flower's own
     # ray.init would pass only PYTHONPATH in runtime_env (flwr 1.42 raybackend.init_ray).
-    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=100 * 1024 * 1024, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(sys.path)},
-                          "worker_process_setup_hook": "showcase.trust.dp_federated_worker.without_tensorflow_and_triton"})
+    for attempt in range(3):
+        try:
+            ray.init(num_cpus=2, include_dashboard=False, object_store_memory=100 * 1024 * 1024, log_to_driver=False,
+                     runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(sys.path)},
+                                  "worker_process_setup_hook":
+                                      "showcase.trust.dp_federated_worker.without_tensorflow_and_triton"})
+            break
+        except Exception as exc:  # noqa: BLE001 - Ray waits a fixed 30 s for its raylet; a busy machine needs longer
+            if "timed out during startup" not in str(exc) or attempt == 2:
+                raise
+            say(0.0, f"Ray's node did not start within 30 s (busy machine); trying again ({attempt + 2}/3)")
+            ray.shutdown()
     try:
         run_simulation(server_app=server_app, client_app=client_app, num_supernodes=config.clients,
                        backend_config={"client_resources": {"num_cpus": 1, "num_gpus": 0.0}})
