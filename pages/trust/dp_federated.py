@@ -68,7 +68,7 @@ def build() -> None:
     header(t("title"), t("body"), t("reference"))
     with gr.Row():
         with gr.Column(scale=1):
-            clients = gr.Slider(1, 50, value=10, step=1, label=t("clients"))
+            clients = gr.Slider(1, 100, value=10, step=1, label=t("clients"))
             rounds = gr.Slider(1, 20, value=5, step=1, label=t("rounds"))
             fraction = gr.Slider(0.1, 1.0, value=0.5, step=0.05, label=t("fraction"))
             noise = gr.Slider(0.3, 10.0, value=1.0, step=0.1, label=t("noise"))
