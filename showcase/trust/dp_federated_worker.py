@@ -94,7 +94,8 @@ def simulate(config, say) -> dict:
 
             def aggregate(contents, weight_key, spent=spent):
                 contents = list(contents)
-                spent["epsilon"] = max_epsilon(contents, weight_key)["epsilon"]
+                # the worst-off client so far: the largest ε any client has accumulated
+                spent["epsilon"] = max(spent["epsilon"], max_epsilon(contents, weight_key)["epsilon"])
                 spent["replies"] = len(contents)
                 return MetricRecord(spent)
 
