@@ -39,7 +39,7 @@ def without_tensorflow_and_triton() -> None:
 
 def simulate(config, say) -> dict:
     import torch
-    from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord, RecordDict
+    from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MessageType, MetricRecord, RecordDict
     from flwr.clientapp import ClientApp
     from flwr.serverapp import Grid, ServerApp
     from flwr.serverapp.strategy import FedAvg
@@ -69,11 +69,36 @@ def simulate(config, say) -> dict:
         metrics = MetricRecord({"num-examples": len(index), "epsilon": out["epsilon"]})
         return Message(content=RecordDict({"arrays": ArrayRecord(out["state"]), "metrics": metrics}), reply_to=msg)
 
-    class SortedFedAvg(FedAvg):
-        """FedAvg that sums the replies in client order, so a seed gives the same floats every run."""
+    @client_app.query()
+    def which(msg: Message, context: Context) -> Message:
+        partition = MetricRecord({"id": int(context.node_config["partition-id"])})
+        return Message(content=RecordDict({"partition": partition}), reply_to=msg)
+
+    partition_of: dict[int, int] = {}
+
+    class InPartitionOrder:
+        """The grid, listing its nodes in partition order: Flower's node IDs are random each run."""
+
+        def __init__(self, grid):
+            self.grid = grid
+
+        def get_node_ids(self):
+            return sorted(self.grid.get_node_ids(), key=partition_of.__getitem__)
+
+        def __getattr__(self, name):
+            return getattr(self.grid, name)
+
+    class SeededFedAvg(FedAvg):
+        """FedAvg whose client sample and sum order depend on the seed alone, so a run repeats:
+        Flower samples with ``random.sample`` from the grid's node list, whose IDs are random."""
+
+        def configure_train(self, server_round, arrays, config_record, grid):
+            random.seed(config.seed * 1000 + server_round)
+            return super().configure_train(server_round, arrays, config_record, InPartitionOrder(grid))
 
         def aggregate_train(self, server_round, replies):
-            return super().aggregate_train(server_round, sorted(replies, key=lambda m: m.metadata.src_node_id))
+            ordered = sorted(replies, key=lambda m: partition_of[m.metadata.src_node_id])
+            return super().aggregate_train(server_round, ordered)
 
     history: list[dict] = []
     x_eval, y_eval = digits.to_tensor(x_test), torch.from_numpy(y_test)
@@ -87,8 +112,12 @@ def simulate(config, say) -> dict:
 
     @server_app.main()
     def main(grid: Grid, context: Context) -> None:
+        while len(nodes := list(grid.get_node_ids())) < config.clients:
+            time.sleep(0.1)
+        asked = [Message(content=RecordDict(), dst_node_id=n, message_type=MessageType.QUERY) for n in nodes]
+        for reply in grid.send_and_receive(asked):
+            partition_of[reply.metadata.src_node_id] = int(reply.content["partition"]["id"])
         for run in runs:
-            random.seed(config.seed)               # Flower samples the round's clients with `random`
             model = digits.build(config.seed)
             spent = {"epsilon": 0.0}
 
@@ -113,7 +142,7 @@ def simulate(config, say) -> dict:
                           + (f", ε = {spent['epsilon']:.2f}" if run == "DP" else ""))
                 return MetricRecord({"accuracy": accuracy})
 
-            strategy = SortedFedAvg(fraction_train=config.fraction, fraction_evaluate=0.0,
+            strategy = SeededFedAvg(fraction_train=config.fraction, fraction_evaluate=0.0,
                                     min_train_nodes=1, min_available_nodes=config.clients,
                                     train_metrics_aggr_fn=aggregate)
             strategy.start(grid=grid, initial_arrays=ArrayRecord(model.state_dict()), num_rounds=config.rounds,

@@ -64,10 +64,10 @@ def test_the_card_sweep_trades_accuracy_for_privacy():
 
 @pytest.mark.slow
 def test_a_flower_simulation_accounts_epsilon_per_round_and_repeats_with_its_seed():
-    settings = dict(clients=3, rounds=2, fraction=1.0, noise=1.0, baseline=False)
+    settings = dict(clients=4, rounds=2, fraction=0.5, noise=1.0, baseline=False)   # two of four clients a round
     first = dp.dp_federated(**settings)
     again = dp.dp_federated(**settings)
     eps = first.progress["epsilon"].tolist()
     assert len(eps) == 2 and 0 < eps[0] < eps[1] == first.metrics["epsilon"]
     assert first.progress.equals(again.progress)
-    assert first.metrics["engine"].startswith("flwr 1.42.0 simulation (Ray)") and first.metrics["clients"] == 3
+    assert first.metrics["engine"].startswith("flwr 1.42.0 simulation (Ray)") and first.metrics["clients"] == 4
