@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+import torch
+
+from showcase.core.errors import InputError
+from showcase.trust import digits
+from showcase.trust import dp_federated as dp
+
+
+@pytest.fixture(scope="module")
+def client_data():
+    x_train, y_train, _, _ = digits.split()
+    return digits.to_tensor(x_train[:320]), torch.from_numpy(y_train[:320])
+
+
+def train(client_data, **kwargs):
+    x, y = client_data
+    options = dict(private=True, noise=1.0, clip=1.0, delta=1e-5, prior_steps=0, seed=0)
+    return dp.local_train(digits.build(0).state_dict(), x, y, **{**options, **kwargs})
+
+
+def test_opacus_epsilon_grows_with_rounds_and_falls_with_more_noise(client_data):
+    first = train(client_data)
+    later = train(client_data, prior_steps=3 * first["steps"])        # the same client's fourth round
+    noisier = train(client_data, noise=3.0)
+    assert first["steps"] == 10 and 0 < noisier["epsilon"] < first["epsilon"] < later["epsilon"]
+    assert train(client_data, private=False)["epsilon"] == 0.0
+
+
+def test_local_dp_training_is_reproducible_with_a_seed(client_data):
+    a, b, c = train(client_data), train(client_data), train(client_data, seed=1)
+    assert all(torch.equal(a["state"][k], b["state"][k]) for k in a["state"])
+    assert not all(torch.equal(a["state"][k], c["state"][k]) for k in a["state"])
+
+
+@pytest.mark.parametrize("split", dp.SPLITS)
+def test_partitions_deal_every_training_digit_once(split):
+    parts = dp.partitions(10, split)
+    joined = np.concatenate(parts)
+    assert len(joined) == len(np.unique(joined)) == len(digits.split()[1])
+    labels = digits.split()[1]
+    classes = [len(np.unique(labels[p])) for p in parts]
+    assert (min(classes) == 10) if split == "iid" else (max(classes) <= 4)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(clients=0), "between"), (dict(clients=5000), "more than the data allow"), (dict(clients=2.5), "whole"),
+    (dict(split="by_writer"), "split"), (dict(noise=0.0), "between"), (dict(delta=0.5), "between"),
+    (dict(rounds=0), "between"), (dict(fraction=0), "between"),
+])
+def test_bad_settings_are_refused(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        dp.check(**kwargs)
+
+
+def test_the_card_sweep_trades_accuracy_for_privacy():
+    card = dp.model_card()
+    rows = sorted(card["sweep"], key=lambda r: r["noise_multiplier"])
+    assert [r["epsilon"] for r in rows] == sorted((r["epsilon"] for r in rows), reverse=True)
+    assert card["baseline_accuracy"] > max(r["accuracy"] for r in rows)
+    table = dp.tradeoff_table()
+    assert set(table["series"].str.split(" · ").str[0]) == {"DP FedAvg sweep", "non-private FedAvg", "Abadi et al. 2016 (MNIST)"}
+
+
+@pytest.mark.slow
+def test_a_flower_simulation_accounts_epsilon_per_round_and_repeats_with_its_seed():
+    # two of four clients a round: by round 3 some client has trained twice, so the largest ε grows
+    settings = dict(clients=4, rounds=3, fraction=0.5, noise=1.0, baseline=False)
+    first = dp.dp_federated(**settings)
+    again = dp.dp_federated(**settings)
+    eps = first.progress["epsilon"].tolist()
+    assert len(eps) == 3 and 0 < eps[0] <= eps[1] <= eps[2] == first.metrics["epsilon"] and eps[0] < eps[2]
+    assert first.progress.equals(again.progress)
+    assert first.metrics["engine"].startswith("flwr 1.42.0 simulation (Ray)") and first.metrics["clients"] == 4
