@@ -15,10 +15,14 @@ Ultralytics or torch.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from showcase.core import shapes
 from showcase.core.onnx import ort_session
@@ -131,3 +135,42 @@ def run_onnx(model, rgb: np.ndarray, conf: float, iou: float, multi_label: bool 
     output = session.run(None, {session.get_inputs()[0].name: x})[0]
     boxes, scores, classes = decode(output, conf, iou, scale, pad, rgb.shape[:2], multi_label=multi_label)
     return Detections(boxes, scores, classes, names, size)
+
+
+# --- Ultralytics, offline (the vision tab trains and compares with it; the edge tab rebuilds the model) ---
+
+def config_dir() -> Path:
+    return Path(os.environ.get("SHOWCASE_YOLO_DIR") or Path(tempfile.gettempdir()) / "showcase-ultralytics")
+
+
+def font_file() -> Path:
+    """DejaVu Sans, which matplotlib (a dependency) ships: Ultralytics' Arial stand-in and our label font."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+
+
+ULTRALYTICS_PATCHED_FOR = "8.4.190"     # the version whose Image.open replacement is undone below
+
+
+def ultralytics_offline():
+    """Import Ultralytics set up so that it never touches the network: ``YOLO_OFFLINE=1`` (no
+    online checks, no auto-install, no telemetry) and a config folder of ours holding the
+    fonts it would otherwise download for its plots. Must run before the first import."""
+    os.environ["YOLO_OFFLINE"] = "1"
+    os.environ.setdefault("YOLO_CONFIG_DIR", str(config_dir()))
+    fonts = Path(os.environ["YOLO_CONFIG_DIR"]) / "Ultralytics"
+    fonts.mkdir(parents=True, exist_ok=True)
+    for name in ("Arial.ttf", "Arial.Unicode.ttf"):
+        if not (fonts / name).is_file():
+            shutil.copyfile(font_file(), fonts / name)
+    import ultralytics
+    import ultralytics.utils.patches as patches
+
+    # Ultralytics (ULTRALYTICS_PATCHED_FOR) replaces PIL's Image.open, for every user of PIL in the
+    # process, with one that on any unreadable file tries to pip-install and import a HEIF plugin:
+    # offline that stalls, and a corrupt upload no longer gives a clear error. Put Pillow's own back
+    # (Ultralytics keeps it as ``_image_open``). tests/app/test_gradio_fixes.py checks it through
+    # the app; tests/unit/test_gradio_fixes.py fails when another Ultralytics is installed.
+    Image.open = patches._image_open
+    return ultralytics

@@ -78,6 +78,7 @@ def pytorch_model():
 
     os.environ["YOLO_OFFLINE"] = "1"                       # no update checks or downloads
     os.environ.setdefault("YOLO_CONFIG_DIR", str(_WORK / "ultralytics"))
+    detector.ultralytics_offline()               # offline, and Pillow's Image.open put back
     from ultralytics.nn.tasks import DetectionModel
 
     model = DetectionModel(str(MODEL_YAML), ch=3, nc=len(shapes.CLASSES), verbose=False).eval()
@@ -200,6 +201,7 @@ def _held_out(n: int) -> tuple:
 
 def map50(run, n_scenes: int) -> float:
     """mAP at IoU 0.5 over ``n_scenes`` held-out scenes, by Ultralytics' ``ap_per_class``."""
+    detector.ultralytics_offline()
     from ultralytics.utils.metrics import ap_per_class
 
     hits, confs, classes, truth = [], [], [], []

@@ -37,8 +37,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
-import shutil
 import tempfile
 import time
 import uuid
@@ -55,7 +53,8 @@ from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, ModelUnavailable, load
 from showcase.core.settings import asset
 from showcase.core import shapes
-from showcase.core.detector import Detections, _load_onnx, box_iou, decode, letterbox, nms, run_onnx  # noqa: F401
+from showcase.core.detector import (ULTRALYTICS_PATCHED_FOR, Detections, _load_onnx, box_iou, config_dir,  # noqa: F401
+                                    decode, font_file, letterbox, nms, run_onnx, ultralytics_offline)
 
 ASSET_DIR = asset("vision", "detection")
 ONNX_PATH = ASSET_DIR / "shapes_yolo11p.onnx"
@@ -76,47 +75,6 @@ MAX_VIDEO_FRAMES = 150            # frames of a video file that are processed (t
 VIDEO_SIDE = 640                  # frames are scaled to at most this side first
 PALETTE = [(230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48), (145, 30, 180),
            (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212)]
-
-
-# ---------------------------------------------------------------------------------------------
-# Ultralytics, offline
-# ---------------------------------------------------------------------------------------------
-
-def config_dir() -> Path:
-    return Path(os.environ.get("SHOWCASE_YOLO_DIR") or Path(tempfile.gettempdir()) / "showcase-ultralytics")
-
-
-def font_file() -> Path:
-    """DejaVu Sans, which matplotlib (a dependency) ships: Ultralytics' Arial stand-in and our label font."""
-    import matplotlib
-
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-
-
-ULTRALYTICS_PATCHED_FOR = "8.4.190"     # the version whose Image.open replacement is undone below
-
-
-def ultralytics_offline():
-    """Import Ultralytics set up so that it never touches the network: ``YOLO_OFFLINE=1`` (no
-    online checks, no auto-install, no telemetry) and a config folder of ours holding the
-    fonts it would otherwise download for its plots. Must run before the first import."""
-    os.environ["YOLO_OFFLINE"] = "1"
-    os.environ.setdefault("YOLO_CONFIG_DIR", str(config_dir()))
-    fonts = Path(os.environ["YOLO_CONFIG_DIR"]) / "Ultralytics"
-    fonts.mkdir(parents=True, exist_ok=True)
-    for name in ("Arial.ttf", "Arial.Unicode.ttf"):
-        if not (fonts / name).is_file():
-            shutil.copyfile(font_file(), fonts / name)
-    import ultralytics
-    import ultralytics.utils.patches as patches
-
-    # Ultralytics (ULTRALYTICS_PATCHED_FOR) replaces PIL's Image.open, for every user of PIL in the
-    # process, with one that on any unreadable file tries to pip-install and import a HEIF plugin:
-    # offline that stalls, and a corrupt upload no longer gives a clear error. Put Pillow's own back
-    # (Ultralytics keeps it as ``_image_open``). tests/app/test_gradio_fixes.py checks it through
-    # the app; tests/unit/test_gradio_fixes.py fails when another Ultralytics is installed.
-    Image.open = patches._image_open
-    return ultralytics
 
 
 # ---------------------------------------------------------------------------------------------
