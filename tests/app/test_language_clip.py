@@ -45,5 +45,10 @@ def test_clip_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
     fails_clearly("/clip_match", image, "a" * 10_000, "bundled", match="10,000 characters")
     fails_clearly("/clip_match", handle_file(str(not_image)), "a red circle", "bundled", match="Could not read")
     fails_clearly("/clip_heatmap", [], "a red circle", "bundled", match="at least one image")
+    from pages.language.clip import HEAT_EXAMPLES
+
+    two = [handle_file(f) for f in HEAT_EXAMPLES[0][0][:2]]
+    *_, metrics = client.predict(two, "a red circle\na blue square", "bundled", api_name="/clip_heatmap")
+    assert metrics["n_images"] == metrics["n_texts"] == 2
     label, note, metrics = client.predict(image, "一个红色的圆 🙂\na red circle", "bundled", api_name="/clip_match")
     assert "[UNK]" in metrics["note"] and metrics["n_texts"] == 2 and "[UNK]" in note
