@@ -59,9 +59,10 @@ EXAMPLES = [
     ["detector", 5_000_000, 1.0, 1.0, 20],
 ]
 
-# A good call per api_name (the first example): app tests and benchmarks use it.
-API = {"serverless_demo": EXAMPLES[0]}
 P = serverless.PRICES
+PRICE_KEYS = ["on_demand_vcpu_s", "on_demand_gib_s", "per_million_requests", "always_on_vcpu_s", "always_on_gib_s"]
+# A good call per api_name (the first example, at the list prices): app tests and benchmarks use it.
+API = {"serverless_demo": [*EXAMPLES[0], *(P[k] for k in PRICE_KEYS)]}
 
 
 def summary(m: dict) -> str:
