@@ -205,11 +205,12 @@ def build() -> None:
                         seed = gr.Number(value=1, precision=0, label=t("seed"), minimum=0)
                         generate = gr.Button(t("generate"))
                 with gr.Column(scale=2):
-                    label = gr.Label(num_top_classes=10, label=t("probabilities"))
+                    # the texts are the model's input, in the only language it reads: data, not prose
+                    label = gr.Label(num_top_classes=10, label=t("probabilities"), elem_classes="model-text")
                     note = result_note()
                     metrics = metrics_json()
             inputs, outputs = [image, texts, model], [label, note, metrics]
-            examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
+            examples(EXAMPLES, inputs, outputs, run, t("examples_note"), elem_id="model-text-clip")
             button.click(run, inputs, outputs, api_name="clip_match")
             generate.click(new_scene, [seed], [image, texts], api_name="clip_generate").then(
                 run, inputs, outputs, api_visibility="private")
@@ -226,7 +227,7 @@ def build() -> None:
                     h_note = result_note()
                     h_metrics = metrics_json()
             h_inputs, h_outputs = [files, h_texts, h_model], [heatmap, h_note, h_metrics]
-            examples(HEAT_EXAMPLES, h_inputs, h_outputs, run_heatmap, t("heat_note"))
+            examples(HEAT_EXAMPLES, h_inputs, h_outputs, run_heatmap, t("heat_note"), elem_id="model-text-clip-heat")
             h_button.click(run_heatmap, h_inputs, h_outputs, api_name="clip_heatmap")
     code_accordion(clip.clip_match, clip.encode_images, clip.encode_texts, clip.tokenize)
 
