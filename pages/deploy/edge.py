@@ -26,9 +26,9 @@ t = strings("edge", {
     ),
     "reference": (
         "**Compare:** Ultralytics' YOLO11n at 640 px: Raspberry Pi 5 ONNX 168 ms, NCNN 88 ms; Jetson Orin Nano Super "
-        "ONNX 7.9 ms, TensorRT FP16 4.9 ms, TensorRT INT8 3.9 ms with mAP50-95 falling from 0.61 to 0.32 (table below).",
+        "ONNX 7.9 ms, TensorRT FP16 4.9 ms, TensorRT INT8 3.9 ms with mAP50-95 falling from 0.61 to 0.32 (their whole table is under \"All the numbers\").",
         "**对照:** Ultralytics 的 YOLO11n(640 像素):树莓派 5 上 ONNX 168 毫秒、NCNN 88 毫秒;Jetson Orin Nano Super 上 "
-        "ONNX 7.9 毫秒、TensorRT FP16 4.9 毫秒、TensorRT INT8 3.9 毫秒,而 mAP50-95 从 0.61 降到 0.32(见下表)。",
+        "ONNX 7.9 毫秒、TensorRT FP16 4.9 毫秒、TensorRT INT8 3.9 毫秒,而 mAP50-95 从 0.61 降到 0.32(完整表格见“全部数值”)。",
     ),
     "sizes": ("Input sizes (px)", "输入尺寸(像素)"),
     "formats": ("Formats", "格式"),
