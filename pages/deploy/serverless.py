@@ -47,9 +47,9 @@ t = strings("serverless", {
     "examples_note": (
         "First a million requests a month: on demand fits in the free tier and costs nothing, always on costs the "
         "whole month. At 30 million a month the per-request bill passes the always-on one. The detector, a "
-        "heavier model with 1 GiB, starts colder and bills more milliseconds per request.",
+        "heavier model with 1 GiB, starts colder and answers more slowly, and each request is billed for twice the memory.",
         "第一个示例每月一百万次请求:按需计费在免费额度内,不花钱;常驻实例要付整个月的费用。每月三千万次请求时,"
-        "按请求计的账单超过了常驻实例。检测器是更重的模型(1 GiB 内存),冷启动更慢,每个请求计费的毫秒数也更多。",
+        "按请求计的账单超过了常驻实例。检测器是更重的模型(1 GiB 内存),冷启动更慢,应答也更慢,每个请求还要按两倍的内存计费。",
     ),
 })
 
