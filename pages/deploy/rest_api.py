@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
+from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, md_table, metrics_json,
+                          result_note, say, standalone, strings, tc)
 from showcase.deploy import autoscaling, inference, rest_api, rest_service
 
 t = strings("rest_api", {
@@ -37,11 +38,18 @@ t = strings("rest_api", {
     "requests": ("Requests per concurrency level", "每个并发级别的请求数"),
     "chart": ("Latency (ms) against concurrent clients", "延迟(毫秒)随并发客户端数的变化"),
     "throughput": ("Throughput (requests/s) against concurrent clients", "吞吐量(请求/秒)随并发客户端数的变化"),
-    "table": ("Load test", "压力测试"),
+    "table": ("Load test, every level", "压力测试,每个并发级别"),
     "request": ("The request", "请求"),
     "response": ("The response", "响应"),
     "policy": ("Auto-scaling requests (dry run, checked against botocore's model, not sent)",
                "自动扩缩容请求(仅演示,已按 botocore 模型校验,未发送)"),
+    "examples_note": (
+        "First the classifier on two workers: throughput rises with the clients until both workers are busy, then latency rises instead. "
+        "The detector is a heavier model, so every level is slower and the target does not apply. "
+        "With one worker the requests queue: throughput stays flat while latency grows with the clients.",
+        "第一个示例是两个工作进程上的分类器:吞吐量随客户端数上升,直到两个工作进程都占满,之后上升的是延迟。"
+        "检测器是更重的模型,每个并发级别都更慢,延迟目标不适用于它。只有一个工作进程时请求会排队:吞吐量基本不变,延迟随客户端数增长。",
+    ),
 })
 
 EXAMPLES = [["classifier", 2, 120], ["detector", 2, 80], ["classifier", 1, 120]]
@@ -50,12 +58,32 @@ EXAMPLES = [["classifier", 2, 120], ["detector", 2, 80], ["classifier", 1, 120]]
 API = {"rest_api_demo": EXAMPLES[0]}
 
 
+def summary(m: dict, table) -> str:
+    rows = [[int(r.clients), f"{r.p50_ms:.0f}", f"{r.p95_ms:.0f}", f"{r.throughput_rps:.0f}"] for r in table.itertuples()]
+    target = m["target_p95_ms_at_8"]
+    met_en = met_zh = ""
+    if target is not None:
+        ok = m["p95_ms"] <= target
+        met_en = f" The target is p95 ≤ {target:.0f} ms: **{'met' if ok else 'missed'}**."
+        met_zh = f"目标是 p95 ≤ {target:.0f} 毫秒:**{'达到' if ok else '未达到'}**。"
+    en = (f"At 8 clients the service answers in **{m['p95_ms']:.0f} ms** (p95; p50 {m['p50_ms']:.0f} ms) at "
+          f"**{m['throughput_rps']:.0f} requests/s**, with {m['errors']} errors in {m['requests']} requests.{met_en} "
+          f"Auto-scaling target: {m['scaling_target_per_instance_per_min']} requests per instance per minute.\n\n"
+          + md_table(rows, ["Clients", "p50 (ms)", "p95 (ms)", "Requests/s"]))
+    zh = (f"8 个并发客户端时,服务在 **{m['p95_ms']:.0f} 毫秒**内应答(p95;p50 为 {m['p50_ms']:.0f} 毫秒),吞吐量 "
+          f"**{m['throughput_rps']:.0f} 请求/秒**,{m['requests']} 个请求中有 {m['errors']} 个出错。{met_zh}"
+          f"自动扩缩容目标:每个实例每分钟 {m['scaling_target_per_instance_per_min']} 个请求。\n\n"
+          + md_table(rows, ["客户端数", "p50(毫秒)", "p95(毫秒)", "请求/秒"]))
+    return say(en, zh)
+
+
 @guard
 def run(model="classifier", workers=2, requests=120, progress=gr.Progress()):
     progress(0.1, desc="serve → /ping → /invocations → load test")
     result = rest_api.rest_api_demo(model, workers, requests)
     throughput = result.table.assign(clients=result.table["clients"].astype(str))
-    return result.chart, throughput, result.table, result.request, result.response, result.policy, result.metrics
+    return (result.chart, throughput, result.request, result.table, result.response, result.policy,
+            summary(result.metrics, result.table), result.metrics)
 
 
 def build() -> None:
@@ -70,15 +98,16 @@ def build() -> None:
             with gr.Row():
                 chart = gr.LinePlot(x="clients", y="latency_ms", color="series", label=t("chart"), height=260)
                 throughput = gr.BarPlot(x="clients", y="throughput_rps", label=t("throughput"), height=260)
-            table = gr.Dataframe(label=t("table"), interactive=False)
-    with gr.Row():
-        request = gr.Code(label=t("request"), language="shell", interactive=False)
-        response = gr.JSON(label=t("response"))
-    policy = gr.JSON(label=t("policy"))
-    metrics = metrics_json()
+            note = result_note()
+            request = gr.Code(label=t("request"), language="shell", interactive=False)
+            # the raw table, the model's answer and the scaling calls: the result above gives their gist
+            table = gr.Dataframe(label=t("table"), interactive=False, render=False)
+            response = gr.JSON(label=t("response"), render=False)
+            policy = gr.JSON(label=t("policy"), render=False)
+            metrics = metrics_json(table, response, policy)
     inputs = [model, workers, requests]
-    outputs = [chart, throughput, table, request, response, policy, metrics]
-    gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
+    outputs = [chart, throughput, request, table, response, policy, note, metrics]
+    examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
     button.click(run, inputs, outputs, api_name="rest_api_demo", concurrency_id="deploy", concurrency_limit=1)
     code_accordion(rest_service.create_app, inference.decode_payload, rest_api.rest_api_demo,
                    autoscaling.scaling_requests)

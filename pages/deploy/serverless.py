@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
+from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note,
+                          say, standalone, strings, tc)
 from showcase.deploy import serverless, serverless_function
 
 t = strings("serverless", {
@@ -43,6 +44,13 @@ t = strings("serverless", {
     "latency": ("Time to answer (ms)", "应答时间(毫秒)"),
     "costs": ("Monthly cost (USD) against log10 requests per month", "每月费用(美元)与 log10 每月请求数"),
     "response": ("The function's first answer", "函数的第一次应答"),
+    "examples_note": (
+        "First a million requests a month: on demand fits in the free tier and costs nothing, always on costs the "
+        "whole month. At 30 million a month the per-request bill passes the always-on one. The detector, a "
+        "heavier model with 1 GiB, starts colder and answers more slowly, and each request is billed for twice the memory.",
+        "第一个示例每月一百万次请求:按需计费在免费额度内,不花钱;常驻实例要付整个月的费用。每月三千万次请求时,"
+        "按请求计的账单超过了常驻实例。检测器是更重的模型(1 GiB 内存),冷启动更慢,应答也更慢,每个请求还要按两倍的内存计费。",
+    ),
 })
 
 EXAMPLES = [
@@ -51,9 +59,26 @@ EXAMPLES = [
     ["detector", 5_000_000, 1.0, 1.0, 20],
 ]
 
-# A good call per api_name (the first example): app tests and benchmarks use it.
-API = {"serverless_demo": EXAMPLES[0]}
 P = serverless.PRICES
+PRICE_KEYS = ["on_demand_vcpu_s", "on_demand_gib_s", "per_million_requests", "always_on_vcpu_s", "always_on_gib_s"]
+# A good call per api_name (the first example, at the list prices): app tests and benchmarks use it.
+API = {"serverless_demo": [*EXAMPLES[0], *(P[k] for k in PRICE_KEYS)]}
+
+
+def summary(m: dict) -> str:
+    even = m["break_even_requests_per_month"]
+    cheaper_zh = "按需" if m["cheaper"] == "on demand" else "常驻"
+    en = (f"Cold start **{m['cold_ms']:.0f} ms**, warm calls **{m['warm_ms']:.0f} ms** (p50): the first request "
+          f"waits {m['cold_over_warm']:.0f}× longer. At {m['requests_per_month']:,.0f} requests a month, on demand "
+          f"costs **${m['monthly_cost_on_demand']:.2f}** and always on **${m['monthly_cost_always_on']:.2f}**: "
+          f"{m['cheaper']} is cheaper.")
+    zh = (f"冷启动 **{m['cold_ms']:.0f} 毫秒**,热调用 **{m['warm_ms']:.0f} 毫秒**(p50):第一个请求多等 "
+          f"{m['cold_over_warm']:.0f} 倍。每月 {m['requests_per_month']:,.0f} 次请求时,按需 **{m['monthly_cost_on_demand']:.2f} 美元**,"
+          f"常驻 **{m['monthly_cost_always_on']:.2f} 美元**:{cheaper_zh}更便宜。")
+    if even is not None:
+        en += f" The two cost the same at about {even:,} requests a month."
+        zh += f"两者在每月约 {even:,} 次请求时持平。"
+    return say(en, zh)
 
 
 @guard
@@ -62,7 +87,7 @@ def run(model="classifier", requests_per_month=1_000_000, memory_gib=0.5, vcpu=1
         p_vcpu_on=P["always_on_vcpu_s"], p_gib_on=P["always_on_gib_s"]):
     result = serverless.serverless_demo(model, requests_per_month, memory_gib, vcpu, warm_calls,
                                         p_vcpu, p_gib, p_req, p_vcpu_on, p_gib_on)
-    return result.latency, result.costs, result.response, result.metrics
+    return result.latency, result.costs, result.response, summary(result.metrics), result.metrics
 
 
 def build() -> None:
@@ -86,11 +111,12 @@ def build() -> None:
                 latency = gr.BarPlot(x="phase", y="ms", label=t("latency"), height=280,
                                      sort=["ready", "cold (first answer)", "warm p50", "warm p95"])
                 costs = gr.LinePlot(x="log10_requests_per_month", y="usd", color="plan", label=t("costs"), height=280)
-            response = gr.JSON(label=t("response"))
-    metrics = metrics_json()
+            note = result_note()
+            response = gr.JSON(label=t("response"), render=False)
+            metrics = metrics_json(response)
     inputs = [model, rate, memory, vcpu, warm, *prices]
-    outputs = [latency, costs, response, metrics]
-    gr.Examples(EXAMPLES, inputs[:5], outputs, fn=run, cache_examples=True, cache_mode="lazy")
+    outputs = [latency, costs, response, note, metrics]
+    examples(EXAMPLES, inputs[:5], outputs, run, t("examples_note"))
     button.click(run, inputs, outputs, api_name="serverless_demo", concurrency_id="deploy", concurrency_limit=1)
     code_accordion(serverless_function.predict, serverless.measure, serverless.on_demand_cost,
                    serverless.always_on_cost, serverless.break_even)

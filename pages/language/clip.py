@@ -8,8 +8,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from pages.common import (ImageInput, code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json,
-                          standalone, strings, tc)
+from pages.common import (ImageInput, code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json,
+                          result_note, say, standalone, strings, tc)
 from showcase.core import scene_text
 from showcase.core.checks import number
 from showcase.core.settings import asset
@@ -50,24 +50,27 @@ t = strings("clip", {
     "seed": ("Seed for a new generated scene", "新生成场景的随机种子"),
     "generate": ("Generate a scene and its texts", "生成场景及其文本"),
     "compare_button": ("Compare all", "全部比较"),
-    "examples_guide": (
-        "Examples, in order: 1. a scene against its description and nine others (working case); 2. **zero-shot** — "
-        "a colour–shape pair never seen in training; 3. **hard: word order** — the true text against the same words "
-        "with two colours swapped; 4. **hard: words it never saw** (Chinese, emoji, \"dog\"): they become [UNK].",
-        "示例依次为:1. 场景与它的描述及另外九段描述(正常情况);2. **零样本**——训练中从未见过的颜色–形状组合;"
-        "3. **难:词序**——正确文本与交换了两个颜色词的同一组词;4. **难:从未见过的词**(中文、表情符号、\"dog\"):它们变成 [UNK]。",
+    "examples_note": (
+        "In order: 1. a scene against its description and nine others (working case); 2. zero-shot, a colour–shape "
+        "pair never seen in training against its colour with every shape and its shape in every colour; 3. hard, word "
+        "order: the true text against the same words with two colours swapped, which a bag of words cannot tell "
+        "apart; 4. hard, words it never saw (Chinese, emoji, \"dog\"): they become [UNK], so those texts lose meaning.",
+        "示例依次为:1. 场景与它的描述及另外九段描述(正常情况);2. 零样本:训练中从未见过的颜色–形状组合,对比同一颜色的所有形状"
+        "和同一形状的所有颜色;3. 难,词序:正确文本与交换了两个颜色词的同一组词,只看词袋是分不出来的;"
+        "4. 难,从未见过的词(中文、表情符号、\"dog\"):它们变成 [UNK],这些文本因此失去含义。",
     ),
+    "heat_note": ("Four scenes against their four descriptions: the diagonal should be brightest.",
+                  "四个场景与它们的四段描述:对角线应当最亮。"),
 })
 
-MODEL_CHOICES = [("TinyScenes-RN · 微型 CLIP (bundled, trained here)", "bundled"),
-                 ("ViT-B-32 LAION-2B (hub)", "hub")]
-# (file stem, seed, shapes, texts, what it shows): the scenes are drawn by showcase.core.scene_text
+# model names only: a choice's label is shown untranslated (the body says which is bundled, which from the hub)
+MODEL_CHOICES = [("TinyScenes-RN", "bundled"), ("ViT-B-32 LAION-2B", "hub")]
+# (file stem, seed, shapes, texts): the scenes are drawn by showcase.core.scene_text; the note says what each shows
 EXAMPLE_SPECS = [
-    ("two_shapes", 7, 2, None, "Working: a scene against its description · 场景与其描述"),
-    ("zero_shot", 6, 1, "zero_shot", "Zero-shot: a pair never seen in training · 零样本:训练中从未见过的组合"),
-    ("word_order", 12, 2, "word_order", "Hard: word order swapped · 难:交换词序"),
-    ("out_of_vocabulary", 7, 2, ["一个红色的圆 🙂", "a red circle", "a purple dog"],
-     "Hard: words it never saw · 难:未见过的词"),
+    ("two_shapes", 7, 2, None),
+    ("zero_shot", 6, 1, "zero_shot"),
+    ("word_order", 12, 2, "word_order"),
+    ("out_of_vocabulary", 7, 2, ["一个红色的圆 🙂", "a red circle", "a purple dog"]),
 ]
 
 
@@ -91,7 +94,7 @@ def _example_texts(scene, texts) -> list[str]:
 
 def _examples():
     rows, heat_images, heat_texts = [], [], []
-    for stem, seed, n, texts, _ in EXAMPLE_SPECS:
+    for stem, seed, n, texts in EXAMPLE_SPECS:
         scene = _zero_shot_scene(seed) if stem == "zero_shot" else clip.scene(seed, 224, n)
         rows.append([str(example_path(stem)), "\n".join(_example_texts(scene, texts)), "bundled"])
     for seed in range(20, 24):
@@ -112,7 +115,7 @@ API = {"clip_match": EXAMPLES[0]}
 
 def ensure_assets() -> None:
     """The example scenes are drawn by the project's own generator; write any that are missing."""
-    for stem, seed, n, _, _ in EXAMPLE_SPECS:
+    for stem, seed, n, _ in EXAMPLE_SPECS:
         if not example_path(stem).is_file():
             scene = _zero_shot_scene(seed) if stem == "zero_shot" else clip.scene(seed, 224, n)
             scene_text.save_png(scene, example_path(stem))
@@ -121,32 +124,58 @@ def ensure_assets() -> None:
             scene_text.save_png(clip.scene(seed, 224), example_path(f"heat_{seed}"))
 
 
+def notes(m: dict) -> tuple[str, str]:
+    """The tokenizer's warnings (English from the backend), said in both languages."""
+    en = zh = ""
+    if "[UNK]" in m.get("note", ""):
+        en += " ⚠️ Some words are outside the model's vocabulary and were read as [UNK]."
+        zh += " ⚠️ 有些词不在模型的词表中,被读作 [UNK]。"
+    if "cut to" in m.get("note", ""):
+        en += " ⚠️ A text was cut to the model's context length."
+        zh += " ⚠️ 有文本被截断到模型的上下文长度。"
+    return en, zh
+
+
 def verdict(m: dict) -> str:
-    line = (f"Best text: **{m['best_text']}** (p = {m['best_probability']:.3f}, logit scale {m['logit_scale']:.1f}, "
-            f"{m['latency_ms']:.0f} ms). / 最佳文本:**{m['best_text']}**(概率 {m['best_probability']:.3f})。")
-    if m.get("note"):
-        line += f"\n\n⚠️ {m['note']}"
+    warn_en, warn_zh = notes(m)
+    # the text as code: it is the model's input, in the only language it knows, not prose to translate
+    en = (f"Best text: `{m['best_text']}` (p = **{m['best_probability']:.3f}** among {m['n_texts']} texts, "
+          f"logit scale {m['logit_scale']:.1f}, {m['latency_ms']:.0f} ms).{warn_en}")
+    zh = (f"最佳文本:`{m['best_text']}`({m['n_texts']} 段文本中概率 **{m['best_probability']:.3f}**,"
+          f"logit scale {m['logit_scale']:.1f},{m['latency_ms']:.0f} 毫秒)。{warn_zh}")
     card = clip._card_metrics()
     if m["source"] == "bundled" and card:
-        line += (f"\n\nModel card (held out) / 模型卡(留出集):retrieval image→text {card['image_to_text_top1']:.1%}, "
-                 f"zero-shot on unseen pairs {card['zero_shot_accuracy_held_out_pairs']:.1%} (chance 3.3%), "
-                 f"word order {card['word_order_accuracy']:.1%} (chance 50%). "
-                 f"CLIP README: [0.9928, 0.0042, 0.0030].")
-    return line
+        en += (f"\n\nModel card, held out: image→text retrieval {card['image_to_text_top1']:.1%}, zero-shot on unseen "
+               f"pairs {card['zero_shot_accuracy_held_out_pairs']:.1%} (chance 3.3%), word order "
+               f"{card['word_order_accuracy']:.1%} (chance 50%). The CLIP README's ViT-B-32: [0.9928, 0.0042, 0.0030].")
+        zh += (f"\n\n模型卡(留出集):图像→文本检索 {card['image_to_text_top1']:.1%},未见组合的零样本 "
+               f"{card['zero_shot_accuracy_held_out_pairs']:.1%}(随机 3.3%),词序 {card['word_order_accuracy']:.1%}"
+               f"(随机 50%)。CLIP README 中的 ViT-B-32:[0.9928, 0.0042, 0.0030]。")
+    return say(en, zh)
+
+
+def heat_summary(m: dict) -> str:
+    warn_en, warn_zh = notes(m)
+    acc = m.get("diagonal_accuracy")
+    if acc is None:
+        return say(f"{m['n_images']} images against {m['n_texts']} texts.{warn_en}",
+                   f"{m['n_images']} 张图像对比 {m['n_texts']} 段文本。{warn_zh}")
+    return say(f"**{acc:.0%}** of the {m['n_images']} images rank their own text first.{warn_en}",
+               f"{m['n_images']} 张图像中 **{acc:.0%}** 把自己的文本排在第一。{warn_zh}")
 
 
 @guard
-def run(image, texts="", model="bundled"):
+def run(image=EXAMPLES[0][0], texts=EXAMPLES[0][1], model="bundled"):
     result = clip.clip_match(image, texts, model)
     top = sorted(result.table, key=lambda r: -r["probability"])[:10]
     return {r["text"]: r["probability"] for r in top}, verdict(result.metrics), result.metrics
 
 
 @guard
-def run_heatmap(files, texts="", model="bundled"):
+def run_heatmap(files=HEAT_EXAMPLES[0][0], texts=HEAT_EXAMPLES[0][1], model="bundled"):
     paths = [f if isinstance(f, str) else getattr(f, "name", f) for f in (files or [])]
     result = clip.similarity_heatmap(paths, texts, model)
-    return result.figure, result.metrics
+    return result.figure, heat_summary(result.metrics), result.metrics
 
 
 @guard
@@ -176,12 +205,12 @@ def build() -> None:
                         seed = gr.Number(value=1, precision=0, label=t("seed"), minimum=0)
                         generate = gr.Button(t("generate"))
                 with gr.Column(scale=2):
-                    label = gr.Label(num_top_classes=10, label=t("probabilities"))
-                    note = gr.Markdown()
+                    # the texts are the model's input, in the only language it reads: data, not prose
+                    label = gr.Label(num_top_classes=10, label=t("probabilities"), elem_classes="model-text")
+                    note = result_note()
                     metrics = metrics_json()
             inputs, outputs = [image, texts, model], [label, note, metrics]
-            gr.Markdown(t("examples_guide"))
-            gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
+            examples(EXAMPLES, inputs, outputs, run, t("examples_note"), elem_id="model-text-clip")
             button.click(run, inputs, outputs, api_name="clip_match")
             generate.click(new_scene, [seed], [image, texts], api_name="clip_generate").then(
                 run, inputs, outputs, api_visibility="private")
@@ -195,9 +224,10 @@ def build() -> None:
                     h_button = gr.Button(t("compare_button"), variant="primary")
                 with gr.Column(scale=2):
                     heatmap = gr.Plot(label=t("heatmap"))
+                    h_note = result_note()
                     h_metrics = metrics_json()
-            h_inputs, h_outputs = [files, h_texts, h_model], [heatmap, h_metrics]
-            gr.Examples(HEAT_EXAMPLES, h_inputs, h_outputs, fn=run_heatmap, cache_examples=True, cache_mode="lazy")
+            h_inputs, h_outputs = [files, h_texts, h_model], [heatmap, h_note, h_metrics]
+            examples(HEAT_EXAMPLES, h_inputs, h_outputs, run_heatmap, t("heat_note"), elem_id="model-text-clip-heat")
             h_button.click(run_heatmap, h_inputs, h_outputs, api_name="clip_heatmap")
     code_accordion(clip.clip_match, clip.encode_images, clip.encode_texts, clip.tokenize)
 

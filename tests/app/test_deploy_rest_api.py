@@ -6,11 +6,11 @@ pytestmark = pytest.mark.slow
 
 
 def test_rest_api_demo_defaults(client):
-    chart, throughput, table, request, response, policy, metrics = client.predict(api_name="/rest_api_demo")
+    chart, throughput, request, table, response, policy, note, metrics = client.predict(api_name="/rest_api_demo")
     assert metrics["status"] == 200 and metrics["errors"] == 0 and metrics["requests"] == 360
     assert metrics["concurrency"] == [1, 4, 8] and metrics["p95_ms"] >= metrics["p50_ms"] > 0
     assert response["predictions"][0]["label"] == "Ankle boot" and metrics["source"] == "bundled"
-    assert "/invocations" in request
+    assert "/invocations" in request and f"{metrics['p95_ms']:.0f} ms" in note and "客户端数" in note
     config = policy["PutScalingPolicy"]["TargetTrackingScalingPolicyConfiguration"]
     assert config["TargetValue"] == metrics["scaling_target_per_instance_per_min"]
 

@@ -6,8 +6,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_serverless_demo_defaults(client):
-    latency, costs, response, metrics = client.predict(api_name="/serverless_demo")
+    latency, costs, response, note, metrics = client.predict(api_name="/serverless_demo")
     assert metrics["status"] == 200 and response["cold"] is True
+    assert f"{metrics['cold_ms']:.0f} ms" in note and "冷启动" in note
     assert metrics["cold_ms"] > metrics["warm_ms"] > 0
     assert metrics["monthly_cost_always_on"] == pytest.approx(44.71, abs=0.01)
     assert metrics["monthly_cost_on_demand"] == 0.0 and metrics["cheaper"] == "on demand"  # inside the free tier

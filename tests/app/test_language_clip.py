@@ -17,7 +17,7 @@ def test_clip_match_first_example(client):
     texts = EXAMPLES[0][1].splitlines()
     assert metrics["source"] == "bundled" and metrics["n_texts"] == len(texts) == 10
     assert abs(sum(metrics["probabilities"].values()) - 1) < 1e-3 and metrics["best_text"] in texts
-    assert label["label"] == metrics["best_text"] and "CLIP README" in note
+    assert label["label"] == metrics["best_text"] and "CLIP README" in note and "最佳文本" in note
 
 
 @needs_weights
@@ -25,8 +25,9 @@ def test_heatmap_and_generated_scene(client):
     from pages.language.clip import HEAT_EXAMPLES
 
     files, texts, model = HEAT_EXAMPLES[0]
-    plot, metrics = client.predict([handle_file(f) for f in files], texts, model, api_name="/clip_heatmap")
+    plot, note, metrics = client.predict([handle_file(f) for f in files], texts, model, api_name="/clip_heatmap")
     assert metrics["n_images"] == metrics["n_texts"] == 4 and plot is not None
+    assert f"{metrics['diagonal_accuracy']:.0%}" in note
     image, generated_texts = client.predict(5, api_name="/clip_generate")
     *_, metrics = client.predict(handle_file(image), generated_texts, "bundled", api_name="/clip_match")
     assert metrics["n_texts"] == len(generated_texts.splitlines()) >= 4
@@ -44,5 +45,10 @@ def test_clip_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
     fails_clearly("/clip_match", image, "a" * 10_000, "bundled", match="10,000 characters")
     fails_clearly("/clip_match", handle_file(str(not_image)), "a red circle", "bundled", match="Could not read")
     fails_clearly("/clip_heatmap", [], "a red circle", "bundled", match="at least one image")
-    *_, metrics = client.predict(image, "一个红色的圆 🙂\na red circle", "bundled", api_name="/clip_match")
-    assert "[UNK]" in metrics["note"] and metrics["n_texts"] == 2
+    from pages.language.clip import HEAT_EXAMPLES
+
+    two = [handle_file(f) for f in HEAT_EXAMPLES[0][0][:2]]
+    *_, metrics = client.predict(two, "a red circle\na blue square", "bundled", api_name="/clip_heatmap")
+    assert metrics["n_images"] == metrics["n_texts"] == 2
+    label, note, metrics = client.predict(image, "一个红色的圆 🙂\na red circle", "bundled", api_name="/clip_match")
+    assert "[UNK]" in metrics["note"] and metrics["n_texts"] == 2 and "[UNK]" in note

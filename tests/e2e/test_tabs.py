@@ -21,14 +21,15 @@ PHONE = {"width": 390, "height": 844}
 # Six or more English words in a row is a sentence, not a model or library name.
 ENGLISH_PROSE = re.compile(r"(?:\b[A-Za-z][a-z'’]*[,;:]?[ ]){5,}[A-Za-z][a-z'’]*")
 
-# The text a person sees in an element: visible text nodes, leaving out code and the metrics
-# (the API's contract, in English by design).
+# The text a person sees in an element: visible text nodes, leaving out code, the metrics (the
+# API's contract, in English by design) and a model's input texts (class "model-text", or an examples
+# table whose elem_id starts "model-text"): data in the only language the model reads, not prose.
 VISIBLE_TEXT = """(root) => {
   const out = [];
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const el = walker.currentNode.parentElement;
-    if (!el || el.closest('pre, code, .cm-editor, .metrics') || !el.checkVisibility()) continue;
+    if (!el || el.closest('pre, code, .cm-editor, .metrics, .model-text, [id^="model-text"]') || !el.checkVisibility()) continue;
     out.push(walker.currentNode.textContent);
   }
   return out.join('\\n');
