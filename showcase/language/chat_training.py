@@ -12,6 +12,7 @@ References: Radford et al., "Language Models are Unsupervised Multitask Learners
 Sennrich et al., "Neural Machine Translation of Rare Words with Subword Units" (BPE, 2016).
 
     python -m showcase.language.chat_training              # ~20 min on one busy thread
+    python -m showcase.language.chat_training --until 15:00  # stop early at 15:00 UTC (the card says where)
     python -m showcase.language.chat_training --dry-run    # 3 steps, to a temp folder
 """
 
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 from showcase.core.settings import asset
+from showcase.language.bert_classifier_training import stop_at, until
 
 ASSET_DIR = asset("language", "chat")
 EOS = "<|endoftext|>"
@@ -77,7 +79,7 @@ def gpt_config(tokenizer):
 
 
 def train(out: Path = ASSET_DIR, steps: int = STEPS, batch: int = BATCH, lr: float = LR, seed: int = SEED,
-          log=functools.partial(print, flush=True)) -> dict:
+          deadline: float | None = None, log=functools.partial(print, flush=True)) -> dict:
     """Train tokenizer and model, evaluate on the held-out text, save both and ``model_card.json``."""
     import torch
     from transformers import GPT2LMHeadModel, Trainer, TrainingArguments, default_data_collator, set_seed
@@ -95,12 +97,13 @@ def train(out: Path = ASSET_DIR, steps: int = STEPS, batch: int = BATCH, lr: flo
         args = TrainingArguments(
             output_dir=work, max_steps=steps, per_device_train_batch_size=batch, per_device_eval_batch_size=batch,
             learning_rate=lr, warmup_steps=0.05, lr_scheduler_type="cosine", weight_decay=0.1,
-            logging_steps=25, save_strategy="no", eval_strategy="no", report_to="none", use_cpu=True, seed=seed,
+            logging_steps=10, save_strategy="no", eval_strategy="no", report_to="none", use_cpu=True, seed=seed,
             data_seed=seed, disable_tqdm=True, dataloader_num_workers=0)
         trainer = Trainer(model=model, args=args, train_dataset=train_rows, eval_dataset=val_rows,
-                          data_collator=default_data_collator)
+                          data_collator=default_data_collator, callbacks=[stop_at(deadline)])
         history = trainer.train()
         seconds = time.perf_counter() - started
+        done = trainer.state.global_step
         evaluation = trainer.evaluate()
         losses = [{"step": h["step"], "loss": round(h["loss"], 4)} for h in trainer.state.log_history if "loss" in h]
     log(f"trained in {seconds:.0f} s; validation loss {evaluation['eval_loss']:.4f}")
@@ -129,7 +132,7 @@ def train(out: Path = ASSET_DIR, steps: int = STEPS, batch: int = BATCH, lr: flo
         "train_tokens": len(train_rows) * CONTEXT, "validation_tokens": val_tokens,
         "validation_characters": sum(map(len, val_texts)),
         "optimiser": f"Trainer: AdamW, learning rate {lr}, 5% warm-up then cosine, weight decay 0.1, "
-                     f"batch {batch} × {CONTEXT} tokens, {steps} steps",
+                     f"batch {batch} × {CONTEXT} tokens, {done} steps (schedule set for {steps})",
         "seed": seed,
         "command": "python -m showcase.language.chat_training",
         "threads": 1,
@@ -149,6 +152,7 @@ def train(out: Path = ASSET_DIR, steps: int = STEPS, batch: int = BATCH, lr: flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=STEPS)
+    parser.add_argument("--until", help="HH:MM UTC: stop training then (the card says how many steps ran)")
     parser.add_argument("--dry-run", action="store_true", help="3 steps, to a temp folder")
     args = parser.parse_args()
     if args.dry_run:
@@ -156,7 +160,7 @@ def main() -> None:
             card = train(Path(tmp), steps=3, batch=2)
             print({k: card[k] for k in ("training_seconds", "held_out", "samples")})
     else:
-        train(steps=args.steps)
+        train(steps=args.steps, deadline=until(args.until))
 
 
 if __name__ == "__main__":
