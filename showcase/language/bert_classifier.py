@@ -42,6 +42,7 @@ CARD = ASSET_DIR / "model_card.json"
 MAX_TOKENS = 128          # tweets are ≤ 320 characters (~90 word pieces); longer text is cut here
 MAX_CHARS = 10_000
 SST2_BERT_BASE = (0.92, 0.935)   # BERT-base on SST-2: 92.7 in the paper, 92–93.5 in reproductions
+HUB_CACHE: Path | None = None   # None: huggingface_hub's own cache (tests point it at a temp dir)
 LORA_TARGETS = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
 
@@ -104,7 +105,7 @@ def base_model(base: str = "minilm", num_labels: int = len(TWEET_LABELS)):
 
     if base not in BASES:
         raise InputError(f"Base model must be one of {', '.join(BASES)}; got {base!r}.")
-    found = resolve(BASES[base](), prefer="bundled" if base == "minilm" else "hub")
+    found = resolve(BASES[base](), prefer="bundled" if base == "minilm" else "hub", cache_dir=HUB_CACHE)
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # "classifier weights newly initialised" is the point here
     try:
