@@ -248,7 +248,8 @@ def _rows(frame, tokenizer):
 
 
 def trainer_for(model, tokenizer, train_rows, *, steps: int, batch: int = 16, lr: float = 1e-3,
-                seed: int = 0, out_dir: str, callbacks=(), warmup: float = 0.06, logging_steps: int = 10):
+                seed: int = 0, out_dir: str, callbacks=(), warmup: float = 0.06, logging_steps: int = 10,
+                optimizers=(None, None)):
     """A ``transformers.Trainer`` on the CPU with linear decay, no checkpoints, no reporting."""
     from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 
@@ -258,7 +259,7 @@ def trainer_for(model, tokenizer, train_rows, *, steps: int, batch: int = 16, lr
         save_strategy="no", eval_strategy="no", report_to="none", use_cpu=True, seed=seed, data_seed=seed,
         disable_tqdm=True, dataloader_num_workers=0)
     return Trainer(model=model, args=args, train_dataset=train_rows, processing_class=tokenizer,
-                   data_collator=DataCollatorWithPadding(tokenizer), callbacks=list(callbacks))
+                   data_collator=DataCollatorWithPadding(tokenizer), callbacks=list(callbacks), optimizers=optimizers)
 
 
 def finetune_bert(steps: int = 100, batch: int = 4, lr: float = 2e-3, base: str = "minilm", n_val: int = 200,

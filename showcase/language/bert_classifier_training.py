@@ -32,6 +32,28 @@ N_TRAIN = 4800      # 300 steps of 16: ~45 min on one thread of a busy shared 2-
 BATCH, LR, SEED = 16, 1e-3, 0
 
 
+def wall_clock_schedule(model, lr: float, deadline: float, warmup: float = 0.05, weight_decay: float = 0.01):
+    """(AdamW, LambdaLR) whose rate warms up then follows a cosine to 0 over the wall-clock time
+    left until ``deadline``, for ``Trainer(optimizers=...)``. On a shared machine the number of
+    steps that fit is unknown; this way a run that ``stop_at`` ends is still annealed."""
+    import math
+
+    import torch
+
+    start = time.time()
+    span = max(deadline - start, 1.0)
+
+    def factor(_step: int) -> float:
+        done = min((time.time() - start) / span, 1.0)
+        if done < warmup:
+            return max(done / warmup, 0.01)
+        return 0.5 * (1 + math.cos(math.pi * (done - warmup) / (1 - warmup)))
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
 def stop_at(deadline: float | None):
     """A ``TrainerCallback`` that ends training at ``deadline`` (a time.time()), for a shared machine."""
     from transformers import TrainerCallback
@@ -58,6 +80,9 @@ def until(hhmm: str | None) -> float | None:
 def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr: float = LR, seed: int = SEED,
           n_eval: int | None = None, deadline: float | None = None, log=functools.partial(print, flush=True)) -> dict:
     """Fine-tune, save the adapter under ``out/adapter`` and write ``out/model_card.json``."""
+    import datetime as dt
+
+    deadline_hhmm = dt.datetime.fromtimestamp(deadline, dt.timezone.utc).strftime("%H:%M") if deadline else None
     import torch
     from peft import get_peft_model
 
@@ -74,7 +99,8 @@ def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr:
     with tempfile.TemporaryDirectory(prefix="bert-train-") as work:
         trainer = trainer_for(model, tokenizer, _rows(train_part, tokenizer), steps=steps, batch=batch, lr=lr,
                               seed=seed, out_dir=work, logging_steps=10,
-                              callbacks=[stop_at(deadline)])
+                              callbacks=[stop_at(deadline)],
+                              optimizers=wall_clock_schedule(model, lr, deadline) if deadline else (None, None))
         history = trainer.train()
         losses = [{"step": h["step"], "loss": round(h["loss"], 4)} for h in trainer.state.log_history if "loss" in h]
     seconds = time.perf_counter() - started
@@ -110,10 +136,11 @@ def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr:
                 f"{len(split.test)}; trained on the first {min(done * batch, len(train_part))} training tweets "
                 f"({done} of the {steps} steps planned for {len(train_part)})",
         "max_tokens": MAX_TOKENS,
-        "optimiser": f"Trainer: AdamW, learning rate {lr} with 6% warm-up and linear decay, weight decay 0.01, "
-                     f"batch {batch}, {done} steps (schedule set for {steps})",
+        "optimiser": f"Trainer: AdamW, learning rate {lr}, weight decay 0.01, batch {batch}, {done} steps; "
+                     + ("5% warm-up then cosine to 0 over the wall-clock time to --until"
+                        if deadline else "6% warm-up then linear decay"),
         "seed": seed,
-        "command": "python -m showcase.language.bert_classifier_training",
+        "command": "python -m showcase.language.bert_classifier_training" + (f" --until {deadline_hhmm}" if deadline else ""),
         "threads": 1,
         "machine": platform.processor() or platform.machine(),
         "training_seconds": round(seconds, 1),
