@@ -62,9 +62,9 @@ EXAMPLES = [
     ["Great, another three hours on the tarmac. Love it."],
     ["这家航空公司的服务很好 🙂"],
 ]
-# the hard cases say what goes wrong: sarcasm reads as praise; Chinese and emoji are [UNK] to an English vocabulary
+# the hard cases say what goes wrong: sarcasm reads as praise; most Chinese characters and emoji are [UNK] here
 EXAMPLE_LABELS = ["Praise · 称赞", "Complaint · 抱怨", "Neutral news · 中性新闻",
-                  "Hard: sarcasm · 难例:反讽", "Hard: Chinese + emoji, outside the English vocabulary · 难例:中文和表情,超出英文词表"]
+                  "Hard: sarcasm · 难例:反讽", "Hard: Chinese + emoji, mostly [UNK] to this vocabulary · 难例:中文和表情,词表中多为 [UNK]"]
 FINETUNE_DEFAULTS = [100, 4, 2e-3, "minilm"]
 
 # A good call per api_name (the first example): app tests and benchmarks use it.
