@@ -35,6 +35,11 @@ t = strings("bert_classifier", {
     ),
     "classify_tab": ("Classify a sentence", "句子分类"),
     "finetune_tab": ("Fine-tune live", "现场微调"),
+    "hard_cases": (
+        "The last two examples are hard cases: sarcasm reads as praise word by word, and most Chinese characters "
+        "and every emoji are [UNK] to this English vocabulary.",
+        "最后两个示例是难例:反讽逐词看像称赞;而大多数汉字和所有表情符号对这个英文词表来说都是 [UNK]。",
+    ),
     "text": ("Sentence", "句子"),
     "classify": ("Classify", "分类"),
     "probabilities": ("Label and probabilities", "标签与概率"),
@@ -62,9 +67,7 @@ EXAMPLES = [
     ["Great, another three hours on the tarmac. Love it."],
     ["这家航空公司的服务很好 🙂"],
 ]
-# the hard cases say what goes wrong: sarcasm reads as praise; most Chinese characters and emoji are [UNK] here
-EXAMPLE_LABELS = ["Praise · 称赞", "Complaint · 抱怨", "Neutral news · 中性新闻",
-                  "Hard: sarcasm · 难例:反讽", "Hard: Chinese + emoji, mostly [UNK] to this vocabulary · 难例:中文和表情,词表中多为 [UNK]"]
+
 FINETUNE_DEFAULTS = [100, 4, 2e-3, "minilm"]
 
 # A good call per api_name (the first example): app tests and benchmarks use it.
@@ -121,8 +124,8 @@ def build() -> None:
                 metrics = metrics_json()
                 tokens = gr.HighlightedText(label=t("attributions"), combine_adjacent=False, show_legend=False)
                 explain_metrics = metrics_json()
-        gr.Examples(EXAMPLES, [text], [label, metrics], fn=classify, cache_examples=True, cache_mode="lazy",
-                    example_labels=EXAMPLE_LABELS)
+        gr.Examples(EXAMPLES, [text], [label, metrics], fn=classify, cache_examples=True, cache_mode="lazy")
+        gr.Markdown(t("hard_cases"))
         # attributions take ~20 forward-backward passes: a second event, so the label shows at once
         button.click(classify, [text], [label, metrics], api_name="classify_text").then(
             explain, [text], [tokens, explain_metrics], api_name="explain_text")

@@ -44,12 +44,14 @@ t = strings("chat", {
     "temperature": ("Temperature (0 = greedy)", "温度(0 = 贪心)"),
     "top_p": ("Top-p", "Top-p"),
     "max_tokens": ("Max tokens", "最大 token 数"),
-    "examples_note": ("The examples run on pydoc-gpt with the default settings.", "示例用默认设置在 pydoc-gpt 上运行。"),
+    "examples_note": (
+        "The examples run on pydoc-gpt with the default settings. The last is a hard case: a question, which a model "
+        "that has only read the manual continues as if it were manual text.",
+        "示例用默认设置在 pydoc-gpt 上运行。最后一个是难例:一个问题——只读过手册的模型会把它当作手册文字续写下去。",
+    ),
 })
 
 EXAMPLES = [["The \"with\" statement"], ["A list comprehension"], ["What is the capital of France?"]]
-EXAMPLE_LABELS = ["Python prose · Python 文档式文字", "Python prose · Python 文档式文字",
-                  "Hard: a question it cannot answer · 难例:它答不了的问题"]
 DEFAULTS = dict(system="", model=backend.LOCAL_MODEL, base_url="", temperature=0.8, top_p=0.95, max_tokens=80)
 
 # A good call per api_name (the first example): app tests and benchmarks use it.
@@ -108,8 +110,7 @@ def build() -> None:
                 max_tokens = gr.Slider(1, 4096, value=DEFAULTS["max_tokens"], step=1, label=t("max_tokens"))
             metrics = metrics_json()
     gr.Markdown(t("examples_note"))
-    gr.Examples(EXAMPLES, [message], [chatbot, metrics], fn=respond_example, cache_examples=False, run_on_click=True,
-                example_labels=EXAMPLE_LABELS)
+    gr.Examples(EXAMPLES, [message], [chatbot, metrics], fn=respond_example, cache_examples=False, run_on_click=True)
     inputs = [message, chatbot, system, model, base_url, api_key, temperature, top_p, max_tokens]
     send.click(respond, inputs, [chatbot, metrics], api_name="chat", concurrency_id="chat", concurrency_limit=4)
     message.submit(respond, inputs, [chatbot, metrics], api_visibility="private", concurrency_id="chat")
