@@ -124,7 +124,8 @@ def build() -> None:
                 metrics = metrics_json()
                 tokens = gr.HighlightedText(label=t("attributions"), combine_adjacent=False, show_legend=False)
                 explain_metrics = metrics_json()
-        gr.Examples(EXAMPLES, [text], [label, metrics], fn=classify, cache_examples=True, cache_mode="lazy")
+        examples = gr.Examples(EXAMPLES, [text], [label, metrics], fn=classify, cache_examples=True, cache_mode="lazy")
+        examples.dataset.layout = "table"  # one input would make it cards; a table like every other tab's
         gr.Markdown(t("hard_cases"))
         # attributions take ~20 forward-backward passes: a second event, so the label shows at once
         button.click(classify, [text], [label, metrics], api_name="classify_text").then(

@@ -110,7 +110,9 @@ def build() -> None:
                 max_tokens = gr.Slider(1, 4096, value=DEFAULTS["max_tokens"], step=1, label=t("max_tokens"))
             metrics = metrics_json()
     gr.Markdown(t("examples_note"))
-    gr.Examples(EXAMPLES, [message], [chatbot, metrics], fn=respond_example, cache_examples=False, run_on_click=True)
+    examples = gr.Examples(EXAMPLES, [message], [chatbot, metrics], fn=respond_example, cache_examples=False,
+                           run_on_click=True)
+    examples.dataset.layout = "table"  # one input would make it cards; a table like every other tab's
     inputs = [message, chatbot, system, model, base_url, api_key, temperature, top_p, max_tokens]
     send.click(respond, inputs, [chatbot, metrics], api_name="chat", concurrency_id="chat", concurrency_limit=4)
     message.submit(respond, inputs, [chatbot, metrics], api_visibility="private", concurrency_id="chat")
