@@ -216,3 +216,10 @@ def test_training_dry_run(tmp_path):
     assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "tokenizer.json").is_file()
     assert card["held_out"]["perplexity"] == pytest.approx(math.exp(card["held_out"]["validation_loss"]), rel=1e-3)
     assert len(card["samples"]) == 3
+
+
+def test_launch_kwargs_serve_the_v1_routes_on_the_apps_port():
+    from pages.common import launch_kwargs
+
+    paths = {(r.path, tuple(sorted(r.methods))) for r in launch_kwargs()["app_kwargs"]["routes"]}
+    assert paths == {("/v1/models", ("GET",)), ("/v1/chat/completions", ("POST",))}
