@@ -11,8 +11,8 @@ answer questions. The card holds the validation loss, its perplexity and a few s
 References: Radford et al., "Language Models are Unsupervised Multitask Learners" (GPT-2, 2019);
 Sennrich et al., "Neural Machine Translation of Rare Words with Subword Units" (BPE, 2016).
 
-    python -m showcase.language.chat_training              # ~20 min on one busy thread
-    python -m showcase.language.chat_training --until 15:00  # stop early at 15:00 UTC (the card says where)
+    python -m showcase.language.chat_training              # 1,200 steps; hours on one busy shared thread
+    python -m showcase.language.chat_training --until 15:19  # what made the bundled model: 413 steps, 13 min
     python -m showcase.language.chat_training --dry-run    # 3 steps, to a temp folder
 """
 
@@ -32,7 +32,7 @@ from showcase.language.bert_classifier_training import stop_at, until, wall_cloc
 ASSET_DIR = asset("language", "chat")
 EOS = "<|endoftext|>"
 VOCAB, CONTEXT, WIDTH, LAYERS, HEADS = 4096, 256, 160, 4, 4
-STEPS, BATCH, LR, SEED = 600, 8, 3e-3, 0   # 600 × 8 blocks: about 12 passes over the ~99,000 training tokens
+STEPS, BATCH, LR, SEED = 1200, 4, 3e-3, 0   # 1200 × 4 blocks: about 12 passes over the ~99,000 training tokens
 SAMPLE_PROMPTS = ("The \"for\" statement", "A class definition", "Exceptions are")
 
 
