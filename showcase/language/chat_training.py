@@ -11,7 +11,7 @@ answer questions. The card holds the validation loss, its perplexity and a few s
 References: Radford et al., "Language Models are Unsupervised Multitask Learners" (GPT-2, 2019);
 Sennrich et al., "Neural Machine Translation of Rare Words with Subword Units" (BPE, 2016).
 
-    python -m showcase.language.chat_training              # 1,200 steps; hours on one busy shared thread
+    python -m showcase.language.chat_training              # 1,200 steps: ~40 min on one shared thread
     python -m showcase.language.chat_training --until 15:19  # what made the bundled model: 413 steps, 13 min
     python -m showcase.language.chat_training --dry-run    # 3 steps, to a temp folder
 """
