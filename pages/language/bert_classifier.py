@@ -53,10 +53,12 @@ t = strings("bert_classifier", {
     "loss": ("Training loss", "训练损失"),
     "accuracy": ("Validation accuracy: fine-tuned vs TF-IDF baseline", "验证准确率:微调模型 vs TF-IDF 基线"),
     "finetune_note": (
-        "The default (100 steps of 4 tweets, LoRA on the top two layers) takes under a minute on two cores; "
-        "a few hundred tweets are too few to beat TF-IDF, and the bundled model shows what 4,800 tweets do.",
-        "默认设置(100 步、每步 4 条推文、只在最上面两层加 LoRA)在两核 CPU 上不到一分钟;"
-        "几百条推文还不足以超过 TF-IDF,打包模型展示了 4,800 条推文的效果。",
+        "The default (100 steps of 4 tweets, LoRA on the top two layers) is sized for about a minute on two free "
+        "cores. A few hundred tweets are too few to beat TF-IDF; the bundled model, trained on 2,560 tweets, ties "
+        "TF-IDF on those same tweets (70.1% vs 70.2% test accuracy) and stays below TF-IDF on all 29,793 (76.4%).",
+        "默认设置(100 步、每步 4 条推文、只在最上面两层加 LoRA)按两核空闲 CPU 约一分钟设计。几百条推文还不足以超过 TF-IDF;"
+        "打包模型用 2,560 条推文训练,与在同样推文上训练的 TF-IDF 持平(测试准确率 70.1% 对 70.2%),"
+        "低于用全部 29,793 条推文训练的 TF-IDF(76.4%)。",
     ),
 })
 
