@@ -286,4 +286,16 @@ def launch_kwargs() -> dict:
         theme=gr.themes.Soft(),
         max_file_size=f"{settings().max_file_mb}mb",
         show_error=True,
+        app_kwargs={"routes": extra_routes()},
     )
+
+
+def extra_routes() -> list:
+    """Plain HTTP routes served on the app's own port beside the tabs: the chat tab's
+    OpenAI-compatible ``/v1`` (Gradio hands ``app_kwargs`` to its FastAPI app). None if it fails."""
+    try:
+        from pages.language.chat import routes
+    except Exception:  # noqa: BLE001 - the other tabs run without it
+        log.exception("the chat tab's /v1 routes are not served")
+        return []
+    return routes()

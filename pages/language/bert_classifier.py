@@ -1,0 +1,156 @@
+"""Tab: fine-tuning a BERT on tweets. Run alone: ``python -m pages.language.bert_classifier``."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pandas as pd
+
+from pages.common import code_accordion, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
+from showcase.core.errors import InputError
+from showcase.language import bert_classifier as bert
+
+t = strings("bert_classifier", {
+    "title": ("## Fine-tuning BERT: tweet sentiment with the Trainer", "## BERT 微调:用 Trainer 做推文情感分类"),
+    "body": (
+        "`BertForSequenceClassification` puts one linear layer on BERT's [CLS] vector. Here the BERT is "
+        "all-MiniLM-L6-v2 (6 layers, 384 wide, shipped in a pip package, so it works offline), fine-tuned with "
+        "the `transformers` `Trainer` on 38,158 labelled tweets (negative / neutral / positive). Only a LoRA "
+        "adapter (`peft`) and the head are trained and bundled, about 2 MB instead of a second 90 MB copy. "
+        "Type a sentence to see the label and its probabilities, and which word pieces pushed it there "
+        "(Integrated Gradients, `captum`: red for, blue against). The second tab fine-tunes live and "
+        "compares with TF-IDF + logistic regression trained on the same tweets.",
+        "`BertForSequenceClassification` 在 BERT 的 [CLS] 向量上加一个线性层。这里的 BERT 是 all-MiniLM-L6-v2"
+        "(6 层、宽 384,随 pip 包发布,离线可用),用 `transformers` 的 `Trainer` 在 38,158 条带标签的推文"
+        "(负面 / 中性 / 正面)上微调。只训练并打包 LoRA 适配器(`peft`)和分类头,约 2 MB,而不是再存一份 90 MB 的模型。"
+        "输入一句话,查看标签及其概率,以及哪些词片推动了这个结果(积分梯度,`captum`:红色为支持,蓝色为反对)。"
+        "第二个标签页现场微调,并与在同样推文上训练的 TF-IDF + 逻辑回归对比。",
+    ),
+    "reference": (
+        "**Compare:** BERT-base reaches 92–93.5% accuracy on SST-2 (Devlin et al. 2019: 92.7%). That is a "
+        "different data set: two-class film reviews; these are three-class tweets, where the annotators "
+        "themselves disagree on about half. The bundled model's test accuracy and macro-F1 are in its card, "
+        "beside the TF-IDF baseline on the same split.",
+        "**对照:** BERT-base 在 SST-2 上准确率 92–93.5%(Devlin 等 2019:92.7%)。那是不同的数据集:二分类影评;"
+        "这里是三分类推文,标注者自己约有一半意见不一。打包模型的测试准确率和宏 F1 写在模型卡中,旁边是同一划分上的 TF-IDF 基线。",
+    ),
+    "classify_tab": ("Classify a sentence", "句子分类"),
+    "finetune_tab": ("Fine-tune live", "现场微调"),
+    "hard_cases": (
+        "The last two examples are hard cases: sarcasm reads as praise word by word, and most Chinese characters "
+        "and every emoji are [UNK] to this English vocabulary.",
+        "最后两个示例是难例:反讽逐词看像称赞;而大多数汉字和所有表情符号对这个英文词表来说都是 [UNK]。",
+    ),
+    "text": ("Sentence", "句子"),
+    "classify": ("Classify", "分类"),
+    "probabilities": ("Label and probabilities", "标签与概率"),
+    "attributions": ("Which word pieces drove it (Integrated Gradients)", "哪些词片起了作用(积分梯度)"),
+    "card": ("Bundled model: held-out test split", "打包模型:留出测试集"),
+    "steps": ("Training steps", "训练步数"),
+    "batch": ("Batch size", "批大小"),
+    "lr": ("Learning rate", "学习率"),
+    "base": ("Base model (bert-base-uncased needs the hub)", "基础模型(bert-base-uncased 需要联网)"),
+    "train": ("Fine-tune", "开始微调"),
+    "loss": ("Training loss", "训练损失"),
+    "accuracy": ("Validation accuracy: fine-tuned vs TF-IDF baseline", "验证准确率:微调模型 vs TF-IDF 基线"),
+    "finetune_note": (
+        "The default (100 steps of 4 tweets, LoRA on the top two layers) is sized for about a minute on two free "
+        "cores. A few hundred tweets are too few to beat TF-IDF; the bundled model, trained on 2,560 tweets, ties "
+        "TF-IDF on those same tweets (70.1% vs 70.2% test accuracy) and stays below TF-IDF on all 29,793 (76.4%).",
+        "默认设置(100 步、每步 4 条推文、只在最上面两层加 LoRA)按两核空闲 CPU 约一分钟设计。几百条推文还不足以超过 TF-IDF;"
+        "打包模型用 2,560 条推文训练,与在同样推文上训练的 TF-IDF 持平(测试准确率 70.1% 对 70.2%),"
+        "低于用全部 29,793 条推文训练的 TF-IDF(76.4%)。",
+    ),
+})
+
+EXAMPLES = [
+    ["Thanks @united, the crew was lovely and we landed early!"],
+    ["@JetBlue my flight is delayed again and nobody answers the phone"],
+    ["Self-driving cars will be on sale in 2020."],
+    ["Great, another three hours on the tarmac. Love it."],
+    ["这家航空公司的服务很好 🙂"],
+]
+
+FINETUNE_DEFAULTS = [100, 4, 2e-3, "minilm"]
+
+# A good call per api_name (the first example): app tests and benchmarks use it.
+API = {"classify_text": EXAMPLES[0], "explain_text": EXAMPLES[0], "finetune_bert": [20, 4, 2e-3, "minilm"]}
+
+
+@guard
+def classify(text):
+    result = bert.classify_text(text)
+    return result.probabilities, result.metrics
+
+
+@guard
+def explain(text):
+    result = bert.attribute_text(text)
+    return result.tokens, result.metrics
+
+
+def finetune(steps=100, batch=4, lr=2e-3, base="minilm", progress=gr.Progress()):
+    progress(0, desc="loading")
+    try:
+        result = bert.finetune_bert(steps, batch, lr, base,
+                                    on_step=lambda step, total: progress((step, total), desc="training"))
+    except InputError as exc:
+        raise gr.Error(str(exc), title="Check the input / 请检查输入") from exc
+    m = result.metrics
+    accuracy = pd.DataFrame({"model": ["fine-tuned", "TF-IDF + LR"],
+                             "accuracy": [m["eval_accuracy"], m["baseline_accuracy"]]})
+    return pd.DataFrame(result.curve), accuracy, json_safe(m)
+
+
+def card_table() -> pd.DataFrame:
+    import json
+
+    if not bert.CARD.is_file():
+        return pd.DataFrame({"model": ["not trained yet"], "accuracy": [None], "macro_f1": [None]})
+    test = json.loads(bert.CARD.read_text())["held_out"]["test"]
+    rows = [("MiniLM + LoRA (bundled)", test["accuracy"], test["macro_f1"])]
+    for key, name in (("baseline_same_tweets", "TF-IDF + LR, same tweets"), ("baseline_all_training", "TF-IDF + LR, all training tweets")):
+        rows.append((name, test[key]["accuracy"], test[key]["macro_f1"]))
+    return pd.DataFrame(rows, columns=["model", "accuracy", "macro_f1"])
+
+
+def build() -> None:
+    header(t("title"), t("body"), t("reference"))
+    with gr.Tab(t("classify_tab")):
+        with gr.Row():
+            with gr.Column(scale=1):
+                text = gr.Textbox(value=EXAMPLES[0][0], lines=3, max_length=bert.MAX_CHARS, label=t("text"))
+                button = gr.Button(t("classify"), variant="primary")
+                gr.Dataframe(card_table(), label=t("card"), interactive=False)
+            with gr.Column(scale=1):
+                label = gr.Label(label=t("probabilities"), num_top_classes=3)
+                metrics = metrics_json()
+                tokens = gr.HighlightedText(label=t("attributions"), combine_adjacent=False, show_legend=False)
+                explain_metrics = metrics_json()
+        examples = gr.Examples(EXAMPLES, [text], [label, metrics], fn=classify, cache_examples=True, cache_mode="lazy")
+        examples.dataset.layout = "table"  # one input would make it cards; a table like every other tab's
+        gr.Markdown(t("hard_cases"))
+        # attributions take ~20 forward-backward passes: a second event, so the label shows at once
+        button.click(classify, [text], [label, metrics], api_name="classify_text").then(
+            explain, [text], [tokens, explain_metrics], api_name="explain_text")
+    with gr.Tab(t("finetune_tab")):
+        gr.Markdown(t("finetune_note"))
+        with gr.Row():
+            steps = gr.Slider(10, 600, value=FINETUNE_DEFAULTS[0], step=10, label=t("steps"))
+            batch = gr.Slider(1, 32, value=FINETUNE_DEFAULTS[1], step=1, label=t("batch"))
+            lr = gr.Number(value=FINETUNE_DEFAULTS[2], minimum=1e-6, maximum=0.1, label=t("lr"))
+            base = gr.Radio(list(bert.BASES), value=FINETUNE_DEFAULTS[3], label=t("base"))
+        train_button = gr.Button(t("train"), variant="primary")
+        with gr.Row():
+            loss = gr.LinePlot(x="step", y="loss", label=t("loss"), height=240)
+            accuracy = gr.BarPlot(x="model", y="accuracy", label=t("accuracy"), y_lim=[0, 1], height=240)
+        train_metrics = metrics_json()
+        train_button.click(finetune, [steps, batch, lr, base], [loss, accuracy, train_metrics], api_name="finetune_bert",
+                           concurrency_id="cpu_training", concurrency_limit=1)
+    code_accordion(bert.classify_text, bert.attribute_text, bert.finetune_bert)
+
+
+__getattr__ = lazy_demo(build)
+
+
+if __name__ == "__main__":
+    standalone(build).launch(**launch_kwargs())

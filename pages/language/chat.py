@@ -1,0 +1,126 @@
+"""Tab: chat through the openai client, offline with the app's own toy GPT. Run alone: ``python -m pages.language.chat``.
+
+The API key box is an input only: its value is never an output, never in an example, never logged.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from pages.common import code_accordion, header, json_safe, launch_kwargs, lazy_demo, metrics_json, standalone, strings
+from showcase.core.errors import InputError
+from showcase.language import chat as backend
+from showcase.language import chat_server
+
+t = strings("chat", {
+    "title": ("## GPT chat through the OpenAI client", "## 通过 OpenAI 客户端进行 GPT 对话"),
+    "body": (
+        "The official `openai` client streams the reply token by token from any OpenAI-compatible server: set the "
+        "base URL, model, temperature, top-p and max tokens. With the base URL left empty it talks to this app's own "
+        "`/v1/chat/completions`, which serves **pydoc-gpt**: a 1.9 M-parameter GPT-2 the project trained on Python's "
+        "reference manual (`pydoc_data.topics`) with `transformers`. A toy trained on one manual writes plausible "
+        "Python-doc prose, not answers: it continues your message in the manual's style and ignores the system prompt. "
+        "The key comes from the box below (kept for this session, never stored or shown) or `OPENAI_API_KEY`.",
+        "官方 `openai` 客户端从任何兼容 OpenAI 的服务器逐个 token 流式接收回复:可设置 base URL、模型、温度、top-p 和最大 token 数。"
+        "base URL 留空时,它连接本应用自己的 `/v1/chat/completions`,后者提供 **pydoc-gpt**:本项目用 `transformers` 在 Python "
+        "参考手册(`pydoc_data.topics`)上训练的 190 万参数 GPT-2。只读过一本手册的玩具模型写出的是像模像样的 Python 文档式文字,"
+        "而不是答案:它按手册的风格续写你的消息,并忽略系统提示。密钥来自下面的输入框(只在本会话中使用,从不保存或回显)"
+        "或环境变量 `OPENAI_API_KEY`。",
+    ),
+    "reference": (
+        "**Compare:** the toy's held-out perplexity is in its model card (a uniform guess over its 4,096 tokens "
+        "would be 4,096). From any Python: `openai.OpenAI(base_url=\"http://127.0.0.1:7860/v1\", api_key=\"local\")`.",
+        "**对照:** 玩具模型在留出文本上的困惑度写在模型卡中(对 4,096 个 token 均匀猜测为 4,096)。在任何 Python 中:"
+        "`openai.OpenAI(base_url=\"http://127.0.0.1:7860/v1\", api_key=\"local\")`。",
+    ),
+    "chatbot": ("Conversation", "对话"),
+    "message": ("Message", "消息"),
+    "send": ("Send", "发送"),
+    "settings": ("Server and sampling", "服务器与采样"),
+    "system": ("System prompt", "系统提示"),
+    "model": ("Model", "模型"),
+    "base_url": ("Base URL (empty: this app's own /v1 with pydoc-gpt)", "Base URL(留空:本应用自己的 /v1 与 pydoc-gpt)"),
+    "api_key": ("API key (this session only; empty: OPENAI_API_KEY)", "API 密钥(仅本会话;留空则用 OPENAI_API_KEY)"),
+    "temperature": ("Temperature (0 = greedy)", "温度(0 = 贪心)"),
+    "top_p": ("Top-p", "Top-p"),
+    "max_tokens": ("Max tokens", "最大 token 数"),
+    "examples_note": (
+        "The examples run on pydoc-gpt with the default settings. The last is a hard case: a question, which a model "
+        "that has only read the manual continues as if it were manual text.",
+        "示例用默认设置在 pydoc-gpt 上运行。最后一个是难例:一个问题——只读过手册的模型会把它当作手册文字续写下去。",
+    ),
+})
+
+EXAMPLES = [["The \"with\" statement"], ["A list comprehension"], ["What is the capital of France?"]]
+DEFAULTS = dict(system="", model=backend.LOCAL_MODEL, base_url="", temperature=0.8, top_p=0.95, max_tokens=80)
+
+# A good call per api_name (the first example): app tests and benchmarks use it.
+API = {"chat": [EXAMPLES[0][0], [], "", backend.LOCAL_MODEL, "", "", 0.8, 0.95, 80]}
+
+
+def routes() -> list:
+    """The OpenAI-compatible routes this tab's default server needs, for ``launch(app_kwargs=...)``."""
+    return chat_server.routes()
+
+
+def _own_v1(request: gr.Request | None) -> str | None:
+    """This app's own /v1 address, from the socket the request arrived on (works behind proxies)."""
+    server = request.request.scope.get("server") if request is not None and request.request is not None else None
+    if not server:
+        return None
+    host, port = server
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", "", None) else host
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}/v1"
+
+
+def respond(message, history, system="", model=backend.LOCAL_MODEL, base_url="", api_key="", temperature=0.8,
+            top_p=0.95, max_tokens=80, request: gr.Request = None):
+    """A generator: the conversation grows as the reply streams in; the metrics come last."""
+    history = list(history or [])
+    try:
+        updates = backend.chat(message, history, system, model, base_url, api_key, temperature, top_p, max_tokens,
+                               local_base=_own_v1(request))
+        turn = history + [{"role": "user", "content": str(message)}]
+        for update in updates:
+            shown = turn + [{"role": "assistant", "content": update.reply}]
+            yield shown, (json_safe(update.metrics) if update.metrics else gr.skip())
+    except InputError as exc:
+        raise gr.Error(str(exc), title="Check the input / 请检查输入") from None
+
+
+def respond_example(message, request: gr.Request = None):
+    yield from respond(message, [], **DEFAULTS, request=request)
+
+
+def build() -> None:
+    header(t("title"), t("body"), t("reference"))
+    with gr.Row():
+        with gr.Column(scale=2):
+            chatbot = gr.Chatbot(label=t("chatbot"), height=360)
+            message = gr.Textbox(value=EXAMPLES[0][0], lines=2, max_length=backend.MAX_CHARS, label=t("message"))
+            send = gr.Button(t("send"), variant="primary")
+        with gr.Column(scale=1):
+            with gr.Accordion(t("settings"), open=True):
+                system = gr.Textbox(value=DEFAULTS["system"], lines=2, label=t("system"))
+                model = gr.Textbox(value=DEFAULTS["model"], label=t("model"))
+                base_url = gr.Textbox(value=DEFAULTS["base_url"], placeholder="https://api.openai.com/v1", label=t("base_url"))
+                api_key = gr.Textbox(value="", type="password", label=t("api_key"))
+                temperature = gr.Slider(0, 2, value=DEFAULTS["temperature"], step=0.05, label=t("temperature"))
+                top_p = gr.Slider(0.05, 1, value=DEFAULTS["top_p"], step=0.05, label=t("top_p"))
+                max_tokens = gr.Slider(1, 4096, value=DEFAULTS["max_tokens"], step=1, label=t("max_tokens"))
+            metrics = metrics_json()
+    gr.Markdown(t("examples_note"))
+    examples = gr.Examples(EXAMPLES, [message], [chatbot, metrics], fn=respond_example, cache_examples=False,
+                           run_on_click=True)
+    examples.dataset.layout = "table"  # one input would make it cards; a table like every other tab's
+    inputs = [message, chatbot, system, model, base_url, api_key, temperature, top_p, max_tokens]
+    send.click(respond, inputs, [chatbot, metrics], api_name="chat", concurrency_id="chat", concurrency_limit=4)
+    message.submit(respond, inputs, [chatbot, metrics], api_visibility="private", concurrency_id="chat")
+    code_accordion(backend.chat, backend.generate, chat_server.routes)
+
+
+__getattr__ = lazy_demo(build)
+
+
+if __name__ == "__main__":
+    standalone(build).launch(**launch_kwargs())
