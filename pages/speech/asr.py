@@ -147,12 +147,13 @@ def summary(m: dict) -> str:
         zh.append(f"**Whisper tiny.en**:{s_zh or '识别结果见上方'}。")
     if "ctc_text" in m:
         s_en, s_zh = _score(m, "ctc")
-        en.append(f"**The CTC model trained here**:{s_en or ' see its text above'}; it is still weak"
-                  + (f" (held-out Piper sentences: CER {g['cer']:.0%}, against Whisper's CER {w['cer']:.1%} / WER {w['wer']:.1%})."
-                     if g and w else "."))
-        zh.append(f"**本项目训练的 CTC 模型**:{s_zh or '识别结果见上方'};它仍然很弱"
-                  + (f"(留出的 Piper 句子上 CER {g['cer']:.0%},Whisper 为 CER {w['cer']:.1%} / WER {w['wer']:.1%})。"
-                     if g and w else "。"))
+        held_en, held_zh = ".", "。"
+        if g and w:
+            held_en = (f" (held-out Piper sentences: CER {g['cer']:.0%}, against Whisper's "
+                       f"CER {w['cer']:.1%} / WER {w['wer']:.1%}).")
+            held_zh = f"(留出的 Piper 句子上 CER {g['cer']:.0%},Whisper 为 CER {w['cer']:.1%} / WER {w['wer']:.1%})。"
+        en.append(f"**The CTC model trained here**:{s_en or ' see its text above'}; it is still weak{held_en}")
+        zh.append(f"**本项目训练的 CTC 模型**:{s_zh or '识别结果见上方'};它仍然很弱{held_zh}")
     if "whisper_cer" not in m and "ctc_cer" not in m:
         en.append("Type the true text for CER and WER.")
         zh.append("输入真实文本即可得到 CER 与 WER。")
