@@ -82,7 +82,7 @@ t = strings("asr", {
         "0 dB SNR in pink noise, and espeak-ng at 300 words a minute. Whisper gets most of them right; the CTC "
         "model, trained for under two epochs, spells many words wrong.",
         "示例:一句 espeak-ng(CTC 模型训练时的那类声音)、两句 CTC 模型从未听过的 Piper 句子"
-        "(声音和文本都是新的;第二句用束搜索)。**难:**粉红噪声中信噪比 0 dB 的语音,以及每分钟 300 词的 espeak-ng。"
+        "(声音和文本都是新的;第二句用束搜索)。**难**:粉红噪声中信噪比 0 dB 的语音,以及每分钟 300 词的 espeak-ng。"
         "Whisper 大多能识别正确;CTC 模型训练不到两轮,很多词拼写错误。",
     ),
     "probs": ("CTC per-frame character probabilities (dark = likely)", "CTC 每帧字符概率(越黑越可能)"),

@@ -56,7 +56,7 @@ t = strings("features", {
         "**Hard:** a 5 ms window has too few frequency bins, so the harmonics blur and some mel bands stay empty; "
         "silence has no spectrum and stays black.",
         "示例:英语语音(经典的 13 个 MFCC);100 毫秒窗下的两个纯音(两条清晰的线);20 个 MFCC 的 Piper 神经网络语音;"
-        "帧移 5 毫秒的普通话(谐波随声调弯曲)。**难:**5 毫秒的窗频率点太少,谐波模糊,部分梅尔频带为空;"
+        "帧移 5 毫秒的普通话(谐波随声调弯曲)。**难**:5 毫秒的窗频率点太少,谐波模糊,部分梅尔频带为空;"
         "静音没有频谱,保持全黑。",
     ),
     "mfcc": ("MFCC (bottom), Δ (middle), ΔΔ (top); blue negative, red positive",
