@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import (AudioInput, code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json,
-                          scratch_file, standalone, strings, tc)
+from pages.common import (AudioInput, code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json,
+                          result_note, say, scratch_file, standalone, strings, tc)
 from showcase.core import synth
 from showcase.core.settings import asset
 from showcase.speech import features
@@ -50,16 +50,21 @@ t = strings("features", {
     "waveform": ("Waveform", "波形"),
     "spectrogram": ("Spectrogram (0–8 kHz bottom to top, dB)", "频谱图(自下而上 0–8 kHz,dB)"),
     "mel": ("Mel spectrogram (low bands at the bottom, dB)", "梅尔频谱图(低频带在下,dB)"),
-    "hard": ("Examples 2–4: two pure tones with a long window (two sharp lines), Piper's neural voice, Mandarin. "
-             "The last two are hard cases: a 5 ms window leaves too few frequency bins (the harmonics blur and some "
-             "mel bands are empty), and silence, which stays black.",
-             "示例 2–4:长窗下的两个纯音(两条清晰的线)、Piper 神经网络语音、普通话。最后两个是难例:5 毫秒的窗频率点太少"
-             "(谐波模糊,部分梅尔频带为空);静音则保持全黑。"),
+    "examples_note": (
+        "Examples: English speech (the classic 13 MFCCs); two pure tones with a 100 ms window (two sharp lines); "
+        "Piper's neural voice with 20 MFCCs; Mandarin with a 5 ms hop (watch the harmonics bend with the tones). "
+        "**Hard:** a 5 ms window has too few frequency bins, so the harmonics blur and some mel bands stay empty; "
+        "silence has no spectrum and stays black.",
+        "示例:英语语音(经典的 13 个 MFCC);100 毫秒窗下的两个纯音(两条清晰的线);20 个 MFCC 的 Piper 神经网络语音;"
+        "帧移 5 毫秒的普通话(谐波随声调弯曲)。**难**:5 毫秒的窗频率点太少,谐波模糊,部分梅尔频带为空;"
+        "静音没有频谱,保持全黑。",
+    ),
     "mfcc": ("MFCC (bottom), Δ (middle), ΔΔ (top); blue negative, red positive",
              "MFCC(下)、Δ(中)、ΔΔ(上);蓝为负,红为正"),
 })
 
 VOICES = ("en-us", "en-gb-x-rp", "en-us+f3", "en-us+klatt", "cmn", "fr-fr", "de", "es")
+SENTENCE = "Machine learning turns data into decisions."
 FOLDER = asset("speech", "features")
 CLIPS = {  # file: how it is made, by the project's own code (ensure_assets)
     "espeak_en.flac": ("espeak", "Speech recognition turns sound into text.", "en-us"),
@@ -106,22 +111,34 @@ def ensure_assets() -> None:
 
 
 def summary(m: dict) -> str:
-    return (f"{m['seconds']} s at {m['sample_rate']:,} Hz (from {m['original_sample_rate']:,} Hz, {m['channels']} "
-            f"channel(s)) → **{m['frames']} frames** of {m['n_mfcc']} MFCCs (n_fft {m['n_fft']}, hop "
-            f"{m['hop_length']} samples); loudest mel band {m['loudest_mel_band']} (≈{m['loudest_mel_band_hz']:.0f} Hz). "
-            f"/ {m['seconds']} 秒,{m['sample_rate']:,} Hz → **{m['frames']} 帧**,每帧 {m['n_mfcc']} 个 MFCC;"
-            f"最响的梅尔频带为第 {m['loudest_mel_band']} 个(约 {m['loudest_mel_band_hz']:.0f} Hz)。")
+    per_frame = 3 * m["n_mfcc"]  # the coefficients with their Δ and ΔΔ
+    samples = round(m["seconds"] * m["sample_rate"])
+    hop_ms = 1000 * m["hop_length"] / m["sample_rate"]
+    empty_en = f" {m['empty_mel_bands']} mel bands are empty: the window is too short for them." \
+        if m["empty_mel_bands"] else ""
+    empty_zh = f"有 {m['empty_mel_bands']} 个梅尔频带为空:窗太短,分不出它们。" if m["empty_mel_bands"] else ""
+    silent = not isinstance(m["rms_dbfs"], (int, float))  # "-inf": every sample is zero
+    loudest_en = "it is silence: no band is louder than another." if silent else \
+        f"the loudest mel band is near **{m['loudest_mel_band_hz']:.0f} Hz**."
+    loudest_zh = "这是静音:没有哪个频带更响。" if silent else f"最响的梅尔频带约在 **{m['loudest_mel_band_hz']:.0f} Hz**。"
+    return say(
+        f"{m['seconds']:.2f} s ({samples:,} samples at {m['sample_rate']:,} Hz) become **{m['frames']} frames × "
+        f"{per_frame} numbers** ({m['n_mfcc']} MFCCs with Δ and ΔΔ, one frame every {hop_ms:g} ms); "
+        f"{loudest_en}{empty_en} The classic front end (Davis & Mermelstein 1980): 39 numbers every 10 ms.",
+        f"{m['seconds']:.2f} 秒({m['sample_rate']:,} Hz 下 {samples:,} 个采样点)变成 **{m['frames']} 帧 × {per_frame} 个数**"
+        f"({m['n_mfcc']} 个 MFCC 加 Δ 与 ΔΔ,每 {hop_ms:g} 毫秒一帧);{loudest_zh}{empty_zh}"
+        "经典前端(Davis 与 Mermelstein,1980):每 10 毫秒 39 个数。")
 
 
 @guard
-def run(audio, n_mfcc=13, n_mels=64, hop_ms=10, window_ms=25):
+def run(audio=EXAMPLES[0][0], n_mfcc=13, n_mels=64, hop_ms=10, window_ms=25):
     r = features.audio_features(audio, n_mfcc, n_mels, hop_ms, window_ms)
     p = r.pictures
     return r.waveform, p["spectrogram"], p["mel"], p["mfcc"], summary(r.metrics), r.metrics
 
 
 @guard
-def speak(text, voice="en-us"):
+def speak(text=SENTENCE, voice="en-us"):
     if voice not in VOICES:
         from showcase.core.errors import InputError
 
@@ -142,22 +159,21 @@ def build() -> None:
             window = gr.Slider(5, 200, value=25, step=5, label=t("window"), info=t("window_info"))
             button = gr.Button(tc("run"), variant="primary")
             with gr.Group():
-                text = gr.Textbox(value="Machine learning turns data into decisions.", label=t("say"), lines=2)
+                text = gr.Textbox(value=SENTENCE, label=t("say"), lines=2)
                 voice = gr.Dropdown(list(VOICES), value="en-us", label=t("voice"))
-                say = gr.Button(t("speak"))
+                speak_button = gr.Button(t("speak"))
         with gr.Column(scale=2):
             waveform = gr.LinePlot(x="seconds", y="amplitude", label=t("waveform"), y_lim=[-1, 1], height=180)
             spectrogram = gr.Image(label=t("spectrogram"), format="png", height=200)
             mel = gr.Image(label=t("mel"), format="png", height=200)
             mfcc = gr.Image(label=t("mfcc"), format="png", height=200)
-            note = gr.Markdown()
+            note = result_note()
             metrics = metrics_json()
     inputs = [audio, n_mfcc, n_mels, hop, window]
     outputs = [waveform, spectrogram, mel, mfcc, note, metrics]
-    gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy")
-    gr.Markdown(t("hard"))
+    examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
     button.click(run, inputs, outputs, api_name="audio_features")
-    say.click(speak, [text, voice], [audio], api_name="features_speak").then(
+    speak_button.click(speak, [text, voice], [audio], api_name="features_speak").then(
         run, inputs, outputs, api_visibility="private")
     code_accordion(features.compute, features.audio_features)
 

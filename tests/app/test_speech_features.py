@@ -12,8 +12,9 @@ SPEECH = EXAMPLES[0][0]
 
 
 def test_features_first_example(client):
-    *_, metrics = client.predict(handle_file(SPEECH), 13, 64, 10, 25, api_name="/audio_features")
+    *_, note, metrics = client.predict(handle_file(SPEECH), 13, 64, 10, 25, api_name="/audio_features")
     assert metrics["sample_rate"] == 16_000 and metrics["n_mfcc"] == 13
+    assert f"{metrics['frames']} frames × 39 numbers" in note and f"{metrics['frames']} 帧 × 39 个数" in note
     assert metrics["frames"] == 1 + int(metrics["seconds"] * 16_000) // 160
 
 
@@ -38,5 +39,6 @@ def test_features_bad_audio_then_recovers(client, fails_clearly, tmp_path):
     fails_clearly("/audio_features", handle_file(str(hires)), 13, 64, 10, 25, match="96,000 Hz")
     fails_clearly("/audio_features", handle_file(SPEECH), 30, 20, 10, 25, match="cannot exceed n_mels")
     fails_clearly("/features_speak", "", "en-us", match="Nothing to say")
+    assert client.predict("Back again.", "en-us", api_name="/features_speak").endswith(".wav")
     *_, metrics = client.predict(handle_file(SPEECH), 13, 64, 10, 25, api_name="/audio_features")
     assert metrics["n_mfcc"] == 13
