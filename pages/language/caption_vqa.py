@@ -51,7 +51,7 @@ t = strings("caption_vqa", {
         "Examples: one shape, described right. **Hard:** three shapes — the tiny model gets the colours and the "
         "count but mixes up kinds and order; a purple circle, a colour–shape pair never seen in training, comes "
         "out as a seen pair.",
-        "示例:一个形状,描述正确。**难:**三个形状——微型模型能说对颜色和数量,但会弄错形状种类和顺序;"
+        "示例:一个形状,描述正确。**难**:三个形状——微型模型能说对颜色和数量,但会弄错形状种类和顺序;"
         "紫色圆形是训练中从未见过的颜色–形状组合,模型会把它说成见过的组合。",
     ),
     "vqa_guide": (
@@ -59,7 +59,7 @@ t = strings("caption_vqa", {
         "question alone), counting, position, existence (of a purple circle, a pair never seen in training), and "
         "**hard:** a question in words the model never saw.",
         "示例:颜色(模型最擅长的问题类型:正确率 70%,只看问题的盲猜为 20%)、计数、位置、存在性(紫色圆形,训练中从未见过的组合),"
-        "以及**难:**用模型从未见过的词提问。",
+        "以及**难**:用模型从未见过的词提问。",
     ),
 })
 
