@@ -73,7 +73,7 @@ t = strings("asr", {
     "beam": ("Beam size", "束宽"),
     "truth": ("True text (optional, for CER/WER)", "真实文本(可选,用于计算 CER/WER)"),
     "ctc": ("CTC model (this project)", "CTC 模型(本项目)"),
-    "whisper": ("Whisper tiny.en", "Whisper tiny.en"),
+    "whisper": ("Whisper tiny.en", "Whisper tiny.en 识别结果"),
     "greedy": ("CTC greedy", "CTC 贪心解码"),
     "beam_text": ("CTC beam search", "CTC 束搜索"),
     "examples_note": (
