@@ -97,13 +97,13 @@ def verdict(m: dict) -> str:
     test = card_test() if m["source"] == "bundled" else None
     if test:
         rows = [(name, f"{s['accuracy']:.2f}", f"{s['macro_f1']:.2f}") for name, s in (
-            ("MiniLM + LoRA", test), ("TF-IDF, ≡", test["baseline_same_tweets"]),
-            ("TF-IDF, ∀", test["baseline_all_training"]))]
-        en += (f"\n\nHeld-out test tweets ({test['n']:,}); ≡ the same 2,560 training tweets, ∀ all 29,793:\n\n"
-               + md_table(rows, ["Model", "Accuracy", "Macro-F1"])
+            ("MiniLM + LoRA (2,560)", test), ("TF-IDF + LR (2,560)", test["baseline_same_tweets"]),
+            ("TF-IDF + LR (29,793)", test["baseline_all_training"]))]
+        en += (f"\n\nOn {test['n']:,} held-out test tweets:\n\n"
+               + md_table(rows, ["Model (training tweets)", "Accuracy", "Macro-F1"])
                + "\n\nBERT-base reaches 92–93.5% on SST-2: a different data set (two-class film reviews).")
-        zh += (f"\n\n留出测试推文({test['n']:,} 条);≡ 同样的 2,560 条训练推文,∀ 全部 29,793 条:\n\n"
-               + md_table(rows, ["模型", "准确率", "宏 F1"])
+        zh += (f"\n\n在 {test['n']:,} 条留出测试推文上:\n\n"
+               + md_table(rows, ["模型(训练推文数)", "准确率", "宏 F1"])
                + "\n\nBERT-base 在 SST-2 上达到 92–93.5%:那是不同的数据集(二分类影评)。")
     return say(en, zh)
 
