@@ -18,16 +18,16 @@ def test_classify_text_good_then_bad_then_recovers(client, fails_clearly):
 
 
 def test_explain_text_highlights_word_pieces(client, fails_clearly):
+    fails_clearly("/explain_text", "", match="empty")
     tokens, metrics = client.predict("Worst airline ever, lost my bag.", api_name="/explain_text")
     pieces = [t["token"] for t in tokens]
     assert "worst" in pieces and metrics["method"].startswith("Integrated Gradients")
-    fails_clearly("/explain_text", "", match="empty")
 
 
-def test_finetune_bert_short_run_and_bad_settings(client, fails_clearly):
+def test_finetune_bert_bad_settings_then_a_short_run(client, fails_clearly):
+    fails_clearly("/finetune_bert", 5, 2, 2e-3, "minilm", match="less than minimum")
+    fails_clearly("/finetune_bert", 10, 2, 2e-3, "gpt2", match="not in the list of choices")
     loss, accuracy, note, metrics = client.predict(10, 2, 2e-3, "minilm", api_name="/finetune_bert")
     assert f"{metrics['baseline_accuracy']:.1%}" in note and f"{metrics['eval_accuracy']:.1%}" in note
     assert metrics["steps"] == 10 and {"eval_accuracy", "eval_f1", "baseline_accuracy"} <= set(metrics)
     assert loss["data"] and len(accuracy["data"]) == 2
-    fails_clearly("/finetune_bert", 5, 2, 2e-3, "minilm", match="less than minimum")
-    fails_clearly("/finetune_bert", 10, 2, 2e-3, "gpt2", match="not in the list of choices")
