@@ -122,6 +122,8 @@ def build() -> None:
             chatbot = gr.Chatbot(label=t("chatbot"), height=360, elem_classes="model-text")
             message = gr.Textbox(value=EXAMPLES[0][0], lines=2, max_length=backend.MAX_CHARS, label=t("message"))
             send = gr.Button(t("send"), variant="primary")
+            note = result_note()   # under the conversation it describes, not below the settings
+            metrics = metrics_json()
         with gr.Column(scale=1):
             with gr.Accordion(t("settings"), open=True):
                 system = gr.Textbox(value=DEFAULTS["system"], lines=2, label=t("system"))
@@ -131,8 +133,6 @@ def build() -> None:
                 temperature = gr.Slider(0, 2, value=DEFAULTS["temperature"], step=0.05, label=t("temperature"))
                 top_p = gr.Slider(0.05, 1, value=DEFAULTS["top_p"], step=0.05, label=t("top_p"))
                 max_tokens = gr.Slider(1, 4096, value=DEFAULTS["max_tokens"], step=1, label=t("max_tokens"))
-            note = result_note()
-            metrics = metrics_json()
     outputs = [chatbot, note, metrics]
     # sampled at temperature 0.8, so run live rather than cached: each click shows a fresh reply
     shown = examples(EXAMPLES, [message], outputs, respond_example, t("examples_note"), cache_examples=False,
