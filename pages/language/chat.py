@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import code_accordion, header, json_safe, launch_kwargs, lazy_demo, metrics_json, standalone, strings
+from pages.common import (code_accordion, examples, header, json_safe, launch_kwargs, lazy_demo, metrics_json,
+                          result_note, say, standalone, strings)
 from showcase.core.errors import InputError
 from showcase.language import chat as backend
 from showcase.language import chat_server
@@ -45,9 +46,11 @@ t = strings("chat", {
     "top_p": ("Top-p", "Top-p"),
     "max_tokens": ("Max tokens", "最大 token 数"),
     "examples_note": (
-        "The examples run on pydoc-gpt with the default settings. The last is a hard case: a question, which a model "
-        "that has only read the manual continues as if it were manual text.",
-        "示例用默认设置在 pydoc-gpt 上运行。最后一个是难例:一个问题——只读过手册的模型会把它当作手册文字续写下去。",
+        "The examples run on pydoc-gpt with the default settings: two headings from the manual, which it continues in "
+        "the manual's style (working cases), then a hard case: a question, which a model that has only read the manual "
+        "continues as if it were manual text instead of answering.",
+        "示例用默认设置在 pydoc-gpt 上运行:先是手册中的两个标题,它按手册的风格续写(正常情况);最后是难例:一个问题——"
+        "只读过手册的模型不会回答,而是把它当作手册文字续写下去。",
     ),
 })
 
@@ -73,9 +76,25 @@ def _own_v1(request: gr.Request | None) -> str | None:
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}/v1"
 
 
-def respond(message, history, system="", model=backend.LOCAL_MODEL, base_url="", api_key="", temperature=0.8,
-            top_p=0.95, max_tokens=80, request: gr.Request = None):
-    """A generator: the conversation grows as the reply streams in; the metrics come last."""
+def summary(m: dict) -> str:
+    """Which model served the reply, how many tokens in what time, and what to expect of the toy."""
+    tokens = m["completion_tokens"] if m["completion_tokens"] is not None else "?"
+    first = f"{m['first_token_ms']:.0f}" if m.get("first_token_ms") is not None else "?"
+    local = m["source"].startswith("bundled")
+    where_en = "this app's own /v1" if local else m["source"].removeprefix("api: ")
+    where_zh = "本应用自己的 /v1" if local else m["source"].removeprefix("api: ")
+    en = (f"**{m['model']}** from {where_en}: **{tokens}** tokens in **{m['seconds']:.2f} s** "
+          f"(first token after {first} ms).")
+    zh = f"**{m['model']}**,来自{where_zh}:**{m['seconds']:.2f} 秒**生成 **{tokens}** 个 token(首个 token 用时 {first} 毫秒)。"
+    if local and m["model"] == backend.LOCAL_MODEL:
+        en += " A toy trained on Python's manual: it writes Python-doc prose, not answers."
+        zh += "这是只在 Python 手册上训练的玩具模型:它写的是 Python 文档式文字,而不是答案。"
+    return say(en, zh)
+
+
+def respond(message=EXAMPLES[0][0], history=None, system="", model=backend.LOCAL_MODEL, base_url="", api_key="",
+            temperature=0.8, top_p=0.95, max_tokens=80, request: gr.Request = None):
+    """A generator: the conversation grows as the reply streams in; the summary and metrics come last."""
     history = list(history or [])
     try:
         updates = backend.chat(message, history, system, model, base_url, api_key, temperature, top_p, max_tokens,
@@ -83,12 +102,15 @@ def respond(message, history, system="", model=backend.LOCAL_MODEL, base_url="",
         turn = history + [{"role": "user", "content": str(message)}]
         for update in updates:
             shown = turn + [{"role": "assistant", "content": update.reply}]
-            yield shown, (json_safe(update.metrics) if update.metrics else gr.skip())
+            if update.metrics:
+                yield shown, summary(update.metrics), json_safe(update.metrics)
+            else:
+                yield shown, gr.skip(), gr.skip()
     except InputError as exc:
-        raise gr.Error(str(exc), title="Check the input / 请检查输入") from None
+        raise gr.Error(str(exc)) from None  # Gradio titles it "Error" in the page's language
 
 
-def respond_example(message, request: gr.Request = None):
+def respond_example(message=EXAMPLES[0][0], request: gr.Request = None):
     yield from respond(message, [], **DEFAULTS, request=request)
 
 
@@ -96,9 +118,12 @@ def build() -> None:
     header(t("title"), t("body"), t("reference"))
     with gr.Row():
         with gr.Column(scale=2):
-            chatbot = gr.Chatbot(label=t("chatbot"), height=360)
+            # the manual's prose the toy writes, and the prompts it continues: data, not the page's prose
+            chatbot = gr.Chatbot(label=t("chatbot"), height=360, elem_classes="model-text")
             message = gr.Textbox(value=EXAMPLES[0][0], lines=2, max_length=backend.MAX_CHARS, label=t("message"))
             send = gr.Button(t("send"), variant="primary")
+            note = result_note()   # under the conversation it describes, not below the settings
+            metrics = metrics_json()
         with gr.Column(scale=1):
             with gr.Accordion(t("settings"), open=True):
                 system = gr.Textbox(value=DEFAULTS["system"], lines=2, label=t("system"))
@@ -108,14 +133,14 @@ def build() -> None:
                 temperature = gr.Slider(0, 2, value=DEFAULTS["temperature"], step=0.05, label=t("temperature"))
                 top_p = gr.Slider(0.05, 1, value=DEFAULTS["top_p"], step=0.05, label=t("top_p"))
                 max_tokens = gr.Slider(1, 4096, value=DEFAULTS["max_tokens"], step=1, label=t("max_tokens"))
-            metrics = metrics_json()
-    gr.Markdown(t("examples_note"))
-    examples = gr.Examples(EXAMPLES, [message], [chatbot, metrics], fn=respond_example, cache_examples=False,
-                           run_on_click=True)
-    examples.dataset.layout = "table"  # one input would make it cards; a table like every other tab's
+    outputs = [chatbot, note, metrics]
+    # sampled at temperature 0.8, so run live rather than cached: each click shows a fresh reply
+    shown = examples(EXAMPLES, [message], outputs, respond_example, t("examples_note"), cache_examples=False,
+                     run_on_click=True, elem_id="model-text-chat")
+    shown.dataset.layout = "table"  # one input would make it cards; a table like every other tab's
     inputs = [message, chatbot, system, model, base_url, api_key, temperature, top_p, max_tokens]
-    send.click(respond, inputs, [chatbot, metrics], api_name="chat", concurrency_id="chat", concurrency_limit=4)
-    message.submit(respond, inputs, [chatbot, metrics], api_visibility="private", concurrency_id="chat")
+    send.click(respond, inputs, outputs, api_name="chat", concurrency_id="chat", concurrency_limit=4)
+    message.submit(respond, inputs, outputs, api_visibility="private", concurrency_id="chat")
     code_accordion(backend.chat, backend.generate, chat_server.routes)
 
 

@@ -8,8 +8,11 @@ KEY = "sk-app-test-NEVER-SHOWN-9876543210"
 
 
 def test_chat_good_call_streams_to_the_end(client):
-    history, metrics = client.predict("The \"with\" statement", [], "", "pydoc-gpt", "", "", 0.8, 0.95, 30, api_name="/chat")
+    history, note, metrics = client.predict("The \"with\" statement", [], "", "pydoc-gpt", "", "", 0.8, 0.95, 30,
+                                            api_name="/chat")
     assert history[-1]["role"] == "assistant" and history[0]["role"] == "user"
+    assert f"**{metrics['completion_tokens']}** tokens" in note and "Python-doc prose, not answers" in note
+    assert f"{metrics['seconds']:.2f} 秒" in note
     assert metrics["model"] == "pydoc-gpt" and 0 < metrics["completion_tokens"] <= 30
     assert {"source", "prompt_tokens", "seconds"} <= set(metrics)
 
