@@ -24,3 +24,10 @@ def median_of(fn, repeat: int = 5) -> float:
     """Median of ``repeat`` calls after one warm-up call, in seconds."""
     fn()
     return statistics.median(_times(fn, repeat))
+
+
+def warm_times_ms(fn, repeat: int) -> list[float]:
+    """Milliseconds of ``repeat`` calls after one warm-up call (a first call that loads a model,
+    or compiles with numba, is not part of a latency claim)."""
+    fn()
+    return [1000 * t for t in _times(fn, repeat)]

@@ -12,19 +12,11 @@ card's held-out BLEU-4, CIDEr and VQA accuracy stand beside BLIP's published num
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 
+from benchmarks.timing import warm_times_ms
 
-def _times(fn, repeat: int) -> list[float]:
-    fn()
-    out = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        out.append(1000 * (time.perf_counter() - started))
-    return out
 
 
 def claims() -> dict:
@@ -32,8 +24,8 @@ def claims() -> dict:
     from showcase.language import caption_vqa as cv
 
     page.ensure_assets()
-    caption_ms = _times(lambda: cv.caption(*page.EXAMPLES[0]), 20)
-    vqa_ms = _times(lambda: cv.vqa(*page.VQA_EXAMPLES[0]), 30)
+    caption_ms = warm_times_ms(lambda: cv.caption(*page.EXAMPLES[0]), 20)
+    vqa_ms = warm_times_ms(lambda: cv.vqa(*page.VQA_EXAMPLES[0]), 30)
     card = json.loads(cv.CARD.read_text())["metrics"]
     return {
         "caption_vqa.caption_p50_ms": round(float(np.percentile(caption_ms, 50)), 1),

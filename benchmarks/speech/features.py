@@ -10,20 +10,12 @@ target is p95 ≤ 300 ms. ``features_compute_10s_ms``: librosa's part alone (med
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.timing import warm_times_ms
 
-def _times(fn, repeat: int) -> list[float]:
-    fn()  # the first librosa call compiles with numba: not part of the claim
-    out = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        out.append(1000 * (time.perf_counter() - started))
-    return out
 
 
 def ten_seconds() -> str:
@@ -45,9 +37,9 @@ def claims() -> dict:
     from showcase.speech import features
 
     path = ten_seconds()
-    whole = _times(lambda: features.audio_features(path), 20)
+    whole = warm_times_ms(lambda: features.audio_features(path), 20)
     clip = load_audio(path, target_rate=features.RATE)
-    compute = _times(lambda: features.compute(clip.samples, clip.rate), 20)
+    compute = warm_times_ms(lambda: features.compute(clip.samples, clip.rate), 20)
     return {
         "features.features_10s_p50_ms": round(float(np.percentile(whole, 50)), 1),
         "features.features_10s_p95_ms": round(float(np.percentile(whole, 95)), 1),

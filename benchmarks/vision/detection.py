@@ -17,22 +17,13 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.timing import warm_times_ms
 from benchmarks.verdict import measured, read
 
-
-def _times(fn, repeat: int) -> list[float]:
-    fn()
-    out = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        out.append(1000 * (time.perf_counter() - started))
-    return out
 
 
 def claims() -> dict:
@@ -44,12 +35,12 @@ def claims() -> dict:
     page.ensure_assets()
     card = json.loads(detection.CARD.read_text())
     scene = shapes.generate(2_000_000, 640)
-    times = _times(lambda: detection.detect(scene.image, "shapes", 0.25, 0.45), 30)
+    times = warm_times_ms(lambda: detection.detect(scene.image, "shapes", 0.25, 0.45), 30)
     model, run, _ = detection.detector("shapes")
     session, _, size = model
     x, _, _ = detection.letterbox(scene.image, size)
     name = session.get_inputs()[0].name
-    onnx_ms = float(np.median(_times(lambda: session.run(None, {name: x}), 30)))
+    onnx_ms = float(np.median(warm_times_ms(lambda: session.run(None, {name: x}), 30)))
 
     best = Path(os.environ.get("SHAPES_BEST_PT", "/tmp/shapes-train/runs/shapes/weights/best.pt"))
     out = {}
@@ -64,10 +55,10 @@ def claims() -> dict:
         net = YOLO(str(best)).model.float().eval()
         with torch.inference_mode(), one_thread():
             tensor = torch.from_numpy(x)
-            torch_ms = float(np.median(_times(lambda: net(tensor), 30)))
+            torch_ms = float(np.median(warm_times_ms(lambda: net(tensor), 30)))
         out["detection.torch_forward_ms"] = round(torch_ms, 2)
         out["detection.onnx_speedup"] = round(torch_ms / onnx_ms, 2)    # both measured now, side by side
-    faces = _times(lambda: detection.detect(str(page.ASTRONAUT), "faces", 0.25, 0.45), 10)
+    faces = warm_times_ms(lambda: detection.detect(str(page.ASTRONAUT), "faces", 0.25, 0.45), 10)
     ours = detection.average_precision_50(model, TEST_SEEDS)
     card_source = "model card (at training time)"
     return {
