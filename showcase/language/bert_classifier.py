@@ -86,17 +86,7 @@ class FinetuneResult:
 
 def clean_text(text, name: str = "Text") -> str:
     """Text the tokenizer can take: non-empty, ≤ MAX_CHARS, valid UTF-8 (bytes are decoded)."""
-    if isinstance(text, (bytes, bytearray)):
-        try:
-            text = bytes(text).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{name} is not valid UTF-8 (byte {exc.start}); save it as UTF-8 and try again.") from None
-    text = checks.text(text, name, max_chars=MAX_CHARS)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates, e.g. "\ud800" sent through JSON
-        raise InputError(f"{name} holds characters that are not valid Unicode (lone surrogates).") from None
-    return text
+    return checks.text(text, name, max_chars=MAX_CHARS)
 
 
 def base_model(base: str = "minilm", num_labels: int = len(TWEET_LABELS)):

@@ -57,17 +57,7 @@ class ChatUpdate:
 
 def clean_text(text, name: str = "Message") -> str:
     """Text for the tokenizer: non-empty, ≤ MAX_CHARS, valid UTF-8 (bytes decoded, or refused)."""
-    if isinstance(text, (bytes, bytearray)):
-        try:
-            text = bytes(text).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{name} is not valid UTF-8 (byte {exc.start}); send UTF-8 text.") from None
-    text = checks.text(text, name, max_chars=MAX_CHARS)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(f"{name} holds lone surrogates, which are not text.") from None
-    return text
+    return checks.text(text, name, max_chars=MAX_CHARS)
 
 
 # --- the model side: pydoc-gpt ----------------------------------------------------------------
