@@ -18,10 +18,14 @@ import functools
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from showcase.core.errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported where the tweets are read, not at start-up
+    import pandas as pd
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
