@@ -25,9 +25,9 @@ t = strings("dp_federated", {
     ),
     "reference": (
         "**Compare:** Abadi et al. (2016), DP-SGD on MNIST (60,000 digits, one party): 90 / 95 / 97% accuracy at "
-        "ε = 0.5 / 2 / 8 with δ = 1e-5. Here 4,000 digits are split across clients and trained for a few rounds.",
+        "ε = 0.5 / 2 / 8 with δ = 1e-5. This tab splits 4,000 digits across clients and trains for a handful of rounds.",
         "**对照:** Abadi 等(2016),MNIST 上的 DP-SGD(60,000 个数字,单方训练):δ = 1e-5 时,ε = 0.5 / 2 / 8 对应准确率 "
-        "90 / 95 / 97%。这里 4,000 个数字分给多个客户端,只训练几轮。",
+        "90 / 95 / 97%。本页把 4,000 个数字分给多个客户端,只训练少数几轮。",
     ),
     "clients": ("Clients", "客户端数"),
     "rounds": ("Rounds", "轮数"),

@@ -80,7 +80,8 @@ class Service:
 def start_service(model: str = "classifier", workers: int = 2, env: dict | None = None,
                   timeout: float = START_TIMEOUT_S) -> Service:
     """``python -m showcase.deploy.rest_service serve`` on 127.0.0.1, returned once ``/ping`` says 200
-    (from every worker: pings are spread over them, so a few 200 in a row are asked for)."""
+    (from every worker: each ping opens its own connection, which the kernel hands to any worker,
+    so several 200s in a row are asked for; a kept-alive connection would ask one worker only)."""
     import httpx
 
     port = free_port()
@@ -91,8 +92,8 @@ def start_service(model: str = "classifier", workers: int = 2, env: dict | None 
     process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     healthy = 0
-    with httpx.Client(timeout=2.0) as client:
-        while healthy < 2 * workers:
+    with httpx.Client(timeout=2.0, headers={"Connection": "close"}) as client:
+        while healthy < 4 * workers:
             if process.poll() is not None:
                 raise RuntimeError(f"the service exited: {process.stderr.read().decode()[-800:]}")
             if time.perf_counter() - started > timeout:

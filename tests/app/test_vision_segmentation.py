@@ -11,7 +11,7 @@ def test_segment_first_example_scores_against_the_exact_mask(client):
 
     *images, note, metrics = client.predict(*[handle_file(EXAMPLES[0][0]), *EXAMPLES[0][1:]], api_name="/segment")
     assert metrics["dice"] >= 0.85 and metrics["dice"] > metrics["baseline_dice"]
-    assert metrics["source"] == "bundled" and metrics["latency_ms"] > 0 and "Exact ground truth" in note
+    assert metrics["source"] == "bundled" and metrics["latency_ms"] > 0 and "Against the exact mask" in note
 
 
 def test_segment_real_image_has_no_dice(client):
