@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, standalone, strings, tc
+from pages.common import (code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say, standalone,
+                          strings, tc)
 from showcase.trust import dp_federated as dp
 
 t = strings("dp_federated", {
@@ -54,6 +55,19 @@ HARD = [[10, 5, 0.5, 1.0, 1.0, 1e-5, "non_iid"], [10, 5, 0.5, 3.0, 1.0, 1e-5, "i
 API = {"dp_federated": EXAMPLES[0]}
 
 
+def summary(m: dict) -> str:
+    """The result in a sentence, with Abadi et al.'s numbers (``dp.ABADI``) beside ours."""
+    eps = " / ".join(f"{e:g}" for e in dp.ABADI)
+    acc = " / ".join(f"{a:g}" for a in dp.ABADI.values())
+    base_en = f"; without privacy **{m['baseline_accuracy']:.1f}%**" if m["baseline_accuracy"] is not None else ""
+    base_zh = f";不加隐私 **{m['baseline_accuracy']:.1f}%**" if m["baseline_accuracy"] is not None else ""
+    return say(
+        f"After {m['rounds']} rounds: accuracy **{m['accuracy']:.1f}%** at **ε = {m['epsilon']:.2f}** "
+        f"(δ = {m['delta']:g}){base_en}. Abadi et al.: {acc}% at ε = {eps} on all 60,000 MNIST digits.",
+        f"{m['rounds']} 轮之后:准确率 **{m['accuracy']:.1f}%**,**ε = {m['epsilon']:.2f}**(δ = {m['delta']:g}){base_zh}。"
+        f"Abadi 等:在全部 60,000 个 MNIST 数字上,ε = {eps} 时准确率 {acc}%。")
+
+
 @guard
 def run(clients=10, rounds=5, fraction=0.5, noise=1.0, clip=1.0, delta=1e-5, split="iid", progress=gr.Progress()):
     r = dp.dp_federated(clients, rounds, fraction, noise, clip, delta, split,
@@ -61,7 +75,7 @@ def run(clients=10, rounds=5, fraction=0.5, noise=1.0, clip=1.0, delta=1e-5, spl
     m = r.metrics
     baseline = f"{m['baseline_accuracy']:.1f}%" if m["baseline_accuracy"] is not None else "–"
     note = str(t("n.result")) + f" **{m['accuracy']:.1f}% / ε = {m['epsilon']:.2f} (δ = {m['delta']:g}) / {baseline}**"
-    return r.progress, r.tradeoff, note, m
+    return r.progress, r.tradeoff, note, summary(m), m
 
 
 def build() -> None:
@@ -82,9 +96,10 @@ def build() -> None:
             tradeoff = gr.LinePlot(x="epsilon", y="accuracy", color="series", label=t("tradeoff"), height=280,
                                    y_lim=[0, 100], x_title="ε", y_title="accuracy %")
             note = gr.Markdown()
+            result = result_note()
             metrics = metrics_json()
     inputs = [clients, rounds, fraction, noise, clip, delta, split]
-    outputs = [progress, tradeoff, note, metrics]
+    outputs = [progress, tradeoff, note, result, metrics]
     gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy", label=tc("examples"))
     gr.Examples(HARD, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy", label=t("hard"))
     button.click(run, inputs, outputs, api_name="dp_federated", concurrency_id="cpu_training", concurrency_limit=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from pages.common import (ImageInput, code_accordion, guard, header, launch_kwargs, lazy_demo, lossless_webp, metrics_json,
-                          standalone, strings, tc)
+                          result_note, say, standalone, strings, tc)
 from showcase.trust import fgsm
 
 t = strings("fgsm", {
@@ -88,12 +88,39 @@ def note(m: dict) -> tuple[str, str]:
     return verdict, context
 
 
+ATTACK_NAMES = {"fgsm": "FGSM", "targeted_fgsm": "Targeted FGSM", "pgd": "PGD"}
+GOODFELLOW_ERROR = (89.4, 17.9)   # % error on MNIST at ε = 0.25: standard, adversarially trained (Goodfellow et al. 2015)
+
+
+def summary(m: dict) -> str:
+    """The result in a sentence, with the paper's number beside ours."""
+    eps = f"ε = {m['epsilon']:g}" if "held_out_eps" in m else f"ε = {m['epsilon_255']:g}/255"
+    attack = ATTACK_NAMES.get(m["attack"], m["attack"])
+    a, b = f"**{m['clean_label']}** ({m['clean_conf']:.0%})", f"**{m['adv_label']}** ({m['adv_conf']:.0%})"
+    if m["label_changed"]:
+        en, zh = f"{attack} at {eps} turns {a} into {b}.", f"{attack} 在 {eps} 时把 {a} 变成了 {b}。"
+    else:
+        en, zh = f"{attack} at {eps} leaves {a} as {b}.", f"{attack} 在 {eps} 时没能改变 {a},仍是 {b}。"
+    if "held_out_eps" in m:
+        card = fgsm.model_card()["models"]
+        std, adv = (100 * card[k]["fgsm_error_at_0.25"] for k in ("standard", "adversarial"))
+        paper_std, paper_adv = GOODFELLOW_ERROR
+        en += (f" Goodfellow et al.: at ε = 0.25 the standard MNIST model errs on {paper_std}%, {paper_adv}% after "
+               f"adversarial training; ours (card): **{std:.1f}% → {adv:.1f}%**.")
+        zh += (f"Goodfellow 等:ε = 0.25 时标准 MNIST 模型错误率 {paper_std}%,对抗训练后 {paper_adv}%;"
+               f"本项目(模型卡):**{std:.1f}% → {adv:.1f}%**。")
+    else:
+        en += " Goodfellow et al.: ε = 0.007 turned GoogLeNet's panda (57.7%) into a gibbon (99.3%)."
+        zh += "Goodfellow 等:ε = 0.007 就把 GoogLeNet 眼中的熊猫(57.7%)变成了长臂猿(99.3%)。"
+    return say(en, zh)
+
+
 @guard
-def run(image, model="standard", epsilon=0.2, attack="fgsm", target=""):
+def run(image=EXAMPLES[0][0], model="standard", epsilon=0.2, attack="fgsm", target=""):
     r = fgsm.fgsm_attack(image, model, epsilon, attack, target)
     verdict, context = note(r.metrics)
     return (lossless_webp(r.clean), lossless_webp(r.perturbation), lossless_webp(r.adversarial), r.before, r.after,
-            r.curves, verdict, context, r.metrics)
+            r.curves, verdict, context, summary(r.metrics), r.metrics)
 
 
 def run_example(image, model, epsilon, attack, target):
@@ -124,9 +151,10 @@ def build() -> None:
             context = gr.Markdown()
             curves = gr.LinePlot(x="epsilon", y="accuracy", color="series", label=t("curves"), height=300,
                                  x_title="ε", y_title="accuracy %", y_lim=[0, 100])
+            result = result_note()
             metrics = metrics_json()
     inputs = [image, model, epsilon, attack, target]
-    outputs = [clean, perturbation, adversarial, before, after, curves, verdict, context, metrics]
+    outputs = [clean, perturbation, adversarial, before, after, curves, verdict, context, result, metrics]
     gr.Examples(EXAMPLES, inputs, [eps255, *outputs], fn=run_example, cache_examples=True, cache_mode="lazy",
                 label=tc("examples"))
     gr.Examples(HARD, inputs, [eps255, *outputs], fn=run_example, cache_examples=True, cache_mode="lazy", label=t("hard"))

@@ -10,12 +10,13 @@ DIGIT, CHELSEA = EXAMPLES[0][0], EXAMPLES[1][0]
 
 
 def test_fgsm_with_only_the_image_is_the_first_example(client):
-    *images, before, after, curves, verdict, context, metrics = client.predict(handle_file(DIGIT), api_name="/fgsm_attack")
+    *images, before, after, curves, verdict, context, result, metrics = client.predict(handle_file(DIGIT), api_name="/fgsm_attack")
     assert (metrics["epsilon"], metrics["attack"], metrics["model"]) == (0.2, "fgsm", "digits CNN, standard")
     assert metrics["label_changed"] and metrics["adv_label"] != metrics["clean_label"]
     assert before["label"] == metrics["clean_label"] and after["label"] == metrics["adv_label"]
     assert metrics["held_out_accuracy_adversarial"] > metrics["held_out_accuracy_standard"]
     assert all(images) and curves and "**" in verdict and "**" in context
+    assert f"**{metrics['adv_label']}**" in result and "89.4%" in result and "17.9%" in result and 'lang="zh"' in result
 
 
 def test_fgsm_on_a_photo_names_imagenet_classes(client):
