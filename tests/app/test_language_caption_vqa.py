@@ -39,3 +39,5 @@ def test_caption_vqa_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
     fails_clearly("/caption", image, "bundled", 40, match="greater than maximum|between|Beams")
     _, metrics = client.predict(image, "这是什么? 🙂", "bundled", api_name="/vqa")
     assert "[UNK]" in metrics["note"]
+    note, metrics = client.predict(image, "bundled", 2, api_name="/caption")       # two beams: no other call uses it
+    assert metrics["num_beams"] == 2 and metrics["caption_beam"] and "Exact description" in note
