@@ -51,15 +51,15 @@ def test_the_plot_css_reaches_every_launch():
 def test_the_installed_libraries_are_the_ones_the_patches_were_written_for():
     """One loud failure on an upgrade: re-check each patch (its comment says what it works around,
     tests/app/test_gradio_fixes.py whether it still works), then move the version here."""
-    import ultralytics
+    from importlib.metadata import version  # importing Ultralytics itself would replace Image.open
 
     from showcase.vision import detection
 
     assert gr.__version__ == gradio_fixes.PATCHED_FOR, (
         f"Gradio {gr.__version__} is installed; pages/gradio_fixes.py and pages/common.py patch Gradio "
         f"{gradio_fixes.PATCHED_FOR}'s internals: re-check them, then update PATCHED_FOR")
-    assert ultralytics.__version__ == detection.ULTRALYTICS_PATCHED_FOR, (
-        f"Ultralytics {ultralytics.__version__} is installed; showcase/vision/detection.py undoes "
+    assert version("ultralytics") == detection.ULTRALYTICS_PATCHED_FOR, (
+        f"Ultralytics {version('ultralytics')} is installed; showcase/vision/detection.py undoes "
         f"{detection.ULTRALYTICS_PATCHED_FOR}'s Image.open replacement: re-check it, then update ULTRALYTICS_PATCHED_FOR")
 
 
