@@ -226,11 +226,6 @@ def save_png(scene: Scene, path: str | Path) -> Path:
 def read_tag(info: dict) -> tuple[int, int] | None:
     """(seed, size) from a PNG's text chunk, or None."""
     return read_seed_tag(info, PNG_KEY)
-    try:
-        fields = dict(part.split("=", 1) for part in str(raw).split(";"))
-        return int(fields["seed"]), int(fields["size"])
-    except (KeyError, ValueError):
-        return None
 
 
 def ground_truth_for(rgb: np.ndarray, info: dict, max_size: int = 1024) -> Scene | None:

@@ -134,11 +134,6 @@ def save_png(nuclei: Nuclei, path: str | Path) -> Path:
 def read_tag(info: dict) -> tuple[int, int] | None:
     """(seed, size) from a PNG's text chunk, or None."""
     return read_seed_tag(info, PNG_KEY)
-    try:
-        fields = dict(part.split("=", 1) for part in str(raw).split(";"))
-        return int(fields["seed"]), int(fields["size"])
-    except (KeyError, ValueError):
-        return None
 
 
 def ground_truth_for(gray: np.ndarray, info: dict) -> Nuclei | None:
