@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,7 +181,10 @@ async def _load(url: str, body: bytes, content_type: str, clients: int, total: i
 
 def load_test(url: str, body: bytes, content_type: str, concurrency=CONCURRENCY, requests: int = 120) -> pd.DataFrame:
     """Closed-loop load test: for each level, ``requests`` requests shared by that many clients."""
-    rows = [asyncio.run(_load(url, body, content_type, c, requests)) for c in concurrency]
+    # Each level runs its own event loop in a fresh thread: the caller may already be inside one
+    # (a notebook, an async test, a Gradio worker that another library left a loop on).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        rows = [pool.submit(asyncio.run, _load(url, body, content_type, c, requests)).result() for c in concurrency]
     return pd.DataFrame(rows)
 
 

@@ -25,3 +25,18 @@ def test_bad_inputs():
         rest_api.rest_api_demo("llm")
     with pytest.raises(InputError, match="Workers"):
         rest_api.rest_api_demo("classifier", workers=9)
+
+
+
+def test_load_test_works_when_the_caller_is_inside_an_event_loop():
+    """CI once ran this after a test that left a loop running in the main thread."""
+    import asyncio
+
+    url = rest_api.rest_api_demo("classifier", workers=2, requests=16).metrics["url"].removesuffix("/invocations")
+    body, content_type, _ = rest_api.sample_request("classifier")
+
+    async def from_inside_a_loop():
+        return rest_api.load_test(url, body, content_type, (1, 2), 4)
+
+    table = asyncio.run(from_inside_a_loop())
+    assert list(table["clients"]) == [1, 2] and (table["ok"] == 4).all()
