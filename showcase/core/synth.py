@@ -17,12 +17,14 @@ Piper: https://github.com/rhasspy/piper (run as ``python -m piper``).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import io
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import wave
 from pathlib import Path
 
@@ -169,10 +171,82 @@ def piper_voice() -> Path:
     return found[0]
 
 
+class _PiperProcess:
+    """One long-lived ``python -m piper -d <folder>``: it loads the voice once, then turns each line
+    on its stdin into a WAV file and logs "Wrote <path>". Starting Piper costs ~1.5 s (Python,
+    onnxruntime, the 60 MB voice); a sentence then takes a fraction of that. One sentence at a time."""
+
+    def __init__(self, voice: Path):
+        import queue
+
+        self.folder = Path(tempfile.mkdtemp(prefix="piper-"))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "piper", "-m", str(voice), "-d", str(self.folder)],
+            stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, bufsize=1)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.lock = threading.Lock()
+
+        def read_stderr():
+            for line in self.process.stderr:
+                self.lines.put(line)
+            self.lines.put(None)  # the process ended
+
+        threading.Thread(target=read_stderr, daemon=True, name="piper-stderr").start()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def say(self, text: str, timeout: float = 60.0) -> bytes:
+        import queue
+
+        with self.lock:
+            self.process.stdin.write(text + "\n")
+            self.process.stdin.flush()
+            seen = []
+            while True:
+                try:
+                    line = self.lines.get(timeout=timeout)
+                except queue.Empty:
+                    raise RuntimeError(f"piper gave no audio within {timeout:.0f} s") from None
+                if line is None:
+                    raise RuntimeError(f"piper stopped: {''.join(seen)[-300:]}")
+                seen.append(line)
+                if "Wrote " in line:
+                    path = Path(line.split("Wrote ", 1)[1].strip())
+                    data = path.read_bytes()
+                    path.unlink(missing_ok=True)
+                    return data
+
+    def close(self) -> None:
+        if self.alive():
+            self.process.kill()
+            self.process.wait(timeout=10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_PIPER: dict[Path, _PiperProcess] = {}
+_PIPER_START = threading.Lock()
+
+
 def piper(text: str, voice: Path | None = None, length_scale: float = 1.0) -> tuple[np.ndarray, int]:
-    """Say ``text`` with Piper (a VITS voice in ONNX), run as its own program: (samples, rate)."""
+    """Say ``text`` with Piper (a VITS voice in ONNX), run as its own program: (samples, rate).
+
+    At the voice's own speed a long-lived Piper process serves every call (restarted if it died);
+    another ``length_scale`` starts Piper for this one sentence."""
     text = _checked_text(text)
     voice = Path(voice) if voice is not None else piper_voice()
+    if length_scale == 1.0:
+        with _PIPER_START:
+            server = _PIPER.get(voice)
+            if server is None or not server.alive():
+                if server is not None:
+                    server.close()
+                server = _PIPER[voice] = _PiperProcess(voice)
+        return read_wav_bytes(server.say(text))
+    return _piper_once(text, voice, length_scale)
+
+
+def _piper_once(text: str, voice: Path, length_scale: float) -> tuple[np.ndarray, int]:
     with tempfile.TemporaryDirectory(prefix="piper-") as tmp:
         out = Path(tmp) / "out.wav"
         command = [sys.executable, "-m", "piper", "-m", str(voice), "-f", str(out),
@@ -181,3 +255,9 @@ def piper(text: str, voice: Path | None = None, length_scale: float = 1.0) -> tu
         if done.returncode != 0 or not out.exists():
             raise RuntimeError(f"piper failed: {done.stderr.decode(errors='replace').strip()[-300:]}")
         return read_wav_bytes(out.read_bytes())
+
+
+@atexit.register
+def _close_piper() -> None:
+    for server in _PIPER.values():
+        server.close()

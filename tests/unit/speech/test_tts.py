@@ -1,0 +1,95 @@
+"""Text to speech: text edge cases, each engine, the round trip through Whisper, the bundled model's card."""
+
+import json
+
+import numpy as np
+import pytest
+
+from showcase.core import models
+from showcase.core.errors import InputError
+from showcase.speech import tts
+
+@pytest.mark.parametrize("text, match", [
+    ("", "empty"), ("   ", "empty"), ("x" * 5000, "5,000 characters"), ("😀🎉", "no letters"),
+    ("\ud800 hello", "surrogates"), (b"\xff\xfe", "UTF-8"),
+])
+def test_bad_text_is_refused_clearly(text, match):
+    with pytest.raises(InputError, match=match):
+        tts.prepare_text(text, "piper")
+
+
+def test_emoji_are_skipped_with_a_note_and_chinese_goes_to_the_mandarin_voice():
+    spoken, language, notes = tts.prepare_text("Good 😀 morning", "piper")
+    assert spoken == "Good morning" and language == "en" and "emoji" in notes[0]
+    spoken, language, notes = tts.prepare_text("你好,世界", "espeak")
+    assert language == "zh" and "Mandarin" in notes[0]
+    for engine in ("piper", "tacotron", "hub"):
+        with pytest.raises(InputError, match="English only"):
+            tts.prepare_text("你好", engine)
+
+
+def test_phrases_keep_at_most_ten_words_and_split_at_punctuation():
+    text = "One two three four five six seven eight nine ten eleven twelve, and a clause. Short."
+    pieces = tts.phrases(text)
+    assert all(len(p.split()) <= tts.PHRASE_WORDS for p in pieces) and pieces[-1] == "Short."
+    assert " ".join(pieces) == text
+
+
+@pytest.mark.slow
+def test_piper_is_intelligible_and_espeak_speaks_chinese():
+    r = tts.synthesize("The cat sat on the mat and looked at the door.", "piper")
+    m = r.metrics
+    assert m["round_trip_cer"] <= 0.05 and m["engine"] == "piper" and r.audio[0] == 22_050
+    assert r.audio[1].dtype == np.int16 and m["audio_seconds"] > 1 and r.picture.size[0] > 300
+    r = tts.synthesize("你好,世界", "espeak")
+    assert r.metrics["round_trip_cer"] is None and r.metrics["language"] == "zh" and "cmn" in r.metrics["model"]
+
+
+@pytest.mark.slow
+def test_the_bundled_tacotron_model_speaks_a_held_out_sentence_with_its_alignment():
+    r = tts.synthesize("Allow giving an explicit line number.", "tacotron")
+    m = r.metrics
+    assert m["source"] == "bundled" and m["phrases"] == 1 and m["real_time_factor"] < 1
+    assert 0 <= m["round_trip_cer"] <= 1 and m["phonemes"]
+    assert r.picture.size[1] > 300, "three panels: waveform, mel, alignment"
+
+
+@pytest.mark.slow
+def test_the_bundled_tacotron_model_reaches_its_card():
+    """The card's held-out round-trip CER, measured again on the same sentences."""
+    from showcase.speech import tts_training
+
+    card = json.loads((tts.TACOTRON.bundled.parent / "model_card.json").read_text())
+    model = tts.tacotron.load(tts.TACOTRON.bundled)
+    sentences = [e["text"] for e in card["heldout_examples"]]
+    cer, _ = tts_training.round_trip_cer(tts_training.tacotron_speaker(model), sentences)
+    assert cer == pytest.approx(card["heldout_round_trip_cer"], abs=0.02)
+
+
+def test_an_unknown_engine_and_the_hub_offline_are_refused_clearly(monkeypatch):
+    with pytest.raises(InputError, match="engine must be one of"):
+        tts.synthesize("Hello.", "festival")
+    monkeypatch.setattr(models, "_instances", {})
+    with pytest.raises(models.ModelUnavailable, match="hub"):
+        tts.synthesize("Hello there.", "hub", check=False)
+
+
+@pytest.mark.slow
+def test_hub_code_path_with_a_tiny_random_vits(monkeypatch, tmp_path):
+    from transformers import VitsConfig, VitsModel, VitsTokenizer
+
+    letters = ["k", " "] + list("abcdefghilmnorstuwy")
+    (tmp_path / "vocab.json").write_text(json.dumps({c: i for i, c in enumerate(letters)}))
+    VitsTokenizer(str(tmp_path / "vocab.json"), add_blank=True, phonemize=False).save_pretrained(tmp_path)
+    config = VitsConfig(vocab_size=len(letters), hidden_size=16, num_hidden_layers=1, num_attention_heads=2, ffn_dim=32,
+                        flow_size=16, spectrogram_bins=33, upsample_initial_channel=16, upsample_rates=[4, 4],
+                        upsample_kernel_sizes=[8, 8], resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1, 3]],
+                        prior_encoder_num_flows=1, prior_encoder_num_wavenet_layers=1,
+                        posterior_encoder_num_wavenet_layers=1, duration_predictor_num_flows=1,
+                        duration_predictor_filter_channels=16, depth_separable_num_layers=1, sampling_rate=16_000)
+    VitsModel(config).save_pretrained(tmp_path)
+    monkeypatch.setattr(models, "_snapshot", lambda spec, cache_dir, local_only: tmp_path)
+    monkeypatch.setattr(models, "_instances", {})
+    r = tts.synthesize("hello world", "hub", check=False)
+    assert r.metrics["source"] == "hub" and r.metrics["model"].startswith("MMS-TTS") and r.audio[0] == 16_000
+    assert len(r.audio[1]) > 0
