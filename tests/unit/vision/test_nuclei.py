@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 from scipy import ndimage
 from skimage.filters import threshold_otsu
 
