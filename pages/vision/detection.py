@@ -12,7 +12,7 @@ from pages.common import (ImageInput, code_accordion, examples, guard, header, l
                           result_note, say, standalone, strings, tc)
 from showcase.core.checks import number
 from showcase.core.settings import asset
-from showcase.vision import detection
+from showcase.vision import detection, detection_video
 from showcase.core import shapes
 
 t = strings("detection", {
@@ -122,13 +122,13 @@ def run(image=EXAMPLES[0][0], detector="shapes", conf=0.25, iou=0.45):
 
 @guard
 def run_video(video=VIDEO_EXAMPLES[0][0], detector="shapes", conf=0.25, iou=0.45):
-    path, per_frame, metrics = detection.detect_video(video, detector, conf, iou)
+    path, per_frame, metrics = detection_video.detect_video(video, detector, conf, iou)
     return path, per_frame, metrics
 
 
 @guard
 def run_frame(frame, detector="shapes", conf=0.25, iou=0.45):
-    return detection.detect_frame(frame, detector, conf, iou)
+    return detection_video.detect_frame(frame, detector, conf, iou)
 
 
 @guard
@@ -147,7 +147,7 @@ def ensure_assets() -> None:
     if not ASTRONAUT.is_file():
         detection.astronaut_png(ASTRONAUT)
     if not VIDEO.is_file():
-        detection.panning_video(VIDEO)
+        detection_video.panning_video(VIDEO)
 
 
 def controls():

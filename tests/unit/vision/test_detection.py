@@ -7,7 +7,7 @@ from PIL import Image
 from showcase.core import models
 from showcase.core.errors import InputError
 from showcase.core.models import ModelUnavailable
-from showcase.vision import detection
+from showcase.vision import detection, detection_video
 from showcase.core import shapes
 
 
@@ -134,20 +134,20 @@ def test_bad_images(image, message):
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    return detection.panning_video(tmp_path_factory.mktemp("video") / "pan.webm", frames=8, side=160)
+    return detection_video.panning_video(tmp_path_factory.mktemp("video") / "pan.webm", frames=8, side=160)
 
 
 def test_video_is_annotated_frame_by_frame(clip, tmp_path):
     import cv2
 
-    path, table, m = detection.detect_video(str(clip), "faces", 0.25, 0.45, out_dir=tmp_path)
+    path, table, m = detection_video.detect_video(str(clip), "faces", 0.25, 0.45, out_dir=tmp_path)
     assert m["frames"] == 8 and not m["truncated"] and len(table) == 8 and m["source"] == "package"
     capture = cv2.VideoCapture(path)
     n = 0
     while capture.read()[0]:
         n += 1
     assert n == 8 and path.endswith(".webm")
-    _, _, cut = detection.detect_video(str(clip), "faces", out_dir=tmp_path, max_frames=3)
+    _, _, cut = detection_video.detect_video(str(clip), "faces", out_dir=tmp_path, max_frames=3)
     assert cut["frames"] == 3 and cut["truncated"]
 
 
@@ -157,18 +157,18 @@ def test_bad_videos(tmp_path):
     corrupt = tmp_path / "corrupt.mp4"
     corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42 definitely not a video" * 10)
     with pytest.raises(InputError, match="empty"):
-        detection.detect_video(str(empty))
+        detection_video.detect_video(str(empty))
     with pytest.raises(InputError, match="Could not read any frame"):
-        detection.detect_video(str(corrupt))
+        detection_video.detect_video(str(corrupt))
     with pytest.raises(InputError, match="No video"):
-        detection.detect_video(None)
+        detection_video.detect_video(None)
     with pytest.raises(InputError, match="between"):
-        detection.detect_video(str(corrupt), conf=2)
+        detection_video.detect_video(str(corrupt), conf=2)
 
 
 def test_webcam_frame_before_the_camera_starts():
-    assert detection.detect_frame(None) == (None, {})
-    frame, m = detection.detect_frame(shapes.generate(0, 96).image, "faces")
+    assert detection_video.detect_frame(None) == (None, {})
+    frame, m = detection_video.detect_frame(shapes.generate(0, 96).image, "faces")
     assert frame.shape == (96, 96, 3) and m["detector"] == "faces"
 
 
