@@ -165,3 +165,34 @@ def test_first_tab_of_each_area_fits_a_phone(browser, server_url, topic, locale)
         page.screenshot(path=str(SHOTS / f"phone-{locale}-{topic.area}-{topic.name}.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("locale", list(LOCALES))
+def test_listening_test_one_full_rating(browser, server_url, locale):
+    """Next sample → listen → rate 5 → the voice is revealed, the next sample loads, the MOS table shows."""
+    from pages.speech.tts import t   # noqa: F401 - registers the tab's strings
+    from pages.common import translations
+
+    words = translations()[LOCALES[locale]]
+    context, page = open_context(browser, locale, PROJECTOR)
+    try:
+        page.goto(server_url, wait_until="load")
+        page.get_by_role("tab").first.wait_for(timeout=60_000)
+        open_tab(page, AREAS["speech"][LOCALES[locale]])
+        open_tab(page, {"en-US": "Speech synthesis and MOS", "zh-CN": "语音合成与 MOS"}[locale])
+        panel = page.locator(".tabitem:visible").last
+        panel.get_by_role("button", name=words["tts.next"], exact=True).click()
+        page.wait_for_function("() => [...document.querySelectorAll('.summary')].some("
+                               "e => e.checkVisibility() && /Listen, then rate|请先听/.test(e.innerText))", timeout=60_000)
+        panel.get_by_label("5", exact=True).check()
+        panel.get_by_role("button", name=words["tts.rate"], exact=True).click()
+        thanks = "Thank you: that was" if locale == "en-US" else "谢谢:刚才是"
+        page.wait_for_function(f"() => [...document.querySelectorAll('.summary')].some("
+                               f"e => e.checkVisibility() && e.innerText.includes({thanks!r}))", timeout=60_000)
+        page.wait_for_function("() => [...document.querySelectorAll('.summary')].some("
+                               "e => e.checkVisibility() && e.innerText.includes('4.53'))", timeout=60_000)
+        check_readable(page, panel)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{locale}-speech-tts-rating.png"), full_page=True)
+    finally:
+        context.close()

@@ -1,0 +1,224 @@
+"""Tab: text to speech (Tacotron, Piper, espeak-ng, hub) and a blind listening test. Run alone: ``python -m pages.speech.tts``."""
+
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+
+from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, md_table, metrics_json,
+                          result_note, say, standalone, strings)
+from showcase.core.errors import InputError
+from showcase.core.settings import asset
+from showcase.speech import listening, mos, tacotron, tts
+
+FOLDER = asset("speech", "tts")
+
+
+def card() -> dict:
+    path = FOLDER / "model_card.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _card_line() -> tuple[str, str]:
+    c = card()
+    if "heldout_round_trip_cer" not in c:
+        return "The held-out numbers appear here once the model card has them.", "模型卡写入留出集结果后显示在这里。"
+    ref = c.get("reference_round_trip_cer", {})
+    piper, espeak = ref.get("piper (joe-us)"), ref.get("espeak-ng (the training voice)")
+    en = (f"On {len(c.get('heldout_examples', []))} held-out sentences Whisper mis-hears **{c['heldout_round_trip_cer']:.0%}** "
+          f"of the characters the Tacotron model says (espeak-ng, its teacher: {espeak:.0%}; Piper: {piper:.0%}), "
+          f"after {c.get('training_minutes', 0):.0f} minutes of training on one core.")
+    zh = (f"在 {len(c.get('heldout_examples', []))} 句留出句子上,Whisper 听错 Tacotron 模型所说字符的 "
+          f"**{c['heldout_round_trip_cer']:.0%}**(它的老师 espeak-ng:{espeak:.0%};Piper:{piper:.0%}),"
+          f"该模型在单核上训练了 {c.get('training_minutes', 0):.0f} 分钟。")
+    return en, zh
+
+
+_EN_CARD, _ZH_CARD = _card_line()
+
+t = strings("tts", {
+    "title": ("## Speech synthesis and a listening test", "## 语音合成与听音测试"),
+    "body": (
+        "Four ways to turn text into speech. **Tacotron** is a small Tacotron 2 written and trained here on one "
+        "espeak-ng voice: espeak-ng turns the text into phonemes, an encoder reads them, *location-sensitive "
+        "attention* decides which phoneme to say next, and an autoregressive decoder writes four mel frames per "
+        "step; Griffin-Lim guesses the phase to make a waveform. The bottom picture is the attention: a clean "
+        "diagonal means each phoneme is read once, in order. **Piper** is a VITS voice, a neural model with its "
+        "vocoder built in. **espeak-ng** is a formant synthesiser: rules, no training. **hub** is MMS-TTS "
+        "(Meta) when the hub is reachable. Each result is checked by ear: Whisper tiny.en writes down what it "
+        "hears, and the character error rate (CER) says how intelligible the voice is.",
+        "四种把文字变成语音的方法。**Tacotron** 是本项目编写、用一个 espeak-ng 声音训练的小型 Tacotron 2:"
+        "espeak-ng 把文字转为音素,编码器读入音素,*位置敏感注意力*决定下一个读哪个音素,自回归解码器每步写出四帧梅尔频谱;"
+        "Griffin-Lim 估计相位得到波形。最下面的图是注意力:干净的对角线表示每个音素按顺序读一次。"
+        "**Piper** 是 VITS 声音,自带声码器的神经网络模型。**espeak-ng** 是共振峰合成器:只有规则,没有训练。"
+        "**hub** 是可访问模型库时的 MMS-TTS(Meta)。每个结果都用耳朵检查:Whisper tiny.en 写下它听到的内容,"
+        "字符错误率(CER)说明声音有多清晰。",
+    ),
+    "reference": (
+        f"**Compare:** Tacotron 2 with a WaveNet vocoder: **MOS 4.53 ± 0.07**, real recordings 4.58 ± 0.05 "
+        f"(Shen et al., 2018). {_EN_CARD} Rate the voices yourself below.",
+        f"**对照:** 使用 WaveNet 声码器的 Tacotron 2:**MOS 4.53 ± 0.07**,真实录音 4.58 ± 0.05"
+        f"(Shen 等,2018)。{_ZH_CARD}请在下方亲自为这些声音打分。",
+    ),
+    "text": ("Text (English; Chinese with espeak-ng)", "文本(英语;中文请选 espeak-ng)"),
+    "engine": ("Voice", "声音"),
+    "check": ("Check by ear: transcribe it back with Whisper", "用耳朵检查:用 Whisper 转写回文字"),
+    "speak": ("Speak", "朗读"),
+    "audio": ("Speech", "语音"),
+    "heard": ("What Whisper heard", "Whisper 听到的内容"),
+    "picture": ("Waveform, mel spectrogram, attention", "波形、梅尔频谱、注意力"),
+    "examples_note": (
+        "Examples: Piper on a plain sentence (Whisper hears every word); the Tacotron model on a sentence it never "
+        "heard in training; espeak-ng, its teacher. **Hard:** a long sentence for the Tacotron model (read phrase "
+        "by phrase; listen for slurred words), Chinese through espeak-ng's Mandarin voice (Whisper tiny.en cannot "
+        "check it), and emoji (skipped, with a note).",
+        "示例:Piper 读一句普通句子(Whisper 听清每个词);Tacotron 模型读一句训练中从未听过的句子;它的老师 espeak-ng。"
+        "**难**:Tacotron 模型读长句(按短语逐段朗读,注意含糊的词);espeak-ng 的普通话声音读中文"
+        "(Whisper tiny.en 无法检查);以及表情符号(跳过,并给出说明)。",
+    ),
+    "mos_title": ("### Listening test: rate naturalness 1–5", "### 听音测试:为自然度打 1–5 分"),
+    "mos_body": (
+        "Press **Next sample**, listen, and rate how natural the voice sounds: **1** bad, **2** poor, **3** fair, "
+        "**4** good, **5** excellent. The voice's name stays hidden until you rate, so it cannot sway you. "
+        "Ratings from everyone using this app are pooled; the mean opinion score (MOS) comes with a 95% "
+        "confidence interval from Student's t.",
+        "按 **下一个样本**,听完后为声音的自然程度打分:**1** 很差,**2** 较差,**3** 一般,**4** 好,**5** 非常好。"
+        "打分之前不显示是哪个声音,以免影响判断。所有使用本应用的人的评分汇总在一起;平均意见分(MOS)"
+        "附带基于学生 t 分布的 95% 置信区间。",
+    ),
+    "next": ("Next sample", "下一个样本"),
+    "sample": ("Sample (voice hidden)", "样本(声音已隐藏)"),
+    "score": ("Your rating", "你的评分"),
+    "rate": ("Rate", "提交评分"),
+    "results": ("Show results", "查看结果"),
+    "mos_table": ("MOS per voice", "各声音的 MOS"),
+    "mos_chart": ("MOS with 95% intervals; grey: the paper", "MOS 与 95% 区间;灰色:论文"),
+})
+
+EXAMPLES = [
+    ["The cat sat on the mat and looked at the door.", "piper", True],
+    [listening.SENTENCES[1], "tacotron", True],
+    [listening.SENTENCES[1], "espeak", True],
+    ["Attribute lookup speed can be significantly improved as well, and the program will run faster "
+     "when the same names are used again and again.", "tacotron", True],
+    ["你好,欢迎来到路线图展示。", "espeak", True],
+    ["Good morning 😀 everyone 🎉", "piper", True],
+]
+FIRST_SAMPLE = listening.sample_id("tacotron", 0)
+# A good call per api_name (the first example): app tests and benchmarks use it.
+API = {"synthesize": EXAMPLES[0], "mos_summary": [], "mos_rate": [FIRST_SAMPLE, "4"], "mos_next": []}
+
+
+def summary(m: dict) -> str:
+    cer = m["round_trip_cer"]
+    if cer is None:
+        en = f"**{m['model']}** spoke {m['audio_seconds']:.1f} s of audio in **{m['seconds']:.2f} s**; not checked by ear."
+        zh = f"**{m['model']}** 用 **{m['seconds']:.2f} 秒**合成了 {m['audio_seconds']:.1f} 秒音频;未用耳朵检查。"
+    else:
+        en = (f"**{m['model']}** spoke {m['audio_seconds']:.1f} s of audio in **{m['seconds']:.2f} s**; Whisper "
+              f"mis-heard **{cer:.0%}** of the characters (round-trip CER).")
+        zh = (f"**{m['model']}** 用 **{m['seconds']:.2f} 秒**合成了 {m['audio_seconds']:.1f} 秒音频;Whisper "
+              f"听错了 **{cer:.0%}** 的字符(往返 CER)。")
+    en += " Tacotron 2 with WaveNet: MOS 4.53 ± 0.07 (the paper); rate these voices below."
+    zh += "使用 WaveNet 的 Tacotron 2:MOS 4.53 ± 0.07(论文);请在下方为这些声音打分。"
+    return say(en, zh)
+
+
+@guard
+def run(text=EXAMPLES[0][0], engine=EXAMPLES[0][1], check=EXAMPLES[0][2]):
+    r = tts.synthesize(text, engine, bool(check))
+    return r.audio, r.heard, r.picture, summary(r.metrics), r.metrics
+
+
+def _session(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or ""
+
+
+def _mos_note(metrics: dict) -> str:
+    rows = [(listening.LABELS.get(r["engine"], r["engine"]), r["n_ratings"], f"{r['mos']:.2f}",
+             "–" if r["ci95"] is None else f"± {r['ci95']:.2f}") for r in metrics["per_engine"]]
+    rows.append(("Tacotron 2 + WaveNet (paper)", "–", "4.53", "± 0.07"))
+    en = md_table(rows, ["Voice", "Ratings", "MOS", "95% CI"])
+    zh = md_table([(r[0].replace("(paper)", "(论文)"), *r[1:]) for r in rows], ["声音", "评分数", "MOS", "95% 区间"])
+    if not metrics["per_engine"]:
+        en, zh = "No ratings yet: press **Next sample** and rate a few.", "还没有评分:按 **下一个样本** 并打几个分。"
+    return say(en, zh)
+
+
+@guard
+def mos_summary():
+    table, chart, metrics = listening.summary()
+    return table, chart, _mos_note(metrics), metrics
+
+
+@guard
+def mos_next(request: gr.Request = None):
+    sample = listening.next_sample(_session(request))
+    if sample is None:
+        return None, "", say("You have rated every sample. Thank you!", "你已为全部样本打分,谢谢!"), {"sample_id": None}
+    return str(sample.path), sample.id, say("Listen, then rate.", "请先听,再打分。"), {"sample_id": sample.id}
+
+
+@guard
+def mos_rate(sample_id=FIRST_SAMPLE, score="4", request: gr.Request = None):
+    if score in (None, ""):
+        raise InputError("Choose a rating from 1 (bad) to 5 (excellent) first.")
+    session = _session(request)
+    voice = listening.rate(sample_id, score, session)
+    sample = listening.next_sample(session)
+    table, chart, metrics = listening.summary()
+    reveal = say(f"Thank you: that was **{voice}**, rated {score}. The next sample is ready.",
+                 f"谢谢:刚才是 **{voice}**,你打了 {score} 分。下一个样本已就绪。")
+    metrics = {**metrics, "rated": {"sample_id": sample_id, "score": int(float(score)), "voice": voice},
+               "next_sample_id": sample.id if sample else None}
+    return (str(sample.path) if sample else None, sample.id if sample else "", None, reveal, table, chart,
+            _mos_note(metrics), metrics)
+
+
+def build() -> None:
+    header(t("title"), t("body"), t("reference"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            text = gr.Textbox(value=EXAMPLES[0][0], label=t("text"), lines=3, max_length=tts.MAX_CHARS)
+            engine = gr.Radio(list(tts.ENGINES), value=EXAMPLES[0][1], label=t("engine"))
+            check = gr.Checkbox(value=EXAMPLES[0][2], label=t("check"))
+            button = gr.Button(t("speak"), variant="primary")
+        with gr.Column(scale=2):
+            audio = gr.Audio(label=t("audio"), type="numpy", interactive=False)
+            heard = gr.Textbox(label=t("heard"), lines=1, elem_classes="model-text", elem_id="model-text-tts-heard")
+            note = result_note()
+            picture = gr.Image(label=t("picture"), format="png")
+            metrics = metrics_json()
+    inputs, outputs = [text, engine, check], [audio, heard, picture, note, metrics]
+    examples(EXAMPLES, inputs, outputs, run, t("examples_note"), elem_id="model-text-tts-examples")
+    button.click(run, inputs, outputs, api_name="synthesize", concurrency_id="speech")
+
+    gr.Markdown(t("mos_title"))
+    gr.Markdown(t("mos_body"))
+    with gr.Row():
+        with gr.Column(scale=1):
+            next_button = gr.Button(t("next"))
+            sample = gr.Audio(label=t("sample"), type="filepath", interactive=False, autoplay=True)
+            sample_id = gr.Textbox(value=FIRST_SAMPLE, visible=False)
+            score = gr.Radio(["1", "2", "3", "4", "5"], value="4", label=t("score"))
+            rate_button = gr.Button(t("rate"), variant="primary")
+            rate_note = result_note()
+        with gr.Column(scale=2):
+            results_button = gr.Button(t("results"))
+            mos_note = result_note()
+            table = gr.Dataframe(label=t("mos_table"), interactive=False)
+            chart = gr.Image(label=t("mos_chart"), format="png")
+            mos_metrics = metrics_json()
+    next_button.click(mos_next, None, [sample, sample_id, rate_note, mos_metrics], api_name="mos_next")
+    rate_button.click(mos_rate, [sample_id, score], [sample, sample_id, score, rate_note, table, chart, mos_note,
+                                                     mos_metrics], api_name="mos_rate")
+    results_button.click(mos_summary, None, [table, chart, mos_note, mos_metrics], api_name="mos_summary")
+    code_accordion(tacotron.Tacotron.infer, tts.synthesize, mos.t_interval, mos.RatingStore.rate)
+
+
+__getattr__ = lazy_demo(build)
+
+
+if __name__ == "__main__":
+    standalone(build).launch(**launch_kwargs())
