@@ -106,6 +106,7 @@ EXAMPLES = [
     ["Good morning 😀 everyone 🎉", "piper", True],
 ]
 FIRST_SAMPLE = listening.sample_id("tacotron", 0)
+VOICES_ZH = {"tacotron": "Tacotron(本项目)", "piper": "Piper(VITS)", "espeak": "espeak-ng"}
 # A good call per api_name (the first example): app tests and benchmarks use it.
 API = {"synthesize": EXAMPLES[0], "mos_summary": [], "mos_rate": [FIRST_SAMPLE, "4"], "mos_next": []}
 
@@ -136,11 +137,13 @@ def _session(request: gr.Request | None) -> str:
 
 
 def _mos_note(metrics: dict) -> str:
-    rows = [(listening.LABELS.get(r["engine"], r["engine"]), r["n_ratings"], f"{r['mos']:.2f}",
-             "–" if r["ci95"] is None else f"± {r['ci95']:.2f}") for r in metrics["per_engine"]]
-    rows.append(("Tacotron 2 + WaveNet (paper)", "–", "4.53", "± 0.07"))
-    en = md_table(rows, ["Voice", "Ratings", "MOS", "95% CI"])
-    zh = md_table([(r[0].replace("(paper)", "(论文)"), *r[1:]) for r in rows], ["声音", "评分数", "MOS", "95% 区间"])
+    numbers = [(r["n_ratings"], f"{r['mos']:.2f}", "–" if r["ci95"] is None else f"± {r['ci95']:.2f}")
+               for r in metrics["per_engine"]] + [("–", "4.53", "± 0.07")]
+    engines = [r["engine"] for r in metrics["per_engine"]]
+    en_names = [listening.LABELS.get(e, e) for e in engines] + ["Tacotron 2 + WaveNet (paper)"]
+    zh_names = [VOICES_ZH.get(e, e) for e in engines] + ["Tacotron 2 + WaveNet(论文)"]
+    en = md_table([(name, *n) for name, n in zip(en_names, numbers)], ["Voice", "Ratings", "MOS", "95% CI"])
+    zh = md_table([(name, *n) for name, n in zip(zh_names, numbers)], ["声音", "评分数", "MOS", "95% 区间"])
     if not metrics["per_engine"]:
         en, zh = "No ratings yet: press **Next sample** and rate a few.", "还没有评分:按 **下一个样本** 并打几个分。"
     return say(en, zh)
@@ -165,12 +168,12 @@ def mos_rate(sample_id=FIRST_SAMPLE, score="4", request: gr.Request = None):
     if score in (None, ""):
         raise InputError("Choose a rating from 1 (bad) to 5 (excellent) first.")
     session = _session(request)
-    voice = listening.rate(sample_id, score, session)
+    engine = listening.rate(sample_id, score, session)
     sample = listening.next_sample(session)
     table, chart, metrics = listening.summary()
-    reveal = say(f"Thank you: that was **{voice}**, rated {score}. The next sample is ready.",
-                 f"谢谢:刚才是 **{voice}**,你打了 {score} 分。下一个样本已就绪。")
-    metrics = {**metrics, "rated": {"sample_id": sample_id, "score": int(float(score)), "voice": voice},
+    reveal = say(f"Thank you: that was **{listening.LABELS[engine]}**, rated {score}. The next sample is ready.",
+                 f"谢谢:刚才是 **{VOICES_ZH[engine]}**,你打了 {score} 分。下一个样本已就绪。")
+    metrics = {**metrics, "rated": {"sample_id": sample_id, "score": int(float(score)), "engine": engine},
                "next_sample_id": sample.id if sample else None}
     return (str(sample.path) if sample else None, sample.id if sample else "", None, reveal, table, chart,
             _mos_note(metrics), metrics)
@@ -207,9 +210,10 @@ def build() -> None:
         with gr.Column(scale=2):
             results_button = gr.Button(t("results"))
             mos_note = result_note()
-            table = gr.Dataframe(label=t("mos_table"), interactive=False)
             chart = gr.Image(label=t("mos_chart"), format="png")
-            mos_metrics = metrics_json()
+            # the table's voice names are English; the note above gives it in the page's language
+            table = gr.Dataframe(label=t("mos_table"), interactive=False, render=False)
+            mos_metrics = metrics_json(table)
     next_button.click(mos_next, None, [sample, sample_id, rate_note, mos_metrics], api_name="mos_next")
     rate_button.click(mos_rate, [sample_id, score], [sample, sample_id, score, rate_note, table, chart, mos_note,
                                                      mos_metrics], api_name="mos_rate")

@@ -6,7 +6,7 @@ neither the id nor the file name gives the engine away. Each listener gets the l
 they have not rated yet; the engine is shown only after the rating.
 
     sample = next_sample("session-1")            # Sample(id, path) or None when all are rated
-    reveal = rate(sample.id, 4, "session-1")      # "Piper, joe-us (VITS, ONNX)"
+    engine = rate(sample.id, 4, "session-1")      # "piper": revealed once rated
     table, chart, metrics = summary()             # per engine: n_ratings, mos, ci95
 
 ``python -m showcase.speech.listening --make`` writes the pool (again, with ``--force``).
@@ -104,13 +104,13 @@ def next_sample(session: str) -> Sample | None:
 
 
 def rate(sid: str, score, session: str) -> str:
-    """Store the rating; returns the engine's name, revealed now that the sample is rated."""
+    """Store the rating; returns the engine ("piper"), revealed now that the sample is rated."""
     samples = _available()
     if not isinstance(sid, str) or sid not in samples:
         raise InputError("No sample is playing (or it is not one of the test's samples): press Next sample.")
     engine = samples[sid]["engine"]
     store().rate(sid, engine, score, session)
-    return LABELS[engine]
+    return engine
 
 
 def summary():

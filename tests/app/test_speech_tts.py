@@ -38,11 +38,11 @@ def test_a_listener_rates_samples_and_sees_the_summary(client, fails_clearly):
     assert sample_id in listening.pool() and metrics["sample_id"] == sample_id and path
     path, next_id, score, reveal, table, chart, mos_note, metrics = client.predict(sample_id, "5", api_name="/mos_rate")
     assert metrics["rated"]["score"] == 5 and metrics["n_ratings"] >= 1 and next_id != sample_id
-    assert metrics["rated"]["voice"] in reveal and "4.53" in mos_note
+    assert listening.LABELS[metrics["rated"]["engine"]] in reveal and "4.53" in mos_note
     fails_clearly("/mos_rate", sample_id, "5", match="already rated")
     fails_clearly("/mos_rate", next_id, "7", match="not in the list of choices")
     fails_clearly("/mos_rate", "../../etc/passwd", "3", match="Next sample")
     *_, metrics = client.predict(next_id, "2", api_name="/mos_rate")
-    assert metrics["rated"] == {"sample_id": next_id, "score": 2, "voice": metrics["rated"]["voice"]}
+    assert metrics["rated"] == {"sample_id": next_id, "score": 2, "engine": metrics["rated"]["engine"]}
     table, chart, mos_note, metrics = client.predict(api_name="/mos_summary")
     assert metrics["n_ratings"] >= 2 and set(metrics["mos"]) <= set(listening.ENGINES)

@@ -25,7 +25,7 @@ def test_ids_and_files_do_not_give_the_engine_away(small_pool):
 
 def test_a_listener_gets_each_sample_once_then_none(small_pool):
     first = listening.next_sample("me")
-    assert listening.rate(first.id, 4, "me") == listening.LABELS["espeak"]
+    assert listening.rate(first.id, 4, "me") == "espeak"
     second = listening.next_sample("me")
     assert second.id != first.id
     listening.rate(second.id, "2", "me")
