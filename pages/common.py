@@ -286,6 +286,8 @@ def launch_kwargs() -> dict:
         theme=gr.themes.Soft(),
         max_file_size=f"{settings().max_file_mb}mb",
         show_error=True,
+        # off in a public app: Gradio's /monitoring/summary answers anyone with per-function traffic
+        enable_monitoring=False,
         app_kwargs={"routes": extra_routes()},
     )
 

@@ -68,6 +68,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from showcase.core.http import BodyTooLarge, read_body
 from showcase.deploy.inference import (JSON_TYPE, MAX_PAYLOAD_MB, MODEL_DIR, MODELS, PayloadError, decode_payload,
                                        load)
 
@@ -119,16 +120,12 @@ def create_app(kind: str | None = None, model_dir: Path | None = None, max_paylo
         accept = request.headers.get("accept", "*/*").lower()
         if not any(a.split(";")[0].strip() in ("*/*", "application/*", JSON_TYPE) for a in accept.split(",")):
             return _error(406, f"Accept {accept!r}: this endpoint answers application/json only.")
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            return _error(413, f"The payload is {int(declared):,} bytes; the limit is {limit:,}.")
-        body = bytearray()
-        async for chunk in request.stream():     # a chunked upload has no length: count as it comes
-            body += chunk
-            if len(body) > limit:
-                return _error(413, f"The payload is over the limit of {limit:,} bytes.")
         try:
-            images = decode_payload(bytes(body), request.headers.get("content-type", ""), served.kind)
+            body = await read_body(request, limit)
+        except BodyTooLarge as exc:
+            return _error(exc.status, str(exc))
+        try:
+            images = decode_payload(body, request.headers.get("content-type", ""), served.kind)
         except PayloadError as exc:
             return _error(exc.status, str(exc))
         predictions = await run_in_threadpool(served.predict, images)

@@ -28,9 +28,11 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from showcase.core.errors import InputError
+from showcase.core.http import BodyTooLarge, read_body
 from showcase.language.chat import LOCAL_MODEL, MAX_NEW_TOKENS, generate
 
 CREATED = 1_764_547_200   # when pydoc-gpt was first trained (2025-12-01); OpenAI lists a creation time
+MAX_BODY = 1_000_000        # bytes of JSON: a long conversation is a few hundred KB; more is refused (413)
 
 
 def _error(status: int, message: str, *, param: str | None = None, code: str | None = None,
@@ -114,7 +116,9 @@ def routes(api_key: str | None = None) -> list:
         if not authorised(request):
             return refused()
         try:
-            body = json.loads(await request.body())
+            body = json.loads(await read_body(request, MAX_BODY))
+        except BodyTooLarge as exc:
+            return _error(exc.status, str(exc))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return _error(400, f"The request body is not valid JSON: {exc}.")
         if isinstance(body, dict) and body.get("model") != LOCAL_MODEL:

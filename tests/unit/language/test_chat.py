@@ -105,6 +105,20 @@ def test_bad_requests_are_400s(server, body, match):
     assert response.status_code == 400 and match in response.json()["error"]["message"]
 
 
+def test_oversized_bodies_are_413_with_and_without_a_length(server):
+    big = json.dumps({"model": chat.LOCAL_MODEL, "messages": [{"role": "user", "content": "x" * 2_000_000}]})
+    response = httpx.post(f"{server}/chat/completions", content=big)
+    assert response.status_code == 413 and "limit" in response.json()["error"]["message"]
+
+    def chunks():                      # chunked: no Content-Length to refuse up front
+        for _ in range(3):
+            yield b" " * 600_000
+
+    response = httpx.post(f"{server}/chat/completions", content=chunks())
+    assert response.status_code == 413
+    assert httpx.get(f"{server}/models").status_code == 200   # and the server answers on
+
+
 def test_non_utf8_body_is_a_400(server):
     response = httpx.post(f"{server}/chat/completions", content=b'{"model": "pydoc-gpt", "messages": [{"role": "user", "content": "\xff\xfe"}]}')
     assert response.status_code == 400
