@@ -30,24 +30,31 @@ def number(value, name: str, *, low: float | None = None, high: float | None = N
     return x
 
 
-def text(value, name: str = "Text", *, max_chars: int | None = None) -> str:
-    """Non-empty text under the length limit that a tokenizer can take: bytes are decoded as
-    UTF-8 (or refused), and lone surrogates (e.g. "\\ud800" sent through JSON) are refused."""
+def unicode_text(value, name: str = "Text") -> str:
+    """``value`` as a str that can be encoded ("" for None): bytes are decoded as UTF-8 (or
+    refused), and lone surrogates (e.g. "\\ud800" sent through JSON) are refused. For optional text
+    fields (a system prompt, an API key) as much as for the main text."""
     if isinstance(value, (bytes, bytearray)):
         try:
             value = bytes(value).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(f"{name} is not valid UTF-8 (byte {exc.start}); save or send it as UTF-8.") from None
-    if value is None or not str(value).strip():
-        raise InputError(f"{name} is empty: type or paste something.")
-    value = str(value)
-    limit = max_chars or settings().max_text
-    if len(value) > limit:
-        raise InputError(f"{name} is {len(value):,} characters; the limit is {limit:,}.")
+    value = "" if value is None else str(value)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise InputError(f"{name} holds lone surrogates, which are not valid Unicode text.") from None
+    return value
+
+
+def text(value, name: str = "Text", *, max_chars: int | None = None) -> str:
+    """Non-empty text under the length limit that a tokenizer can take (see ``unicode_text``)."""
+    value = unicode_text(value, name)
+    if not value.strip():
+        raise InputError(f"{name} is empty: type or paste something.")
+    limit = max_chars or settings().max_text
+    if len(value) > limit:
+        raise InputError(f"{name} is {len(value):,} characters; the limit is {limit:,}.")
     return value
 
 

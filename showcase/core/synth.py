@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from showcase.core import checks
 from showcase.core.errors import InputError
 
 ESPEAK = "espeak-ng"
@@ -82,7 +83,7 @@ def wav_bytes(audio: np.ndarray, sr: int) -> bytes:
 
 
 def _checked_text(text: str) -> str:
-    text = " ".join(str(text or "").split())
+    text = " ".join(checks.unicode_text(text, "The text").split())
     if not text:
         raise InputError("Nothing to say: type a sentence.")
     if len(text) > MAX_SYNTH_CHARS:

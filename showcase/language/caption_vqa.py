@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from showcase.core import scene_text
+from showcase.core import checks
 from showcase.core.errors import InputError
 from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, load
@@ -247,7 +248,7 @@ def _truth(image) -> scene_text.TextScene | None:
 def check_question(question) -> str:
     if question is None or not str(question).strip():
         raise InputError("The question is empty: ask about the picture, e.g. \"how many circles are there?\"")
-    question = " ".join(str(question).split())
+    question = " ".join(checks.unicode_text(question, "The question").split())
     if len(question) > MAX_QUESTION_CHARS:
         raise InputError(f"The question has {len(question):,} characters; the limit is {MAX_QUESTION_CHARS}.")
     return question if question.endswith("?") else question + "?"

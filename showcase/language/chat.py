@@ -162,6 +162,10 @@ def chat(message, history=(), system: str = "", model: str = LOCAL_MODEL, base_u
     import openai
 
     message = clean_text(message)
+    system, model, base_url, api_key = (checks.unicode_text(v, n) for v, n in (
+        (system, "The system prompt"), (model, "The model name"), (base_url, "The base URL"), (api_key, "The API key")))
+    if api_key and not api_key.isascii():
+        raise InputError("The API key holds characters an API key never has; paste it again.")
     model = (model or "").strip() or LOCAL_MODEL
     temperature = checks.number(temperature, "Temperature", low=0, high=2)
     top_p = checks.number(top_p, "Top-p", low=0.01, high=1)

@@ -41,6 +41,7 @@ import numpy as np
 from PIL import Image
 
 from showcase.core import scene_text
+from showcase.core import checks
 from showcase.core.errors import InputError
 from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, load
@@ -145,7 +146,7 @@ def check_texts(texts, *, max_texts: int = MAX_TEXTS) -> list[str]:
     """Lines of text, stripped; blank lines dropped. Refuse none, too many, or too long."""
     if isinstance(texts, str):
         texts = texts.splitlines()
-    texts = [str(t).strip() for t in (texts or []) if str(t).strip()]
+    texts = [t.strip() for t in (checks.unicode_text(t, "A text") for t in (texts or [])) if t.strip()]
     if not texts:
         raise InputError("Enter at least one text (one per line) to match the image against.")
     if len(texts) > max_texts:

@@ -9,7 +9,7 @@ import pytest
 # Gradio's own checks of sliders, choices and files say GRADIO_OWN; anything else is the backend's.
 CRASHED = "the app keeps running."
 GRADIO_OWN = re.compile(r"less than minimum|greater than maximum|not in the list of choices|Invalid file type|"
-                        r"exceeds the maximum|is not a valid", re.IGNORECASE)
+                        r"exceeds the maximum|is not a valid|Could not preprocess input component", re.IGNORECASE)
 
 
 def refused_by(message: str) -> str:
