@@ -17,6 +17,13 @@ opening the app on the home tab computes nothing, and nothing runs at start-up, 
 cache lazily. A ``gr.State`` per tab and browser session makes the fill happen once, so coming
 back to a tab keeps what the learner did there.
 
+An example computes in the concurrency group of the page's own listener for the same function
+(its **Run** button's, e.g. "cpu_training", one at a time), for the fill and for Gradio's own
+example click alike: the area tab that shows a tab first now starts its example while the learner
+is already clicking on, and two heavy torch runs at once in one process can break each other
+(quantisation's FX tracing patches ``torch.nn.Module.__call__`` process-wide, so a distillation
+running beside it failed with "module is not installed as a submodule").
+
 A page whose first example must not run just because its tab was opened (it trains a model, or
 samples afresh each time) says ``FILL_ON_OPEN = False`` with the reason beside it. Its tab then
 starts nothing: it shows the first example's result only when an earlier run put it in the
@@ -29,6 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import gradio as gr
+from gradio.context import get_blocks_context
 
 from pages.common import say
 
@@ -84,6 +92,8 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
     if not fills and note is None:
         raise ValueError(f"{page.__name__}: FILL_ON_OPEN = False needs a result_note() among the first "
                          "examples' outputs, to say that the tab waits to be asked")
+    for table in made:
+        share_group(table)
     fill = Fill(fills, ex, note, gr.State(False), getattr(page, "OPEN_NOTE", WAITING))
     first = ex.non_none_examples[0]
 
@@ -115,8 +125,27 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
                postprocess=False, api_visibility="private").then(
         fill_outputs, fill.done, [fill.done, *ex.outputs], postprocess=False, api_visibility="private",
         # a first fill computes: show it working over the outputs; an opted-out tab computes nothing
-        show_progress="full" if fills else "hidden")
+        show_progress="full" if fills else "hidden", **group_of(ex.fn))
     return fill
+
+
+def group_of(fn) -> dict:
+    """``concurrency_id`` and ``concurrency_limit`` of the page's own listener that runs ``fn`` (its
+    Run button's), or {} when it has none of its own (Gradio's default then: one group per listener)."""
+    for block_fn in get_blocks_context().fns.values():
+        if block_fn.fn is fn and block_fn.concurrency_id != str(id(fn)):   # str(id(fn)): Gradio's default
+            return {"concurrency_id": block_fn.concurrency_id, "concurrency_limit": block_fn.concurrency_limit}
+    return {}
+
+
+def share_group(table: gr.Examples) -> None:
+    """Run a click on ``table``'s examples in its page's group (``group_of``). Gradio internal:
+    the listener that loads a cached example (``Examples.cache_event``) takes no concurrency
+    settings, so its BlockFunction is given them; the queue reads them when an event arrives."""
+    group = group_of(table.fn) if table.cache_examples else {}
+    if group and table.cache_event is not None:
+        listener = get_blocks_context().fns[table.cache_event["id"]]
+        listener.concurrency_id, listener.concurrency_limit = group["concurrency_id"], group["concurrency_limit"]
 
 
 def _with_line(line: str, value):

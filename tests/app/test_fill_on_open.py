@@ -183,3 +183,21 @@ def test_a_page_that_must_not_fill_needs_a_note():
             made = [gr.Examples([["a"]], [box], [plain], fn=str, cache_examples=False)]
             with pytest.raises(ValueError, match="cache lazily"):
                 fill.wire(tab, Page, made)
+
+
+def test_a_first_example_computes_in_its_pages_group():
+    """The fill and a click on the first example run in the concurrency group of the page's own Run
+    listener for the same function: two heavy torch runs at once break each other (quantisation's
+    FX tracing while a distillation ran: "module is not installed as a submodule")."""
+    checked = set()
+    for key, opens in app.FILLS.items():
+        ex = opens.examples
+        own = {f.concurrency_id for f in app.demo.fns.values()
+               if f.fn is ex.fn and f.concurrency_id != str(id(ex.fn))}
+        if not own:
+            continue
+        checked.add(key)
+        assert on_select(topic_tab(key))[1].concurrency_id in own, f"{key}: the fill runs outside its page's group"
+        if ex.cache_event is not None:
+            assert app.demo.fns[ex.cache_event["id"]].concurrency_id in own, f"{key}: the example click runs outside it"
+    assert {"optimize.quantization", "optimize.distillation", "frameworks.ddp"} <= checked, checked
