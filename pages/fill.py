@@ -64,6 +64,7 @@ class Fill:
     note: gr.components.Component | None   # the page's result_note() among its outputs
     done: gr.State               # this browser session has opened the tab already
     open_note: str               # what an opted-out tab says when nothing is cached
+    steps: tuple = ()            # (fill_inputs(done), fill_outputs(done, request)): what select runs
 
 
 def result_note_of(outputs) -> gr.components.Component | None:
@@ -121,6 +122,7 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
             return [True, *values]
         return [True, *(fill.open_note if output is note else gr.skip() for output in ex.outputs)]
 
+    fill.steps = (fill_inputs, fill_outputs)
     tab.select(fill_inputs, fill.done, ex.inputs_with_examples, queue=False, show_progress="hidden",
                postprocess=False, api_visibility="private").then(
         fill_outputs, fill.done, [fill.done, *ex.outputs], postprocess=False, api_visibility="private",
