@@ -3,7 +3,8 @@ without a click, for its first example's result (pages/fill.py), check that no e
 the Chinese page shows no English prose and that no table scrolls sideways, and save a screenshot
 under tests/e2e/screenshots/. A tab that opts out (FILL_ON_OPEN = False: it trains or samples live)
 must open with its note saying it waits, or with an earlier cached run saying so; its first
-example is then clicked. One tab per area is opened again at a phone's 390 px width."""
+example is then clicked. One tab per area is opened again at a phone's 390 px width. A tab reached
+from the roadmap's buttons fills too, and a tab opened again keeps the learner's own settings."""
 
 import re
 from pathlib import Path
@@ -186,5 +187,44 @@ def test_first_tab_of_each_area_fits_a_phone(browser, server_url, topic, locale)
         assert width[0] <= width[1] + 1, f"the page scrolls sideways on a phone: {width[0]} px in {width[1]}"
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"phone-{locale}-{topic.area}-{topic.name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def topic_named(key: str):
+    return next(x for x in available_topics() if f"{x.area}.{x.name}" == key)
+
+
+def test_a_home_link_opens_its_tab_filled(browser, server_url):
+    """The roadmap's buttons select a tab from the server, as a deep link would: it fills too."""
+    pca = topic_named("math.pca")   # not the first of its area, which its area tab would show anyway
+    context, page = open_context(browser, "en-US", PROJECTOR)
+    try:
+        page.goto(server_url, wait_until="load")
+        page.get_by_role("button", name=pca.en, exact=True).click()
+        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+        assert pca.en in page.locator(".tabitem:visible .topic-title").last.inner_text()
+        check_readable(page, page.locator(".tabitem:visible").last)
+    finally:
+        context.close()
+
+
+def test_a_tab_opened_again_keeps_what_the_learner_did(browser, server_url):
+    """The fill runs once per browser session: back on a tab, the learner's own settings stay."""
+    svd, pca = topic_named("math.svd"), topic_named("math.pca")
+    context, page = open_context(browser, "en-US", PROJECTOR)
+    try:
+        page.goto(server_url, wait_until="load")
+        page.get_by_role("tab").first.wait_for(timeout=60_000)
+        open_tab(page, AREAS["math"][0])
+        open_tab(page, pca.en)
+        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+        components = page.locator(".tabitem:visible").last.locator("input[type='number']").first
+        components.fill("3")
+        components.press("Enter")
+        open_tab(page, svd.en)
+        open_tab(page, pca.en)
+        page.wait_for_timeout(3_000)   # time for a second fill to arrive, if one were sent
+        assert page.locator(".tabitem:visible").last.locator("input[type='number']").first.input_value() == "3"
     finally:
         context.close()
