@@ -226,6 +226,9 @@ def metrics_json(*full_tables: gr.components.Component) -> gr.JSON:
         return gr.JSON(show_label=False, elem_classes="metrics", max_height=360)
 
 
+_recording: list[list[gr.Examples]] = []   # build time only: one list per page being built
+
+
 def examples(rows, inputs, outputs, fn, note=None, **kwargs) -> gr.Examples:
     """``gr.Examples`` cached lazily, with ``note``: one translated line on what the rows show.
 
@@ -241,9 +244,6 @@ def examples(rows, inputs, outputs, fn, note=None, **kwargs) -> gr.Examples:
     if _recording:
         _recording[-1].append(made)
     return made
-
-
-_recording: list[list[gr.Examples]] = []   # build time only: one list per page being built
 
 
 @contextlib.contextmanager

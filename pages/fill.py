@@ -14,7 +14,8 @@ same two steps as a click on that example does in Gradio 6.31 (``gr.Examples.cre
 Gradio fires a tab's ``select`` whenever it comes into view (a click on it, the home page's
 buttons, or its area tab showing it as the first of the area), and never for a tab not shown:
 opening the app on the home tab computes nothing, and nothing runs at start-up, as the tables
-cache lazily. A ``gr.State`` per tab and browser session makes the fill happen once, so coming
+cache lazily (Gradio 6.31's TabItem dispatches ``select`` when it becomes its Tabs' selected tab,
+also when first drawn; tests/e2e/test_tabs.py opens tabs in each of these ways). A ``gr.State`` per tab and browser session makes the fill happen once, so coming
 back to a tab keeps what the learner did there.
 
 An example computes in the concurrency group of the page's own listener for the same function
