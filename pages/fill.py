@@ -127,8 +127,9 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
     tab.select(fill_inputs, fill.done, ex.inputs_with_examples, queue=False, show_progress="hidden",
                postprocess=False, api_visibility="private").then(
         fill_outputs, fill.done, [fill.done, *ex.outputs], postprocess=False, api_visibility="private",
-        # a first fill computes: show it working over the outputs; an opted-out tab computes nothing
-        show_progress="full" if fills else "hidden", **group_of(ex.fn))
+        # a first fill computes: show it working, in its page's group; an opted-out tab computes nothing,
+        # so its note need not wait behind someone's training
+        show_progress="full" if fills else "hidden", **(group_of(ex.fn) if fills else {}))
     return fill
 
 
