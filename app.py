@@ -6,6 +6,8 @@
 Tabs are built for every topic whose page module exists (``pages/<area>/<topic>.py``); a page
 that fails to import or build shows its error in its tab and the rest of the app still runs.
 Models load on first use, never here, so start-up stays close to ``import gradio, torch``.
+A topic tab opens showing its first example's result, computed when the tab is first shown and
+then served from Gradio's example cache (``pages/fill.py``); a page that trains opts out.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import pages  # first: it caps BLAS threads before numpy loads (see pages/__init
 
 import gradio as gr
 
-from pages import home
-from pages.common import fix_example_headers, launch_kwargs, strings
+from pages import fill, home
+from pages.common import fix_example_headers, launch_kwargs, recording_examples, strings
 from showcase.core.settings import ROOT
 from showcase.core.topics import AREAS, all_topics
 
@@ -34,18 +36,28 @@ def available_topics():
     return [x for x in all_topics() if (ROOT / "pages" / x.area / f"{x.name}.py").is_file()]
 
 
-def _build_page(topic) -> None:
+# How each built topic's tab opens ("area.name" -> pages.fill.Fill), filled by build_app().
+FILLS: dict[str, fill.Fill] = {}
+
+
+def _build_page(topic, tab: gr.Tab) -> fill.Fill | None:
+    """Build the topic's page inside ``tab`` and make the tab open with its first example."""
     try:
-        importlib.import_module(f"pages.{topic.area}.{topic.name}").build()
+        page = importlib.import_module(f"pages.{topic.area}.{topic.name}")
+        with recording_examples() as made:
+            page.build()
+        return fill.wire(tab, page, made)
     except Exception:  # noqa: BLE001 - one broken page must not take the app down
         log.exception("page %s failed", topic.module)
         gr.Markdown(t("failed"))
         gr.Code(traceback.format_exc(limit=3), language=None, interactive=False)
+        return None
 
 
 def build_app() -> gr.Blocks:
     topics = available_topics()
     built = {f"{x.area}.{x.name}" for x in topics}
+    FILLS.clear()
     with gr.Blocks(title="Roadmap Showcase · 路线图演示") as demo:
         with gr.Tabs(selected="home") as area_tabs:
             home_tab = gr.Tab(t("home"), id="home")  # first in the bar; filled below, once the tabs it links to exist
@@ -57,8 +69,10 @@ def build_app() -> gr.Blocks:
                 with gr.Tab(home.area_t(area), id=area):
                     with gr.Tabs() as topic_tabs[area]:
                         for topic in mine:
-                            with gr.Tab(home.topic_t(f"{topic.area}.{topic.name}"), id=f"{topic.area}.{topic.name}"):
-                                _build_page(topic)
+                            key = f"{topic.area}.{topic.name}"
+                            with gr.Tab(home.topic_t(key), id=key) as tab:
+                                if (opens := _build_page(topic, tab)) is not None:
+                                    FILLS[key] = opens
             with home_tab:
                 home.build(built, area_tabs, topic_tabs)
     fix_example_headers(demo)

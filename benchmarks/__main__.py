@@ -7,10 +7,13 @@
 3. Peak RSS of the server (VmHWM) after every endpoint was called.
 4. The speed claims of each tab, as ratios measured side by side in one run: every
    ``benchmarks/<area>/<topic>.py`` with a ``claims()`` function.
+5. Each tab's first selection until its outputs are filled (``pages/fill.py``), in-process on a
+   fresh examples cache: the first learner's (it computes the first example) and the next one's.
 
     python -m benchmarks                 # everything (about 20 minutes here)
     python -m benchmarks --calls 5 --only svd_compress,pca_project --no-claims
     python -m benchmarks --no-cold --no-endpoints --claims vision/detection,optimize/quantization
+    python -m benchmarks --no-cold --no-endpoints --no-claims --tabs math.pca,vision.dcgan --out /tmp/fill.md
 """
 
 from __future__ import annotations
@@ -190,7 +193,35 @@ def claims(only: set[str] | None = None) -> dict:
     return out
 
 
-def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict, calls: int, out: Path = RESULTS) -> None:
+def fill_times(tabs: set[str] | None) -> list[dict]:
+    """Each tab's first selection until its outputs are filled: the two steps its select event
+    runs (``pages/fill.py``), called in-process on a fresh examples cache, so without the browser,
+    HTTP and queue (the no-op endpoint above: ~60 ms). First: the first learner, who computes the
+    first example; next: everyone after, served from the cache. Opted-out tabs compute nothing."""
+    import tempfile
+
+    import app
+
+    rows = []
+    for key, opens in app.FILLS.items():
+        if tabs and key not in tabs or not opens.fills:
+            continue
+        ex, (fill_inputs, fill_outputs) = opens.examples, opens.steps
+        ex.cached_folder = Path(tempfile.mkdtemp(prefix="fill-"))
+        ex.cached_file, ex.cached_indices_file = ex.cached_folder / "log.csv", ex.cached_folder / "indices.csv"
+        times = []
+        for _ in range(2):
+            t = time.perf_counter()
+            fill_inputs(False)
+            fill_outputs(False, None)
+            times.append(round(1000 * (time.perf_counter() - t)))
+        rows.append({"tab": key, "first_ms": times[0], "next_ms": times[1]})
+        print(rows[-1], flush=True)
+    return rows
+
+
+def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict, calls: int, out: Path = RESULTS,
+          fills: list[dict] | None = None) -> None:
     import gradio
     import torch
 
@@ -219,6 +250,15 @@ def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict,
         lines += [f"| {r['topic']} | `{r['api']}` | {r['first_ms']} | {r['p50_ms']} | {r['p95_ms']} | {r['calls']} | "
                   f"{r.get('repeats', '')} |" for r in rows]
         lines += ["", f"Peak RSS of the server after every endpoint was called: **{rss:.0f} MB**.", ""]
+    if fills:
+        lines += ["## A tab's first selection until its outputs are filled", "",
+                  "In-process on a fresh examples cache, without the browser, HTTP and queue (the no-op "
+                  "endpoint's cost above). The first learner to open a tab computes its first example; "
+                  "everyone after is served from Gradio's example cache. Tabs with `FILL_ON_OPEN = False` "
+                  "compute nothing when opened and are not listed.", "",
+                  "| tab | first learner ms | next learner ms |", "|---|---|---|"]
+        lines += [f"| {r['tab']} | {r['first_ms']} | {r['next_ms']} |" for r in fills]
+        lines += [""]
     if claimed:
         lines += claims_section(claimed)
     out.write_text("\n".join(lines), encoding="utf-8")
@@ -257,13 +297,16 @@ def main(argv=None) -> None:
     parser.add_argument("--no-endpoints", action="store_true", help="only the cold start and the claims")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write (a partial run: not RESULTS.md)")
     parser.add_argument("--claims", help="comma-separated area/topic claim modules (default: all)")
+    parser.add_argument("--no-fill", action="store_true", help="skip the tabs' first selection times")
+    parser.add_argument("--tabs", help="comma-separated area.topic tabs to time the first selection of (default: all)")
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None
     cold = None if args.no_cold else cold_start()
     print(cold, flush=True)
     rows, rss = ([], None) if args.no_endpoints else endpoints(args.calls, only)
     claimed = {} if args.no_claims else claims(set(args.claims.split(",")) if args.claims else None)
-    write(cold, rows, rss, claimed, args.calls, args.out)
+    fills = [] if args.no_fill else fill_times(set(args.tabs.split(",")) if args.tabs else None)
+    write(cold, rows, rss, claimed, args.calls, args.out, fills)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ take no numbers), so a page returns it in both languages with ``say(en, zh)`` in
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -225,16 +226,36 @@ def metrics_json(*full_tables: gr.components.Component) -> gr.JSON:
         return gr.JSON(show_label=False, elem_classes="metrics", max_height=360)
 
 
+_recording: list[list[gr.Examples]] = []   # build time only: one list per page being built
+
+
 def examples(rows, inputs, outputs, fn, note=None, **kwargs) -> gr.Examples:
     """``gr.Examples`` cached lazily, with ``note``: one translated line on what the rows show.
 
     The first row shows the method working; later rows may be hard cases, and ``note`` says what
-    goes wrong in them and why (Gradio's example labels are not translated, so the note does it)."""
+    goes wrong in them and why (Gradio's example labels are not translated, so the note does it).
+    The first table a page makes this way is the one its tab opens with (see ``pages/fill.py``)."""
     if note is not None:
         gr.Markdown(note, elem_classes="examples-note")
     kwargs.setdefault("cache_examples", True)
     kwargs.setdefault("cache_mode", "lazy")
-    return gr.Examples(rows, inputs, outputs, fn=fn, label=tc("examples"), **kwargs)
+    kwargs.setdefault("label", tc("examples"))
+    made = gr.Examples(rows, inputs, outputs, fn=fn, **kwargs)
+    if _recording:
+        _recording[-1].append(made)
+    return made
+
+
+@contextlib.contextmanager
+def recording_examples():
+    """``with recording_examples() as made: page.build()``: ``made`` lists the ``gr.Examples``
+    that ``examples()`` created inside, in order; app.py opens each tab with the first one."""
+    made: list[gr.Examples] = []
+    _recording.append(made)
+    try:
+        yield made
+    finally:
+        _recording.remove(made)
 
 
 def fix_example_headers(demo: gr.Blocks) -> None:

@@ -1,6 +1,8 @@
 """Three fixes to Gradio 6.31's native plots (LinePlot, ScatterPlot, BarPlot); the first two are
 applied on import, the third is ``CSS`` for ``launch()``. ``pages/common.py`` leans on Gradio
-internals twice more (``_CheckedImage.is_template``; an examples table with ``headers=[]``).
+internals twice more (``_CheckedImage.is_template``; an examples table with ``headers=[]``), and
+``pages/fill.py`` on ``gr.Examples``' own loading of a cached example (``_get_processed_example``,
+``_get_cached_index_if_cached``, ``load_from_cache``; tested in ``tests/app/test_fill_on_open.py``).
 
 They were written for Gradio ``PATCHED_FOR`` below; ``tests/unit/test_gradio_fixes.py`` fails when
 another version is installed, so that an upgrade re-checks each one (its test through the launched

@@ -57,6 +57,10 @@ EXAMPLES = [["classifier", 2, 120], ["detector", 2, 80], ["classifier", 1, 120]]
 # A good call per api_name (the first example): app tests and benchmarks use it.
 API = {"rest_api_demo": EXAMPLES[0]}
 
+# The tab opens without running (pages/fill.py): its first example starts a gunicorn server (2 workers) and load-tests
+# it with 120 requests, which would take the CPU from everyone else because a learner looked at the tab.
+FILL_ON_OPEN = False
+
 
 def summary(m: dict, table) -> str:
     rows = [[int(r.clients), f"{r.p50_ms:.0f}", f"{r.p95_ms:.0f}", f"{r.throughput_rps:.0f}"] for r in table.itertuples()]

@@ -82,6 +82,10 @@ EXAMPLES = [
 
 # A good call per api_name (the first example): app tests and benchmarks use it.
 API = {"ddp_train": EXAMPLES[0]}
+
+# The tab opens without training (pages/fill.py): its first example spawns two worker processes and
+# trains for ~25 s on both cores, too much to start because a learner looked at the tab.
+FILL_ON_OPEN = False
 STREAM_EVERY = 0.25     # s between streamed updates: the log can print faster than a browser redraws
 
 

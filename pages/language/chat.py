@@ -60,6 +60,13 @@ DEFAULTS = dict(system="", model=backend.LOCAL_MODEL, base_url="", temperature=0
 # A good call per api_name (the first example): app tests and benchmarks use it.
 API = {"chat": [EXAMPLES[0][0], [], "", backend.LOCAL_MODEL, "", "", 0.8, 0.95, 80]}
 
+# The tab opens with an empty conversation (pages/fill.py): replies are sampled afresh, so its examples
+# run live rather than from a cache, and a reply nobody asked for would only hold the queue.
+FILL_ON_OPEN = False
+OPEN_NOTE = say("Replies are sampled afresh each time, so this tab waits for you: click an example below, "
+                "or write a message and press **Send**.",
+                "每次回复都是重新采样的,所以此标签页等你开始:点击下面的一个示例,或写下消息后按 **发送**。")
+
 
 def routes() -> list:
     """The OpenAI-compatible routes this tab's default server needs, for ``launch(app_kwargs=...)``."""

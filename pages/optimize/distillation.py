@@ -53,6 +53,10 @@ EXAMPLES = [
 # A good call per api_name (the first example): app tests and benchmarks use it.
 API = {"distill": EXAMPLES[0]}
 
+# The tab opens without training (pages/fill.py): its first example trains the student twice
+# (alone and distilled), 10–25 s of both cores, too much to start because a learner looked at the tab.
+FILL_ON_OPEN = False
+
 
 @guard
 def run(temperature=distillation.TEMPERATURE, alpha=distillation.ALPHA, steps=distillation.LIVE_STEPS,

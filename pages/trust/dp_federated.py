@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import (code_accordion, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say, standalone,
-                          strings, tc)
+from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
+                          standalone, strings, tc)
 from showcase.trust import dp_federated as dp
 
 t = strings("dp_federated", {
@@ -54,6 +54,10 @@ HARD = [[10, 5, 0.5, 1.0, 1.0, 1e-5, "non_iid"], [10, 5, 0.5, 3.0, 1.0, 1e-5, "i
 # A good call per api_name (the first example): app tests and benchmarks use it.
 API = {"dp_federated": EXAMPLES[0]}
 
+# The tab opens without training (pages/fill.py): its first example trains ten clients with DP-SGD
+# for five federated rounds, too much to start because a learner looked at the tab.
+FILL_ON_OPEN = False
+
 
 def summary(m: dict) -> str:
     """The result in a sentence, with Abadi et al.'s numbers (``dp.ABADI``) beside ours."""
@@ -100,8 +104,8 @@ def build() -> None:
             metrics = metrics_json()
     inputs = [clients, rounds, fraction, noise, clip, delta, split]
     outputs = [progress, tradeoff, note, result, metrics]
-    gr.Examples(EXAMPLES, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy", label=tc("examples"))
-    gr.Examples(HARD, inputs, outputs, fn=run, cache_examples=True, cache_mode="lazy", label=t("hard"))
+    examples(EXAMPLES, inputs, outputs, run)
+    examples(HARD, inputs, outputs, run, label=t("hard"))
     button.click(run, inputs, outputs, api_name="dp_federated", concurrency_id="cpu_training", concurrency_limit=1)
     code_accordion(dp.local_train, dp.dp_federated)
 

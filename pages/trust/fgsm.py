@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import (ImageInput, code_accordion, guard, header, launch_kwargs, lazy_demo, lossless_webp, metrics_json,
-                          result_note, say, standalone, strings, tc)
+from pages.common import (ImageInput, code_accordion, examples, guard, header, launch_kwargs, lazy_demo, lossless_webp,
+                          metrics_json, result_note, say, standalone, strings, tc)
 from showcase.trust import fgsm
 
 t = strings("fgsm", {
@@ -155,9 +155,8 @@ def build() -> None:
             metrics = metrics_json()
     inputs = [image, model, epsilon, attack, target]
     outputs = [clean, perturbation, adversarial, before, after, curves, verdict, context, result, metrics]
-    gr.Examples(EXAMPLES, inputs, [eps255, *outputs], fn=run_example, cache_examples=True, cache_mode="lazy",
-                label=tc("examples"))
-    gr.Examples(HARD, inputs, [eps255, *outputs], fn=run_example, cache_examples=True, cache_mode="lazy", label=t("hard"))
+    examples(EXAMPLES, inputs, [eps255, *outputs], run_example)
+    examples(HARD, inputs, [eps255, *outputs], run_example, label=t("hard"))
     # the two ε fields say the same number in two units; only a person's edit moves the other one
     eps255.input(lambda v: round(float(v) / 255, 6), eps255, epsilon, api_visibility="private")
     epsilon.input(lambda v: round(float(v or 0) * 255), epsilon, eps255, api_visibility="private")

@@ -1,14 +1,18 @@
-"""Every tab in a real browser, in English and Chinese, at a projector's 1280×720: open it, click
-its first example, wait for the result, check that no error showed, that the Chinese page shows
-no English prose and that no table scrolls sideways, and save a screenshot under
-tests/e2e/screenshots/. One tab per area is opened again at a phone's 390 px width."""
+"""Every tab in a real browser, in English and Chinese, at a projector's 1280×720: open it and wait,
+without a click, for its first example's result (pages/fill.py), check that no error showed, that
+the Chinese page shows no English prose and that no table scrolls sideways, and save a screenshot
+under tests/e2e/screenshots/. A tab that opts out (FILL_ON_OPEN = False: it trains or samples live)
+must open with its note saying it waits, or with an earlier cached run saying so; its first
+example is then clicked. One tab per area is opened again at a phone's 390 px width. A tab reached
+from the roadmap's buttons fills too, and a tab opened again keeps the learner's own settings."""
 
 import re
 from pathlib import Path
 
 import pytest
 
-from app import available_topics
+from app import FILLS, available_topics
+from pages import fill
 from showcase.core.topics import AREAS
 
 SHOTS = Path(__file__).parent / "screenshots"
@@ -91,21 +95,41 @@ def scroll_through(page):
     page.wait_for_timeout(500)
 
 
+# A visible result note with more than a few characters in it, and none of ``phrase`` (if given).
+RESULT_SHOWN = """(phrase) => [...document.querySelectorAll('.summary')]
+  .some(e => e.checkVisibility() && e.innerText.length > 20 && !(phrase && e.innerText.includes(phrase)))"""
+
+
+def shown_half(value: str, locale: str) -> str:
+    """The start of what a learner reads of a ``say()`` value in ``locale``: its half, as plain text."""
+    lang = "zh" if locale == "zh-CN" else "en"
+    half = re.search(rf'<div lang="{lang}">\s*(.*?)\s*</div>', value, re.S).group(1)
+    return half.replace("**", "")[:30]
+
+
 def run_first_example(page, topic):
-    """Open ``topic``'s tab, click its first example and wait for the result; return the tab's panel."""
+    """Open ``topic``'s tab and wait for its first example's result, which the tab fills in by
+    itself; a tab that opts out must say that it waits (its first example is then clicked) or
+    that it shows an earlier cached run. Return the tab's panel."""
     lang = LOCALES[page.locale]
     titles = {"en-US": topic.en, "zh-CN": topic.zh}
     open_tab(page, AREAS[topic.area][lang])
     open_tab(page, titles[page.locale])
     panel = page.locator(".tabitem:visible").last
     assert panel.locator(".summary").count(), "the tab has no result_note() for its say() result (README: Add a topic)"
-    panel.locator("[data-testid='dataset-cell-0-0']:visible").first.click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.summary')].some(e => e.checkVisibility() && e.innerText.length > 20)",
-        # the training tabs' first examples take ~30 s on a quiet 2-core machine, and have taken
-        # over 120 s with another process busy: the wait is for a result, not a speed check
-        timeout=300_000,
-    )
+    # the first open of a tab computes its first example: ~30 s on a quiet 2-core machine for the
+    # slowest, over 120 s with another process busy; the wait is for a result, not a speed check
+    page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+    result = panel.locator(".summary:visible").first.inner_text()
+    opens = FILLS[f"{topic.area}.{topic.name}"]
+    waiting, cached = shown_half(opens.open_note, page.locale), shown_half(fill.CACHED, page.locale)
+    if opens.fills:
+        assert waiting not in result and cached not in result, result[:200]
+    elif waiting in result:   # nothing ran: the learner starts it
+        panel.locator("[data-testid='dataset-cell-0-0']:visible").first.click()
+        page.wait_for_function(RESULT_SHOWN, arg=waiting, timeout=300_000)
+    else:
+        assert cached in result, f"an opted-out tab opened with neither its note nor a cached run: {result[:200]}"
     scroll_through(page)  # let plots draw before the screenshot
     return panel
 
@@ -135,7 +159,7 @@ def test_home_lists_the_roadmap(page):
 
 
 @pytest.mark.parametrize("topic", available_topics(), ids=lambda t: t.module)
-def test_tab_runs_its_first_example(page, topic):
+def test_tab_opens_showing_its_first_example(page, topic):
     panel = run_first_example(page, topic)
     check_readable(page, panel)
     assert not panel.evaluate(SIDEWAYS), "a table scrolls sideways at 1280 px"
@@ -194,5 +218,44 @@ def test_listening_test_one_full_rating(browser, server_url, locale):
         check_readable(page, panel)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{locale}-speech-tts-rating.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def topic_named(key: str):
+    return next(x for x in available_topics() if f"{x.area}.{x.name}" == key)
+
+
+def test_a_home_link_opens_its_tab_filled(browser, server_url):
+    """The roadmap's buttons select a tab from the server, as a deep link would: it fills too."""
+    pca = topic_named("math.pca")   # not the first of its area, which its area tab would show anyway
+    context, page = open_context(browser, "en-US", PROJECTOR)
+    try:
+        page.goto(server_url, wait_until="load")
+        page.get_by_role("button", name=pca.en, exact=True).click()
+        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+        assert pca.en in page.locator(".tabitem:visible .topic-title").last.inner_text()
+        check_readable(page, page.locator(".tabitem:visible").last)
+    finally:
+        context.close()
+
+
+def test_a_tab_opened_again_keeps_what_the_learner_did(browser, server_url):
+    """The fill runs once per browser session: back on a tab, the learner's own settings stay."""
+    svd, pca = topic_named("math.svd"), topic_named("math.pca")
+    context, page = open_context(browser, "en-US", PROJECTOR)
+    try:
+        page.goto(server_url, wait_until="load")
+        page.get_by_role("tab").first.wait_for(timeout=60_000)
+        open_tab(page, AREAS["math"][0])
+        open_tab(page, pca.en)
+        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+        components = page.locator(".tabitem:visible").last.locator("input[type='number']").first
+        components.fill("3")
+        components.press("Enter")
+        open_tab(page, svd.en)
+        open_tab(page, pca.en)
+        page.wait_for_timeout(3_000)   # time for a second fill to arrive, if one were sent
+        assert page.locator(".tabitem:visible").last.locator("input[type='number']").first.input_value() == "3"
     finally:
         context.close()

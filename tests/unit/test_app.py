@@ -14,8 +14,10 @@ def test_a_page_that_fails_to_import_shows_an_error_not_a_crash(monkeypatch):
     broken.build = lambda: 1 / 0
     monkeypatch.setitem(sys.modules, "pages.math.broken", broken)
     with gr.Blocks() as demo:
-        app._build_page(Topic("math", "broken", "broken", "Broken", "坏的"))
-        app._build_page(Topic("math", "missing_page", "missing", "Missing", "缺失"))
+        with gr.Tab("broken") as tab:
+            assert app._build_page(Topic("math", "broken", "broken", "Broken", "坏的"), tab) is None
+        with gr.Tab("missing") as tab:
+            assert app._build_page(Topic("math", "missing_page", "missing", "Missing", "缺失"), tab) is None
     codes = [b for b in demo.blocks.values() if isinstance(b, gr.Code)]
     assert len(codes) == 2
     assert "ZeroDivisionError" in codes[0].value and "ModuleNotFoundError" in codes[1].value

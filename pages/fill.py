@@ -1,0 +1,159 @@
+"""A topic tab opens showing its first example's result, as if the learner had clicked it.
+
+app.py builds each page inside its ``gr.Tab`` under ``pages.common.recording_examples()`` and
+then calls ``wire(tab, page, made)``: the first ``gr.Examples`` the page made with
+``pages.common.examples`` is the one the tab opens with. The tab's ``select`` event runs the
+same two steps as a click on that example does in Gradio 6.31 (``gr.Examples.create``):
+
+1. the example's inputs, as the Examples object already holds them postprocessed (not queued:
+   nothing to compute);
+2. its outputs from Gradio's example cache (``Examples.load_from_cache``): the first learner to
+   open the tab computes them, on the queue, exactly as a first click would; everyone after
+   reads the cache file.
+
+Gradio fires a tab's ``select`` whenever it comes into view (a click on it, the home page's
+buttons, or its area tab showing it as the first of the area), and never for a tab not shown:
+opening the app on the home tab computes nothing, and nothing runs at start-up, as the tables
+cache lazily (Gradio 6.31's TabItem dispatches ``select`` when it becomes its Tabs' selected tab,
+also when first drawn; tests/e2e/test_tabs.py opens tabs in each of these ways). A ``gr.State`` per tab and browser session makes the fill happen once, so coming
+back to a tab keeps what the learner did there.
+
+An example computes in the concurrency group of the page's own listener for the same function
+(its **Run** button's, e.g. "cpu_training", one at a time), for the fill and for Gradio's own
+example click alike: the area tab that shows a tab first now starts its example while the learner
+is already clicking on, and two heavy torch runs at once in one process can break each other
+(quantisation's FX tracing patches ``torch.nn.Module.__call__`` process-wide, so a distillation
+running beside it failed with "module is not installed as a submodule").
+
+A page whose first example must not run just because its tab was opened (it trains a model, or
+samples afresh each time) says ``FILL_ON_OPEN = False`` with the reason beside it. Its tab then
+starts nothing: it shows the first example's result only when an earlier run put it in the
+cache, with a line saying so; otherwise its result note says the tab waits to be asked (the
+page's ``OPEN_NOTE``, a ``say()`` value, or ``WAITING``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+from gradio.context import get_blocks_context
+
+from pages.common import say
+
+# the line above a cached earlier run of an opted-out tab's first example
+CACHED = say(
+    "This is the first example's last run, kept in the examples cache: opening the tab started nothing. "
+    "Press **Run** to run it again, or change the settings first.",
+    "这是第一个示例上一次运行的结果,保存在示例缓存中:打开标签页并没有启动任何运行。"
+    "按 **运行** 重新运行,或先修改设置。")
+
+# an opted-out tab's result note when no earlier run is cached
+WAITING = say(
+    "This tab trains or measures on a shared CPU, which takes a while, so it starts only when you ask: "
+    "click the first example below, or press **Run**.",
+    "此标签页要在共享的 CPU 上训练或测量,需要一些时间,所以只在你要求时才开始:"
+    "点击下面的第一个示例,或按 **运行**。")
+
+
+@dataclass
+class Fill:
+    """How one tab opens; app.py keeps one per topic (``app.FILLS``) for the tests."""
+
+    fills: bool                  # computes the first example on open (False: FILL_ON_OPEN = False)
+    examples: gr.Examples        # the page's first examples table
+    note: gr.components.Component | None   # the page's result_note() among its outputs
+    done: gr.State               # this browser session has opened the tab already
+    open_note: str               # what an opted-out tab says when nothing is cached
+    steps: tuple = ()            # (fill_inputs(done), fill_outputs(done, request)): what select runs
+
+
+def result_note_of(outputs) -> gr.components.Component | None:
+    """The output made by ``pages.common.result_note()`` (class "summary"), if any."""
+    for output in outputs:
+        classes = output.elem_classes or []
+        if "summary" in ([classes] if isinstance(classes, str) else classes):
+            return output
+    return None
+
+
+def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
+    """Make ``tab`` open with the first of ``made`` (the tables ``page`` built, in order).
+
+    Call it inside ``with tab:`` (its ``gr.State`` is created there). Returns None for a page
+    with no examples table, which opens as it is built."""
+    if not made:
+        return None
+    ex = made[0]
+    fills = getattr(page, "FILL_ON_OPEN", True)
+    note = result_note_of(ex.outputs)
+    if fills and ex.cache_examples != "lazy":
+        # not cached: every learner opening the tab would run it; eager: it would run at start-up
+        raise ValueError(f"{page.__name__}: the first examples table must cache lazily to fill the tab on open "
+                         "(pages.common.examples does); or set FILL_ON_OPEN = False with the reason beside it")
+    if not fills and note is None:
+        raise ValueError(f"{page.__name__}: FILL_ON_OPEN = False needs a result_note() among the first "
+                         "examples' outputs, to say that the tab waits to be asked")
+    for table in made:
+        share_group(table)
+    fill = Fill(fills, ex, note, gr.State(False), getattr(page, "OPEN_NOTE", WAITING))
+    first = ex.non_none_examples[0]
+
+    def cached() -> bool:
+        # Gradio's own check, as load_from_cache makes it (private, like the Examples internals
+        # app tests pin: tests/app/test_fill_on_open.py)
+        return bool(ex.cache_examples) and ex._get_cached_index_if_cached(0) is not None
+
+    def fill_inputs(done: bool):
+        if done or not (fills or cached()):
+            return gr.skip()
+        # what Gradio sends the inputs when the example is clicked, postprocessed once at build time
+        values = list(ex._get_processed_example(first))
+        return values[0] if len(values) == 1 else values
+
+    def fill_outputs(done: bool, request: gr.Request):
+        if done:
+            return gr.skip()
+        if fills:   # computes and caches it the first time, for everyone, as a click would
+            return [True, *ex.load_from_cache(0, request)]
+        if cached():
+            values = ex.load_from_cache(0, request)
+            at = ex.outputs.index(note)
+            values[at] = _with_line(CACHED, values[at])
+            return [True, *values]
+        return [True, *(fill.open_note if output is note else gr.skip() for output in ex.outputs)]
+
+    fill.steps = (fill_inputs, fill_outputs)
+    tab.select(fill_inputs, fill.done, ex.inputs_with_examples, queue=False, show_progress="hidden",
+               postprocess=False, api_visibility="private").then(
+        fill_outputs, fill.done, [fill.done, *ex.outputs], postprocess=False, api_visibility="private",
+        # a first fill computes: show it working, in its page's group; an opted-out tab computes nothing,
+        # so its note need not wait behind someone's training
+        show_progress="full" if fills else "hidden", **(group_of(ex.fn) if fills else {}))
+    return fill
+
+
+def group_of(fn) -> dict:
+    """``concurrency_id`` and ``concurrency_limit`` of the page's own listener that runs ``fn`` (its
+    Run button's), or {} when it has none of its own (Gradio's default then: one group per listener)."""
+    for block_fn in get_blocks_context().fns.values():
+        if block_fn.fn is fn and block_fn.concurrency_id != str(id(fn)):   # str(id(fn)): Gradio's default
+            return {"concurrency_id": block_fn.concurrency_id, "concurrency_limit": block_fn.concurrency_limit}
+    return {}
+
+
+def share_group(table: gr.Examples) -> None:
+    """Run a click on ``table``'s examples in its page's group (``group_of``). Gradio internal:
+    the listener that loads a cached example (``Examples.cache_event``) takes no concurrency
+    settings, so its BlockFunction is given them; the queue reads them when an event arrives."""
+    group = group_of(table.fn) if table.cache_examples else {}
+    if group and table.cache_event is not None:
+        listener = get_blocks_context().fns[table.cache_event["id"]]
+        listener.concurrency_id, listener.concurrency_limit = group["concurrency_id"], group["concurrency_limit"]
+
+
+def _with_line(line: str, value):
+    """A cached Markdown value (a string, or an update dict holding one) with ``line`` above it."""
+    if isinstance(value, dict):
+        return {**value, "value": _with_line(line, value.get("value"))}
+    return f"{line}\n\n{value or ''}"
