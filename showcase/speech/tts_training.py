@@ -25,6 +25,7 @@ import argparse
 import json
 import math
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -223,7 +224,7 @@ def main(argv=None) -> None:
         "heldout": f"{len(heldout)} held-out sentences of at most 10 words, never spoken in training",
         "measure": "round-trip CER: Whisper tiny.en transcribes the synthesised audio; jiwer.cer after "
                    "lower-casing and dropping punctuation",
-        "command": "python -m showcase.speech.tts_training " + " ".join(argv or []),
+        "command": " ".join(["python -m showcase.speech.tts_training", *(sys.argv[1:] if argv is None else argv)]),
         "seed": SEED, "threads": 1, "parameters": sum(p.numel() for p in model.parameters()),
         "voicing_minutes": round(voicing_s / 60, 1), "small_model": True,
     }
