@@ -41,7 +41,7 @@ def claims() -> dict:
         out[f"tts.{engine}_rtf"] = measured(rtf, "< 1") if engine == "tacotron" else rtf
         target = {"piper": "<= 0.05", "tacotron": "<= 0.3"}.get(engine)
         out[f"tts.{engine}_round_trip_cer"] = measured(cer, target) if target else cer
-    card = json.loads((tts.TACOTRON.bundled.parent / "model_card.json").read_text())
+    card = json.loads(tts.TACOTRON.bundled.with_name("model_card.json").read_text())
     out["tts.tacotron_heldout_cer_card"] = read(card.get("heldout_round_trip_cer"), "model card")
     out["tts.sentences"] = len(sentences)
     return out
