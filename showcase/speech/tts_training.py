@@ -111,16 +111,13 @@ def loss_of(model, ids, id_lengths, mels, step_lengths, guide_weight: float):
 def round_trip_cer(speak, sentences: list[str]) -> tuple[float, list[dict]]:
     """Speak each sentence, let Whisper tiny.en transcribe it, CER over all of them (jiwer)."""
     import jiwer
-    import librosa
 
-    from showcase.speech import asr, ctc
+    from showcase.speech import ctc, tts
 
     rows = []
     for sentence in sentences:
         audio, sr = speak(sentence)
-        audio16 = librosa.resample(audio, orig_sr=sr, target_sr=16_000)
-        heard = asr.recognise(audio16, 16_000, engine="whisper").text
-        rows.append({"text": sentence, "heard": heard})
+        rows.append({"text": sentence, "heard": tts.listen_back(audio, sr)})
     truth = [ctc.normalise_text(r["text"]) for r in rows]
     heard = [ctc.normalise_text(r["heard"]) or "-" for r in rows]
     return float(jiwer.cer(truth, heard)), rows
