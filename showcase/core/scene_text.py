@@ -133,10 +133,7 @@ def _questions(shapes: list[Shape], rng: np.random.Generator, pairs) -> list[tup
         qa.append(("colour", f"what colour is the {s.kind}?", s.colour))
     if len(once) >= 2:
         a, b = (once[i] for i in rng.choice(len(once), 2, replace=False))
-        if abs(a.x - b.x) >= abs(a.y - b.y):
-            qa.append(("position", f"is the {a.kind} left of the {b.kind}?", "yes" if a.x < b.x else "no"))
-        else:
-            qa.append(("position", f"is the {a.kind} above the {b.kind}?", "yes" if a.y < b.y else "no"))
+        qa.append(position_qa(a, b))
     present = {(s.colour, s.kind) for s in shapes}
     if rng.random() < 0.5:
         colour, kind = sorted(present)[int(rng.integers(len(present)))]
@@ -145,6 +142,20 @@ def _questions(shapes: list[Shape], rng: np.random.Generator, pairs) -> list[tup
         colour, kind = absent[int(rng.integers(len(absent)))]
     qa.append(("existence", f"is there {_article(f'{colour} {kind}')}?", "yes" if (colour, kind) in present else "no"))
     return qa
+
+
+def position_qa(a: Shape, b: Shape) -> tuple[str, str, str]:
+    """The position question about ``a`` and ``b`` along the axis they are further apart on."""
+    if abs(a.x - b.x) >= abs(a.y - b.y):
+        return "position", f"is the {a.kind} left of the {b.kind}?", "yes" if a.x < b.x else "no"
+    return "position", f"is the {a.kind} above the {b.kind}?", "yes" if a.y < b.y else "no"
+
+
+def all_position_qa(scene: TextScene) -> list[tuple[str, str, str]]:
+    """Every ordered pair of the scene's one-of-a-kind shapes asked about: half the answers "yes"."""
+    kinds = [s.kind for s in scene.shapes]
+    once = [s for s in scene.shapes if kinds.count(s.kind) == 1]
+    return [position_qa(a, b) for a in once for b in once if a is not b]
 
 
 def _layout(rng: np.random.Generator, pairs, n: int) -> list[Shape]:
