@@ -126,17 +126,22 @@ def synthesise_training(texts: list[str], voicings: float, seed: int, log) -> li
     return data
 
 
-def voice_heldout(sentences: list[str], log) -> list[dict]:
-    """Piper voices each held-out sentence; files saved as 16 kHz OGG Vorbis beside the model."""
+def voice_heldout(sentences: list[str], log, keep: bool = False) -> list[dict]:
+    """Piper voices each held-out sentence; files saved as 16 kHz OGG Vorbis beside the model.
+    ``keep``: a resumed run keeps the files there (Piper draws fresh noise on every call, so the
+    stages of one model are scored on the same audio)."""
     import librosa
     import soundfile as sf
 
     HELDOUT.mkdir(parents=True, exist_ok=True)
     items = []
     for i, sentence in enumerate(sentences):
+        name = f"piper_{i:03d}.ogg"
+        if keep and (HELDOUT / name).is_file():
+            items.append({"file": name, "text": sentence})
+            continue
         audio, sr = synth.piper(sentence)
         audio = librosa.resample(audio, orig_sr=sr, target_sr=ctc.SAMPLE_RATE)
-        name = f"piper_{i:03d}.ogg"
         sf.write(HELDOUT / name, audio, ctc.SAMPLE_RATE, format="OGG", subtype="VORBIS")
         items.append({"file": name, "text": sentence})
     (OUT / "heldout.json").write_text(json.dumps(items, indent=1))
@@ -289,7 +294,7 @@ def main(argv=None) -> None:
     data = synthesise_training(texts, args.voicings, SEED, log)
     synth_s = time.time() - started
     if not args.smoke:
-        voice_heldout(heldout, log)
+        voice_heldout(heldout, log, keep=args.resume)
     weights = args.out or (OUT / "ctc.safetensors")
     weights.parent.mkdir(parents=True, exist_ok=True)
     resume = None
