@@ -38,9 +38,11 @@ t = strings("dp_federated", {
     "delta": ("δ", "δ"),
     "split": ("How the digits are dealt (iid: shuffled; non_iid: about two digits per client)",
               "数字如何分配(iid:随机打乱;non_iid:每个客户端约两种数字)"),
-    "progress": ("Held-out accuracy (%) after each round", "每轮之后的留出准确率(%)"),
-    "tradeoff": ("Accuracy (%) against ε: the bundled sweep, the non-private baseline, Abadi et al.",
-                 "准确率(%)与 ε:内置扫描、非隐私基线、Abadi 等"),
+    "progress": ("Held-out accuracy (%) after each round (DP-SGD: private clients; SGD: the non-private baseline)",
+                 "每轮之后的留出准确率(%)(DP-SGD:差分隐私客户端;SGD:非隐私基线)"),
+    "tradeoff": ("Accuracy (%) against ε: the bundled sweep (DP-FedAvg), the non-private baseline (FedAvg), "
+                 "Abadi et al. 2016 on MNIST",
+                 "准确率(%)与 ε:内置扫描(DP-FedAvg)、非隐私基线(FedAvg)、Abadi 等 2016 年在 MNIST 上的结果"),
     "hard": ("Hard cases: non-IID clients (each sees about two digits) learn slower; σ = 3 buys a small ε at a large "
              "cost in accuracy.", "困难情形:非独立同分布的客户端(每个只见到约两种数字)学得更慢;σ = 3 换来很小的 ε,但准确率损失很大。"),
     "n.result": ("After the last round, DP FedAvg accuracy / ε / non-private accuracy:",

@@ -44,7 +44,9 @@ t = strings("fgsm", {
     "adversarial": ("Adversarial image x + δ", "对抗样本 x + δ"),
     "before": ("Top-5 before", "攻击前 Top-5"),
     "after": ("Top-5 after", "攻击后 Top-5"),
-    "curves": ("Accuracy (%) on held-out digits against ε", "留出数字上的准确率(%)随 ε 变化"),
+    "curves": ("Accuracy (%) on held-out digits against ε (CNN: standard; CNN-adv and adv: adversarially trained; "
+               "LeNet: the PyTorch tutorial's)",
+               "留出数字上的准确率(%)随 ε 变化(CNN:标准训练;CNN-adv 与 adv:对抗训练;LeNet:PyTorch 教程中的模型)"),
     "hard": ("Hard cases: the adversarially trained CNN resists FGSM at ε = 0.1; one targeted step rarely reaches "
              "a far class (PGD does better); ε = 0 changes nothing.",
              "困难情形:对抗训练的 CNN 在 ε = 0.1 时能抵御 FGSM;一步定向攻击很难到达相距很远的类别(PGD 更好);ε = 0 什么也不改变。"),

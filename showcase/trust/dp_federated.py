@@ -184,12 +184,13 @@ def model_card() -> dict:
 
 
 def tradeoff_table() -> pd.DataFrame:
-    """Accuracy against final ε: the card's sweep, its non-private baseline, and Abadi et al.'s MNIST."""
+    """Accuracy against final ε: the card's sweep, its non-private baseline, and Abadi et al.'s MNIST.
+    Series are named by method alone (the page's label says which is which in its language)."""
     card = model_card()
-    rows = [(r["epsilon"], r["accuracy"], "DP FedAvg sweep · 差分隐私联邦平均") for r in card["sweep"]]
+    rows = [(r["epsilon"], r["accuracy"], "DP-FedAvg") for r in card["sweep"]]
     top = max(r["epsilon"] for r in card["sweep"])
-    rows += [(e, card["baseline_accuracy"], "non-private FedAvg · 非隐私基线") for e in (0.0, top)]
-    rows += [(e, a, "Abadi et al. 2016 (MNIST) · 论文") for e, a in ABADI.items()]
+    rows += [(e, card["baseline_accuracy"], "FedAvg") for e in (0.0, top)]
+    rows += [(e, a, "Abadi 2016") for e, a in ABADI.items()]
     return pd.DataFrame(rows, columns=["epsilon", "accuracy", "series"])
 
 
@@ -199,7 +200,7 @@ def dp_federated(clients=10, rounds=5, fraction=0.5, noise=1.0, clip=1.0, delta=
     config = check(clients, rounds, fraction, noise, clip, delta, split, seed, baseline)
     result = run_worker(config, say)
     progress = pd.DataFrame(result.pop("history"))
-    progress["run"] = progress["run"].map({"DP": "DP-SGD · 差分隐私", "non-private": "non-private · 非隐私"})
+    progress["run"] = progress["run"].map({"DP": "DP-SGD", "non-private": "SGD"})
     return FederatedResult(progress, tradeoff_table(), result)
 
 

@@ -150,11 +150,12 @@ def curves() -> pd.DataFrame:
     tutorial's LeNet, and Goodfellow et al.'s two figures at ε = 0.25 drawn as short ticks."""
     card = model_card()["curves"]
     rows = []
-    for key, series in (("standard_fgsm", "standard, FGSM · 标准"), ("adversarial_fgsm", "adv. trained, FGSM · 对抗训练"),
-                        ("standard_pgd", "standard, PGD-10 · 标准"), ("adversarial_pgd", "adv. trained, PGD-10 · 对抗训练")):
+    # series by name alone, one language for both pages: CNN-adv is the adversarially trained one
+    for key, series in (("standard_fgsm", "CNN · FGSM"), ("adversarial_fgsm", "CNN-adv · FGSM"),
+                        ("standard_pgd", "CNN · PGD-10"), ("adversarial_pgd", "CNN-adv · PGD-10")):
         rows += [(eps, 100 * acc, series) for eps, acc in zip(card["epsilon"], card[key])]
-    rows += [(eps, acc, "PyTorch tutorial LeNet · 教程") for eps, acc in TUTORIAL.items()]
-    for name, series in (("standard", "Goodfellow: standard · 标准"), ("adversarial", "Goodfellow: adv. trained · 对抗训练")):
+    rows += [(eps, acc, "LeNet · PyTorch") for eps, acc in TUTORIAL.items()]
+    for name, series in (("standard", "Goodfellow 2015"), ("adversarial", "Goodfellow 2015 · adv")):
         rows += [(eps, GOODFELLOW[name], series) for eps in (0.24, 0.26)]
     return pd.DataFrame(rows, columns=["epsilon", "accuracy", "series"])
 

@@ -147,8 +147,9 @@ def test_class_names_resolve_by_number_or_name():
 
 def test_curves_hold_both_models_and_the_references():
     frame = fgsm.curves()
-    assert set(frame["series"].str.split(" · ").str[0]) >= {"standard, FGSM", "adv. trained, FGSM",
-                                                             "PyTorch tutorial LeNet"}
-    tutorial = frame[frame["series"].str.startswith("PyTorch")]
+    assert set(frame["series"]) == {"CNN · FGSM", "CNN-adv · FGSM", "CNN · PGD-10", "CNN-adv · PGD-10",
+                                    "LeNet · PyTorch", "Goodfellow 2015", "Goodfellow 2015 · adv"}
+    assert not frame["series"].str.contains(r"[\u4e00-\u9fff]").any()   # names only: the label translates
+    tutorial = frame[frame["series"] == "LeNet · PyTorch"]
     assert tutorial["accuracy"].tolist() == [98.1, 94.26, 85.1, 68.26, 43.01, 20.82, 8.69]
     assert np.all(frame["epsilon"].between(0, 0.3))
