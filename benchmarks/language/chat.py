@@ -13,6 +13,8 @@ import time
 
 import numpy as np
 
+from benchmarks.verdict import measured
+
 
 def claims() -> dict:
     import openai
@@ -41,7 +43,7 @@ def claims() -> dict:
         server.should_exit = True
     return {
         "chat.first_token_p50_ms": round(float(np.percentile(first, 50)), 1),
-        "chat.first_token_p95_ms": round(float(np.percentile(first, 95)), 1),
+        "chat.first_token_p95_ms": measured(round(float(np.percentile(first, 95)), 1), "<= 1000"),
         "chat.tokens_per_s": round(float(np.median(rates)), 1),
     }
 
