@@ -151,24 +151,6 @@ def position_qa(a: Shape, b: Shape) -> tuple[str, str, str]:
     return "position", f"is the {a.kind} above the {b.kind}?", "yes" if a.y < b.y else "no"
 
 
-def every_qa(scene: TextScene, rng: np.random.Generator, pairs=TRAIN_PAIRS) -> list[tuple[str, str, str]]:
-    """Every question the scene can answer, for training: counting for each kind (zero included),
-    colour for each one-of-a-kind shape, position for every ordered pair of those (each with its
-    mirror, the other answer), existence for each present pair and as many absent ones. The
-    answers are balanced, so the question's words alone tell little."""
-    kinds = [s.kind for s in scene.shapes]
-    once = [s for s in scene.shapes if kinds.count(s.kind) == 1]
-    qa = [("counting", f"how many {_plural(k)} are there?", NUMBERS[kinds.count(k)]) for k in CLASSES]
-    qa += [("colour", f"what colour is the {s.kind}?", s.colour) for s in once]
-    qa += [position_qa(a, b) for a in once for b in once if a is not b]
-    present = sorted({(s.colour, s.kind) for s in scene.shapes})
-    absent = [p for p in pairs if p not in present]
-    picked = [absent[int(i)] for i in rng.choice(len(absent), len(present), replace=False)]
-    qa += [("existence", f"is there {_article(f'{c} {k}')}?", "yes" if (c, k) in present else "no")
-           for c, k in present + picked]
-    return qa
-
-
 def _layout(rng: np.random.Generator, pairs, n: int) -> list[Shape]:
     """``n`` shapes whose discs do not touch, sorted left to right."""
     while True:

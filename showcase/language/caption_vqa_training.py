@@ -6,8 +6,7 @@
   ``GPT2Config`` decoder with cross-attention, both small, randomly initialised.
 - Data: ``N_SCENES`` training scenes (held-out colour–shape pairs never drawn); each scene gives
   one caption sequence (its description or a paraphrase, a different one each epoch) and its
-  question–answer sequences, with the loss on the answer only (``caption_vqa.sequence``): every
-  question the scene answers (``scene_text.every_qa``), so the answers are balanced per question.
+  question–answer sequences, with the loss on the answer only (``caption_vqa.sequence``).
 - Trainer: ``Seq2SeqTrainer`` on one CPU thread, AdamW with warm-up and linear decay.
 
 Then scored on ``N_TEST`` held-out ``val`` scenes: BLEU-4 and CIDEr of greedy and beam captions
@@ -45,10 +44,7 @@ class SceneSequences:
         for i, s in enumerate(scenes):
             texts = [s.description, *s.paraphrases]
             self.items.append((i, *cv.sequence(tokenizer, "[CAP]", texts[int(rng.integers(len(texts)))])))
-            # Every question the scene answers, not only the few it asks (scene_text.every_qa): with
-            # those alone the model learnt colour and answered "one" to every count and chance on
-            # position and existence, on its training scenes too.
-            for _, question, answer in scene_text.every_qa(s, rng):
+            for _, question, answer in s.qa:
                 self.items.append((i, *cv.sequence(tokenizer, "[VQA]", question, answer)))
         self.pad = tokenizer.pad_token_id
 
@@ -129,13 +125,12 @@ def train(out: Path = cv.MODEL_DIR, n_scenes: int = N_SCENES, n_test: int = N_TE
         "model": "VisionEncoderDecoderModel (ViT encoder + GPT-2 decoder with cross-attention), from configs",
         "parameters": sum(p.numel() for p in model.parameters()),
         "data": (f"{n_scenes:,} generated scenes (showcase.core.scene_text, split 'train', seeds 0–{n_scenes - 1}, "
-                 f"64 px, 1–3 shapes): one caption and every question–answer pair "
-                 f"it has (scene_text.every_qa: ~15), {epochs} epochs; "
+                 f"64 px, 1–3 shapes): one caption and 2–4 question–answer pairs each, {epochs} epochs; "
                  f"colour–shape pairs {['%s %s' % p for p in scene_text.HELD_OUT]} never drawn in training"),
         "held_out": f"{n_test} 'val' scenes (training pairs, unseen seeds); references: description + 3 paraphrases",
         "seed": seed, "epochs": epochs, "batch": batch, "lr": lr, "trainer": "transformers.Seq2SeqTrainer",
         "metric_library": "pycocoevalcap Bleu(4) and Cider (no PTB tokenizer: it needs Java)",
-        "command": f"python -m showcase.language.caption_vqa_training --n-scenes {n_scenes} --epochs {epochs}",
+        "command": "python -m showcase.language.caption_vqa_training",
         "training_minutes": round(minutes, 1), "threads": 1,
         "metrics": {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()},
         "compare": cv.COMPARE,
