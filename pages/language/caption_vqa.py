@@ -55,11 +55,11 @@ t = strings("caption_vqa", {
         "紫色圆形是训练中从未见过的颜色–形状组合,模型会把它说成见过的组合。",
     ),
     "vqa_guide": (
-        "Examples: colour (the model's best question type: 70% right, against 20% for a blind guess from the "
-        "question alone), counting, position, existence (of a purple circle, a pair never seen in training), and "
-        "**hard:** a question in words the model never saw.",
-        "示例:颜色(模型最擅长的问题类型:正确率 70%,只看问题的盲猜为 20%)、计数、位置、存在性(紫色圆形,训练中从未见过的组合),"
-        "以及**难**:用模型从未见过的词提问。",
+        "Examples: colour (the model's best question type, far above a blind guess from the question alone), "
+        "then the **hard** ones, where each answer says how this tiny model does on its type: counting, position, "
+        "existence (of a purple circle, a pair never seen in training), and a question in words it never saw.",
+        "示例:颜色(模型最擅长的问题类型,远高于只看问题的盲猜),然后是**难**的:每个答案都会说明这个微型模型在该类问题上的表现——"
+        "计数、位置、存在性(紫色圆形,训练中从未见过的组合),以及用模型从未见过的词提问。",
     ),
 })
 
@@ -114,6 +114,17 @@ def answer_note(m: dict) -> str:
         mark = "✅" if m["truth"] == m["answer"] else "❌"
         en += f"\n\n{mark} Exact answer: **{m['truth']}**"
         zh += f"\n\n{mark} 精确答案:**{m['truth']}**"
+    if m.get("held_out_accuracy") is not None:
+        kind, acc, blind = m["question_type"], m["held_out_accuracy"], m["blind_accuracy"]
+        kind_zh = {"counting": "计数", "colour": "颜色", "position": "位置", "existence": "存在性"}[kind]
+        if acc > blind + 0.05:
+            en += f"\n\nOn held-out scenes this model answers {kind} questions right **{acc:.0%}** of the time; a blind guess from the question alone: {blind:.0%}."
+            zh += f"\n\n在留出场景上,此模型回答{kind_zh}问题的正确率为 **{acc:.0%}**;只看问题的盲猜:{blind:.0%}。"
+        else:
+            en += (f"\n\n⚠️ On held-out scenes this model answers {kind} questions right only **{acc:.0%}** of the time, "
+                   f"no better than a blind guess from the question alone ({blind:.0%}): on {kind}, this answer is a guess.")
+            zh += (f"\n\n⚠️ 在留出场景上,此模型回答{kind_zh}问题的正确率只有 **{acc:.0%}**,不比只看问题的盲猜({blind:.0%})好:"
+                   f"对{kind_zh}问题,这个答案只是猜测。")
     if m.get("note"):
         en += f"\n\n⚠️ {m['note']}"
         zh += "\n\n⚠️ 问题里有模型词表之外的词,它们被当作未知词;答案不可信。"

@@ -308,11 +308,36 @@ def vqa(image, question, model: str = "bundled") -> dict:
                "latency_ms": round(1000 * (time.perf_counter() - started), 1), "model": name, "source": source}
     if note:
         metrics["note"] = note
+    if loaded.kind == "bundled":   # how far to trust this answer: its type's held-out score beside a blind guess's
+        kind = question_type(question)
+        metrics.update({"question_type": kind, **held_out_for(kind)})
     truth = _truth(image) if isinstance(image, (str, Path)) else None
     if truth is not None:
         exact = {q.lower(): a for _, q, a in truth.qa}
         metrics["truth"] = exact.get(question.lower(), _answer_from_shapes(truth, question))
     return metrics
+
+
+def question_type(question: str) -> str | None:
+    """Which of the generator's four question types ``question`` is, by its form; None if none."""
+    q = question.lower().rstrip("?").split()
+    if q[:2] == ["how", "many"]:
+        return "counting"
+    if q[:2] == ["what", "colour"]:
+        return "colour"
+    if q[:2] == ["is", "there"]:
+        return "existence"
+    if q[:2] == ["is", "the"] and ("left" in q or "above" in q):
+        return "position"
+    return None
+
+
+def held_out_for(kind: str | None) -> dict:
+    """The card's held-out accuracy of the bundled model on ``kind`` and the blind baseline's."""
+    if kind is None or not CARD.is_file():
+        return {}
+    metrics = json.loads(CARD.read_text())["metrics"]
+    return {"held_out_accuracy": metrics.get(f"vqa_{kind}"), "blind_accuracy": metrics.get(f"blind_{kind}")}
 
 
 def _answer_from_shapes(scene, question: str) -> str | None:

@@ -120,3 +120,30 @@ def test_training_smoke_runs_end_to_end(tmp_path):
                                       log=lambda *a: None)
     assert (tmp_path / "model.safetensors").stat().st_size < 10e6 and (tmp_path / "model_card.json").is_file()
     assert {"bleu4_greedy", "cider_beam", "vqa_counting", "blind_counting"} <= set(card["metrics"])
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("how many squares are there?", "counting"), ("What colour is the star", "colour"),
+    ("is the circle left of the cross?", "position"), ("is the star above the square?", "position"),
+    ("is there a purple circle?", "existence"), ("这是什么颜色?", None), ("is the sky blue?", None)])
+def test_question_type_by_form(question, kind):
+    assert cv.question_type(question) == kind
+
+
+def test_an_answer_says_how_its_type_does_against_the_blind_guess(scene_png):
+    card = json.loads(cv.CARD.read_text())["metrics"]
+    a = cv.vqa(str(scene_png), "is the circle left of the square?")
+    assert a["question_type"] == "position"
+    assert (a["held_out_accuracy"], a["blind_accuracy"]) == (card["vqa_position"], card["blind_position"])
+    assert "held_out_accuracy" not in cv.vqa(str(scene_png), "这是什么颜色?")   # no type, no claim
+
+
+def test_the_page_warns_where_the_model_is_no_better_than_a_blind_guess():
+    from pages.language import caption_vqa as page
+
+    guess = page.answer_note({"answer": "yes", "probability": 0.5, "question_type": "position",
+                              "held_out_accuracy": 0.42, "blind_accuracy": 0.55})
+    assert "⚠️" in guess and "no better than a blind guess" in guess and "位置" in guess
+    good = page.answer_note({"answer": "red", "probability": 0.9, "question_type": "colour",
+                             "held_out_accuracy": 0.70, "blind_accuracy": 0.20})
+    assert "⚠️" not in good and "**70%**" in good and "20%" in good
