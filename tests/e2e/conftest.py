@@ -1,6 +1,7 @@
 """The app served by ``python app.py`` in a subprocess, and Debian's chromium driven by Playwright."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,13 +24,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def try_steps(folder: Path) -> Path:
+    """The tabs' guided steps as the app serves them (pages/*/*.try.toml), and the SVD tab's from
+    tests/fixtures/try when it has none of its own: the browser test drives one (test_links.py)."""
+    for path in [*(ROOT / "pages").glob("*/*.try.toml"), *(ROOT / "tests" / "fixtures" / "try").glob("*/*.try.toml")]:
+        mine = folder / path.parent.name / path.name
+        if not mine.exists():
+            mine.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, mine)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory):
     port = free_port()
     scratch = tmp_path_factory.mktemp("server")
     # a fresh examples cache, so the browser sees what the code computes now, not an old run
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", SHOWCASE_OFFLINE="1",
-               GRADIO_EXAMPLES_CACHE=str(scratch / "examples"))
+               GRADIO_EXAMPLES_CACHE=str(scratch / "examples"), SHOWCASE_TRY_DIR=str(try_steps(scratch / "try")))
     log = scratch / "app.log"
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
