@@ -70,7 +70,7 @@ def share_panel(inputs: links.TabInputs) -> None:
         gr.Markdown(t("how"), elem_classes="examples-note")
         lost = gr.Markdown(t("lost"), visible=False, elem_classes="examples-note")
 
-    def shared(*values, request: gr.Request = None):
+    def shared(request: gr.Request, *values):   # Gradio passes the request first (special_args)
         by_name = dict(zip(inputs.params, values))
         made = links.share(inputs, by_name)
         folder = _files / uuid.uuid4().hex[:12]

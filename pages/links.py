@@ -268,7 +268,8 @@ def compute(ex: gr.Examples, inputs: list, request: gr.Request | None) -> list:
             in_event_listener=False)
     finally:
         blocks.default_config.fns.pop(index)
-    return result["data"]
+    # as plain values, like the examples cache's (the fill returns them with postprocess=False)
+    return [value.model_dump() if hasattr(value, "model_dump") else value for value in result["data"]]
 
 
 # ---- sharing what is on screen -------------------------------------------------------------------
@@ -278,12 +279,20 @@ def _digest(path: str, size: int, mtime: float) -> str:
     return hashlib.sha1(Path(path).read_bytes()).hexdigest()
 
 
+def is_file(value) -> bool:
+    """``value`` names an existing file (a long text is not a path: the OS refuses its name)."""
+    try:
+        return isinstance(value, (str, Path)) and Path(value).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def digest(value) -> str | None:
     """A file's content hash, to know an upload that is one of the tab's example files."""
     if isinstance(value, dict):
         value = value.get("path")
     value = getattr(value, "path", value)
-    if isinstance(value, (str, Path)) and Path(value).is_file():
+    if is_file(value):
         stat = Path(value).stat()
         return _digest(str(value), stat.st_size, stat.st_mtime)
     return None

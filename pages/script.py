@@ -31,7 +31,7 @@ def save(value, name: str):
     if isinstance(value, dict) and value.get("__type__") == "update":   # a gr.update(): its value
         value = value.get("value")
     path = OUT / name
-    if isinstance(value, str) and len(value) < 500 and Path(value).is_file():   # an image, audio or video file
+    if is_file(value):                                               # an image, audio or video file
         path = path.with_suffix(Path(value).suffix)
         shutil.copyfile(value, path)
     elif hasattr(value, "savefig"):                                  # a matplotlib figure
@@ -59,10 +59,17 @@ def save(value, name: str):
     return path.name
 
 
+def is_file(value) -> bool:
+    try:
+        return isinstance(value, str) and Path(value).is_file()
+    except OSError:   # a long text is not a file name
+        return False
+
+
 def english(note) -> str:
     """The English half of a result sentence the tab shows in the page's language."""
     note = note.get("value") if isinstance(note, dict) else note
-    found = re.search(r'<div lang="en">(.*?)</div>', str(note or ""), re.S)
+    found = re.search(r'<div lang="en">(.*?)</div>', note, re.S) if isinstance(note, str) else None
     return re.sub(r"\\s+", " ", found.group(1)).strip() if found else ""
 '''
 
@@ -105,7 +112,7 @@ def backend_calls(fn, depth: int = 2) -> list[str]:
 
 def literal(tab: links.TabInputs, name: str, value) -> tuple[str, str]:
     """``value`` as Python source for parameter ``name``, and a comment for its line."""
-    if isinstance(tab.params[name], links.FILE_INPUTS) or (isinstance(value, str) and Path(value).is_file()):
+    if isinstance(tab.params[name], links.FILE_INPUTS):
         mine = links.digest(value)
         for row in tab.examples.examples:
             example = dict(zip(tab.params, row))[name]
@@ -133,7 +140,7 @@ def cells(tab: links.TabInputs, values: dict) -> list[tuple[str, str]]:
              f"Roadmap Showcase, tab `{tab.key}`. Run it from the project's folder (where `app.py` is), with the "
              f"project installed (`pip install -r requirements.txt`):\n\n"
              f"    SHOWCASE_OFFLINE=1 python {topic}_run.py\n\n"
-             f"It calls `{title}.{fn.__name__}`, the function the tab's button calls"
+             f"It calls `{title}.{fn.__name__}`, the tab's own function for this run"
              + (f", which calls the backend: {', '.join(f'`{c}`' for c in calls)}" if calls else "")
              + f". It prints the metrics the tab shows and saves its pictures and tables into `{topic}_run/`.\n\n"
              f"The same run in the app: `/?{shared.query}`")

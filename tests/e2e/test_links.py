@@ -48,9 +48,7 @@ def shown_value(panel, component) -> str:
     if type(component).__name__ == "Slider":
         return panel.get_by_label(f"number input for {label}").input_value()
     if type(component).__name__ == "Textbox":
-        return panel.get_by_label(label, exact=True).input_value()
-    if type(component).__name__ == "Radio":
-        return panel.locator(f"[data-testid='{label}-radio-label'] input:checked, label.selected input").first.get_attribute("value")
+        return panel.get_by_label(label, exact=True).first.input_value()
     raise NotImplementedError(type(component).__name__)
 
 
