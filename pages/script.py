@@ -70,7 +70,7 @@ def english(note) -> str:
     """The English half of a result sentence the tab shows in the page's language."""
     note = note.get("value") if isinstance(note, dict) else note
     found = re.search(r'<div lang="en">(.*?)</div>', note, re.S) if isinstance(note, str) else None
-    return re.sub(r"\\s+", " ", found.group(1)).strip() if found else ""
+    return re.sub(r"\\s+", " ", found.group(1)).replace("**", "").strip() if found else ""
 '''
 
 
@@ -126,6 +126,9 @@ def literal(tab: links.TabInputs, name: str, value) -> tuple[str, str]:
         return repr(name_only), "your own file: put it beside this script under this name"
     if isinstance(value, tuple):
         value = list(value)
+    if isinstance(value, str) and "\n" in value:   # one line of source per line of text
+        lines = "".join(f"    {line!r},\n" for line in value.split("\n"))
+        return f'"\\n".join([\n{lines}])', ""
     return repr(value), ""
 
 

@@ -102,9 +102,10 @@ def assignments(source: str) -> dict:
     found = {}
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            try:
-                found[node.targets[0].id] = ast.literal_eval(node.value)
-            except ValueError:
+            try:   # a literal, or a multi-line text written as "\n".join([...])
+                found[node.targets[0].id] = eval(compile(ast.Expression(node.value), "<script>", "eval"),
+                                                 {"__builtins__": {}})
+            except Exception:  # noqa: BLE001 - not an input line (OUT = Path(...))
                 continue
     return {k: v for k, v in found.items() if k not in ("NAMES",)}
 
