@@ -37,6 +37,9 @@ def try_steps(folder: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory):
+    if os.environ.get("SHOWCASE_E2E_URL"):   # an app already serving (started as below, or a deployed copy)
+        yield os.environ["SHOWCASE_E2E_URL"].rstrip("/")
+        return
     port = free_port()
     scratch = tmp_path_factory.mktemp("server")
     # a fresh examples cache, so the browser sees what the code computes now, not an old run
@@ -46,7 +49,8 @@ def server_url(tmp_path_factory):
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
+    # the wait is for a start, not a speed check: on a shared 2-core machine it can take minutes
+    deadline = time.time() + 600
     while time.time() < deadline:
         if process.poll() is not None:
             pytest.fail(f"app.py exited: {log.read_text()[-2000:]}")
@@ -57,7 +61,7 @@ def server_url(tmp_path_factory):
             time.sleep(0.5)
     else:
         process.kill()
-        pytest.fail("app.py did not answer within 180 s")
+        pytest.fail("app.py did not answer within 600 s")
     yield url
     process.terminate()
     process.wait(timeout=20)
