@@ -8,6 +8,9 @@ that fails to import or build shows its error in its tab and the rest of the app
 Models load on first use, never here, so start-up stays close to ``import gradio, torch``.
 A topic tab opens showing its first example's result, computed when the tab is first shown and
 then served from Gradio's example cache (``pages/fill.py``); a page that trains opts out.
+A link opens a tab with its settings (``/?tab=math.svd&rank=8&example=2``, ``pages/links.py``), and
+every tab offers the run on screen as a link, a script and a notebook, and its guided steps
+(``pages/classroom.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import pages  # first: it caps BLAS threads before numpy loads (see pages/__init
 
 import gradio as gr
 
-from pages import fill, home
+from pages import classroom, fill, home, links
 from pages.common import fix_example_headers, launch_kwargs, recording_examples, strings
 from showcase.core.settings import ROOT
 from showcase.core.topics import AREAS, all_topics
@@ -46,7 +49,9 @@ def _build_page(topic, tab: gr.Tab) -> fill.Fill | None:
         page = importlib.import_module(f"pages.{topic.area}.{topic.name}")
         with recording_examples() as made:
             page.build()
-        return fill.wire(tab, page, made)
+        opens = fill.wire(tab, page, made)
+        classroom.wire(tab, made, getattr(page, "FILL_ON_OPEN", True))
+        return opens
     except Exception:  # noqa: BLE001 - one broken page must not take the app down
         log.exception("page %s failed", topic.module)
         gr.Markdown(t("failed"))
@@ -74,7 +79,9 @@ def build_app() -> gr.Blocks:
                                 if (opens := _build_page(topic, tab)) is not None:
                                     FILLS[key] = opens
             with home_tab:
+                note = classroom.home_note()   # why a link did not open a tab
                 home.build(built, area_tabs, topic_tabs)
+        links.route(demo, area_tabs, topic_tabs, note)   # /?tab=math.svd&rank=8 opens that tab so set
     fix_example_headers(demo)
     demo.queue(max_size=64, default_concurrency_limit=2)
     return demo

@@ -298,6 +298,9 @@ body:has(.locale-zh) .summary [lang="en"], body:not(:has(.locale-zh)) .summary [
 .summary { font-size: var(--text-lg); border-left: 4px solid var(--color-accent); padding-left: 0.8em; }
 .summary table { font-size: var(--text-md); }
 .examples-note { font-size: var(--text-sm); }
+/* "Try this" (pages/try_this.py): a step's sentence beside its button, compact */
+.try-step { align-items: center; }
+.try-step .try-text p { margin: 0.15em 0; }
 """ + pages.gradio_fixes.CSS
 
 

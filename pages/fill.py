@@ -25,6 +25,10 @@ is already clicking on, and two heavy torch runs at once in one process can brea
 (quantisation's FX tracing patches ``torch.nn.Module.__call__`` process-wide, so a distillation
 running beside it failed with "module is not installed as a submodule").
 
+A page opened by a link to the tab (``/?tab=math.svd&rank=8``, ``pages/links.py``) fills with the
+link's inputs instead, and their result: an example's from the cache, other settings computed in
+the same group, as the Run button would.
+
 A page whose first example must not run just because its tab was opened (it trains a model, or
 samples afresh each time) says ``FILL_ON_OPEN = False`` with the reason beside it. Its tab then
 starts nothing: it shows the first example's result only when an earlier run put it in the
@@ -39,6 +43,7 @@ from dataclasses import dataclass
 import gradio as gr
 from gradio.context import get_blocks_context
 
+from pages import links
 from pages.common import say
 
 # the line above a cached earlier run of an opted-out tab's first example
@@ -54,6 +59,13 @@ WAITING = say(
     "click the first example below, or press **Run**.",
     "此标签页要在共享的 CPU 上训练或测量,需要一些时间,所以只在你要求时才开始:"
     "点击下面的第一个示例,或按 **运行**。")
+
+
+# an opted-out tab opened by a link that changes its inputs: nothing ran
+LINK_WAITING = say(
+    "The link set this tab's inputs. This tab trains or measures on a shared CPU, so it starts only when you "
+    "ask: press **Run**.",
+    "链接已设置好此标签页的输入。此标签页要在共享的 CPU 上训练或测量,所以只在你要求时才开始:按 **运行**。")
 
 
 @dataclass
@@ -104,16 +116,22 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
         # app tests pin: tests/app/test_fill_on_open.py)
         return bool(ex.cache_examples) and ex._get_cached_index_if_cached(0) is not None
 
-    def fill_inputs(done: bool):
-        if done or not (fills or cached()):
+    def fill_inputs(done: bool, request: gr.Request = None):
+        if done:
             return gr.skip()
-        # what Gradio sends the inputs when the example is clicked, postprocessed once at build time
-        values = list(ex._get_processed_example(first))
+        if (link := links.opened(tab.id, request)) is not None:   # the page was opened with a link to this tab
+            values = link.shown_inputs()
+        elif not (fills or cached()):
+            return gr.skip()
+        else:  # what Gradio sends the inputs when the example is clicked, postprocessed once at build time
+            values = list(ex._get_processed_example(first))
         return values[0] if len(values) == 1 else values
 
     def fill_outputs(done: bool, request: gr.Request):
         if done:
             return gr.skip()
+        if (link := links.opened(tab.id, request)) is not None:
+            return [True, *linked_outputs(link, request)]
         if fills:   # computes and caches it the first time, for everyone, as a click would
             return [True, *ex.load_from_cache(0, request)]
         if cached():
@@ -122,6 +140,20 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
             values[at] = _with_line(CACHED, values[at])
             return [True, *values]
         return [True, *(fill.open_note if output is note else gr.skip() for output in ex.outputs)]
+
+    def linked_outputs(link: links.Opened, request: gr.Request) -> list:
+        """A link's result: its example's from the cache, or computed as the Run button would; an
+        opted-out tab computes nothing and says the inputs wait for Run."""
+        k = link.example
+        if not link.changes_the_example and (fills or (ex.cache_examples and ex._get_cached_index_if_cached(k) is not None)):
+            values = ex.load_from_cache(k, request)
+            if not fills:
+                at = ex.outputs.index(note)
+                values[at] = _with_line(CACHED, values[at])
+            return values
+        if fills:
+            return links.compute(ex, link.all_inputs(), request)
+        return [LINK_WAITING if output is note else gr.skip() for output in ex.outputs]
 
     fill.steps = (fill_inputs, fill_outputs)
     tab.select(fill_inputs, fill.done, ex.inputs_with_examples, queue=False, show_progress="hidden",

@@ -7,6 +7,8 @@
     SHOWCASE_MAX_FILE_MB=50   upload limit given to ``launch(max_file_size=...)``
     SHOWCASE_DATA=var         folder for what the app writes at run time (the listening test's
                               ratings database); on a Space, point it at persistent storage (/data)
+    SHOWCASE_TRY_DIR=pages    folder of the tabs' guided steps (``<area>/<topic>.try.toml``): a
+                              teacher's own set, or a test's
     OPENAI_API_KEY            used by the chat tab only, never logged
 """
 
@@ -38,6 +40,7 @@ class Settings:
     max_file_mb: int
     openai_api_key: str | None
     data_dir: Path
+    try_dir: Path
 
 
 def settings() -> Settings:
@@ -50,6 +53,7 @@ def settings() -> Settings:
         max_file_mb=_int("SHOWCASE_MAX_FILE_MB", 50),
         openai_api_key=os.environ.get("OPENAI_API_KEY") or None,
         data_dir=Path(os.environ.get("SHOWCASE_DATA", "").strip() or ROOT / "var"),
+        try_dir=Path(os.environ.get("SHOWCASE_TRY_DIR", "").strip() or ROOT / "pages"),
     )
 
 

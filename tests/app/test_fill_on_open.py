@@ -99,8 +99,11 @@ def test_each_tab_opens_with_its_first_examples_table(key):
 def test_the_home_tab_and_the_area_tabs_compute_nothing():
     for key in ["home", *{x.area for x in app.available_topics()}]:
         assert not on_select(topic_tab(key)), f"selecting {key} runs a listener"
+    # the page load only reads a link (pages/links.py): not queued, it selects tabs or shows a note
     loads = [f for f in app.demo.fns.values() if any(t[1] == "load" for t in f.targets)]
-    assert not loads, f"the page load runs {[f.name for f in loads]}"
+    assert [(f.fn.__module__, f.queue) for f in loads] == [("pages.links", False)], \
+        f"the page load runs {[f.name for f in loads]}"
+    assert all(isinstance(b, (gr.Tabs, gr.Markdown)) for b in loads[0].outputs)
 
 
 def steps(key):

@@ -1,6 +1,7 @@
 """The app served by ``python app.py`` in a subprocess, and Debian's chromium driven by Playwright."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,18 +24,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def try_steps(folder: Path) -> Path:
+    """The tabs' guided steps as the app serves them (pages/*/*.try.toml), and the SVD tab's from
+    tests/fixtures/try when it has none of its own: the browser test drives one (test_links.py)."""
+    for path in [*(ROOT / "pages").glob("*/*.try.toml"), *(ROOT / "tests" / "fixtures" / "try").glob("*/*.try.toml")]:
+        mine = folder / path.parent.name / path.name
+        if not mine.exists():
+            mine.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, mine)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory):
+    if os.environ.get("SHOWCASE_E2E_URL"):   # an app already serving (started as below, or a deployed copy)
+        yield os.environ["SHOWCASE_E2E_URL"].rstrip("/")
+        return
     port = free_port()
     scratch = tmp_path_factory.mktemp("server")
     # a fresh examples cache, so the browser sees what the code computes now, not an old run
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", SHOWCASE_OFFLINE="1",
-               GRADIO_EXAMPLES_CACHE=str(scratch / "examples"))
+               GRADIO_EXAMPLES_CACHE=str(scratch / "examples"), SHOWCASE_TRY_DIR=str(try_steps(scratch / "try")))
     log = scratch / "app.log"
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
+    # the wait is for a start, not a speed check: on a shared 2-core machine it can take minutes
+    deadline = time.time() + 600
     while time.time() < deadline:
         if process.poll() is not None:
             pytest.fail(f"app.py exited: {log.read_text()[-2000:]}")
@@ -45,7 +61,7 @@ def server_url(tmp_path_factory):
             time.sleep(0.5)
     else:
         process.kill()
-        pytest.fail("app.py did not answer within 180 s")
+        pytest.fail("app.py did not answer within 600 s")
     yield url
     process.terminate()
     process.wait(timeout=20)

@@ -1,0 +1,152 @@
+"""'Run it yourself' (``pages/script.py``): the script of every tab's first example runs in a fresh
+Python (``SHOWCASE_OFFLINE=1``, from the project's folder) and prints the metrics the tab shows,
+that is, what the tab's function returns in-process for the same example. Its notebook holds the
+same code and is a valid nbformat v4 notebook.
+
+    python -m pytest tests/app/test_scripts.py -k math
+
+The tabs that train or sample live (``FILL_ON_OPEN = False``) get a smaller check: their script
+compiles, imports the tab's function and passes it exactly the first example's inputs; running
+them would train for minutes (ddp, distillation, dp_federated), start a server (rest_api) or sample
+a random reply (chat).
+"""
+
+import ast
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+import app
+from pages import links, script
+from showcase.core.settings import ROOT
+
+pytestmark = pytest.mark.slow   # builds the whole app, and runs every tab's first example twice
+
+# Metrics that differ between two runs of the same example, by design, each tab's with the reason.
+# Everything else must match (floats within 0.1%): the script computes what the tab computes.
+TIMED = "a time measured on this machine: never the same twice"
+THREADS = ("torch's thread count: the app and the script cap it before torch loads (pages/__init__.py); "
+           "the test process loaded torch before")
+VARIES = {
+    "*": {"cached": "the backend's own cache answers a second call in one process, not in a fresh one"},
+    "classic.ensembles": dict.fromkeys(("fit_seconds", "rf_fit_seconds", "xgb_fit_seconds"), TIMED),
+    "deploy.edge": {"rows": "each row holds measured latencies, and its Pareto flag follows from them",
+                    "front": "the Pareto front of measured latencies", "latency_ms": TIMED},
+    "deploy.serverless": {**dict.fromkeys(("cold_ms", "warm_ms", "warm_p95_ms", "ready_ms", "model_load_ms"), TIMED),
+                          "cold_over_warm": "a ratio of two measured times",
+                          "billed_ms_per_request": "billed from the measured warm time",
+                          "monthly_cost_on_demand": "billed from the measured warm time"},
+    "frameworks.graph_mode": {**dict.fromkeys(("eager_ms", "graph_ms", "eager_p90_ms", "graph_p90_ms", "speedup",
+                                               "compile_s", "eager_times", "graph_times"), TIMED),
+                              "compile_cached": "the compiled graph is kept per process", "threads": THREADS},
+    "frameworks.onnx_export": {**dict.fromkeys(("export_s", "ort_ms", "torch_ms", "ort_ms_batch8", "torch_ms_batch8",
+                                                "speedup", "speedup_batch8"), TIMED),
+                               "export_cached": "the export is kept per process", "threads": THREADS},
+    "language.bert_classifier": {"model_ms": TIMED},
+    "language.caption_vqa": {"latency_ms": TIMED},
+    "language.clip": {"latency_ms": TIMED},
+    "math.svd": {"svd_seconds": TIMED},
+    "optimize.pruning": dict.fromkeys(("seconds", "latency_ms", "dense_latency_ms", "channels_removed_latency_ms",
+                                       "channels_removed_speedup", "zeroed_speedup"), TIMED),
+    "optimize.quantization": dict.fromkeys(("seconds", "fp32_ms", "int8_ms", "latency_ms", "speedup"), TIMED),
+    "speech.asr": dict.fromkeys(("seconds", "real_time_factor"), TIMED),
+    "speech.features": {"feature_ms": TIMED},
+    "speech.tts": dict.fromkeys(("seconds", "real_time_factor", "listen_seconds"), TIMED),
+    "trust.fgsm": {"attack_ms": TIMED},
+    "trust.shap": dict.fromkeys(("kernel_seconds", "tree_interventional_seconds", "kernel_over_tree_time",
+                                 "tree_shap_seconds_test_set"), TIMED),
+    "vision.dcgan": dict.fromkeys(("seconds", "latency_ms"), TIMED),
+    "vision.detection": dict.fromkeys(("latency_ms", "latency_p95_ms"), TIMED),
+    "vision.diffusion": dict.fromkeys(("seconds", "seconds_per_step"), TIMED),
+    "vision.segmentation": {"latency_ms": TIMED},
+}
+
+
+def varies(key: str, name: str) -> bool:
+    return name in VARIES["*"] or name in VARIES.get(key, {})
+
+
+def compare(key: str, mine, theirs, path="") -> list[str]:
+    """Where two metrics dicts differ beyond float rounding, leaving out what ``varies``."""
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        diffs = []
+        for name in sorted(set(mine) | set(theirs)):
+            if varies(key, name):
+                continue
+            if name not in mine or name not in theirs:
+                diffs.append(f"{path}{name}: only in one")
+                continue
+            diffs += compare(key, mine[name], theirs[name], f"{path}{name}.")
+        return diffs
+    if isinstance(mine, list) and isinstance(theirs, list) and len(mine) == len(theirs):
+        return [d for a, b in zip(mine, theirs) for d in compare(key, a, b, path)]
+    if isinstance(mine, (int, float)) and isinstance(theirs, (int, float)) and not isinstance(mine, bool):
+        return [] if math.isclose(mine, theirs, rel_tol=1e-3, abs_tol=1e-6) else [f"{path}: {mine} != {theirs}"]
+    return [] if mine == theirs else [f"{path}: {mine!r} != {theirs!r}"]
+
+
+TABS = sorted(links.TABS)
+
+
+def first_example(key):
+    tab = links.TABS[key]
+    return tab, tab.example_values(0)
+
+
+def printed_metrics(stdout: str) -> dict:
+    return json.loads(stdout.split("\nmetrics:\n", 1)[1])
+
+
+@pytest.mark.parametrize("key", TABS)
+def test_the_script_of_the_first_example_prints_the_tabs_metrics(key, tmp_path):
+    tab, values = first_example(key)
+    py, nb = script.write(tab, values, tmp_path)
+    source = py.read_text()
+    compile(source, str(py), "exec")
+    assert f"from {tab.fn.__module__} import {tab.fn.__name__}" in source
+    import nbformat
+    nbformat.validate(nbformat.reads(nb.read_text(), as_version=4))
+    if not tab.fills:
+        called = assignments(source)
+        assert called == {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}, called
+        pytest.skip(f"{key} trains or samples live: its script is checked, not run (see the module docstring)")
+    env = dict(os.environ, SHOWCASE_OFFLINE="1", PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, str(py)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    theirs = printed_metrics(done.stdout)
+    outputs = tab.examples.fn(*tab.examples.examples[0])
+    if hasattr(outputs, "__next__"):
+        *_, outputs = outputs
+    mine = json.loads(json.dumps(outputs[-1] if isinstance(outputs, tuple) else outputs, default=str))
+    diffs = compare(key, mine, theirs)
+    assert not diffs, f"{key}: the script's metrics differ from the tab's: {diffs}"
+    assert (tmp_path / f"{key.split('.')[1]}_run").is_dir() or len(tab.examples.outputs) <= 2
+
+
+def assignments(source: str) -> dict:
+    """The inputs a script passes: its ``name = literal`` lines before the call."""
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:   # a literal, or a multi-line text written as "\n".join([...])
+                found[node.targets[0].id] = eval(compile(ast.Expression(node.value), "<script>", "eval"),
+                                                 {"__builtins__": {}})
+            except Exception:  # noqa: BLE001 - not an input line (OUT = Path(...))
+                continue
+    return {k: v for k, v in found.items() if k not in ("NAMES",)}
+
+
+def test_a_bundled_file_is_named_by_its_path_and_an_own_upload_says_where_to_put_it(tmp_path):
+    tab, values = first_example("math.svd")
+    source = script.script(tab, values)
+    assert "image = 'assets/math/svd/astronaut.png'   # one of the tab's bundled examples" in source
+    assert "svd_compress" in source   # the backend call it makes, named
+    own = tmp_path / "holiday.png"
+    own.write_bytes(b"mine")
+    source = script.script(tab, {**values, "image": str(own), "rank": 8})
+    assert "image = 'holiday.png'   # your own file" in source and "rank = 8" in source
+    assert "&rank=8" in source   # the link to the same run

@@ -1,0 +1,141 @@
+"""Links, shared runs and guided steps in a real browser at 1280×720 (``pages/links.py``,
+``pages/classroom.py``, ``pages/try_this.py``).
+
+    python -m pytest tests/e2e/test_links.py -m e2e
+
+One deep link per area opens its tab with the link's values in the inputs and their result, and
+the tab's "share this run" link is the same run; a bad link leaves the home tab with a note saying
+why; a guided step's button sets the inputs with one click (screenshots in both languages under
+tests/e2e/screenshots/, the SVD tab's steps from tests/fixtures/try when it has none of its own)."""
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from app import available_topics
+from pages import links, try_this
+from pages.common import translations
+from tests.e2e.test_tabs import LOCALES, PROJECTOR, RESULT_SHOWN, SHOTS, check_readable, open_context
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+# One link per area, each changing a setting from an example: (query, {parameter: value shown}).
+DEEP = {
+    "math": "tab=math.svd&example=2&rank=8",
+    "classic": "tab=classic.decision_boundaries&max_depth=2",
+    "frameworks": "tab=frameworks.graph_mode&calls=50",
+    "vision": "tab=vision.detection&conf=0.5",
+    "language": "tab=language.bert_classifier&example=2",
+    "speech": "tab=speech.features&n_mfcc=20",
+    "optimize": "tab=optimize.pruning&sparsity=0.3",
+    "trust": "tab=trust.shap&row=3",
+    "deploy": "tab=deploy.serverless&memory_gib=1",
+}
+ENGLISH = translations()[0]
+
+
+def topic(key):
+    return next(x for x in available_topics() if f"{x.area}.{x.name}" == key)
+
+
+def label_of(component, words=ENGLISH) -> str:
+    return words[component.label.key] if hasattr(component.label, "key") else str(component.label)
+
+
+def shown_value(panel, component) -> str:
+    """What the browser shows in ``component`` (a slider's number box, a textbox, a radio's choice)."""
+    label = label_of(component)
+    if type(component).__name__ == "Slider":
+        return panel.get_by_label(f"number input for {label}").input_value()
+    if type(component).__name__ == "Textbox":
+        return panel.get_by_label(label, exact=True).first.input_value()
+    raise NotImplementedError(type(component).__name__)
+
+
+def expected(opened: links.Opened) -> dict:
+    start = opened.tab.example_values(opened.example)
+    return {name: {**start, **opened.values}[name] for name in opened.tab.params
+            if type(opened.tab.params[name]).__name__ in ("Slider", "Textbox")}
+
+
+def same_text(shown: str, value) -> bool:
+    try:
+        return float(shown) == float(value)
+    except (TypeError, ValueError):
+        return shown == str(value)
+
+
+@pytest.mark.parametrize("area", list(DEEP))
+def test_a_deep_link_opens_its_tab_with_its_values(browser, server_url, area):
+    link = DEEP[area]
+    opened = links.read(dict(parse_qsl(link)))
+    context, page = open_context(browser, "en-US", PROJECTOR)
+    try:
+        page.goto(f"{server_url}/?{link}", wait_until="load")
+        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+        panel = page.locator(".tabitem:visible").last
+        assert topic(opened.tab.key).en in panel.locator(".topic-title").first.inner_text()
+        for name, value in expected(opened).items():
+            shown = shown_value(panel, opened.tab.params[name])
+            assert same_text(shown, value), f"{name}: shows {shown!r}, the link says {value!r}"
+        check_readable(page, panel)
+        # the tab's own "share this run" link is this run
+        panel.locator(".share-run").get_by_role("button").first.click()
+        box = panel.locator(".share-link textarea, .share-link input").first
+        page.wait_for_function("(el) => el.value.includes('tab=')", arg=box.element_handle(), timeout=120_000)
+        shared = dict(parse_qsl(urlsplit(box.input_value()).query))
+        assert links.read(shared).values == opened.values or not opened.changes_the_example, shared
+        assert shared["tab"] == opened.tab.key
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"link-{area}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("locale", list(LOCALES))
+@pytest.mark.parametrize("link, words", [("tab=vision.nope", ("There is no tab", "没有名为")),
+                                         ("tab=math.svd&rank=600", ("greater than maximum", "被拒绝"))])
+def test_a_bad_link_opens_the_home_tab_saying_why(browser, server_url, locale, link, words):
+    context, page = open_context(browser, locale, PROJECTOR)
+    try:
+        page.goto(f"{server_url}/?{link}", wait_until="load")
+        note = page.locator(".link-note")
+        note.wait_for(state="visible", timeout=60_000)
+        text = note.inner_text()
+        assert words[LOCALES[locale]] in text, text
+        other = words[1 - LOCALES[locale]]
+        assert other not in text, f"the other language's half shows: {text}"
+        assert page.locator(".toast-body.error:visible").count() == 0
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("locale", list(LOCALES))
+def test_a_guided_step_sets_the_inputs_with_one_click(browser, server_url, locale, tmp_path):
+    from tests.e2e.conftest import try_steps
+
+    key = "math.svd"   # the server's steps for it: its own file, else the fixture's (conftest.try_steps)
+    steps = try_this.load(try_this.path_of(key, try_steps(tmp_path)))
+    step = next(s for s in steps if "set" in s and "example" not in s)
+    words = translations()[LOCALES[locale]]
+    context, page = open_context(browser, locale, PROJECTOR)
+    try:
+        page.goto(f"{server_url}/?tab={key}", wait_until="load")
+        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+        panel = page.locator(".tabitem:visible").last
+        panel.locator(".try-this").get_by_role("button", name=words["try.title"]).click()
+        text = step["en" if locale == "en-US" else "zh"]
+        row = panel.locator(".try-step").filter(has_text=text[:20])
+        row.get_by_role("button", name=words["try.do"]).click()
+        tab = links.TABS[key]
+        for name, value in step["set"].items():
+            if type(tab.params[name]).__name__ == "Slider":
+                box = panel.get_by_label(f"number input for {label_of(tab.params[name], words)}")
+                page.wait_for_function("([el, v]) => Number(el.value) === v", arg=[box.element_handle(), value],
+                                       timeout=60_000)
+        page.wait_for_timeout(3_000)   # the step's result arrives
+        check_readable(page, panel)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{locale}-try-this-{key}.png"))
+    finally:
+        context.close()
