@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
-from benchmarks.verdict import as_reading, measured  # noqa: E402 - after the path is set
+from benchmarks.server import rss_mb  # noqa: E402 - after the path is set
+from benchmarks.verdict import as_reading, measured  # noqa: E402
 
 
 def free_port() -> int:
@@ -167,9 +168,15 @@ def endpoints(calls: int, only: set[str] | None) -> tuple[list[dict], float]:
     process, url, _ = start_app()
     try:
         app = client(url)
+        before = rss_mb(process.pid)["rss"]
+        rows.append({"topic": "(the app after start-up, before any call)", "api": "", "rss_mb": round(before)})
         for topic, api_name, args in page_calls(only):
             real = [handle_file(a) if isinstance(a, str) and "\n" not in a and len(a) < 1024 and Path(a).is_file() else a for a in args]
             rows.append({"topic": topic.module, **time_calls(app, real, api_name, calls)})
+            # what this endpoint's calls added to the server (the models and caches it loaded first)
+            now = rss_mb(process.pid)["rss"]
+            rows[-1].update(rss_mb=round(now), rss_growth_mb=round(now - before))
+            before = now
             print(rows[-1], flush=True)
         rss = peak_rss_mb(process.pid)
     finally:
@@ -248,8 +255,10 @@ def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict,
                   "| topic | api_name | first call ms | repeat p50 ms | repeat p95 ms | repeats | the repeats are |",
                   "|---|---|---|---|---|---|---|"]
         lines += [f"| {r['topic']} | `{r['api']}` | {r['first_ms']} | {r['p50_ms']} | {r['p95_ms']} | {r['calls']} | "
-                  f"{r.get('repeats', '')} |" for r in rows]
-        lines += ["", f"Peak RSS of the server after every endpoint was called: **{rss:.0f} MB**.", ""]
+                  f"{r.get('repeats', '')} |" for r in rows if "first_ms" in r]
+        lines += ["", f"Peak RSS of the server after every endpoint was called: **{rss:.0f} MB** "
+                  f"(target ≤ 4096 MB: {measured(rss, '<= 4096').verdict}).", ""]
+        lines += rss_section(rows, rss)
     if fills:
         lines += ["## A tab's first selection until its outputs are filled", "",
                   "In-process on a fresh examples cache, without the browser, HTTP and queue (the no-op "
@@ -263,6 +272,28 @@ def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict,
         lines += claims_section(claimed)
     out.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {out}")
+
+
+def rss_section(rows: list[dict], peak: float) -> list[str]:
+    """The server's resident memory (VmRSS) after start-up and what each area's endpoints added
+    to it, called in turn in one server: the models, sessions and caches that area loads. A model
+    shared by two areas counts for the first that loaded it."""
+    if not any("rss_growth_mb" in r for r in rows):
+        return []
+    start = next(r["rss_mb"] for r in rows if "rss_mb" in r and "first_ms" not in r)
+    areas: dict[str, dict] = {}
+    for r in rows:
+        if "rss_growth_mb" in r:
+            area = areas.setdefault(r["topic"].split(".")[0], {"growth": 0, "apis": []})
+            area["growth"] += r["rss_growth_mb"]
+            area["apis"].append(f"`{r['api']}` {r['rss_growth_mb']:+d}")
+    lines = ["## Memory per area", "",
+             f"The server's RSS after start-up: **{start} MB**; after every endpoint was called: "
+             f"{rows[-1].get('rss_mb', '?')} MB; peak (VmHWM): {peak:.0f} MB. Each area's growth is what its endpoints "
+             "added to the RSS when called in turn (first call and repeats); a model that two areas share counts "
+             "for the first.", "", "| area | RSS growth MB | per endpoint (MB) |", "|---|---|---|"]
+    lines += [f"| {area} | {a['growth']:+d} | {', '.join(a['apis'])} |" for area, a in areas.items()]
+    return lines + [""]
 
 
 def claims_section(readings: dict) -> list[str]:

@@ -155,12 +155,39 @@ def AudioInput(label=None, **kwargs) -> gr.Audio:  # noqa: N802 - reads like the
 
 
 _scratch = Path(tempfile.mkdtemp(prefix="showcase-"))
+_pruned_at = [0.0]
+
+
+def temp_schedule() -> tuple[int, int]:
+    """``delete_cache`` for ``gr.Blocks``: (how often, how old) in seconds, from SHOWCASE_TEMP_AGE_S."""
+    age = settings().temp_age_s
+    return max(1, age // 10), age
+
+
+def scratch_folder() -> Path:
+    """The folder for a page's output files. Gradio copies an output file into its own temp
+    folder (which ``delete_cache`` keeps bounded), so the scratch copies are pruned on the same
+    schedule: files older than SHOWCASE_TEMP_AGE_S go, looked for at most every tenth of it."""
+    every, age = temp_schedule()
+    now = time.time()
+    if now - _pruned_at[0] >= every:
+        _pruned_at[0] = now
+        for old in _scratch.iterdir():
+            with contextlib.suppress(OSError):
+                if now - old.stat().st_mtime > age:
+                    old.unlink()
+    return _scratch
+
+
+def scratch_path(suffix: str) -> Path:
+    """A new file name in ``scratch_folder()``."""
+    return scratch_folder() / f"{uuid.uuid4().hex}{suffix}"
 
 
 def scratch_file(data: bytes, suffix: str) -> str:
     """Write ``data`` to a new file in this process's scratch folder and return its path, for
     an output that already is a file (a JPEG, a video): Gradio serves it without encoding again."""
-    path = _scratch / f"{uuid.uuid4().hex}{suffix}"
+    path = scratch_path(suffix)
     path.write_bytes(data)
     return str(path)
 
@@ -172,7 +199,7 @@ def lossless_webp(image: Image.Image) -> str:
     512×512 SVD output, measured here: Gradio's default PNG ~120 ms; PNG level 1 33 ms, 414 KB;
     lossless WebP at its fastest method 17 ms, 363 KB.
     """
-    path = _scratch / f"{uuid.uuid4().hex}.webp"
+    path = scratch_path(".webp")
     image.save(path, format="WEBP", lossless=True, method=0, quality=0)
     return str(path)
 
