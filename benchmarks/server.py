@@ -58,6 +58,7 @@ class Served:
     process: subprocess.Popen
     url: str
     start_s: float
+    temp: Path | None = None     # its TMPDIR, when the caller gave it one
 
     @property
     def pid(self) -> int:
@@ -65,11 +66,14 @@ class Served:
 
 
 def start(env: dict | None = None, log: Path | None = None, prefix: list[str] | None = None) -> Served:
-    """``python app.py`` on a free port of 127.0.0.1, offline unless ``env`` says otherwise;
-    ``prefix`` runs it under another command (it must exec the app, keeping the pid)."""
+    """``python app.py`` on a free port of 127.0.0.1, offline unless ``env`` says otherwise (a
+    value of None removes a variable); ``prefix`` runs it under another command (which must exec
+    the app, so that the pid stays the app's)."""
     port = free_port()
     full_env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
-                    SHOWCASE_OFFLINE=os.environ.get("SHOWCASE_OFFLINE", "1"), **(env or {}))
+                    SHOWCASE_OFFLINE=os.environ.get("SHOWCASE_OFFLINE", "1"))
+    for key, value in (env or {}).items():      # None: take the variable away
+        full_env.pop(key, None) if value is None else full_env.__setitem__(key, value)
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
     started = time.perf_counter()
     process = subprocess.Popen([*(prefix or []), sys.executable, "app.py"], cwd=ROOT, env=full_env,
@@ -80,7 +84,8 @@ def start(env: dict | None = None, log: Path | None = None, prefix: list[str] | 
     except RuntimeError as exc:
         tail = log.read_text()[-3000:] if log else ""
         raise RuntimeError(f"{exc}\n{tail}") from exc
-    return Served(process, url, time.perf_counter() - started)
+    temp = Path(full_env["TMPDIR"]) if env and env.get("TMPDIR") else None
+    return Served(process, url, time.perf_counter() - started, temp)
 
 
 def stop(app: Served) -> None:
@@ -137,12 +142,19 @@ def client_args(args) -> list:
             for a in args]
 
 
+def built_topics():
+    """The topics that have a page, in roadmap order: ``app.available_topics`` without importing
+    ``app`` (which builds every tab)."""
+    sys.path.insert(0, str(ROOT))
+    import pages  # noqa: F401 - first: it caps BLAS threads before numpy loads
+    from showcase.core.topics import all_topics
+
+    return [x for x in all_topics() if (ROOT / "pages" / x.area / f"{x.name}.py").is_file()]
+
+
 def calls(only: set[str] | None = None):
     """(topic, api_name, client args) for every page's ``API``, in roadmap order."""
-    sys.path.insert(0, str(ROOT))
-    from app import available_topics
-
-    for topic in available_topics():
+    for topic in built_topics():
         page = importlib.import_module(f"pages.{topic.area}.{topic.name}")
         for api_name, args in getattr(page, "API", {}).items():
             if not only or api_name in only:
@@ -151,10 +163,7 @@ def calls(only: set[str] | None = None):
 
 def first_examples():
     """(topic, api_name, client args) for each tab's main call: its first example."""
-    sys.path.insert(0, str(ROOT))
-    from app import available_topics
-
-    for topic in available_topics():
+    for topic in built_topics():
         page = importlib.import_module(f"pages.{topic.area}.{topic.name}")
         yield topic, topic.api, client_args(page.API[topic.api])
 
