@@ -4,7 +4,8 @@
    ``python -c "import gradio, torch"`` (median of three each).
 2. Every endpoint of every page's ``API``: p50 / p95 over ``--calls`` calls through
    ``gradio_client`` (after one warm-up call, which is reported on its own as the first call).
-3. Peak RSS of the server (VmHWM) after every endpoint was called.
+3. Peak RSS of the server (VmHWM) after every endpoint was called, and the RSS each area's
+   endpoints added (VmRSS read after each endpoint's calls).
 4. The speed claims of each tab, as ratios measured side by side in one run: every
    ``benchmarks/<area>/<topic>.py`` with a ``claims()`` function.
 5. Each tab's first selection until its outputs are filled (``pages/fill.py``), in-process on a
@@ -14,6 +15,8 @@
     python -m benchmarks --calls 5 --only svd_compress,pca_project --no-claims
     python -m benchmarks --no-cold --no-endpoints --claims vision/detection,optimize/quantization
     python -m benchmarks --no-cold --no-endpoints --no-claims --tabs math.pca,vision.dcgan --out /tmp/fill.md
+    python -m benchmarks --load 90 --leaks 200 --offline   # also the sections of benchmarks.load,
+                                                           # .leaks and .offline (each runs alone too)
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
-from benchmarks.server import rss_mb  # noqa: E402 - after the path is set
+from benchmarks.server import SIDE_EFFECTS, rss_mb  # noqa: E402 - after the path is set
 from benchmarks.verdict import as_reading, measured  # noqa: E402
 
 
@@ -133,7 +136,7 @@ def time_calls(client, args, api_name: str, calls: int) -> dict:
         times.append(time.perf_counter() - t)
         if i == 3 and times[0] >= 3:  # training demos: a few repeats tell their p50 well enough
             break
-    steady = sorted(times[1:])
+    steady = sorted(times[1:]) or times[:1]   # no repeats: a call with a side effect (below)
     first, p50 = round(1000 * times[0]), round(1000 * statistics.median(steady))
     return {"api": api_name, "first_ms": first, "p50_ms": p50,
             "p95_ms": round(1000 * steady[max(0, int(round(0.95 * len(steady))) - 1)]), "calls": len(steady),
@@ -172,7 +175,8 @@ def endpoints(calls: int, only: set[str] | None) -> tuple[list[dict], float]:
         rows.append({"topic": "(the app after start-up, before any call)", "api": "", "rss_mb": round(before)})
         for topic, api_name, args in page_calls(only):
             real = [handle_file(a) if isinstance(a, str) and "\n" not in a and len(a) < 1024 and Path(a).is_file() else a for a in args]
-            rows.append({"topic": topic.module, **time_calls(app, real, api_name, calls)})
+            # a listener rates a sample once per session: a repeat is refused, so it is called once
+            rows.append({"topic": topic.module, **time_calls(app, real, api_name, 0 if api_name in SIDE_EFFECTS else calls)})
             # what this endpoint's calls added to the server (the models and caches it loaded first)
             now = rss_mb(process.pid)["rss"]
             rows[-1].update(rss_mb=round(now), rss_growth_mb=round(now - before))
@@ -228,7 +232,7 @@ def fill_times(tabs: set[str] | None) -> list[dict]:
 
 
 def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict, calls: int, out: Path = RESULTS,
-          fills: list[dict] | None = None) -> None:
+          fills: list[dict] | None = None, extra: list[str] | None = None) -> None:
     import gradio
     import torch
 
@@ -270,6 +274,7 @@ def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict,
         lines += [""]
     if claimed:
         lines += claims_section(claimed)
+    lines += extra or []
     out.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {out}")
 
@@ -330,6 +335,9 @@ def main(argv=None) -> None:
     parser.add_argument("--claims", help="comma-separated area/topic claim modules (default: all)")
     parser.add_argument("--no-fill", action="store_true", help="skip the tabs' first selection times")
     parser.add_argument("--tabs", help="comma-separated area.topic tabs to time the first selection of (default: all)")
+    parser.add_argument("--load", type=float, metavar="SECONDS", help="also the load test, each phase this long")
+    parser.add_argument("--leaks", type=int, metavar="CALLS", help="also the leak check, this many calls an endpoint")
+    parser.add_argument("--offline", action="store_true", help="also the offline classroom (root: unshare --net)")
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None
     cold = None if args.no_cold else cold_start()
@@ -337,7 +345,25 @@ def main(argv=None) -> None:
     rows, rss = ([], None) if args.no_endpoints else endpoints(args.calls, only)
     claimed = {} if args.no_claims else claims(set(args.claims.split(",")) if args.claims else None)
     fills = [] if args.no_fill else fill_times(set(args.tabs.split(",")) if args.tabs else None)
-    write(cold, rows, rss, claimed, args.calls, args.out, fills)
+    write(cold, rows, rss, claimed, args.calls, args.out, fills, hardening(args))
+
+
+def hardening(args) -> list[str]:
+    """The sections of ``benchmarks.load``, ``.leaks`` and ``.offline`` that were asked for."""
+    from benchmarks import leaks, load, offline, server
+
+    lines = []
+    if args.load:
+        with server.served() as app:
+            lines += load.section(load.run(app.url, args.load))
+    if args.leaks:
+        lines += leaks.section(leaks.run(args.leaks, warmup=20))
+    if args.offline:
+        if (reason := offline.why_not()) is None:
+            lines += offline.section(offline.in_namespace(Path(f"/tmp/offline-{os.getpid()}.json"), 1800))
+        else:
+            lines += ["## The offline classroom", "", f"Not run: {reason}.", ""]
+    return lines
 
 
 if __name__ == "__main__":
