@@ -33,8 +33,7 @@ TEMP_AGE_S = 20
 
 
 def inference_calls(only: set[str] | None = None) -> list[tuple[str, list]]:
-    return [(api, args) for _, api, args in server.calls(only)
-            if api not in server.HEAVY and api not in server.SIDE_EFFECTS]
+    return [(api, args) for _, api, args in server.calls(only) if api not in server.HEAVY]
 
 
 def measure(app: server.Served, client, endpoints: list[tuple[str, list]], calls: int, warmup: int,

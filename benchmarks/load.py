@@ -111,7 +111,7 @@ def groups() -> dict[str, tuple[str, int | None]]:
     out = {}
     for fn in app.demo.fns.values():
         if fn.api_name:
-            own = fn.concurrency_id == str(id(fn.fn))
+            own = str(fn.concurrency_id).isdigit()     # Gradio's default: str(id(fn))
             out[fn.api_name] = ("(its own)" if own else fn.concurrency_id, fn.concurrency_limit)
     return out
 
@@ -146,9 +146,9 @@ def most_at_once(calls: list[Call], members: set[str]) -> int:
 
 
 def run(url: str, seconds: float, short: bool = False) -> dict:
-    from benchmarks.server import HEAVY, SIDE_EFFECTS
+    from benchmarks.server import HEAVY
 
-    every = [(api, args) for _, api, args in server.calls() if api not in SIDE_EFFECTS]
+    every = [(api, args) for _, api, args in server.calls()]
     args_of = dict(every)
     if short:
         mix = [(api, args_of[api]) for api in SHORT_MIX]

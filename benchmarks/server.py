@@ -27,8 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 # Runs that train, federate, export or load-test: seconds to minutes each, one at a time per group.
 HEAVY = {"ddp_train", "dcgan_train", "finetune_bert", "dp_federated", "rest_api_demo", "distill", "edge_benchmark",
          "quantize", "prune", "onnx_export", "graph_mode", "serverless_demo", "diffusion_compare"}
-# Calls with a side effect a repeat would change (a listener's rating is stored once).
-SIDE_EFFECTS = {"mos_rate"}
 
 
 def free_port() -> int:
@@ -153,11 +151,14 @@ def built_topics():
 
 
 def calls(only: set[str] | None = None):
-    """(topic, api_name, client args) for every page's ``API``, in roadmap order."""
+    """(topic, api_name, client args) for every page's ``API``, in roadmap order, less the calls a
+    session may make once (a page's ``API_ONCE_PER_SESSION``: a listener's rating), which a
+    client repeating calls in one session would only see refused."""
     for topic in built_topics():
         page = importlib.import_module(f"pages.{topic.area}.{topic.name}")
+        once = getattr(page, "API_ONCE_PER_SESSION", set())
         for api_name, args in getattr(page, "API", {}).items():
-            if not only or api_name in only:
+            if (not only or api_name in only) and api_name not in once:
                 yield topic, api_name, client_args(args)
 
 

@@ -29,9 +29,9 @@ t = strings("chat", {
         "或环境变量 `OPENAI_API_KEY`。",
     ),
     "reference": (
-        "**Compare:** the toy's held-out perplexity is in its model card (a uniform guess over its 4,096 tokens "
-        "would be 4,096). From any Python: `openai.OpenAI(base_url=\"http://127.0.0.1:7860/v1\", api_key=\"local\")`.",
-        "**对照:** 玩具模型在留出文本上的困惑度写在模型卡中(对 4,096 个 token 均匀猜测为 4,096)。在任何 Python 中:"
+        "**Compare:** the toy's held-out perplexity is in its model card (a uniform guess over its vocabulary "
+        "would score the vocabulary's size) with its bits per character. From any Python: `openai.OpenAI(base_url=\"http://127.0.0.1:7860/v1\", api_key=\"local\")`.",
+        "**对照:** 玩具模型在留出文本上的困惑度写在模型卡中(在词表上均匀猜测的困惑度等于词表大小),以及每字符比特数。在任何 Python 中:"
         "`openai.OpenAI(base_url=\"http://127.0.0.1:7860/v1\", api_key=\"local\")`。",
     ),
     "chatbot": ("Conversation", "对话"),

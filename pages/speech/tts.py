@@ -109,6 +109,8 @@ FIRST_SAMPLE = listening.sample_id("tacotron", 0)
 VOICES_ZH = {"tacotron": "Tacotron(本项目)", "piper": "Piper(VITS)", "espeak": "espeak-ng"}
 # A good call per api_name (the first example): app tests and benchmarks use it.
 API = {"synthesize": EXAMPLES[0], "mos_summary": [], "mos_rate": [FIRST_SAMPLE, "4"], "mos_next": []}
+# A session rates a sample once: a caller repeating mos_rate (the benchmark) opens a new session each time.
+API_ONCE_PER_SESSION = {"mos_rate"}
 
 
 def summary(m: dict) -> str:
