@@ -17,6 +17,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -68,8 +69,10 @@ def start(env: dict | None = None, log: Path | None = None, prefix: list[str] | 
     value of None removes a variable); ``prefix`` runs it under another command (which must exec
     the app, so that the pid stays the app's)."""
     port = free_port()
+    # SHOWCASE_DATA: what the app writes (the listening test's ratings) goes to a scratch folder
     full_env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
-                    SHOWCASE_OFFLINE=os.environ.get("SHOWCASE_OFFLINE", "1"))
+                    SHOWCASE_OFFLINE=os.environ.get("SHOWCASE_OFFLINE", "1"),
+                    SHOWCASE_DATA=tempfile.mkdtemp(prefix="showcase-served-data-"))
     for key, value in (env or {}).items():      # None: take the variable away
         full_env.pop(key, None) if value is None else full_env.__setitem__(key, value)
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
