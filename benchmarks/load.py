@@ -178,8 +178,9 @@ def section(result: dict) -> list[str]:
         lines += [f"### {phase}", "", "| api_name | group (limit) | calls | errors | p50 ms | p95 ms | queue wait p95 ms |",
                   "|---|---|---|---|---|---|---|"]
         for api, s in stats[phase].items():
-            group, limit = group_of.get(api, ("", None))
-            lines.append(f"| `{api}` | {group} ({limit if limit is not None else '∞'}) | {s['calls']} | {s['errors']} | "
+            group, limit = group_of.get(api, (None, None))
+            where = "–" if group is None else f"{group} ({limit if limit is not None else '∞'})"
+            lines.append(f"| `{api}` | {where} | {s['calls']} | {s['errors']} | "
                          f"{s['p50_ms']} | {s['p95_ms']} | {s['wait_p95_ms'] if s['wait_p95_ms'] is not None else '–'} |")
         lines.append("")
     if "while training" in stats:

@@ -108,5 +108,6 @@ def served_app(tmp_path_factory):
     root = tmp_path_factory.mktemp("served")
     env = {**leaks.temp_env(root / "tmp", 10), "GRADIO_EXAMPLES_CACHE": str(root / "examples")}
     app = server.start(env, log=root / "app.log")
+    app.temp_at_start = server.folder_usage(app.temp)   # the examples' files Gradio keeps for good
     yield app
     server.stop(app)
