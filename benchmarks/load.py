@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -228,7 +229,9 @@ def main(argv=None) -> dict:
     if args.url:
         result = run(args.url, seconds, args.short)
     else:
-        with server.served() as app:
+        log = Path(tempfile.gettempdir()) / "load-app.log"
+        print(f"the app's log: {log}")
+        with server.served(log=log) as app:
             result = run(app.url, seconds, args.short)
     print("\n".join(section(result)))
     if not args.short:
