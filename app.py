@@ -86,5 +86,11 @@ def build_app() -> gr.Blocks:
 demo = build_app()
 
 if __name__ == "__main__":
+    import signal
+    import sys
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # SIGTERM (a test's terminate(), a container stopping) would end the process without its atexit
+    # handlers, leaving the REST API tab's gunicorn running with no parent: exit the Python way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     demo.launch(**launch_kwargs())
