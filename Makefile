@@ -39,7 +39,14 @@ run: deps
 	$(call apt_install,$(APT_RUN))
 	$(BIN)/python app.py
 
-test: dev-deps
+# axe-core, the accessibility rules the browser tests run on every tab (tests/e2e/conftest.py)
+AXE_VERSION := 4.11.1
+AXE_JS := .cache/axe/node_modules/axe-core/axe.min.js
+
+$(AXE_JS):
+	npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@$(AXE_VERSION)
+
+test: dev-deps $(AXE_JS)
 	$(call apt_install,$(APT_TEST))
 	$(BIN)/python -m pytest
 
@@ -47,4 +54,4 @@ bench: dev-deps
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .gradio .pytest_cache tests/e2e/screenshots
+	rm -rf $(VENV) .gradio .pytest_cache .cache tests/e2e/screenshots

@@ -24,7 +24,7 @@ import pages  # first: it caps BLAS threads before numpy loads (see pages/__init
 import gradio as gr
 
 from pages import classroom, fill, home, links
-from pages.common import fix_example_headers, launch_kwargs, recording_examples, strings
+from pages.common import fix_example_headers, launch_kwargs, recording_examples, strings, temp_schedule
 from showcase.core.settings import ROOT
 from showcase.core.topics import AREAS, all_topics
 
@@ -63,7 +63,10 @@ def build_app() -> gr.Blocks:
     topics = available_topics()
     built = {f"{x.area}.{x.name}" for x in topics}
     FILLS.clear()
-    with gr.Blocks(title="Roadmap Showcase · 路线图演示") as demo:
+    # Every result's files (images, audio, plots saved as files) are copied into Gradio's temp
+    # folder; without delete_cache it only grows while the server runs. Files older than
+    # SHOWCASE_TEMP_AGE_S (an hour) go, checked every tenth of that (tests/app/test_leaks.py).
+    with gr.Blocks(title="Roadmap Showcase · 路线图演示", delete_cache=temp_schedule()) as demo:
         with gr.Tabs(selected="home") as area_tabs:
             home_tab = gr.Tab(t("home"), id="home")  # first in the bar; filled below, once the tabs it links to exist
             topic_tabs: dict[str, gr.Tabs] = {}
@@ -90,5 +93,11 @@ def build_app() -> gr.Blocks:
 demo = build_app()
 
 if __name__ == "__main__":
+    import signal
+    import sys
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # SIGTERM (a test's terminate(), a container stopping) would end the process without its atexit
+    # handlers, leaving the REST API tab's gunicorn running with no parent: exit the Python way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     demo.launch(**launch_kwargs())

@@ -4,7 +4,8 @@
    ``python -c "import gradio, torch"`` (median of three each).
 2. Every endpoint of every page's ``API``: p50 / p95 over ``--calls`` calls through
    ``gradio_client`` (after one warm-up call, which is reported on its own as the first call).
-3. Peak RSS of the server (VmHWM) after every endpoint was called.
+3. Peak RSS of the server (VmHWM) after every endpoint was called, and the RSS each area's
+   endpoints added (VmRSS read after each endpoint's calls).
 4. The speed claims of each tab, as ratios measured side by side in one run: every
    ``benchmarks/<area>/<topic>.py`` with a ``claims()`` function.
 5. Each tab's first selection until its outputs are filled (``pages/fill.py``), in-process on a
@@ -14,6 +15,8 @@
     python -m benchmarks --calls 5 --only svd_compress,pca_project --no-claims
     python -m benchmarks --no-cold --no-endpoints --claims vision/detection,optimize/quantization
     python -m benchmarks --no-cold --no-endpoints --no-claims --tabs math.pca,vision.dcgan --out /tmp/fill.md
+    python -m benchmarks --load 90 --leaks 200 --offline   # also the sections of benchmarks.load,
+                                                           # .leaks and .offline (each runs alone too)
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
-from benchmarks.verdict import as_reading, measured  # noqa: E402 - after the path is set
+from benchmarks.server import rss_mb  # noqa: E402 - after the path is set
+from benchmarks.verdict import as_reading, measured  # noqa: E402
 
 
 def free_port() -> int:
@@ -176,9 +180,15 @@ def endpoints(calls: int, only: set[str] | None) -> tuple[list[dict], float]:
     process, url, _ = start_app()
     try:
         app = client(url)
+        before = rss_mb(process.pid)["rss"]
+        rows.append({"topic": "(the app after start-up, before any call)", "api": "", "rss_mb": round(before)})
         for topic, api_name, args, once in page_calls(only):
             real = [handle_file(a) if isinstance(a, str) and "\n" not in a and len(a) < 1024 and Path(a).is_file() else a for a in args]
             rows.append({"topic": topic.module, **time_calls(app, real, api_name, calls, once)})
+            # what this endpoint's calls added to the server (the models and caches it loaded first)
+            now = rss_mb(process.pid)["rss"]
+            rows[-1].update(rss_mb=round(now), rss_growth_mb=round(now - before))
+            before = now
             print(rows[-1], flush=True)
         rss = peak_rss_mb(process.pid)
     finally:
@@ -230,7 +240,7 @@ def fill_times(tabs: set[str] | None) -> list[dict]:
 
 
 def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict, calls: int, out: Path = RESULTS,
-          fills: list[dict] | None = None) -> None:
+          fills: list[dict] | None = None, extra: list[str] | None = None) -> None:
     import gradio
     import torch
 
@@ -257,8 +267,10 @@ def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict,
                   "| topic | api_name | first call ms | repeat p50 ms | repeat p95 ms | repeats | the repeats are |",
                   "|---|---|---|---|---|---|---|"]
         lines += [f"| {r['topic']} | `{r['api']}` | {r['first_ms']} | {r['p50_ms']} | {r['p95_ms']} | {r['calls']} | "
-                  f"{r.get('repeats', '')} |" for r in rows]
-        lines += ["", f"Peak RSS of the server after every endpoint was called: **{rss:.0f} MB**.", ""]
+                  f"{r.get('repeats', '')} |" for r in rows if "first_ms" in r]
+        lines += ["", f"Peak RSS of the server after every endpoint was called: **{rss:.0f} MB** "
+                  f"(target ≤ 4096 MB: {measured(rss, '<= 4096').verdict}).", ""]
+        lines += rss_section(rows, rss)
     if fills:
         lines += ["## A tab's first selection until its outputs are filled", "",
                   "In-process on a fresh examples cache, without the browser, HTTP and queue (the no-op "
@@ -270,8 +282,31 @@ def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict,
         lines += [""]
     if claimed:
         lines += claims_section(claimed)
+    lines += extra or []
     out.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {out}")
+
+
+def rss_section(rows: list[dict], peak: float) -> list[str]:
+    """The server's resident memory (VmRSS) after start-up and what each area's endpoints added
+    to it, called in turn in one server: the models, sessions and caches that area loads. A model
+    shared by two areas counts for the first that loaded it."""
+    if not any("rss_growth_mb" in r for r in rows):
+        return []
+    start = next(r["rss_mb"] for r in rows if "rss_mb" in r and "first_ms" not in r)
+    areas: dict[str, dict] = {}
+    for r in rows:
+        if "rss_growth_mb" in r:
+            area = areas.setdefault(r["topic"].split(".")[0], {"growth": 0, "apis": []})
+            area["growth"] += r["rss_growth_mb"]
+            area["apis"].append(f"`{r['api']}` {r['rss_growth_mb']:+d}")
+    lines = ["## Memory per area", "",
+             f"The server's RSS after start-up: **{start} MB**; after every endpoint was called: "
+             f"{rows[-1].get('rss_mb', '?')} MB; peak (VmHWM): {peak:.0f} MB. Each area's growth is what its endpoints "
+             "added to the RSS when called in turn (first call and repeats); a model that two areas share counts "
+             "for the first.", "", "| area | RSS growth MB | per endpoint (MB) |", "|---|---|---|"]
+    lines += [f"| {area} | {a['growth']:+d} | {', '.join(a['apis'])} |" for area, a in areas.items()]
+    return lines + [""]
 
 
 def claims_section(readings: dict) -> list[str]:
@@ -308,6 +343,9 @@ def main(argv=None) -> None:
     parser.add_argument("--claims", help="comma-separated area/topic claim modules (default: all)")
     parser.add_argument("--no-fill", action="store_true", help="skip the tabs' first selection times")
     parser.add_argument("--tabs", help="comma-separated area.topic tabs to time the first selection of (default: all)")
+    parser.add_argument("--load", type=float, metavar="SECONDS", help="also the load test, each phase this long")
+    parser.add_argument("--leaks", type=int, metavar="CALLS", help="also the leak check, this many calls an endpoint")
+    parser.add_argument("--offline", action="store_true", help="also the offline classroom (root: unshare --net)")
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None
     cold = None if args.no_cold else cold_start()
@@ -315,7 +353,25 @@ def main(argv=None) -> None:
     rows, rss = ([], None) if args.no_endpoints else endpoints(args.calls, only)
     claimed = {} if args.no_claims else claims(set(args.claims.split(",")) if args.claims else None)
     fills = [] if args.no_fill else fill_times(set(args.tabs.split(",")) if args.tabs else None)
-    write(cold, rows, rss, claimed, args.calls, args.out, fills)
+    write(cold, rows, rss, claimed, args.calls, args.out, fills, hardening(args))
+
+
+def hardening(args) -> list[str]:
+    """The sections of ``benchmarks.load``, ``.leaks`` and ``.offline`` that were asked for."""
+    from benchmarks import leaks, load, offline, server
+
+    lines = []
+    if args.load:
+        with server.served() as app:
+            lines += load.section(load.run(app.url, args.load))
+    if args.leaks:
+        lines += leaks.section(leaks.run(args.leaks, warmup=20))
+    if args.offline:
+        if (reason := offline.why_not()) is None:
+            lines += offline.section(offline.in_namespace(Path(f"/tmp/offline-{os.getpid()}.json"), 1800))
+        else:
+            lines += ["## The offline classroom", "", f"Not run: {reason}.", ""]
+    return lines
 
 
 if __name__ == "__main__":

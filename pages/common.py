@@ -157,12 +157,39 @@ def AudioInput(label=None, **kwargs) -> gr.Audio:  # noqa: N802 - reads like the
 
 
 _scratch = Path(tempfile.mkdtemp(prefix="showcase-"))
+_pruned_at = [0.0]
+
+
+def temp_schedule() -> tuple[int, int]:
+    """``delete_cache`` for ``gr.Blocks``: (how often, how old) in seconds, from SHOWCASE_TEMP_AGE_S."""
+    age = settings().temp_age_s
+    return max(1, age // 10), age
+
+
+def scratch_folder() -> Path:
+    """The folder for a page's output files. Gradio copies an output file into its own temp
+    folder (which ``delete_cache`` keeps bounded), so the scratch copies are pruned on the same
+    schedule: files older than SHOWCASE_TEMP_AGE_S go, looked for at most every tenth of it."""
+    every, age = temp_schedule()
+    now = time.time()
+    if now - _pruned_at[0] >= every:
+        _pruned_at[0] = now
+        for old in _scratch.iterdir():
+            with contextlib.suppress(OSError):
+                if now - old.stat().st_mtime > age:
+                    old.unlink()
+    return _scratch
+
+
+def scratch_path(suffix: str) -> Path:
+    """A new file name in ``scratch_folder()``."""
+    return scratch_folder() / f"{uuid.uuid4().hex}{suffix}"
 
 
 def scratch_file(data: bytes, suffix: str) -> str:
     """Write ``data`` to a new file in this process's scratch folder and return its path, for
     an output that already is a file (a JPEG, a video): Gradio serves it without encoding again."""
-    path = _scratch / f"{uuid.uuid4().hex}{suffix}"
+    path = scratch_path(suffix)
     path.write_bytes(data)
     return str(path)
 
@@ -174,7 +201,7 @@ def lossless_webp(image: Image.Image) -> str:
     512×512 SVD output, measured here: Gradio's default PNG ~120 ms; PNG level 1 33 ms, 414 KB;
     lossless WebP at its fastest method 17 ms, 363 KB.
     """
-    path = _scratch / f"{uuid.uuid4().hex}.webp"
+    path = scratch_path(".webp")
     image.save(path, format="WEBP", lossless=True, method=0, quality=0)
     return str(path)
 
@@ -301,7 +328,23 @@ body:has(.locale-zh) .summary [lang="en"], body:not(:has(.locale-zh)) .summary [
 /* "Try this" (pages/try_this.py): a step's sentence beside its button, compact */
 .try-step { align-items: center; }
 .try-step .try-text p { margin: 0.15em 0; }
+/* contrast (WCAG AA, axe-core's color-contrast): gr.Code's highlight style draws shell flags in
+   #ebcb8b (1.6:1 on white), numbers in #88c0d0 (2:1) and strings in #d08770 (2.8:1), unreadable
+   on a projector: code reads in the body colour. The audio player's times and speed are grey-400. */
+.cm-editor .cm-line span { color: var(--body-text-color) !important; }
+.timestamps time, button.playback, button.playback span { color: var(--body-text-color-subdued) !important; }
 """ + pages.gradio_fixes.CSS
+
+
+def theme() -> gr.themes.Base:
+    """Gradio's Soft theme with the contrast WCAG AA asks for (4.5:1, axe-core's color-contrast).
+    Soft draws labels, primary buttons, the selected tab and radio choice in indigo-500, which
+    reads 3.6:1 on its pale-indigo label backgrounds and 4.5:1 under white text, and its notes
+    (slider ends, the footer) in grey-400, 2.5:1: indigo-600 (5.1:1 and 6.3:1) and grey-600 (7:1)."""
+    indigo = gr.themes.colors.indigo
+    shades = {f"c{k}": getattr(indigo, f"c{k}") for k in (50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 950)}
+    primary = gr.themes.Color(**{**shades, "c500": indigo.c600, "c600": indigo.c700}, name="indigo_aa")
+    return gr.themes.Soft(primary_hue=primary).set(body_text_color_subdued="*neutral_600")
 
 
 def launch_kwargs() -> dict:
@@ -309,7 +352,7 @@ def launch_kwargs() -> dict:
     return dict(
         i18n=i18n(),
         css=CSS,
-        theme=gr.themes.Soft(),
+        theme=theme(),
         max_file_size=f"{settings().max_file_mb}mb",
         show_error=True,
         # off in a public app: Gradio's /monitoring/summary answers anyone with per-function traffic

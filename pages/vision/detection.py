@@ -9,7 +9,7 @@ from pathlib import Path
 import gradio as gr
 
 from pages.common import (ImageInput, code_accordion, examples, guard, header, launch_kwargs, lazy_demo, lossless_webp, metrics_json,
-                          result_note, say, standalone, strings, tc)
+                          result_note, say, scratch_folder, standalone, strings, tc)
 from showcase.core.checks import number
 from showcase.core.settings import asset
 from showcase.vision import detection, detection_video
@@ -122,7 +122,7 @@ def run(image=EXAMPLES[0][0], detector="shapes", conf=0.25, iou=0.45):
 
 @guard
 def run_video(video=VIDEO_EXAMPLES[0][0], detector="shapes", conf=0.25, iou=0.45):
-    path, per_frame, metrics = detection_video.detect_video(video, detector, conf, iou)
+    path, per_frame, metrics = detection_video.detect_video(video, detector, conf, iou, out_dir=scratch_folder())
     return path, per_frame, metrics
 
 

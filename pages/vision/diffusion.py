@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import tempfile
-import uuid
-from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
 from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
-                          standalone, strings)
+                          scratch_path, standalone, strings)
 from showcase.vision import dcgan, diffusion, diffusion_training
 
 t = strings("diffusion", {
@@ -87,7 +84,6 @@ COMPARE_EXAMPLES = [[25, 0, 16], [10, 1, 8]]
 # A good call per api_name: app tests and benchmarks use it (the comparison at its quick example).
 API = {"diffusion_sample": EXAMPLES[0], "diffusion_compare": COMPARE_EXAMPLES[1]}
 
-_scratch = Path(tempfile.mkdtemp(prefix="diffusion-"))  # the animations, served as files (Gradio keeps GIFs animated)
 
 
 def _tick(progress):
@@ -123,7 +119,7 @@ def compare_summary(s: dict) -> str:
 @guard
 def sample(scheduler="DDIM", steps=25, seed=0, n_images=16, progress=gr.Progress()):
     result = diffusion.sample(scheduler, steps, seed, n_images, progress=_tick(progress))
-    gif = result.gif(_scratch / f"{uuid.uuid4().hex}.gif")
+    gif = result.gif(scratch_path(".gif"))  # a file: Gradio keeps GIFs animated
     return result.image, str(gif), result.frames, summary(result.metrics), result.metrics
 
 

@@ -220,6 +220,9 @@ def _compare(n_estimators: int, min_samples_leaf: int, seed: int) -> EnsembleRes
     n_features = len(features)
     real_below = int(np.sum(columns["random_forest/impurity"][:-2] > noise_rank))
     metrics = {
+        # which models served: both fitted here, on each call's settings (no bundled weights)
+        "model": f"RandomForestClassifier (scikit-learn) + XGBClassifier, {n_estimators} trees each",
+        "source": "trained live",
         "rf_accuracy": round(float(rf["accuracy"]), 4),
         "xgb_accuracy": round(float(xgb["accuracy"]), 4),
         "rf_auc": round(float(rf["auc"]), 4),

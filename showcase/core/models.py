@@ -144,7 +144,9 @@ def resolve(spec: ModelSpec, *, prefer: str = "bundled", cache_dir: Path | None 
     )
 
 
-_instances: dict[tuple, tuple[Resolved, Any]] = {}
+# Two kinds of entries, in one dict so that a test resets both at once: ("found", spec, prefer,
+# cache_dir) -> where the spec resolved to, and ("model", loader, real path) -> the loaded model.
+_instances: dict[tuple, Any] = {}
 _instances_lock = threading.Lock()
 
 
@@ -155,13 +157,25 @@ def load(
     prefer: str = "bundled",
     cache_dir: Path | None = None,
 ) -> tuple[Any, Resolved]:
-    """Resolve and load ``spec`` once per process; later calls return the same instance."""
-    key = (spec, prefer, loader)
+    """Resolve and load ``spec`` once per process; later calls return the same instance.
+
+    The instance is kept by its loader and the real path of its weights, not by how it was
+    asked for: the same weights reached by two routes (``prefer="hub"`` and ``prefer="bundled"``
+    finding the one copy there is, two specs naming one file) are loaded once, never twice."""
+    where = ("found", spec, prefer, cache_dir)
     with _instances_lock:
+        if where not in _instances:
+            _instances[where] = resolve(spec, prefer=prefer, cache_dir=cache_dir)
+        found = _instances[where]
+        key = ("model", loader, Path(found.path).resolve())
         if key not in _instances:
-            found = resolve(spec, prefer=prefer, cache_dir=cache_dir)
-            _instances[key] = (found, loader(found.path))
-        found, model = _instances[key]
-    return model, found
+            _instances[key] = loader(found.path)
+        return _instances[key], found
+
+
+def loaded() -> list[tuple[str, Path]]:
+    """(loader, weights) of every model this process holds through ``load``: one line each."""
+    with _instances_lock:
+        return [(getattr(k[1], "__qualname__", repr(k[1])), k[2]) for k in _instances if k[0] == "model"]
 
 

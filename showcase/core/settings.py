@@ -5,6 +5,8 @@
     SHOWCASE_MIN_SIDE=8       smallest image side accepted, in pixels
     SHOWCASE_MAX_TEXT=20000   longest text accepted, in characters
     SHOWCASE_MAX_FILE_MB=50   upload limit given to ``launch(max_file_size=...)``
+    SHOWCASE_TEMP_AGE_S=3600  files the app made for a result (Gradio's temp folder, the pages'
+                              scratch) are deleted once this old; checked every tenth of it
     SHOWCASE_DATA=var         folder for what the app writes at run time (the listening test's
                               ratings database); on a Space, point it at persistent storage (/data)
     SHOWCASE_TRY_DIR=pages    folder of the tabs' guided steps (``<area>/<topic>.try.toml``): a
@@ -38,6 +40,7 @@ class Settings:
     min_side: int
     max_text: int
     max_file_mb: int
+    temp_age_s: int
     openai_api_key: str | None
     data_dir: Path
     try_dir: Path
@@ -51,6 +54,7 @@ def settings() -> Settings:
         min_side=_int("SHOWCASE_MIN_SIDE", 8),
         max_text=_int("SHOWCASE_MAX_TEXT", 20000),
         max_file_mb=_int("SHOWCASE_MAX_FILE_MB", 50),
+        temp_age_s=max(1, _int("SHOWCASE_TEMP_AGE_S", 3600)),
         openai_api_key=os.environ.get("OPENAI_API_KEY") or None,
         data_dir=Path(os.environ.get("SHOWCASE_DATA", "").strip() or ROOT / "var"),
         try_dir=Path(os.environ.get("SHOWCASE_TRY_DIR", "").strip() or ROOT / "pages"),

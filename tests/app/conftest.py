@@ -95,3 +95,19 @@ def bad_files(tmp_path_factory):
     writer.release()
     assert files["video_no_frames"].stat().st_size > 0
     return {name: str(path) for name, path in files.items()}
+
+
+@pytest.fixture(scope="session")
+def served_app(tmp_path_factory):
+    """``python app.py`` in a process of its own, so that its RSS and its temp files are only the
+    server's: every temp file under a fresh TMPDIR (Gradio's temp folder inside it), deleted
+    once 10 s old (``SHOWCASE_TEMP_AGE_S``), and a fresh examples cache. Used by the load and
+    leak checks (``benchmarks.load``, ``benchmarks.leaks``)."""
+    from benchmarks import leaks, server
+
+    root = tmp_path_factory.mktemp("served")
+    env = {**leaks.temp_env(root / "tmp", 10), "GRADIO_EXAMPLES_CACHE": str(root / "examples")}
+    app = server.start(env, log=root / "app.log")
+    app.temp_at_start = server.folder_usage(app.temp)   # the examples' files Gradio keeps for good
+    yield app
+    server.stop(app)

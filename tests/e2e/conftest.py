@@ -76,3 +76,38 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()
+
+
+# axe-core (installed by `make test` from the npm registry, version pinned in the Makefile)
+AXE_JS = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 160), summary: n.failureSummary}))}));
+}"""
+
+
+def axe_findings(page, allowed: dict[str, tuple[str, ...]] | None = None) -> list[dict]:
+    """axe-core's serious and critical violations on what ``page`` shows now, less the nodes
+    ``allowed`` names (rule id -> fragments of the node's selector or HTML, in Gradio's own
+    markup, each with its reason written beside it where it is declared)."""
+    if not AXE_JS.is_file():
+        pytest.fail(f"{AXE_JS} is missing: `make test` installs axe-core with npm")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    found = []
+    for v in page.evaluate(AXE_RUN):
+        if v["impact"] not in SERIOUS:
+            continue
+        known = (allowed or {}).get(v["id"], ())
+        nodes = [n for n in v["nodes"] if not any(f in n["target"] or f in n["html"] for f in known)]
+        if nodes:
+            found.append({**v, "nodes": nodes})
+    return found
+
+
+def describe(findings: list[dict]) -> str:
+    return "\n".join(f"{v['impact']} {v['id']} ({v['help']}): " + "; ".join(f"{n['target']} {n['html']}" for n in v["nodes"][:4])
+                     for v in findings)

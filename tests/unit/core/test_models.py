@@ -87,3 +87,19 @@ def test_load_keeps_one_instance(tiny_bert):
     first, found = load(spec, AutoModel.from_pretrained)
     second, _ = load(spec, AutoModel.from_pretrained)
     assert first is second and found.source == "bundled"
+
+
+def test_the_same_weights_asked_for_two_ways_are_loaded_once(tiny_bert):
+    """No model kept twice (issue #17): ``prefer="hub"`` falling back to the bundled copy, and a
+    second spec naming the same folder, get the instance already loaded."""
+    loads = []
+
+    def loader(path):
+        loads.append(path)
+        return object()
+
+    bundled, _ = load(ModelSpec("tiny-twice", bundled=tiny_bert), loader)
+    by_hub, found = load(ModelSpec("tiny-twice", bundled=tiny_bert, hub_repo="org/absent"), loader, prefer="hub")
+    renamed, _ = load(ModelSpec("tiny, another name", bundled=tiny_bert / "." ), loader)
+    assert found.source == "bundled" and bundled is by_hub is renamed and len(loads) == 1
+    assert ("loader", tiny_bert.resolve()) in [(name.rsplit(".", 1)[-1], path) for name, path in models.loaded()]
