@@ -349,8 +349,10 @@ def _answer_from_shapes(scene, question: str) -> str | None:
             return scene_text.NUMBERS[kinds.count(kind)] if kinds.count(kind) < 4 else str(kinds.count(kind))
         if q[:3] == ["what", "colour", "is"] and q[-1] == kind and kinds.count(kind) == 1:
             return next(s.colour for s in scene.shapes if s.kind == kind)
-    if q[:2] == ["is", "there"] and len(q) >= 4:
-        return "yes" if any((s.colour, s.kind) == (q[-2], q[-1]) for s in scene.shapes) else "no"
+    if q[:2] == ["is", "there"] and len(q) >= 4 and q[-1] in scene_text.CLASSES:
+        if q[-2] in scene_text.COLOURS:
+            return "yes" if any((s.colour, s.kind) == (q[-2], q[-1]) for s in scene.shapes) else "no"
+        return "yes" if q[-1] in kinds else "no"        # "is there a square?": any colour
     return None
 
 

@@ -147,3 +147,10 @@ def test_the_page_warns_where_the_model_is_no_better_than_a_blind_guess():
     good = page.answer_note({"answer": "red", "probability": 0.9, "question_type": "colour",
                              "held_out_accuracy": 0.70, "blind_accuracy": 0.20})
     assert "⚠️" not in good and "**70%**" in good and "20%" in good
+
+
+def test_the_exact_answer_to_an_existence_question_without_a_colour(scene_png):
+    kinds = {s.kind for s in cv.scene(8).shapes}
+    present, absent = sorted(kinds)[0], sorted(set(scene_text.CLASSES) - kinds)[0]
+    assert cv._answer_from_shapes(cv.scene(8), f"is there a {present}?") == "yes"
+    assert cv._answer_from_shapes(cv.scene(8), f"is there a {absent}?") == "no"
