@@ -34,7 +34,6 @@ from urllib.parse import urlencode
 import gradio as gr
 
 from pages.common import say
-from showcase.core.settings import ROOT
 
 # Gradio's own query parameters (themes, the view switch, its session deep links): not ours to judge
 GRADIO_OWN = {"view", "deep_link", "lang"}

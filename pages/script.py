@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import json
 import textwrap
 from pathlib import Path
 
