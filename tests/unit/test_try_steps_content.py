@@ -1,0 +1,42 @@
+"""Every topic page has its "Try this" steps beside it (``pages/<area>/<topic>.try.toml``), and they
+are well formed: 3–5 steps, English and Chinese in each, the last one a question with its answer,
+``set`` naming only parameters of the page's ``run()``, and ``example`` only rows that exist."""
+
+import importlib
+import inspect
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOT_TOPICS = {"__init__", "common", "fill", "home", "gradio_fixes"}
+PAGES = sorted(p for p in ROOT.glob("pages/*/*.py") if p.stem not in NOT_TOPICS)
+KEYS = {"en", "zh", "set", "example", "answer_en", "answer_zh"}
+
+
+def test_there_are_thirty_topic_pages():
+    assert len(PAGES) == 30
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_try_steps(page):
+    path = page.with_suffix(".try.toml")
+    assert path.is_file(), f"{path.relative_to(ROOT)} is missing"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Try this: "), "the first line names the tab for the teacher who edits it"
+    steps = tomllib.loads(text)["step"]
+    assert 3 <= len(steps) <= 5
+
+    module = importlib.import_module(f"pages.{page.parent.name}.{page.stem}")
+    run = getattr(module, "run", None)
+    params = set(inspect.signature(run).parameters) if run is not None else set()
+    for number, step in enumerate(steps, 1):
+        assert set(step) <= KEYS, f"step {number}: unknown keys {set(step) - KEYS}"
+        assert step["en"].strip() and step["zh"].strip(), f"step {number} needs both languages"
+        assert set(step.get("set", {})) <= params, f"step {number} sets {set(step['set']) - params}, not run()'s"
+        if "example" in step:
+            assert 1 <= step["example"] <= len(module.EXAMPLES), f"step {number}: no example {step['example']}"
+        if number < len(steps):
+            assert "answer_en" not in step and "answer_zh" not in step, "only the last step is the question"
+    assert steps[-1]["answer_en"].strip() and steps[-1]["answer_zh"].strip()
