@@ -25,13 +25,11 @@ import argparse
 import importlib
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,30 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
-from benchmarks.server import rss_mb  # noqa: E402 - after the path is set
+from benchmarks.server import free_port, rss_mb, wait_for  # noqa: E402 - after the path is set
 from benchmarks.verdict import as_reading, measured  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, limit: float = 300) -> None:
-    """Return once ``url`` answers ``/gradio_api/info``."""
-    started = time.perf_counter()
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError("the app exited during start-up")
-        try:
-            urllib.request.urlopen(f"{url}/gradio_api/info", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.05)
-            if time.perf_counter() - started > limit:
-                process.kill()
-                raise RuntimeError(f"the app did not answer within {limit} s")
 
 
 def start_app(env_extra: dict | None = None) -> tuple[subprocess.Popen, str, float]:
