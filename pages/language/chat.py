@@ -5,6 +5,8 @@ The API key box is an input only: its value is never an output, never in an exam
 
 from __future__ import annotations
 
+import functools
+
 import gradio as gr
 
 from pages.common import (code_accordion, examples, header, json_safe, launch_kwargs, lazy_demo, metrics_json,
@@ -83,6 +85,13 @@ def _own_v1(request: gr.Request | None) -> str | None:
     return f"http://{'[' + host + ']' if ':' in host else host}:{port}/v1"
 
 
+@functools.cache
+def _script_v1() -> str:
+    """Outside a running app (the tab's "run it yourself" script), pydoc-gpt's /v1 served by this
+    process on a free loopback port, once: the script then makes the same HTTP calls the tab makes."""
+    return chat_server.serve_in_thread()[1]
+
+
 def summary(m: dict) -> str:
     """Which model served the reply, how many tokens in what time, and what to expect of the toy."""
     tokens = m["completion_tokens"] if m["completion_tokens"] is not None else "?"
@@ -105,7 +114,7 @@ def respond(message=EXAMPLES[0][0], history=None, system="", model=backend.LOCAL
     history = list(history or [])
     try:
         updates = backend.chat(message, history, system, model, base_url, api_key, temperature, top_p, max_tokens,
-                               local_base=_own_v1(request))
+                               local_base=None if str(base_url or "").strip() else _own_v1(request) or _script_v1())
         turn = history + [{"role": "user", "content": str(message)}]
         for update in updates:
             shown = turn + [{"role": "assistant", "content": update.reply}]
