@@ -64,7 +64,7 @@ t = strings("caption_vqa", {
 })
 
 MODEL_CHOICES = [("ViT + GPT-2 tiny (bundled)", "bundled"), ("BLIP base (hub)", "hub")]
-EXAMPLE_SEEDS = (17, 2, 4, 5)  # test-split scenes; 4 is a purple circle, a pair never seen in training
+EXAMPLE_SEEDS = (95, 2, 4, 5)  # test-split scenes; 95 is captioned exactly by greedy and beam; 4 is a purple circle, never seen in training
 
 
 def example_path(seed: int) -> Path:
@@ -73,8 +73,8 @@ def example_path(seed: int) -> Path:
 
 EXAMPLES = [[str(example_path(s)), "bundled", cv.BEAMS] for s in EXAMPLE_SEEDS[:3]]
 VQA_SPECS = [  # (seed, question, what it shows)
-    (17, "what colour is the square?", "colour"),
-    (17, "how many squares are there?", "counting"),
+    (95, "what colour is the square?", "colour"),
+    (95, "how many squares are there?", "counting"),
     (2, "is the circle above the triangle?", "position"),
     (4, "is there a purple circle?", "existence, a pair never seen in training"),
     (5, "这是什么颜色?", "hard: a question in words it never saw"),
