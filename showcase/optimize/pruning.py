@@ -128,6 +128,12 @@ def pruned_copy(name: str, method: str, sparsity: float) -> nn.Module:
     return apply_pruning(copy.deepcopy(zoo.load_model(name)), method, sparsity)
 
 
+@functools.lru_cache(maxsize=4)
+def dense_accuracy(name: str, n: int) -> float:
+    """The unpruned model's accuracy on the first ``n`` test images: the same for every setting."""
+    return zoo.evaluate(zoo.load_model(name), n)["accuracy"]
+
+
 @functools.lru_cache(maxsize=32)
 def curve_point(name: str, method: str, sparsity: float, steps: int) -> tuple[float, float]:
     """Accuracy on N_CURVE test images after pruning to ``sparsity``, and after ``steps`` of fine-tune."""
@@ -185,14 +191,14 @@ def prune(method: str = "global_l1", sparsity: float = 0.5, finetune_steps: int 
     pruned = pruned_copy(model, method, sparsity)
     actual, zeros, total = overall_sparsity(pruned, method)
     layers = layer_sparsity(pruned, method)
-    dense_accuracy = zoo.evaluate(dense, N_EVAL)["accuracy"]
+    dense_at_eval = dense_accuracy(model, N_EVAL)
     accuracy = zoo.evaluate(pruned, N_EVAL)["accuracy"]
     say(0.1, f"fine-tuning {finetune_steps} steps")
     tuned = finetune(copy.deepcopy(pruned), finetune_steps)
     tuned_accuracy = zoo.evaluate(tuned, N_EVAL)["accuracy"]
     still_sparse, _, _ = overall_sparsity(tuned, method)
 
-    dense_curve = zoo.evaluate(dense, N_CURVE)["accuracy"]
+    dense_curve = dense_accuracy(model, N_CURVE)
     rows = [{"sparsity": 0.0, "accuracy": dense_curve, "run": run} for run in ("pruned", "pruned + fine-tune")]
     points = sorted(set(CURVE) | {round(sparsity, 4)} - {0.0})
     for i, s in enumerate(points):
@@ -223,7 +229,7 @@ def prune(method: str = "global_l1", sparsity: float = 0.5, finetune_steps: int 
         "zeroed_weights": zeros,
         "prunable_weights": total,
         "sparsity_after_finetune": round(still_sparse, 6),
-        "dense_accuracy": dense_accuracy,
+        "dense_accuracy": dense_at_eval,
         "dense_params": zoo.count_params(dense),
         "dense_latency_ms": times["dense"],
         "zeroed_speedup": round(times["dense"] / times["zeroed weights"], 3),
