@@ -17,6 +17,7 @@ import math
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -106,39 +107,59 @@ def printed_metrics(stdout: str) -> dict:
     return json.loads(stdout.split("\nmetrics:\n", 1)[1])
 
 
+# Two scripts run at a time while the test process computes the tab's side: each one starts a
+# fresh Python that imports torch and the tab (~10 s) and the slowest train for a minute or more.
+PARALLEL = 2
+
+
+@pytest.fixture(scope="module")
+def runs(request, tmp_path_factory):
+    """The first-example script of every tab selected in this session, written and started ahead, in
+    the tests' order: key -> (folder, script, notebook, future of its finished process)."""
+    env = dict(os.environ, SHOWCASE_OFFLINE="1", PYTHONPATH=str(ROOT))
+    pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix="script")
+    started = {}
+    selected = [item.callspec.params["key"] for item in request.session.items
+                if item.originalname == "test_the_script_of_the_first_example_prints_the_tabs_metrics"]
+    for key in selected:
+        folder = tmp_path_factory.mktemp(key.replace(".", "_"))
+        py, nb = script.write(links.TABS[key], first_example(key)[1], folder)
+        started[key] = (folder, py, nb, pool.submit(subprocess.run, [sys.executable, str(py)], cwd=ROOT, env=env,
+                                                     capture_output=True, text=True, timeout=900))
+    yield started
+    pool.shutdown(cancel_futures=True)
+
+
 @pytest.mark.parametrize("key", TABS)
-def test_the_script_of_the_first_example_prints_the_tabs_metrics(key, tmp_path):
+def test_the_script_of_the_first_example_prints_the_tabs_metrics(key, runs):
     tab, values = first_example(key)
-    py, nb = script.write(tab, values, tmp_path)
+    folder, py, nb, running = runs[key]
     source = py.read_text()
     compile(source, str(py), "exec")
     assert f"from {tab.fn.__module__} import {tab.fn.__name__}" in source
     import nbformat
     nbformat.validate(nbformat.reads(nb.read_text(), as_version=4))
-    env = dict(os.environ, SHOWCASE_OFFLINE="1", PYTHONPATH=str(ROOT))
     if not tab.fills:
         # it trains or samples live: the script passes exactly the first example's inputs, runs, and
         # prints metrics that keep the tab's contract (their values differ from run to run)
         called = assignments(source)
         assert called == {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}, called
-        done = subprocess.run([sys.executable, str(py)], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=900)
+        done = running.result()
         assert done.returncode == 0, done.stderr[-3000:]
         from showcase.core.topics import all_topics, missing_metrics
 
         api = next(t.api for t in all_topics() if f"{t.area}.{t.name}" == key)
         assert not missing_metrics(api, printed_metrics(done.stdout)), done.stdout[-2000:]
         return
-    done = subprocess.run([sys.executable, str(py)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-    theirs = printed_metrics(done.stdout)
     outputs = tab.examples.fn(*tab.examples.examples[0])
     if hasattr(outputs, "__next__"):
         *_, outputs = outputs
     mine = json.loads(json.dumps(outputs[-1] if isinstance(outputs, tuple) else outputs, default=str))
-    diffs = compare(key, mine, theirs)
+    done = running.result()
+    assert done.returncode == 0, done.stderr[-3000:]
+    diffs = compare(key, mine, printed_metrics(done.stdout))
     assert not diffs, f"{key}: the script's metrics differ from the tab's: {diffs}"
-    assert (tmp_path / f"{key.split('.')[1]}_run").is_dir() or len(tab.examples.outputs) <= 2
+    assert (folder / f"{key.split('.')[1]}_run").is_dir() or len(tab.examples.outputs) <= 2
 
 
 def assignments(source: str) -> dict:
