@@ -1,5 +1,5 @@
-"""Three fixes to Gradio 6.31's native plots (LinePlot, ScatterPlot, BarPlot); the first two are
-applied on import, the third is ``CSS`` for ``launch()``. ``pages/common.py`` leans on Gradio
+"""Four fixes to Gradio 6.31: three to its native plots (LinePlot, ScatterPlot, BarPlot), one to
+``delete_cache``. Fixes 1, 2 and 4 are applied on import; fix 3 is ``CSS`` for ``launch()``. ``pages/common.py`` leans on Gradio
 internals twice more (``_CheckedImage.is_template``; an examples table with ``headers=[]``), and
 ``pages/fill.py`` on ``gr.Examples``' own loading of a cached example (``_get_processed_example``,
 ``_get_cached_index_if_cached``, ``load_from_cache``; tested in ``tests/app/test_fill_on_open.py``).
@@ -20,14 +20,22 @@ app says whether it still works) instead of silently breaking. Users are never s
    ~20 px fall outside the block: with the legend at the bottom, its entries (which colour is
    which) were cut off and only the legend's title showed. The CSS makes the chart take the
    height left under the label.
+4. ``delete_cache``'s sweep (``route_utils.delete_files_created_by_app``, run in a worker thread)
+   iterates each component's live set of temp files while requests add to it: "Set changed size
+   during iteration" ends the scheduled task for good, and from then on the temp folder only
+   grows (200 calls of every endpoint left 2,900 files, all past their age). The sweep here walks
+   a snapshot of each set, and a file it cannot stat or remove is left for the next sweep.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime
+from pathlib import Path
 
 import gradio as gr
-from gradio import processing_utils
+from gradio import processing_utils, route_utils
 from gradio.data_classes import GradioModel, GradioRootModel
 
 PATCHED_FOR = "6.31.0"      # the Gradio version these fixes were written and tested against
@@ -56,6 +64,35 @@ async def move_files_to_cache(data, block, *args, **kwargs):
 
 move_files_to_cache.gradio_original = _gradio_move_files_to_cache
 processing_utils.async_move_files_to_cache = move_files_to_cache
+
+
+# Gradio's own sweep, even when this module is imported again (Gradio's reload mode)
+_gradio_delete_files = getattr(route_utils.delete_files_created_by_app, "gradio_original",
+                               route_utils.delete_files_created_by_app)
+
+
+def delete_files_created_by_app(blocks, age: int | None) -> None:
+    """Fix 4: Gradio's sweep of the files a Blocks made, over a snapshot of each set."""
+    keep = set()
+    for component in list(blocks.blocks.values()):
+        keep.update(getattr(component, "keep_in_cache", set()))
+    now = datetime.now()
+    for temp_set in list(blocks.temp_file_sets):
+        for file in list(temp_set):
+            if file in keep:
+                continue
+            try:
+                if age is None or (now - datetime.fromtimestamp(Path(file).lstat().st_ctime)).total_seconds() > age:
+                    os.remove(file)
+                    temp_set.discard(file)
+            except FileNotFoundError:
+                temp_set.discard(file)
+            except OSError:
+                continue   # busy or not ours to remove: the next sweep tries again
+
+
+delete_files_created_by_app.gradio_original = _gradio_delete_files
+route_utils.delete_files_created_by_app = delete_files_created_by_app
 
 
 # Fix 3: the chart takes the height left under the block's label, so the legend stays inside.

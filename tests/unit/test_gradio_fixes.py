@@ -1,5 +1,6 @@
 import asyncio
 import importlib
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
@@ -24,6 +25,7 @@ def test_the_fixes_are_installed_once_even_after_a_reload():
     importlib.reload(gradio_fixes)  # what Gradio's reload mode does: it must not wrap itself
     assert processing_utils.async_move_files_to_cache.gradio_original is original
     assert not original.__module__.startswith("pages")
+    assert not gradio_fixes.delete_files_created_by_app.gradio_original.__module__.startswith("pages")
 
 
 def test_a_native_plot_value_is_returned_whole_without_the_walk():
@@ -71,3 +73,53 @@ def test_a_strings_prefix_belongs_to_one_module():
         strings("svd", {"title": ("x", "x")})   # pages/math/svd.py owns "svd"
     strings("test_gradio_fixes.own", {"a": ("a", "甲")})
     strings("test_gradio_fixes.own", {"a": ("a", "甲")})   # the same module again, as a reload does
+
+
+class _Blocks:
+    """What ``delete_files_created_by_app`` reads of a Blocks: its components and their file sets."""
+
+    def __init__(self, files):
+        self.blocks, self.temp_file_sets = {}, [set(files)]
+
+
+def _old_files(folder, n):
+    files = []
+    for i in range(n):
+        path = folder / f"out{i}.png"
+        path.write_bytes(b"x")
+        files.append(str(path))
+    return files
+
+
+def test_the_cache_sweep_survives_a_request_adding_files_while_it_runs(tmp_path, monkeypatch):
+    """Fix 4: a request thread adds an output file to a component's set while the sweep walks it.
+    Gradio's sweep dies of it ("Set changed size during iteration"), ending delete_cache's schedule
+    for good; the fixed sweep removes every old file and keeps the new one for a later sweep."""
+    from gradio import route_utils
+
+    assert route_utils.delete_files_created_by_app is gradio_fixes.delete_files_created_by_app
+    real_remove, added = os.remove, tmp_path / "new.png"
+    added.write_bytes(b"x")
+
+    def remove_while_a_request_adds(path):
+        real_remove(path)
+        blocks.temp_file_sets[0].add(str(added))   # what move_files_to_cache does for a new output
+
+    monkeypatch.setattr(os, "remove", remove_while_a_request_adds)
+    blocks = _Blocks(_old_files(tmp_path, 20))
+    with pytest.raises(RuntimeError, match="changed size"):
+        gradio_fixes.delete_files_created_by_app.gradio_original(blocks, age=0)
+    blocks = _Blocks(_old_files(tmp_path, 20))
+    gradio_fixes.delete_files_created_by_app(blocks, age=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.png"]
+    assert blocks.temp_file_sets[0] == {str(added)}
+
+
+def test_the_cache_sweep_keeps_young_files_and_the_examples(tmp_path):
+    young, kept = _old_files(tmp_path, 2)
+    blocks = _Blocks([young, kept])
+    blocks.blocks = {1: type("Example", (), {"keep_in_cache": {kept}})()}
+    gradio_fixes.delete_files_created_by_app(blocks, age=3600)
+    assert blocks.temp_file_sets[0] == {young, kept}
+    gradio_fixes.delete_files_created_by_app(blocks, age=None)
+    assert blocks.temp_file_sets[0] == {kept} and (tmp_path / "out1.png").exists()
