@@ -52,12 +52,12 @@ t = strings("asr", {
         "and noise: log-mel "
         "frames go through convolutions and a bidirectional GRU to one character distribution per 30 ms frame. "
         "CTC needs no alignment: it adds a *blank* symbol, and decoding merges repeats and drops blanks. The "
-        "picture shows that most frames are blank and each character is a short spike. Beam search keeps several "
+        "picture shows that many frames are blank (the picture's title gives the share) and each character is a short spike. Beam search keeps several "
         "prefixes instead of the best symbol per frame. **Whisper tiny.en** (39 M parameters, 680,000 hours of "
         "real speech) runs offline through faster-whisper. Type the true text to get CER and WER.",
         "两个识别器听同一段音频。**CTC 模型**由本项目编写并训练,训练数据是 espeak-ng 和 CMU Flite 两种合成器用多种声音、语速和音高合成的语音,"
         "再加上 sox 的混响与噪声:对数梅尔帧经过卷积与双向 GRU,每 30 毫秒输出一个字符分布。CTC 不需要对齐:"
-        "它增加一个*空白*符号,解码时合并重复并删去空白。图中可见大多数帧是空白,每个字符只是一个短尖峰。"
+        "它增加一个*空白*符号,解码时合并重复并删去空白。图中可见许多帧是空白(图的标题给出比例),每个字符只是一个短尖峰。"
         "束搜索保留多个前缀,而不是每帧只取最优符号。**Whisper tiny.en**(3900 万参数,68 万小时真实语音)"
         "通过 faster-whisper 离线运行。输入真实文本即可得到 CER 与 WER。",
     ),
