@@ -37,7 +37,10 @@ on 24 views of six real photos, calibrated on random crops of ten *other* photos
 
 Sizes are serialized bytes: ``torch.save`` of the state dict, the ``.onnx`` file, the ``.tflite``
 file. Latency: batch 1, one thread, median of repeated calls, fp32 and int8 timed alternately.
-Every (model, method, calibration size) is quantised once per process and cached.
+Every (model, method, calibration size) is quantised once per process and cached. The two routes
+that trace the model with ``torch.fx`` (PyTorch static, and the TFLite layer program) run in a Python
+of their own (``run_apart``): tracing swaps ``nn.Module.__call__`` for the whole process, and a
+model another request called in that moment failed ("module is not installed as a submodule").
 
 This module runs the routes and makes the table and the metrics; the routes live next to it:
 ``quantization_torch`` (PyTorch dynamic and FX static), ``quantization_onnx`` (ONNX Runtime),
@@ -59,10 +62,13 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -72,6 +78,7 @@ from torch import nn
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.onnx import ort_session
+from showcase.core.settings import ROOT
 from showcase.core.threads import one_thread
 from showcase.core.timing import interleaved_ms
 from showcase.optimize import tflite_worker
@@ -95,6 +102,7 @@ HEADLINE = ("pytorch_static", "ort_static", "tflite_int8", "pytorch_dynamic")   
 DEFAULT_METHODS = ("pytorch_dynamic", "pytorch_static", "ort_static", "tflite_int8")
 MIN_CALIBRATION, MAX_CALIBRATION = 8, 512
 REPEATS = {"student": 50, "teacher": 50, "efficientnet_lite0": 10}
+TRACED = ("pytorch_static", "tflite_int8")   # routes that torch.fx-trace the model: run_apart
 
 
 @dataclass(frozen=True)
@@ -183,12 +191,36 @@ def run_method(name: str, method: str, n: int, say) -> Row:
     raise InputError(f"methods must be among {METHODS}, not {method!r}.")
 
 
+def run_apart(name: str, method: str, n: int, say) -> Row:
+    """``run_method`` in a Python of its own (``--row``), for the routes that trace: its progress
+    lines come back as they are printed, its row as the last line."""
+    command = [sys.executable, "-m", __name__, "--row", method, "--model", name, "--calibration", str(n)]
+    with tempfile.TemporaryFile("w+") as errors:
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True)
+        lines = []
+        for line in child.stdout:
+            kind, _, text = line.rstrip("\n").partition(" ")
+            if kind == "say":
+                say(text)
+            lines.append((kind, text))
+        child.wait()
+        errors.seek(0)
+        log = errors.read()
+    done = dict(lines)
+    if "unavailable" in done:
+        raise tflite_worker.TFLiteUnavailable(done["unavailable"])
+    if child.returncode or "row" not in done:
+        raise RuntimeError(f"{METHOD_NAMES[method]} failed in its own process: {log[-1500:]}")
+    row = json.loads(done["row"])
+    return Row(**{**row, "extra": tuple(tuple(pair) for pair in row["extra"])})
+
+
 _cache_lock = threading.Lock()
 
 
 @functools.lru_cache(maxsize=64)
 def _measured(name: str, method: str, n: int) -> Row:
-    return run_method(name, method, n, _measured.say)
+    return (run_apart if method in TRACED else run_method)(name, method, n, _measured.say)
 
 
 def measured(name: str, method: str, n: int, say=lambda text: None) -> tuple[Row, bool]:
@@ -294,7 +326,16 @@ def main(argv=None) -> None:
     parser.add_argument("--model", choices=MODELS, default="student")
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(DEFAULT_METHODS))
     parser.add_argument("--calibration", type=int, default=128)
+    parser.add_argument("--row", choices=METHODS, help="measure one method and print its row as JSON (run_apart)")
     args = parser.parse_args(argv)
+    if args.row:
+        try:
+            row = run_method(args.model, args.row, args.calibration, lambda text: print("say", text, flush=True))
+            print("row", json.dumps(asdict(row)), flush=True)
+        except tflite_worker.TFLiteUnavailable as exc:
+            print("unavailable", str(exc).replace("\n", " "), flush=True)
+        tflite_worker.worker().stop()
+        return
     result = quantize(args.model, args.methods, args.calibration, progress=lambda f, text: print(f"[{f:4.0%}] {text}"))
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(result.table.to_string(index=False))
