@@ -15,6 +15,7 @@ every tab offers the run on screen as a link, a script and a notebook, and its g
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import traceback
@@ -90,6 +91,15 @@ def build_app() -> gr.Blocks:
     return demo
 
 
+def settle() -> None:
+    """Move every object alive now (the modules, the built pages: ~490,000 objects) out of the
+    garbage collector's sight: they live as long as the app, and a full collection walking them
+    took 100–250 ms inside whichever request was running (the regularization tab's p95 was twice
+    its p50: 110 against 58 ms). Measured on a busy 2-core machine: a full collection 230 → 20 ms."""
+    gc.collect()
+    gc.freeze()
+
+
 demo = build_app()
 
 if __name__ == "__main__":
@@ -100,4 +110,5 @@ if __name__ == "__main__":
     # SIGTERM (a test's terminate(), a container stopping) would end the process without its atexit
     # handlers, leaving the REST API tab's gunicorn running with no parent: exit the Python way.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    settle()
     demo.launch(**launch_kwargs())

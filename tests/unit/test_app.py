@@ -36,3 +36,14 @@ def test_launch_settings():
     assert kwargs["max_file_size"].endswith("mb") and "allowed_paths" not in kwargs
     assert isinstance(kwargs["i18n"], gr.I18n)
     assert app.demo._queue.max_size == 64 and app.demo._queue.default_concurrency_limit == 2
+
+
+def test_settle_takes_what_lives_as_long_as_the_app_out_of_the_collectors_sight():
+    import gc
+
+    try:
+        app.settle()
+        assert gc.get_freeze_count() > 100_000                 # the modules and the built pages
+        assert len(gc.get_objects(generation=2)) < 10_000      # left for a full collection to walk
+    finally:
+        gc.unfreeze()
