@@ -15,9 +15,12 @@ every tab offers the run on screen as a link, a script and a notebook, and its g
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import importlib
 import logging
+import threading
+import time
 import traceback
 
 import pages  # first: it caps BLAS threads before numpy loads (see pages/__init__.py)
@@ -26,7 +29,7 @@ import gradio as gr
 
 from pages import classroom, fill, home, links
 from pages.common import fix_example_headers, launch_kwargs, recording_examples, strings, temp_schedule
-from showcase.core.settings import ROOT
+from showcase.core.settings import ROOT, settings
 from showcase.core.topics import AREAS, all_topics
 
 log = logging.getLogger("showcase")
@@ -100,6 +103,28 @@ def settle() -> None:
     gc.freeze()
 
 
+def trim_heap_every(seconds: int) -> threading.Thread | None:
+    """Hand the heap memory that requests freed back to the system every ``seconds`` (glibc's
+    ``malloc_trim``): glibc keeps it in its arenas for reuse, and with a request's arrays of
+    changing sizes that held memory crept up (the speech synthesis tab: +5 to +12% RSS over 200
+    calls, back below its start after one trim). Nothing to do off glibc, or with ``seconds`` 0."""
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    if seconds <= 0:
+        return None
+
+    def loop():
+        while True:
+            time.sleep(seconds)
+            trim(0)
+
+    thread = threading.Thread(target=loop, name="malloc-trim", daemon=True)
+    thread.start()
+    return thread
+
+
 demo = build_app()
 
 if __name__ == "__main__":
@@ -111,4 +136,5 @@ if __name__ == "__main__":
     # handlers, leaving the REST API tab's gunicorn running with no parent: exit the Python way.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     settle()
+    trim_heap_every(settings().trim_s)
     demo.launch(**launch_kwargs())

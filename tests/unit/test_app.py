@@ -47,3 +47,16 @@ def test_settle_takes_what_lives_as_long_as_the_app_out_of_the_collectors_sight(
         assert len(gc.get_objects(generation=2)) < 10_000      # left for a full collection to walk
     finally:
         gc.unfreeze()
+
+
+def test_the_heap_trim_runs_on_glibc_and_can_be_switched_off():
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        assert app.trim_heap_every(30) is None      # not glibc: nothing to trim
+        return
+    assert app.trim_heap_every(0) is None
+    thread = app.trim_heap_every(3600)
+    assert thread.is_alive() and thread.daemon
