@@ -38,7 +38,8 @@ VARIES = {
     "deploy.edge": {"rows": "each row holds measured latencies, and its Pareto flag follows from them",
                     "front": "the Pareto front of measured latencies", "latency_ms": TIMED,
                     "fastest": "the configuration with the least measured latency: int8 and fp32 at 160 px are "
-                               "within a millisecond of each other"},
+                               "within a millisecond of each other",
+                    "torch_threads_default": THREADS},
     "deploy.serverless": {**dict.fromkeys(("cold_ms", "warm_ms", "warm_p95_ms", "ready_ms", "model_load_ms"), TIMED),
                           "cold_over_warm": "a ratio of two measured times",
                           "billed_ms_per_request": "billed from the measured warm time",
