@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
-from benchmarks.server import free_port, rss_mb, wait_for  # noqa: E402 - after the path is set
+from benchmarks import server  # noqa: E402 - after the path is set
+from benchmarks.server import free_port, rss_mb, wait_for  # noqa: E402
 from benchmarks.verdict import as_reading, measured  # noqa: E402
 
 
@@ -128,17 +129,6 @@ def time_calls(client, args, api_name: str, calls: int, once_per_session: bool =
             "repeats": repeats_are(first, p50, result)}
 
 
-def client(url: str):
-    from gradio_client import Client
-
-    # Output files stay on the server as URLs, as the browser gets them: downloading each image
-    # again is the client's own choice and would be timed as the endpoint's. The app is plain
-    # http on 127.0.0.1, so there is no certificate to verify; with ssl_verify=True the client
-    # still loads the CA bundle into a new SSL context for every request, ~100 ms of CPU per
-    # call that competes with the server for the two cores (no-op p50: 161 ms with it, 62 without).
-    return Client(url, verbose=False, download_files=False, ssl_verify=False)
-
-
 def endpoints(calls: int, only: set[str] | None) -> tuple[list[dict], float]:
     from gradio_client import handle_file
 
@@ -147,7 +137,7 @@ def endpoints(calls: int, only: set[str] | None) -> tuple[list[dict], float]:
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(f"http://127.0.0.1:{port}", process)
-        rows.append({"topic": "(a Gradio app with one no-op endpoint)", **time_calls(client(f"http://127.0.0.1:{port}"), [1], "no_op", calls)})
+        rows.append({"topic": "(a Gradio app with one no-op endpoint)", **time_calls(server.connect(f"http://127.0.0.1:{port}"), [1], "no_op", calls)})
         print(rows[-1], flush=True)
     finally:
         process.terminate()
@@ -155,7 +145,7 @@ def endpoints(calls: int, only: set[str] | None) -> tuple[list[dict], float]:
 
     process, url, _ = start_app()
     try:
-        app = client(url)
+        app = server.connect(url)
         before = rss_mb(process.pid)["rss"]
         rows.append({"topic": "(the app after start-up, before any call)", "api": "", "rss_mb": round(before)})
         for topic, api_name, args, once in page_calls(only):
