@@ -107,7 +107,9 @@ def trim_heap_every(seconds: int) -> threading.Thread | None:
     """Hand the heap memory that requests freed back to the system every ``seconds`` (glibc's
     ``malloc_trim``): glibc keeps it in its arenas for reuse, and with a request's arrays of
     changing sizes that held memory crept up (the speech synthesis tab: +5 to +12% RSS over 200
-    calls, back below its start after one trim). Nothing to do off glibc, or with ``seconds`` 0."""
+    calls, back below its start after one trim). Not often: the calls just after a trim fault
+    their pages in again (with a trim every 30 s the edge benchmark took 4.5 s instead of 3.6),
+    so the default is every 300 s. Nothing to do off glibc, or with ``seconds`` 0."""
     try:
         trim = ctypes.CDLL("libc.so.6").malloc_trim
     except (OSError, AttributeError):

@@ -56,7 +56,7 @@ def settings() -> Settings:
         max_text=_int("SHOWCASE_MAX_TEXT", 20000),
         max_file_mb=_int("SHOWCASE_MAX_FILE_MB", 50),
         temp_age_s=max(1, _int("SHOWCASE_TEMP_AGE_S", 3600)),
-        trim_s=_int("SHOWCASE_TRIM_S", 30),
+        trim_s=_int("SHOWCASE_TRIM_S", 300),
         openai_api_key=os.environ.get("OPENAI_API_KEY") or None,
         data_dir=Path(os.environ.get("SHOWCASE_DATA", "").strip() or ROOT / "var"),
         try_dir=Path(os.environ.get("SHOWCASE_TRY_DIR", "").strip() or ROOT / "pages"),
