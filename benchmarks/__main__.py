@@ -226,7 +226,8 @@ def write(cold: dict | None, rows: list[dict], rss: float | None, claimed: dict,
         lines += [f"## Endpoints through `gradio_client` ({calls} calls after a first one)", "",
                   "Output files are left on the server (`download_files=False`), as a browser gets them, and the "
                   "client skips certificate checks on this plain-http local app (`ssl_verify=False`; otherwise it "
-                  "builds an SSL context, ~100 ms of CPU, for every request). The first row is the floor: the same "
+                  "builds an SSL context, ~100 ms of CPU, for every request), and reads its messages every 5 ms "
+                  "(gradio_client's own 50 ms put every time on a 50 ms step). The first row is the floor: the same "
                   "client and queue with no work at all. The first call is the one that computes; the repeats "
                   "send the same arguments, so where the backend caches its result (its metrics say `cached`) "
                   "they time a cache hit, and the first call is the cost a user with new settings meets.", "",
