@@ -194,7 +194,9 @@ def run_method(name: str, method: str, n: int, say) -> Row:
 def run_apart(name: str, method: str, n: int, say) -> Row:
     """``run_method`` in a Python of its own (``--row``), for the routes that trace: its progress
     lines come back as they are printed, its row as the last line."""
-    command = [sys.executable, "-m", __name__, "--row", method, "--model", name, "--calibration", str(n)]
+    # by name, not __name__: run as ``python -m`` this module is ``__main__``
+    command = [sys.executable, "-m", "showcase.optimize.quantization", "--row", method, "--model", name,
+               "--calibration", str(n)]
     with tempfile.TemporaryFile("w+") as errors:
         child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True)
         lines = []
