@@ -81,8 +81,9 @@ class Service:
 def start_service(model: str = "classifier", workers: int = 2, env: dict | None = None,
                   timeout: float = START_TIMEOUT_S) -> Service:
     """``python -m showcase.deploy.rest_service serve`` on 127.0.0.1, returned once ``/ping`` says 200
-    (from every worker: each ping opens its own connection, which the kernel hands to any worker,
-    so several 200s in a row are asked for; a kept-alive connection would ask one worker only)."""
+    from every worker. Each ping opens its own connection, which the kernel hands to any worker; a
+    worker still loading its model is slow to accept, so a run of 200s can all come from one worker.
+    /ping names its worker's pid, so this waits until as many pids as workers have answered 200."""
     import httpx
 
     port = free_port()
@@ -92,19 +93,21 @@ def start_service(model: str = "classifier", workers: int = 2, env: dict | None 
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    healthy = 0
+    ready: set[int] = set()
     with httpx.Client(timeout=2.0, headers={"Connection": "close"}) as client:
-        while healthy < 4 * workers:
+        while len(ready) < workers:
             if process.poll() is not None:
                 raise RuntimeError(f"the service exited: {process.stderr.read().decode()[-800:]}")
             if time.perf_counter() - started > timeout:
                 process.kill()
                 raise RuntimeError(f"the service did not answer /ping within {timeout:.0f} s")
             try:
-                healthy = healthy + 1 if client.get(f"{url}/ping").status_code == 200 else 0
+                answer = client.get(f"{url}/ping")
+                if answer.status_code == 200:
+                    ready.add(answer.json()["pid"])
+                else:
+                    time.sleep(0.05)
             except httpx.HTTPError:
-                healthy = 0
-            if healthy == 0:
                 time.sleep(0.1)
     return Service(process, url, model, workers, time.perf_counter() - started)
 
