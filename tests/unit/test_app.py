@@ -4,6 +4,7 @@ import sys
 import types
 
 import gradio as gr
+import pytest
 
 import app
 from showcase.core.topics import Topic
@@ -60,3 +61,39 @@ def test_the_heap_trim_runs_on_glibc_and_can_be_switched_off():
     assert app.trim_heap_every(0) is None
     thread = app.trim_heap_every(3600)
     assert thread.is_alive() and thread.daemon
+
+
+def test_a_handlers_first_good_call_freezes_what_it_loaded_and_later_calls_collect_nothing_extra():
+    import gc
+
+    from pages.common import guard
+    from showcase.core.errors import InputError
+
+    loaded = []
+
+    @guard
+    def handler(fail=False):
+        if fail:
+            raise InputError("bad")
+        if not loaded:
+            loaded.append([{"weights": i} for i in range(50_000)])   # a model, loaded lazily
+        return "ok"
+
+    full = []
+    counting = lambda phase, info: full.append(1) if phase == "start" and info["generation"] == 2 else None  # noqa: E731
+    gc.callbacks.append(counting)
+    gc.disable()   # only the handler's own collection is counted
+    try:
+        with pytest.raises(gr.Error):
+            handler(fail=True)
+        assert not full, "a failed call loaded nothing to keep"
+        before = gc.get_freeze_count()
+        assert handler() == "ok"
+        assert len(full) == 1 and gc.get_freeze_count() >= before + 50_000
+        assert not any(o is loaded[0] for o in gc.get_objects(generation=2))
+        handler(), handler()
+        assert len(full) == 1, "only the first good call collects"
+    finally:
+        gc.callbacks.remove(counting)
+        gc.enable()
+        gc.unfreeze()
