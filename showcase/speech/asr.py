@@ -69,7 +69,11 @@ def load_whisper(path: Path):
     on this machine's two cores when another request runs)."""
     from faster_whisper import WhisperModel
 
-    return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=1, num_workers=1)
+    # CTranslate2 sets OpenMP's thread count of the calling thread to ``cpu_threads`` as it loads,
+    # which torch reads too: that server thread then ran every later request's torch work on one
+    # thread (prune and distill 1.5× slower after a transcription). one_thread() restores it.
+    with one_thread():
+        return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=1, num_workers=1)
 
 
 def whisper(prefer: str = "bundled"):

@@ -87,6 +87,27 @@ def test_whisper_on_five_piper_sentences():
 
 
 @pytest.mark.slow
+def test_loading_whisper_leaves_torchs_thread_count_in_the_loading_thread_as_it_was():
+    """CTranslate2 sets OpenMP's count in the thread that loads it; a server thread that loaded
+    Whisper must not run every later request's torch work on one thread."""
+    import threading
+
+    import torch
+
+    seen = {}
+
+    def load():
+        torch.get_num_threads()   # a server thread that ran torch work before: its threads are set up
+        torch.set_num_threads(2)
+        asr.load_whisper(asr._package_whisper())
+        seen["after"] = torch.get_num_threads()
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    worker.join()
+    assert seen["after"] == 2
+
+
 def test_transcribe_both_engines_with_reference():
     (path, text), = [(asr_training.HELDOUT / i["file"], i["text"])
                      for i in json.loads((asr_training.OUT / "heldout.json").read_text())[:1]]
