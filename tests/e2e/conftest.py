@@ -82,23 +82,24 @@ def browser():
 AXE_JS = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = ("serious", "critical")
 
-AXE_RUN = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
+AXE_RUN = """async (root) => {
+  const result = await axe.run(root || document, {resultTypes: ['violations']});
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html.slice(0, 160), summary: n.failureSummary}))}));
 }"""
 
 
-def axe_findings(page, allowed: dict[str, tuple[str, ...]] | None = None) -> list[dict]:
-    """axe-core's serious and critical violations on what ``page`` shows now, less the nodes
-    ``allowed`` names (rule id -> fragments of the node's selector or HTML, in Gradio's own
-    markup, each with its reason written beside it where it is declared)."""
+def axe_findings(page, allowed: dict[str, tuple[str, ...]] | None = None, within=None) -> list[dict]:
+    """axe-core's serious and critical violations on what ``page`` shows now (or in the element
+    of locator ``within``), less the nodes ``allowed`` names (rule id -> fragments of the node's
+    selector or HTML, in Gradio's own markup, each with its reason written beside it where it is
+    declared)."""
     if not AXE_JS.is_file():
         pytest.fail(f"{AXE_JS} is missing: `make test` installs axe-core with npm")
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     found = []
-    for v in page.evaluate(AXE_RUN):
+    for v in (within.evaluate(AXE_RUN) if within is not None else page.evaluate(AXE_RUN, None)):
         if v["impact"] not in SERIOUS:
             continue
         known = (allowed or {}).get(v["id"], ())
