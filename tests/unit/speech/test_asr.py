@@ -86,7 +86,6 @@ def test_whisper_on_five_piper_sentences():
     assert source == "package"
 
 
-@pytest.mark.slow
 def test_loading_whisper_leaves_torchs_thread_count_in_the_loading_thread_as_it_was():
     """CTranslate2 sets OpenMP's count in the thread that loads it; a server thread that loaded
     Whisper must not run every later request's torch work on one thread."""
@@ -108,6 +107,7 @@ def test_loading_whisper_leaves_torchs_thread_count_in_the_loading_thread_as_it_
     assert seen["after"] == 2
 
 
+@pytest.mark.slow
 def test_transcribe_both_engines_with_reference():
     (path, text), = [(asr_training.HELDOUT / i["file"], i["text"])
                      for i in json.loads((asr_training.OUT / "heldout.json").read_text())[:1]]
