@@ -1,5 +1,5 @@
-"""Four fixes to Gradio 6.31: three to its native plots (LinePlot, ScatterPlot, BarPlot), one to
-``delete_cache``. Fixes 1, 2 and 4 are applied on import; fix 3 is ``CSS`` for ``launch()``. ``pages/common.py`` leans on Gradio
+"""Five fixes to Gradio 6.31: three to its native plots (LinePlot, ScatterPlot, BarPlot), one to
+``delete_cache``, one to how results are written to its file cache. Fixes 1, 2, 4 and 5 are applied on import; fix 3 is ``CSS`` for ``launch()``. ``pages/common.py`` leans on Gradio
 internals twice more (``_CheckedImage.is_template``; an examples table with ``headers=[]``), and
 ``pages/fill.py`` on ``gr.Examples``' own loading of a cached example (``_get_processed_example``,
 ``_get_cached_index_if_cached``, ``load_from_cache``; tested in ``tests/app/test_fill_on_open.py``).
@@ -25,12 +25,23 @@ app says whether it still works) instead of silently breaking. Users are never s
    during iteration" ends the scheduled task for good, and from then on the temp folder only
    grows (200 calls of every endpoint left 2,900 files, all past their age). The sweep here walks
    a snapshot of each set, and a file it cannot stat or remove is left for the next sweep.
+5. A result that is a PIL image, a numpy array, raw bytes or an audio array is written into the
+   cache under the hash of its content, in place (truncate, then write). A class of students
+   calling an endpoint at its defaults gets identical results, so one request rewrites the very
+   file another is being served: uvicorn then sends fewer bytes than the Content-Length it read
+   ("peer closed connection without sending complete message body") or more ("Response content
+   longer than Content-Length"), and the student's call fails (7 of 1,813 calls with 60 clients).
+   Gradio's ``save_file_to_cache`` already writes a staging file and renames it into place; the
+   three writers here do the same, and a file already in place is reused, as that one does.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -93,6 +104,59 @@ def delete_files_created_by_app(blocks, age: int | None) -> None:
 
 delete_files_created_by_app.gradio_original = _gradio_delete_files
 route_utils.delete_files_created_by_app = delete_files_created_by_app
+
+
+def _publish(path: Path, write) -> str:
+    """Fix 5: put a cache file at ``path`` atomically; ``write(staging_path)`` makes its content.
+    The name is a hash of the content, so a file already there is the same result: reuse it."""
+    if path.exists():
+        with contextlib.suppress(OSError):
+            os.utime(path)   # ``delete_cache`` ages by ctime: a result handed out again is fresh
+        return str(path)
+    fd, staging = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(staging)
+        os.replace(staging, path)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    return str(path)
+
+
+def save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
+    data = processing_utils.encode_pil_to_bytes(img, format)
+    folder = Path(cache_dir) / processing_utils.hash_bytes(data)
+    folder.mkdir(exist_ok=True, parents=True)
+    return _publish((folder / f"{name}.{format}").resolve(), lambda p: Path(p).write_bytes(data))
+
+
+def save_bytes_to_cache(data: bytes, file_name: str, cache_dir: str) -> str:
+    folder = Path(cache_dir) / processing_utils.hash_bytes(data)
+    folder.mkdir(exist_ok=True, parents=True)
+    if not Path(file_name).suffix:
+        file_name += processing_utils.detect_audio_format(data)
+    return _publish((folder / Path(file_name).name).resolve(), lambda p: Path(p).write_bytes(data))
+
+
+def save_audio_to_cache(data, sample_rate: int, format: str, cache_dir: str) -> str:
+    # the same key as Gradio's, so a result cached by either is found by the other
+    meta = {"cache_schema": "audio-cache-v1", "dtype": str(data.dtype), "format": format,
+            "sample_rate": int(sample_rate), "shape": data.shape}
+    key = hashlib.sha256(processing_utils.hash_seed)
+    key.update(json.dumps(meta, sort_keys=True).encode("utf-8"))
+    key.update(data.tobytes())
+    folder = Path(cache_dir) / key.hexdigest()
+    folder.mkdir(exist_ok=True, parents=True)
+    return _publish((folder / f"audio.{format}").resolve(),
+                    lambda p: processing_utils.audio_to_file(sample_rate, data, p, format=format))
+
+
+# Gradio's own writers, even when this module is imported again (Gradio's reload mode)
+for _writer in (save_pil_to_cache, save_bytes_to_cache, save_audio_to_cache):
+    _original = getattr(processing_utils, _writer.__name__)
+    _writer.gradio_original = getattr(_original, "gradio_original", _original)
+    setattr(processing_utils, _writer.__name__, _writer)
 
 
 # Fix 3: the chart takes the height left under the block's label, so the legend stays inside.

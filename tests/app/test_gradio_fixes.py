@@ -78,3 +78,23 @@ def test_after_ultralytics_is_imported_a_corrupt_upload_still_fails_clearly(clie
     good = tmp_path / "white.png"
     good.write_bytes(buffer.getvalue())
     assert client.predict(handle_file(str(good)), "faces", 0.25, 0.45, api_name="/detect")[-1]["n_detections"] == 0
+
+
+def test_a_pil_result_reaches_the_cache_through_the_atomic_writer(client, monkeypatch):
+    """Fix 5: the decision-boundary chart is a PIL image; the file the client is given was put in
+    place by ``gradio_fixes._publish`` (staged and renamed), not rewritten in place by Gradio."""
+    from pages.classic import decision_boundaries
+
+    published = []
+    original = gradio_fixes._publish
+
+    def spy(path, write):
+        published.append(str(path))
+        return original(path, write)
+
+    monkeypatch.setattr(gradio_fixes, "_publish", spy)
+    chart, *_ = client.predict(*decision_boundaries.API["decision_boundaries"], api_name="/decision_boundaries")
+    served = chart["path"] if isinstance(chart, dict) else chart
+    assert published, "Gradio no longer writes PIL results through processing_utils.save_pil_to_cache"
+    from pathlib import Path
+    assert Path(served).read_bytes() in {Path(p).read_bytes() for p in published}

@@ -2,6 +2,7 @@ import asyncio
 import importlib
 import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import gradio as gr
 import pandas as pd
@@ -123,3 +124,65 @@ def test_the_cache_sweep_keeps_young_files_and_the_examples(tmp_path):
     assert blocks.temp_file_sets[0] == {young, kept}
     gradio_fixes.delete_files_created_by_app(blocks, age=None)
     assert blocks.temp_file_sets[0] == {kept} and (tmp_path / "out1.png").exists()
+
+
+def _served_while_rewritten(save, tmp_path, rounds=200, until_torn=False):
+    """What uvicorn does for a result file (stat for Content-Length, then read it chunk by chunk
+    between other work) while other requests with the same result write it again: the reads that
+    did not get the stat's size."""
+    import threading
+    import time
+    import numpy as np
+    image = Image.fromarray(np.random.default_rng(0).integers(0, 255, (400, 400, 3), dtype=np.uint8))
+    path = Path(save(image, str(tmp_path)))
+    stop, torn = threading.Event(), []
+
+    def writer():
+        while not stop.is_set():
+            save(image, str(tmp_path))
+
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(rounds):
+            size, got = path.stat().st_size, 0
+            with open(path, "rb") as f:
+                while chunk := f.read(16384):
+                    got += len(chunk)
+                    time.sleep(0)   # the event loop serves other requests between chunks
+            if got != size or size == 0:
+                torn.append((size, got))
+                if until_torn:
+                    break
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    return torn
+
+
+def test_a_result_file_is_never_served_half_written(tmp_path):
+    """Fix 5: 60 students at an endpoint's defaults get one result; rewriting it in place tore
+    the responses of the others (7 of 1,813 calls failed in the classroom load test)."""
+    assert processing_utils.save_pil_to_cache is gradio_fixes.save_pil_to_cache
+    assert not _served_while_rewritten(processing_utils.save_pil_to_cache, tmp_path / "fixed")
+    # the check itself sees the fault in Gradio's own writer, so it can fail
+    assert _served_while_rewritten(gradio_fixes.save_pil_to_cache.gradio_original, tmp_path / "gradio",
+                                   rounds=5000, until_torn=True)
+
+
+def test_the_atomic_writers_keep_gradios_names_and_content(tmp_path):
+    import numpy as np
+    image = Image.new("RGB", (8, 8), "red")
+    for ours in (gradio_fixes.save_pil_to_cache, gradio_fixes.save_pil_to_cache.gradio_original):
+        path = Path(ours(image, str(tmp_path / ours.__module__)))
+        assert path.name == "image.webp" and Image.open(path).getpixel((0, 0))[0] > 200
+    a = Path(gradio_fixes.save_bytes_to_cache(b"RIFF0000WAVEdata", "clip", str(tmp_path)))
+    b = Path(gradio_fixes.save_bytes_to_cache.gradio_original(b"RIFF0000WAVEdata", "clip", str(tmp_path / "g")))
+    assert a.name == b.name == "clip.wav" and a.parent.name == b.parent.name
+    tone = (np.sin(np.arange(1600) / 5) * 3000).astype(np.int16)
+    a = Path(gradio_fixes.save_audio_to_cache(tone, 16000, "wav", str(tmp_path)))
+    b = Path(gradio_fixes.save_audio_to_cache.gradio_original(tone, 16000, "wav", str(tmp_path / "g")))
+    assert a.parent.name == b.parent.name and a.read_bytes() == b.read_bytes()
+    assert not [p for p in a.parent.iterdir() if p.name.startswith(".")]   # no staging file left behind
