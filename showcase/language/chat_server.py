@@ -8,8 +8,9 @@ tools: ``model``, ``messages``, ``temperature``, ``top_p``, ``max_tokens`` (or
 ``model``, ``"seed": NaN``, ``"max_tokens": Infinity``, ``"stream": "false"``, a text part that
 is not a string), 401 without the key, 404 for an unknown model. The key: ``SHOWCASE_API_KEY``
 when the owner sets it (``Authorization: Bearer <it>``); unset, the API is open to anyone who can
-reach the app, as it is meant to be on a laptop in a class. The toy continues the last user message; the system prompt and earlier turns are
-accepted and counted out of the prompt it sees, as it was never trained on dialogue.
+reach the app, as it is meant to be on a laptop in a class. The toy continues the last user
+message; the system prompt and earlier turns are accepted and counted out of the prompt it sees,
+as it was never trained on dialogue.
 
 The routes are plain FastAPI; the app passes them to Gradio's own FastAPI app through
 ``launch(app_kwargs={"routes": routes()})`` (``pages.common.launch_kwargs``), so they share
@@ -104,7 +105,7 @@ def _flag(body: dict, name: str, where: str | None = None) -> bool:
 def _model(body) -> None:
     """A missing or malformed model is the request's fault (400); a well-formed unknown one, 404."""
     if "model" not in body or body["model"] is None:
-        raise BadField("model is required: this server has " f"{LOCAL_MODEL!r} (GET /v1/models).", "model",
+        raise BadField(f"model is required: this server has {LOCAL_MODEL!r} (GET /v1/models).", "model",
                        "missing_required_parameter")
     if not isinstance(body["model"], str):
         raise BadField(f"model must be a string; got {json.dumps(body['model'])[:40]}.", "model", "invalid_type")
