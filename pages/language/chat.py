@@ -12,6 +12,7 @@ import gradio as gr
 from pages.common import (code_accordion, examples, header, json_safe, launch_kwargs, lazy_demo, metrics_json,
                           result_note, say, standalone, strings)
 from showcase.core.errors import InputError
+from showcase.core.settings import settings
 from showcase.language import chat as backend
 from showcase.language import chat_server
 
@@ -23,12 +24,15 @@ t = strings("chat", {
         "`/v1/chat/completions`, which serves **pydoc-gpt**: a 1.9 M-parameter GPT-2 the project trained on Python's "
         "reference manual (`pydoc_data.topics`) with `transformers`. A toy trained on one manual writes plausible "
         "Python-doc prose, not answers: it continues your message in the manual's style and ignores the system prompt. "
-        "The key comes from the box below (kept for this session, never stored or shown) or `OPENAI_API_KEY`.",
+        "The key comes from the box below (kept for this session, never stored or shown); the server's own "
+        "`OPENAI_API_KEY` is used only with the base URL its owner set (`OPENAI_BASE_URL`, OpenAI's by default), "
+        "never with a base URL typed here.",
         "官方 `openai` 客户端从任何兼容 OpenAI 的服务器逐个 token 流式接收回复:可设置 base URL、模型、温度、top-p 和最大 token 数。"
         "base URL 留空时,它连接本应用自己的 `/v1/chat/completions`,后者提供 **pydoc-gpt**:本项目用 `transformers` 在 Python "
         "参考手册(`pydoc_data.topics`)上训练的 190 万参数 GPT-2。只读过一本手册的玩具模型写出的是像模像样的 Python 文档式文字,"
-        "而不是答案:它按手册的风格续写你的消息,并忽略系统提示。密钥来自下面的输入框(只在本会话中使用,从不保存或回显)"
-        "或环境变量 `OPENAI_API_KEY`。",
+        "而不是答案:它按手册的风格续写你的消息,并忽略系统提示。密钥来自下面的输入框(只在本会话中使用,从不保存或回显);"
+        "服务器自己的 `OPENAI_API_KEY` 只用于其所有者设置的 base URL(`OPENAI_BASE_URL`,默认是 OpenAI 的),"
+        "绝不会发往在这里输入的 base URL。",
     ),
     "reference": (
         "**Compare:** the toy's held-out perplexity is in its model card (a uniform guess over its vocabulary "
@@ -43,7 +47,20 @@ t = strings("chat", {
     "system": ("System prompt", "系统提示"),
     "model": ("Model", "模型"),
     "base_url": ("Base URL (empty: this app's own /v1 with pydoc-gpt)", "Base URL(留空:本应用自己的 /v1 与 pydoc-gpt)"),
-    "api_key": ("API key (this session only; empty: OPENAI_API_KEY)", "API 密钥(仅本会话;留空则用 OPENAI_API_KEY)"),
+    "api_key": ("API key (this session only; empty: the server's key, for OPENAI_BASE_URL only)",
+                "API 密钥(仅本会话;留空则用服务器的密钥,仅限 OPENAI_BASE_URL)"),
+    "v1_open": (
+        "**This app's `/v1` is open:** anyone who can reach this app can call it with any key. Its owner can "
+        "require one by setting `SHOWCASE_API_KEY` (on a Space: a secret in the Space's settings).",
+        "**本应用的 `/v1` 是开放的:** 任何能访问本应用的人都可以用任意密钥调用它。所有者可以设置 `SHOWCASE_API_KEY` "
+        "来要求密钥(在 Space 上:在 Space 设置中添加一个 secret)。",
+    ),
+    "v1_locked": (
+        "**This app's `/v1` wants a key:** send `Authorization: Bearer <SHOWCASE_API_KEY>` (`api_key=` in the "
+        "`openai` client); this tab's own calls send it for you.",
+        "**本应用的 `/v1` 需要密钥:** 请发送 `Authorization: Bearer <SHOWCASE_API_KEY>`(`openai` 客户端中的 "
+        "`api_key=`);本标签页自己的调用会替你发送。",
+    ),
     "temperature": ("Temperature (0 = greedy)", "温度(0 = 贪心)"),
     "top_p": ("Top-p", "Top-p"),
     "max_tokens": ("Max tokens", "最大 token 数"),
@@ -132,6 +149,7 @@ def respond_example(message=EXAMPLES[0][0], request: gr.Request = None):
 
 def build() -> None:
     header(t("title"), t("body"), t("reference"))
+    gr.Markdown(t("v1_locked") if settings().api_key else t("v1_open"))   # read once, as the /v1 routes read it
     with gr.Row():
         with gr.Column(scale=2):
             # the manual's prose the toy writes, and the prompts it continues: data, not the page's prose

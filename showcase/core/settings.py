@@ -11,7 +11,11 @@
                               ratings database); on a Space, point it at persistent storage (/data)
     SHOWCASE_TRY_DIR=pages    folder of the tabs' guided steps (``<area>/<topic>.try.toml``): a
                               teacher's own set, or a test's
-    OPENAI_API_KEY            used by the chat tab only, never logged
+    OPENAI_API_KEY            the owner's key for the chat tab, never logged or shown; it is sent
+                              only to OPENAI_BASE_URL, never to a base URL a visitor typed
+    OPENAI_BASE_URL           where OPENAI_API_KEY may go (default https://api.openai.com/v1)
+    SHOWCASE_API_KEY          when set, /v1/* and the REST demo service (when it listens beyond
+                              loopback) want ``Authorization: Bearer <it>``; unset, they are open
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "assets"
+OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"   # the openai client's own default
 
 
 def _flag(name: str) -> bool:
@@ -43,6 +48,8 @@ class Settings:
     temp_age_s: int
     trim_s: int
     openai_api_key: str | None
+    openai_base_url: str
+    api_key: str | None
     data_dir: Path
     try_dir: Path
 
@@ -57,7 +64,9 @@ def settings() -> Settings:
         max_file_mb=_int("SHOWCASE_MAX_FILE_MB", 50),
         temp_age_s=max(1, _int("SHOWCASE_TEMP_AGE_S", 3600)),
         trim_s=_int("SHOWCASE_TRIM_S", 300),
-        openai_api_key=os.environ.get("OPENAI_API_KEY") or None,
+        openai_api_key=os.environ.get("OPENAI_API_KEY", "").strip() or None,
+        openai_base_url=os.environ.get("OPENAI_BASE_URL", "").strip() or OPENAI_DEFAULT_BASE_URL,
+        api_key=os.environ.get("SHOWCASE_API_KEY", "").strip() or None,
         data_dir=Path(os.environ.get("SHOWCASE_DATA", "").strip() or ROOT / "var"),
         try_dir=Path(os.environ.get("SHOWCASE_TRY_DIR", "").strip() or ROOT / "pages"),
     )

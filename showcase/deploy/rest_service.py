@@ -43,6 +43,10 @@ Compared point by point with AWS's ``sagemaker-inference`` toolkit
   ``np.load(allow_pickle=True)``, which runs code from the request; here images and JSON only,
   never pickle, and a size limit (6 MB, SageMaker's own real-time payload limit) checked before
   the body is read.
+- *Keys*: SageMaker puts its own authentication (IAM) in front of the container; served anywhere
+  else beyond loopback, the service wants ``Authorization: Bearer <SHOWCASE_API_KEY>`` on every
+  route but ``/ping`` when that variable is set (401 in OpenAI's error shape otherwise), and is
+  open when it is unset. On 127.0.0.1 (the REST tab's own service) no key is wanted.
 - *Start-up*: the toolkit ``pip install``s ``code/requirements.txt`` when the container starts;
   here everything is in the image, built without network at run time.
 
@@ -53,12 +57,15 @@ serve the same contract in one readable file, and are what the tests here start 
     python -m showcase.deploy.rest_service serve                       # 0.0.0.0:8080, classifier
     python -m showcase.deploy.rest_service serve --model detector --workers 2 --port 8081
     curl -s --data-binary @shirt.png -H 'Content-Type: image/png' localhost:8080/invocations
+    curl -s ... -H "Authorization: Bearer $SHOWCASE_API_KEY"          # when the service has a key
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
+import secrets
 import sys
 import threading
 from contextlib import asynccontextmanager
@@ -69,6 +76,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from showcase.core.http import BodyTooLarge, read_body
+from showcase.core.settings import settings
 from showcase.deploy.inference import (JSON_TYPE, MAX_PAYLOAD_MB, MODEL_DIR, MODELS, PayloadError, decode_payload,
                                        load)
 
@@ -79,7 +87,19 @@ DEFAULT_PORT = 8080
 # The ASGI app: /ping, /invocations, /execution-parameters
 # ---------------------------------------------------------------------------------------------
 
-def create_app(kind: str | None = None, model_dir: Path | None = None, max_payload_mb: float | None = None) -> FastAPI:
+def loopback(host: str) -> bool:
+    """True when a server bound to ``host`` can be reached from this machine only."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def create_app(kind: str | None = None, model_dir: Path | None = None, max_payload_mb: float | None = None,
+               api_key: str | None = None) -> FastAPI:
+    """The service; with ``api_key`` every route but ``/ping`` wants ``Authorization: Bearer <it>``
+    (``/ping`` stays open: a load balancer's health check sends no key, and it answers only
+    whether the model is loaded)."""
     kind = kind or os.environ.get("SHOWCASE_SERVE_MODEL", "classifier")
     model_dir = Path(model_dir or os.environ.get("SHOWCASE_MODEL_DIR", MODEL_DIR))
     limit = int(1e6 * float(max_payload_mb or os.environ.get("SHOWCASE_MAX_PAYLOAD_MB", MAX_PAYLOAD_MB)))
@@ -98,6 +118,17 @@ def create_app(kind: str | None = None, model_dir: Path | None = None, max_paylo
         yield
 
     app = FastAPI(title="Roadmap Showcase inference", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    @app.middleware("http")
+    async def wants_the_key(request: Request, call_next):
+        if api_key is not None and request.url.path != "/ping":
+            scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not secrets.compare_digest(sent.strip().encode(), api_key.encode()):
+                # OpenAI's error shape, as the app's /v1 answers: one shape for "no key" across the project
+                return JSONResponse({"error": {"message": "Send Authorization: Bearer <SHOWCASE_API_KEY>.",
+                                               "type": "invalid_request_error", "param": None,
+                                               "code": "invalid_api_key"}}, status_code=401)
+        return await call_next(request)
 
     @app.get("/ping")
     async def ping():
@@ -139,8 +170,12 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def app_from_env() -> FastAPI:
-    """uvicorn's factory for each worker process (they read the model choice from the environment)."""
-    return create_app()
+    """uvicorn's factory for each worker process (they read the model choice from the environment).
+    ``SHOWCASE_API_KEY`` is wanted only when the service listens beyond loopback (``serve`` puts its
+    host in ``SHOWCASE_SERVE_HOST``; a host it does not know counts as beyond): the REST tab's own
+    service on 127.0.0.1 stays open to the tab's load test."""
+    host = os.environ.get("SHOWCASE_SERVE_HOST", "0.0.0.0")  # noqa: S104 - unknown: assume reachable
+    return create_app(api_key=None if loopback(host) else settings().api_key)
 
 
 def serve(kind: str = "classifier", host: str = "0.0.0.0", port: int | None = None,  # noqa: S104 - a container listens on all interfaces
@@ -148,6 +183,7 @@ def serve(kind: str = "classifier", host: str = "0.0.0.0", port: int | None = No
     """Replace this process with gunicorn running ``workers`` uvicorn workers (SIGTERM then reaches
     gunicorn directly, which stops them gracefully, as ``docker stop`` and SageMaker expect)."""
     os.environ["SHOWCASE_SERVE_MODEL"] = kind
+    os.environ["SHOWCASE_SERVE_HOST"] = host
     if model_dir is not None:
         os.environ["SHOWCASE_MODEL_DIR"] = str(model_dir)
     port = port or int(os.environ.get("SAGEMAKER_BIND_TO_PORT", DEFAULT_PORT))

@@ -2,8 +2,10 @@
 
 ``chat`` streams a reply with ``client.chat.completions.create(..., stream=True)``: system prompt,
 model name, temperature, top-p, max tokens and base URL are the user's. The key comes from the
-per-session box or ``OPENAI_API_KEY``; it is handed to the client and nowhere else: never logged,
-returned, or put in an error message (``_scrub`` removes it from any server text we show).
+per-session box; the owner's ``OPENAI_API_KEY`` is used only for the owner's ``OPENAI_BASE_URL``
+(``key_for``): a base URL a visitor typed gets the visitor's key or none, as anyone could type the
+address of a server that records what it is sent. A key is handed to the client and nowhere else:
+never logged, returned, or put in an error message (``_scrub`` removes it from any server text we show).
 
 Offline the same client talks to this app's own ``/v1`` (``showcase.language.chat_server``),
 which serves ``pydoc-gpt``: a 1.9 M-parameter GPT-2 the project trains on Python's reference
@@ -151,6 +153,40 @@ def _explain(exc, base_url: str, model: str, key: str | None, timeout: float) ->
     return InputError(f"The reply from {host} could not be read: {type(exc).__name__}.")
 
 
+def _where(url: str) -> tuple | None:
+    """What decides where a request goes: scheme, host, port and path (no trailing slash); None for
+    a URL with a user name or password in it, which no owner configures and parsers read apart."""
+    parts = urlparse(url.strip())
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:    # a port that is not a number
+        return None
+    if parts.username is not None or parts.password is not None or "\\" in url:
+        return None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port, parts.path.rstrip("/")
+
+
+def key_for(base_url: str, api_key: str, local: bool) -> tuple[str, str]:
+    """(base URL, key) for a request. This app's own /v1 gets the owner's ``SHOWCASE_API_KEY`` (any
+    key when none is set); a key typed in the box goes where the visitor sends it; the owner's
+    ``OPENAI_API_KEY`` goes only to the owner's ``OPENAI_BASE_URL``, and then to the owner's own
+    spelling of it, so that no two parsers can disagree on where the typed one points."""
+    owner = settings()
+    if local:
+        return base_url, owner.api_key or "local"
+    typed = (api_key or "").strip()
+    if typed:
+        return base_url, typed
+    if _where(base_url) is not None and _where(base_url) == _where(owner.openai_base_url):
+        if owner.openai_api_key:
+            return owner.openai_base_url, owner.openai_api_key
+        raise InputError(f"No API key: paste one in the key box (kept for this session only), or set "
+                         f"OPENAI_API_KEY where the app runs to use {urlparse(owner.openai_base_url).netloc}.")
+    raise InputError(f"No API key for {urlparse(base_url).netloc}: paste one in the key box (kept for this "
+                     "session only). This server's own key is used only with the base URL its owner set "
+                     f"(OPENAI_BASE_URL: {urlparse(owner.openai_base_url).netloc}), never with one typed here.")
+
+
 def chat(message, history=(), system: str = "", model: str = LOCAL_MODEL, base_url: str = "", api_key: str = "",
          temperature: float = 0.8, top_p: float = 0.95, max_tokens: int = 120, *, local_base: str | None = None,
          timeout: float = TIMEOUT_S) -> Iterator[ChatUpdate]:
@@ -178,10 +214,7 @@ def chat(message, history=(), system: str = "", model: str = LOCAL_MODEL, base_u
         base_url = local_base
     elif urlparse(base_url).scheme not in ("http", "https") or not urlparse(base_url).netloc:
         raise InputError(f"Base URL must look like https://host/v1; got {base_url[:80]!r}.")
-    key = (api_key or "").strip() or settings().openai_api_key or ("local" if local else None)
-    if not key:
-        raise InputError("No API key: paste one in the key box (kept for this session only) "
-                         "or set OPENAI_API_KEY where the app runs.")
+    base_url, key = key_for(base_url, api_key, local)
     messages = ([{"role": "system", "content": system}] if (system or "").strip() else [])
     messages += [{"role": m["role"], "content": m["content"]} for m in (history or [])
                  if isinstance(m, dict) and m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)]

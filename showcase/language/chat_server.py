@@ -4,9 +4,13 @@ Enough of the Chat Completions API for the official ``openai`` client and other 
 tools: ``model``, ``messages``, ``temperature``, ``top_p``, ``max_tokens`` (or
 ``max_completion_tokens``), ``seed``, ``stream`` with server-sent events ending in ``[DONE]``,
 ``stream_options.include_usage``; errors in OpenAI's shape (``{"error": {"message", "type",
-"param", "code"}}``) with 400 for bad JSON or values, 401 for a wrong key, 404 for an unknown
-model. The toy continues the last user message; the system prompt and earlier turns are
-accepted and counted out of the prompt it sees, as it was never trained on dialogue.
+"param", "code"}}``): 400 for bad JSON or any malformed field, ``param`` naming it (a missing
+``model``, ``"seed": NaN``, ``"max_tokens": Infinity``, ``"stream": "false"``, a text part that
+is not a string), 401 without the key, 404 for an unknown model. The key: ``SHOWCASE_API_KEY``
+when the owner sets it (``Authorization: Bearer <it>``); unset, the API is open to anyone who can
+reach the app, as it is meant to be on a laptop in a class. The toy continues the last user
+message; the system prompt and earlier turns are accepted and counted out of the prompt it sees,
+as it was never trained on dialogue.
 
 The routes are plain FastAPI; the app passes them to Gradio's own FastAPI app through
 ``launch(app_kwargs={"routes": routes()})`` (``pages.common.launch_kwargs``), so they share
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import secrets
 import threading
 import time
@@ -29,10 +34,19 @@ from starlette.concurrency import run_in_threadpool
 
 from showcase.core.errors import InputError
 from showcase.core.http import BodyTooLarge, read_body
-from showcase.language.chat import LOCAL_MODEL, MAX_NEW_TOKENS, generate
+from showcase.core.settings import settings
+from showcase.language.chat import LOCAL_MODEL, MAX_NEW_TOKENS, clean_text, generate
 
 CREATED = 1_764_547_200   # when pydoc-gpt was first trained (2025-12-01); OpenAI lists a creation time
 MAX_BODY = 1_000_000        # bytes of JSON: a long conversation is a few hundred KB; more is refused (413)
+
+
+class BadField(InputError):
+    """A request the API refuses, naming the field at fault (OpenAI's ``param``) and why (``code``)."""
+
+    def __init__(self, message: str, param: str | None = None, code: str = "invalid_value", status: int = 400):
+        super().__init__(message)
+        self.param, self.code, self.status = param, code, status
 
 
 def _error(status: int, message: str, *, param: str | None = None, code: str | None = None,
@@ -40,48 +54,102 @@ def _error(status: int, message: str, *, param: str | None = None, code: str | N
     return JSONResponse({"error": {"message": message, "type": kind, "param": param, "code": code}}, status)
 
 
-def _text(content) -> str:
-    """A message's content as text: a string, or OpenAI's list of ``{"type": "text", "text"}`` parts."""
+def _text(content, where: str) -> str:
+    """A message's content as text: a string, or OpenAI's list of ``{"type": "text", "text"}`` parts
+    (other part types, such as images, carry no text and are skipped)."""
     if isinstance(content, str):
         return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    raise InputError("messages[].content must be a string or a list of text parts.")
+    if not isinstance(content, list):
+        raise BadField(f"{where} must be a string or a list of text parts; got {type(content).__name__}.", where,
+                       "invalid_type")
+    texts = []
+    for j, part in enumerate(content):
+        if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+            raise BadField(f"{where}[{j}] must be an object with a type.", f"{where}[{j}]", "invalid_type")
+        if part["type"] == "text":
+            if not isinstance(part.get("text"), str):
+                raise BadField(f"{where}[{j}].text must be a string; got {type(part.get('text')).__name__}.",
+                               f"{where}[{j}].text", "invalid_type")
+            texts.append(part["text"])
+    return "".join(texts)
 
 
 def _number(body: dict, name: str, default, low, high, integer=False):
-    value = body.get(name, default)
+    """``body[name]`` checked as JSON can send it: NaN, Infinity and 1e999 parse to floats that
+    ``int()`` cannot take, so finiteness is checked before anything else."""
+    value = body.get(name)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and value != int(value)):
-        raise InputError(f"{name} must be {'an integer' if integer else 'a number'}; got {value!r}.")
+    kind = "an integer" if integer else "a number"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadField(f"{name} must be {kind}; got {json.dumps(value)[:40]}.", name, "invalid_type")
+    if not math.isfinite(value) or (integer and value != int(value)):
+        raise BadField(f"{name} must be {kind}; got {value!r}.", name)
     if not low <= value <= high:
-        raise InputError(f"{name} must be between {low} and {high} for {LOCAL_MODEL} "
-                         f"(its context is 256 tokens); got {value}.")
+        raise BadField(f"{name} must be between {low} and {high} for {LOCAL_MODEL} "
+                       f"(its context is 256 tokens); got {value}.", name)
     return int(value) if integer else float(value)
 
 
+def _flag(body: dict, name: str, where: str | None = None) -> bool:
+    """A JSON boolean (or absent): ``"false"`` is a non-empty string, true to ``bool()``."""
+    value = body.get(name)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise BadField(f"{where or name} must be true or false; got {json.dumps(value)[:40]}.", where or name,
+                       "invalid_type")
+    return value
+
+
+def _model(body) -> None:
+    """A missing or malformed model is the request's fault (400); a well-formed unknown one, 404."""
+    if "model" not in body or body["model"] is None:
+        raise BadField(f"model is required: this server has {LOCAL_MODEL!r} (GET /v1/models).", "model",
+                       "missing_required_parameter")
+    if not isinstance(body["model"], str):
+        raise BadField(f"model must be a string; got {json.dumps(body['model'])[:40]}.", "model", "invalid_type")
+    if body["model"] != LOCAL_MODEL:
+        raise BadField(f"The model {body['model'][:80]!r} does not exist here; this server has {LOCAL_MODEL!r} "
+                       "(GET /v1/models).", "model", "model_not_found", status=404)
+
+
 def _parse(body) -> dict:
-    """The request's settings, or ``InputError`` with a message in the API's words."""
+    """The request's settings, or ``BadField`` naming the field, in the API's words."""
     if not isinstance(body, dict):
-        raise InputError("The request body must be a JSON object.")
+        raise BadField("The request body must be a JSON object.")
+    _model(body)
     messages = body.get("messages")
-    if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
-        raise InputError("messages must be a non-empty list of {role, content} objects.")
-    users = [_text(m.get("content", "")) for m in messages if m.get("role") == "user"]
-    if not users or not users[-1].strip():
-        raise InputError("The last user message is empty: there is nothing to continue.")
-    if body.get("n", 1) != 1:
-        raise InputError("n must be 1: this server returns one choice.")
-    limit = body.get("max_completion_tokens", body.get("max_tokens"))
+    if not isinstance(messages, list) or not messages:
+        raise BadField("messages must be a non-empty list of {role, content} objects.", "messages")
+    last_user = None
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or not isinstance(m.get("role"), str):
+            raise BadField(f"messages[{i}] must be an object with a role.", f"messages[{i}]", "invalid_type")
+        text = _text("" if m.get("content") is None else m["content"], f"messages[{i}].content")
+        if m["role"] == "user":
+            last_user = (i, text)
+    if last_user is None or not last_user[1].strip():
+        raise BadField("The last user message is empty: there is nothing to continue.", "messages")
+    i, text = last_user
+    try:
+        prompt = clean_text(text, f"messages[{i}].content")
+    except InputError as exc:
+        raise BadField(str(exc), f"messages[{i}].content") from None
+    if body.get("n") is not None and (isinstance(body["n"], bool) or body["n"] != 1):
+        raise BadField("n must be 1: this server returns one choice.", "n")
+    limit = "max_completion_tokens" if body.get("max_completion_tokens") is not None else "max_tokens"
+    options = body.get("stream_options")
+    if options is not None and not isinstance(options, dict):
+        raise BadField("stream_options must be an object.", "stream_options", "invalid_type")
     return dict(
-        prompt=users[-1],
-        max_new_tokens=_number({"max_tokens": limit}, "max_tokens", 120, 1, MAX_NEW_TOKENS, integer=True),
+        prompt=prompt,
+        max_new_tokens=_number(body, limit, 120, 1, MAX_NEW_TOKENS, integer=True),
         temperature=_number(body, "temperature", 1.0, 0, 2),
         top_p=_number(body, "top_p", 1.0, 0.01, 1),
         seed=_number(body, "seed", None, -2**63, 2**63 - 1, integer=True),
-        stream=bool(body.get("stream", False)),
-        usage_in_stream=bool((body.get("stream_options") or {}).get("include_usage", False)),
+        stream=_flag(body, "stream"),
+        usage_in_stream=_flag(options or {}, "include_usage", "stream_options.include_usage"),
     )
 
 
@@ -90,46 +158,58 @@ def _usage(gen) -> dict:
     return {"prompt_tokens": gen.prompt_tokens, "completion_tokens": done, "total_tokens": gen.prompt_tokens + done}
 
 
+def bearer_ok(request: Request, api_key: str | None) -> bool:
+    """True when no key is wanted, or the request's ``Authorization: Bearer`` is that key
+    (compared in constant time, so its characters cannot be guessed one by one)."""
+    if api_key is None:
+        return True
+    scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and secrets.compare_digest(sent.strip().encode(), api_key.encode())
+
+
+def refused(request: Request) -> JSONResponse:
+    """OpenAI's 401, for a missing key and a wrong one alike."""
+    missing = not request.headers.get("authorization")
+    return _error(401, "You didn't provide an API key: send Authorization: Bearer <key>." if missing
+                  else "Incorrect API key provided.", code="invalid_api_key")
+
+
 def routes(api_key: str | None = None) -> list:
-    """The two routes, for ``FastAPI(routes=...)``. With ``api_key`` the bearer token must match it
-    (the tests use that to check the wrong-key message); without, any key is accepted, like Ollama."""
+    """The two routes, for ``FastAPI(routes=...)``. The bearer token must match ``api_key``, or
+    without it the owner's ``SHOWCASE_API_KEY`` (read once, here); with neither, any key is
+    accepted, like Ollama: anyone who can reach the app can use its /v1."""
+    api_key = api_key if api_key is not None else settings().api_key
     router = APIRouter(prefix="/v1")
 
     def authorised(request: Request) -> bool:
-        if api_key is None:
-            return True
-        sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        return secrets.compare_digest(sent.encode(), api_key.encode())
-
-    def refused() -> JSONResponse:
-        return _error(401, "Incorrect API key provided.", code="invalid_api_key")
+        return bearer_ok(request, api_key)
 
     @router.get("/models")
     def models(request: Request):
         if not authorised(request):
-            return refused()
+            return refused(request)
         return {"object": "list", "data": [{"id": LOCAL_MODEL, "object": "model", "created": CREATED,
                                             "owned_by": "roadmap-showcase"}]}
 
     @router.post("/chat/completions")
     async def completions(request: Request):
         if not authorised(request):
-            return refused()
+            return refused(request)
         try:
             body = json.loads(await read_body(request, MAX_BODY))
         except BodyTooLarge as exc:
             return _error(exc.status, str(exc))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return _error(400, f"The request body is not valid JSON: {exc}.")
-        if isinstance(body, dict) and body.get("model") != LOCAL_MODEL:
-            return _error(404, f"The model {str(body.get('model'))[:80]!r} does not exist here; this server has "
-                               f"{LOCAL_MODEL!r} (GET /v1/models).", param="model", code="model_not_found")
         try:
             args = _parse(body)
-            stream, usage_in_stream = args.pop("stream"), args.pop("usage_in_stream")
+        except BadField as exc:
+            return _error(exc.status, str(exc), param=exc.param, code=exc.code)
+        stream, usage_in_stream = args.pop("stream"), args.pop("usage_in_stream")
+        try:
             gen = await run_in_threadpool(generate, **args)   # the first call loads the model
-        except InputError as exc:
-            return _error(400, str(exc))
+        except InputError as exc:   # _parse checked every field generate checks: a gap between them
+            return _error(400, str(exc), code="invalid_value")
         ident, created = f"chatcmpl-{secrets.token_hex(12)}", int(time.time())
         head = {"id": ident, "created": created, "model": LOCAL_MODEL, "system_fingerprint": None}
         if not stream:

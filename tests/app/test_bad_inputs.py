@@ -173,3 +173,56 @@ def test_every_endpoint_survives_the_bad_input_corpus(client, app_url, files):
     print("\n".join(seen))   # what each refusal said (pytest -s shows it)
     assert not crashes, f"{len(crashes)} of {len(cases)} bad inputs crashed:\n" + "\n".join(crashes)
     assert not silent, "\n".join(silent)
+
+
+# The app's OpenAI-compatible /v1 takes JSON, not Gradio's components: its bad inputs are bodies,
+# as any client may write them (NaN and Infinity are what Python's json and JavaScript's JSON5 send).
+# (body, HTTP status, the field OpenAI's ``param`` must name)
+_ASK = '"model": "pydoc-gpt", "messages": [{"role": "user", "content": "The"}]'
+V1_BODIES = [
+    (f'{{{_ASK}, "max_tokens": Infinity}}', 400, "max_tokens"),                # was a 500: OverflowError
+    (f'{{{_ASK}, "max_tokens": 1e999}}', 400, "max_tokens"),
+    (f'{{{_ASK}, "max_completion_tokens": NaN}}', 400, "max_completion_tokens"),
+    (f'{{{_ASK}, "seed": NaN}}', 400, "seed"),                                 # was a 500: ValueError
+    (f'{{{_ASK}, "seed": "7"}}', 400, "seed"),
+    (f'{{{_ASK}, "temperature": -Infinity}}', 400, "temperature"),
+    (f'{{{_ASK}, "top_p": [1]}}', 400, "top_p"),
+    (f'{{{_ASK}, "stream": "false"}}', 400, "stream"),                         # was streamed
+    (f'{{{_ASK}, "stream": 0}}', 400, "stream"),
+    (f'{{{_ASK}, "stream_options": {{"include_usage": "yes"}}}}', 400, "stream_options.include_usage"),
+    (f'{{{_ASK}, "stream_options": []}}', 400, "stream_options"),
+    (f'{{{_ASK}, "n": 2}}', 400, "n"),
+    ('{"model": "pydoc-gpt", "messages": [{"role": "user", "content": [{"type": "text", "text": 42}]}]}', 400,
+     "messages[0].content[0].text"),                                          # was a 500: TypeError
+    ('{"model": "pydoc-gpt", "messages": [{"role": "user", "content": ["The"]}]}', 400, "messages[0].content[0]"),
+    ('{"model": "pydoc-gpt", "messages": [{"role": "user", "content": 3}]}', 400, "messages[0].content"),
+    ('{"model": "pydoc-gpt", "messages": [{"role": "system", "content": {}}, {"role": "user", "content": "x"}]}', 400,
+     "messages[0].content"),
+    ('{"model": "pydoc-gpt", "messages": [{"content": "The"}]}', 400, "messages[0]"),
+    ('{"model": "pydoc-gpt", "messages": [{"role": "user", "content": "\\ud800"}]}', 400, "messages[0].content"),
+    ('{"model": "pydoc-gpt", "messages": "The"}', 400, "messages"),
+    ('{"model": "pydoc-gpt"}', 400, "messages"),
+    ('{"messages": [{"role": "user", "content": "The"}]}', 400, "model"),
+    ('{"model": null, "messages": [{"role": "user", "content": "The"}]}', 400, "model"),
+    ('{"model": ["pydoc-gpt"], "messages": [{"role": "user", "content": "The"}]}', 400, "model"),
+    ('{"model": "gpt-4o", "messages": [{"role": "user", "content": "The"}]}', 404, "model"),
+    ('[1, 2]', 400, None),
+]
+
+
+@pytest.mark.parametrize("body, status, param", V1_BODIES, ids=[f"{p}-{i}" for i, (_, _, p) in enumerate(V1_BODIES)])
+def test_v1_answers_every_bad_body_in_openai_shape(app_url, body, status, param):
+    answer = httpx.post(f"{app_url.rstrip('/')}/v1/chat/completions", content=body, timeout=60,
+                        headers={"Content-Type": "application/json"})
+    assert answer.status_code == status, (answer.status_code, answer.text[:200])
+    assert answer.headers["content-type"].startswith("application/json"), answer.headers["content-type"]
+    error = answer.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"} and error["type"] == "invalid_request_error"
+    assert error["param"] == param and error["message"] and error["code"], error
+
+
+def test_v1_answers_a_good_body_after_the_bad_ones(app_url):
+    answer = httpx.post(f"{app_url.rstrip('/')}/v1/chat/completions", timeout=120,
+                        json={"model": "pydoc-gpt", "messages": [{"role": "user", "content": "The"}], "max_tokens": 3,
+                              "stream": False, "seed": 3})
+    assert answer.status_code == 200 and answer.json()["usage"]["completion_tokens"] >= 1
