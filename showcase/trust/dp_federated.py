@@ -41,6 +41,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from showcase.core import children
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT, asset
@@ -149,9 +150,10 @@ def run_worker(config: Config, say: Callable[[float, str], None] = lambda f, t: 
     """Run one simulation in ``python -m showcase.trust.dp_federated_worker``; return its result."""
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="", RAY_DEDUP_LOGS="0", OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    process = subprocess.Popen([sys.executable, "-m", "showcase.trust.dp_federated_worker"], cwd=ROOT, env=env,
-                               text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    timer = threading.Timer(TIMEOUT_S, process.kill)
+    # its own process group (children.Child): Ray's raylet and workers end with it, and with the app
+    process = children.Child([sys.executable, "-m", "showcase.trust.dp_federated_worker"], cwd=ROOT, env=env,
+                             text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    timer = threading.Timer(TIMEOUT_S, lambda: children.stop(process, grace=0))
     timer.start()
     errors: list[str] = []
     drain = threading.Thread(target=lambda: errors.extend(process.stderr), daemon=True)
@@ -169,9 +171,7 @@ def run_worker(config: Config, say: Callable[[float, str], None] = lambda f, t: 
                 return message["result"]
     finally:
         timer.cancel()
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
+        children.stop(process, grace=0)
     tail = "".join(errors)[-600:].strip()
     raise InputError(f"The Flower worker stopped without a result (exit {process.returncode}). {tail}")
 
