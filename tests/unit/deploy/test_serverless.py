@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from showcase.core import datasets, zoo
+from showcase.core import children, datasets, zoo
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT
 from showcase.deploy import serverless
@@ -28,7 +28,7 @@ def png(array) -> bytes:
 @pytest.fixture(scope="module")
 def function_url():
     port = free_port()
-    process = subprocess.Popen(
+    process = children.Child(      # ends with the test run, even a killed one
         [str(serverless._script("functions-framework")), "--source", serverless.SOURCE, "--target", "predict",
          "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT), SHOWCASE_SERVE_MODEL="classifier"),
@@ -42,8 +42,7 @@ def function_url():
             assert process.poll() is None, "functions-framework exited"
             time.sleep(0.1)
     yield url
-    process.terminate()
-    process.wait(10)
+    children.stop(process, grace=10)
 
 
 def post(url, body, content_type="image/png"):
