@@ -54,8 +54,8 @@ def test_every_process_the_app_started_ends_when_the_app_is_killed(tmp_path):
     def record() -> str:
         for p in psutil.Process(app.pid).children(recursive=True):
             try:
-                names.setdefault(p.pid, " ".join(p.cmdline())[:160])
                 seen.setdefault(p.pid, p)
+                names[p.pid] = " ".join(p.cmdline())[:160]   # the latest: a fork shows its parent's until exec
             except psutil.NoSuchProcess:
                 pass
         return "\n".join(names.values())
@@ -79,7 +79,10 @@ def test_every_process_the_app_started_ends_when_the_app_is_killed(tmp_path):
         phases["flower until ray"] = time.monotonic() - started - sum(phases.values())
     finally:
         os.kill(app.pid, signal.SIGKILL)
-        app.process.wait(30)
+    # not reaped until the end: reaping a children.Child (as server.start makes the app) also kills
+    # what is left of its process group, and would hide the leftovers this test looks for
+    while psutil.Process(app.pid).status() != psutil.STATUS_ZOMBIE:
+        time.sleep(0.05)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         left = [p for p in seen.values() if alive(p)] + [p for p in marked(mark) if p.pid not in seen]
@@ -93,6 +96,7 @@ def test_every_process_the_app_started_ends_when_the_app_is_killed(tmp_path):
             p.kill()
         except psutil.NoSuchProcess:
             pass
+    app.process.wait(30)
     assert not left, "outlived the app: " + "; ".join(names.get(p.pid) or str(p.pid) for p in left)
     kinds = ("gunicorn", "-m piper", "dp_federated_worker", "raylet", "gcs_server")
     assert [k for k in kinds if not any(k in n for n in names.values())] == [], names
