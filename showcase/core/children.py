@@ -93,15 +93,23 @@ def _start_time(pid: int) -> str | None:
 
 
 def _tell(line: str) -> None:
-    """Send one line to the watchdog, starting it on first use (with ``_lock`` held)."""
+    """Send one line to the watchdog, starting it on first use, or again if it was killed: then
+    every running child is registered with the new one (with ``_lock`` held)."""
     global _pipe, _watchdog
-    if _pipe is None:
-        read, write = os.pipe()              # not inheritable: no other child holds the app's end
-        _watchdog = subprocess.Popen([sys.executable, "-I", "-c", WATCHDOG, str(GRACE_S)], stdin=read,
-                                     stdout=subprocess.DEVNULL, start_new_session=True, close_fds=True)
-        os.close(read)
-        _pipe = write
-    os.write(_pipe, line.encode())
+    if _pipe is not None:
+        try:
+            os.write(_pipe, line.encode())
+            return
+        except BrokenPipeError:
+            os.close(_pipe)
+            _watchdog.wait()
+    read, write = os.pipe()                  # not inheritable: no other child holds the app's end
+    _watchdog = subprocess.Popen([sys.executable, "-I", "-c", WATCHDOG, str(GRACE_S)], stdin=read,
+                                 stdout=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+    os.close(read)
+    _pipe = write
+    # every running child, the one being registered included (a forgotten one is already out)
+    os.write(_pipe, "".join(f"+ {c.pid} {c.start}\n" for c in _running.values() if c.start is not None).encode())
 
 
 def _after_fork_in_child() -> None:
@@ -131,11 +139,11 @@ class Child(subprocess.Popen):
         if kwargs.get("preexec_fn") is not None:
             raise ValueError("preexec_fn is unsafe in a threaded app; Child does without it")
         super().__init__(args, **kwargs)
-        start = _start_time(self.pid)
+        self.start = _start_time(self.pid)
         with _lock:
             _running[self.pid] = self
-            if start is not None:
-                _tell(f"+ {self.pid} {start}\n")
+            if self.start is not None:
+                _tell(f"+ {self.pid} {self.start}\n")
 
     def _ended(self) -> None:
         with _lock:

@@ -59,6 +59,29 @@ def test_a_child_and_its_grandchild_end_when_the_parent_ends(how):
         parent.kill()
 
 
+def test_a_killed_watchdog_is_replaced_and_told_every_running_child():
+    script = r"""
+import os, signal, subprocess, sys, time
+from showcase.core import children
+first = children.Child(["sleep", "300"])
+os.kill(children._watchdog.pid, signal.SIGKILL)
+children._watchdog.wait()
+second = children.Child(["sleep", "300"])
+print(first.pid, second.pid, children._watchdog.pid, flush=True)
+time.sleep(300)
+"""
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    first, second, watchdog = (int(p) for p in parent.stdout.readline().split())
+    try:
+        parent.kill()
+        parent.wait(30)
+        assert alive_after([first, second, watchdog]) == []
+    finally:
+        for pid in (first, second):
+            children.kill_group(pid)
+
+
 def test_stop_ends_the_whole_group_and_a_reaped_leader_leaves_no_orphans():
     child = children.Child([sys.executable, "-c", "import subprocess; subprocess.Popen(['sleep', '300']);"
                             "print('up', flush=True); import time; time.sleep(300)"], stdout=subprocess.PIPE, text=True)
