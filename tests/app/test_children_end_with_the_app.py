@@ -61,6 +61,8 @@ def test_every_process_the_app_started_ends_when_the_app_is_killed(tmp_path):
         return "\n".join(names.values())
 
     try:
+        # and the one start-up line that says where the ratings go (issue #25, item 5)
+        assert "run-time data (the listening test's ratings) in " in (tmp_path / "app.log").read_text()
         client = server.connect(app.url)
         *_, metrics = client.predict("classifier", 1, 16, api_name="/rest_api_demo")
         assert metrics["errors"] == 0 and "gunicorn" in record()
