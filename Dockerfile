@@ -27,8 +27,11 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 COPY . .
+# The listening test's ratings go to /data (showcase/core/settings.py): mount a volume there to keep
+# them across containers (docker run -v showcase-data:/data ...); a Space's persistent storage is /data.
 RUN useradd --create-home --uid 1000 --shell /usr/sbin/nologin user \
-    && chown -R 1000 /app
+    && mkdir -p /data \
+    && chown -R 1000 /app /data
 USER 1000
 
 EXPOSE 7860

@@ -29,7 +29,7 @@ import gradio as gr
 
 from pages import classroom, fill, home, links
 from pages.common import fix_example_headers, launch_kwargs, recording_examples, strings, temp_schedule
-from showcase.core.settings import ROOT, settings
+from showcase.core.settings import ROOT, data_line, settings
 from showcase.core.topics import AREAS, all_topics
 
 log = logging.getLogger("showcase")
@@ -138,6 +138,7 @@ if __name__ == "__main__":
     # SIGTERM (a test's terminate(), a container stopping) would end the process without its atexit
     # handlers, leaving the REST API tab's gunicorn running with no parent: exit the Python way.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    log.info(data_line())
     settle()
     trim_heap_every(settings().trim_s)
     demo.launch(**launch_kwargs())

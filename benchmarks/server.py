@@ -23,6 +23,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from showcase.core import children
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Runs that train, federate, export or load-test: seconds to minutes each, one at a time per group.
@@ -77,8 +79,10 @@ def start(env: dict | None = None, log: Path | None = None, prefix: list[str] | 
         full_env.pop(key, None) if value is None else full_env.__setitem__(key, value)
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
     started = time.perf_counter()
-    process = subprocess.Popen([*(prefix or []), sys.executable, "app.py"], cwd=ROOT, env=full_env,
-                               stdout=out, stderr=subprocess.STDOUT)
+    # a Child: the app (and, through its own watchdog, what it started) ends with the test run or
+    # benchmark that started it, even one that is killed
+    process = children.Child([*(prefix or []), sys.executable, "app.py"], cwd=ROOT, env=full_env,
+                             stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url, process)

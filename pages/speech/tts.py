@@ -139,14 +139,21 @@ def _session(request: gr.Request | None) -> str:
 
 
 def _mos_note(metrics: dict) -> str:
-    numbers = [(r["n_ratings"], f"{r['mos']:.2f}", "–" if r["ci95"] is None else f"± {r['ci95']:.2f}")
-               for r in metrics["per_engine"]] + [("–", "4.53", "± 0.07")]
-    engines = [r["engine"] for r in metrics["per_engine"]]
+    rows = metrics["per_engine"]
+    # ratings from one listener are not independent: no interval until mos.MIN_LISTENERS have rated
+    numbers = [(r["n_ratings"], r["listeners"], f"{r['mos']:.2f}", "–" if r["ci95"] is None else f"± {r['ci95']:.2f}")
+               for r in rows] + [("–", "–", "4.53", "± 0.07")]
+    engines = [r["engine"] for r in rows]
     en_names = [listening.LABELS.get(e, e) for e in engines] + ["Tacotron 2 + WaveNet (paper)"]
     zh_names = [VOICES_ZH.get(e, e) for e in engines] + ["Tacotron 2 + WaveNet(论文)"]
-    en = md_table([(name, *n) for name, n in zip(en_names, numbers)], ["Voice", "Ratings", "MOS", "95% CI"])
-    zh = md_table([(name, *n) for name, n in zip(zh_names, numbers)], ["声音", "评分数", "MOS", "95% 区间"])
-    if not metrics["per_engine"]:
+    en = md_table([(name, *n) for name, n in zip(en_names, numbers)], ["Voice", "Ratings", "Listeners", "MOS", "95% CI"])
+    zh = md_table([(name, *n) for name, n in zip(zh_names, numbers)], ["声音", "评分数", "听者", "MOS", "95% 区间"])
+    if any(r["n_ratings"] > 1 and r["listeners"] < mos.MIN_LISTENERS for r in rows):
+        en += (f"\n\nThe interval assumes independent listeners; ratings from one person are not independent, "
+               f"so a voice shows – instead of an interval until {mos.MIN_LISTENERS} people have rated it.")
+        zh += (f"\n\n该区间假设听者相互独立;同一个人的多次评分并不独立,所以要等 {mos.MIN_LISTENERS} 个人"
+               f"为某个声音打过分,才给出它的区间(此前显示 –)。")
+    if not rows:
         en, zh = "No ratings yet: press **Next sample** and rate a few.", "还没有评分:按 **下一个样本** 并打几个分。"
     return say(en, zh)
 

@@ -7,8 +7,10 @@
     SHOWCASE_MAX_FILE_MB=50   upload limit given to ``launch(max_file_size=...)``
     SHOWCASE_TEMP_AGE_S=3600  files the app made for a result (Gradio's temp folder, the pages'
                               scratch) are deleted once this old; checked every tenth of it
-    SHOWCASE_DATA=var         folder for what the app writes at run time (the listening test's
-                              ratings database); on a Space, point it at persistent storage (/data)
+    SHOWCASE_DATA             folder for what the app writes at run time (the listening test's
+                              ratings database); unset: /data when it exists and is writable (a
+                              Space's persistent storage), else $XDG_DATA_HOME/roadmap-showcase
+                              (~/.local/share/roadmap-showcase): never inside the checkout
     SHOWCASE_TRY_DIR=pages    folder of the tabs' guided steps (``<area>/<topic>.try.toml``): a
                               teacher's own set, or a test's
     OPENAI_API_KEY            the owner's key for the chat tab, never logged or shown; it is sent
@@ -27,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 ASSETS = ROOT / "assets"
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"   # the openai client's own default
+APP_NAME = "roadmap-showcase"
+PERSISTENT = Path("/data")      # where a Hugging Face Space mounts its persistent storage
 
 
 def _flag(name: str) -> bool:
@@ -54,6 +58,26 @@ class Settings:
     try_dir: Path
 
 
+def data_location() -> tuple[Path, str]:
+    """Where the app writes at run time, and why there. Not the checkout: a rebuilt Space or a
+    fresh clone would start with no ratings, and a read-only install could not write at all."""
+    chosen = os.environ.get("SHOWCASE_DATA", "").strip()
+    if chosen:
+        return Path(chosen), "SHOWCASE_DATA"
+    if PERSISTENT.is_dir() and os.access(PERSISTENT, os.W_OK | os.X_OK):
+        return PERSISTENT, "persistent storage"
+    base = os.environ.get("XDG_DATA_HOME", "").strip()
+    if not os.path.isabs(base):      # the XDG spec: a relative path is invalid and ignored
+        base = str(Path.home() / ".local" / "share")
+    return Path(base) / APP_NAME, "the per-user data folder"
+
+
+def data_line() -> str:
+    """The start-up log line that says where ratings go."""
+    path, why = data_location()
+    return f"run-time data (the listening test's ratings) in {path} ({why}; set SHOWCASE_DATA to change it)"
+
+
 def settings() -> Settings:
     """Read the environment now (tests change it with monkeypatch, so nothing is cached)."""
     return Settings(
@@ -67,7 +91,7 @@ def settings() -> Settings:
         openai_api_key=os.environ.get("OPENAI_API_KEY", "").strip() or None,
         openai_base_url=os.environ.get("OPENAI_BASE_URL", "").strip() or OPENAI_DEFAULT_BASE_URL,
         api_key=os.environ.get("SHOWCASE_API_KEY", "").strip() or None,
-        data_dir=Path(os.environ.get("SHOWCASE_DATA", "").strip() or ROOT / "var"),
+        data_dir=data_location()[0],
         try_dir=Path(os.environ.get("SHOWCASE_TRY_DIR", "").strip() or ROOT / "pages"),
     )
 

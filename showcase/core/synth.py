@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from showcase.core import checks
+from showcase.core import checks, children
 from showcase.core.errors import InputError
 
 ESPEAK = "espeak-ng"
@@ -221,7 +221,7 @@ class _PiperProcess:
         import queue
 
         self.folder = Path(tempfile.mkdtemp(prefix="piper-"))
-        self.process = subprocess.Popen(
+        self.process = children.Child(
             [sys.executable, "-m", "piper", "-m", str(voice), "-d", str(self.folder)],
             stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, bufsize=1)
         self.lines: queue.Queue[str | None] = queue.Queue()

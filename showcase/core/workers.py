@@ -26,6 +26,7 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
+from showcase.core import children
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT
 
@@ -109,8 +110,8 @@ class TensorFlowWorker:
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="",
                    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", self.module], cwd=ROOT, env=env, text=True,
-                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
+            self.process = children.Child([sys.executable, "-m", self.module], cwd=ROOT, env=env, text=True,
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
         hello = self._read(self.start_timeout)
         if "error" in hello:
             self.stop()
@@ -135,7 +136,5 @@ class TensorFlowWorker:
 
     def stop(self) -> None:
         if self.process is not None:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait(timeout=10)
+            children.stop(self.process, grace=0)
             self.process = None

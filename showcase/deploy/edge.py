@@ -230,6 +230,16 @@ def pareto(latency: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
     return ~better.any(axis=1)
 
 
+def pick(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(fastest, most accurate) rows. Ties go to the other measure, then to the smaller file: of two
+    rows with the same mAP the faster one is recommended, not whichever came first in the table."""
+    size = table["file_mb"].astype(float).fillna(np.inf)             # no file of its own: last
+    order = table.assign(_size=size, _acc=-table["map50"])
+    fastest = order.sort_values(["latency_ms", "_acc", "_size"], kind="stable").index[0]
+    most = order.sort_values(["_acc", "latency_ms", "_size"], kind="stable").index[0]
+    return table.loc[fastest], table.loc[most]
+
+
 def tensorrt_export(size: int = detector.IMGSZ) -> dict:
     """Build a TensorRT FP16 engine where CUDA and ``tensorrt`` exist; otherwise say why not."""
     command = (f"yolo export model=best.pt format=engine half=True imgsz={size}   # on the Jetson, from the "
@@ -292,7 +302,7 @@ def edge_benchmark(sizes=(160, 256, 320), formats=FORMATS, threads=THREADS, n_sc
     table["pareto"] = pareto(table["latency_ms"].to_numpy(), table["map50"].to_numpy())
     table["config"] = table["format"] + " " + table["size"].astype(str) + "px ×" + table["threads"].astype(str)
     best = table[table["pareto"]].sort_values("latency_ms")
-    fastest, most = table.loc[table["latency_ms"].idxmin()], table.loc[table["map50"].idxmax()]
+    fastest, most = pick(table)
     import torch
 
     metrics = {

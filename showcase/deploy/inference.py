@@ -203,6 +203,14 @@ def decode_payload(body: bytes, content_type: str, kind: str) -> list[np.ndarray
     raise PayloadError(422, f"JSON must look like {shape}.")
 
 
+def check_accept(accept: str | None) -> None:
+    """Refuse (406) an ``Accept`` header that allows no JSON: every answer here is JSON. The REST
+    service and the serverless function both ask this, so a client gets the same answer from each."""
+    accept = (accept or "*/*").lower()
+    if not any(a.split(";")[0].strip() in ("*/*", "application/*", JSON_TYPE) for a in accept.split(",")):
+        raise PayloadError(406, f"Accept {accept!r}: this endpoint answers application/json only.")
+
+
 def _image(raw: bytes) -> np.ndarray:
     try:
         return np.asarray(load_image(raw))
@@ -217,8 +225,15 @@ def _instances(instances) -> list[np.ndarray]:
         batch = np.asarray(instances, dtype=np.float64)
     except (TypeError, ValueError):
         raise PayloadError(422, '"instances" must hold numbers only, each image 28×28.') from None
-    if batch.shape[1:] != (28, 28) or not np.isfinite(batch).all() or batch.min() < 0 or batch.max() > 255:
+    if batch.shape[1:] != (28, 28):
         raise PayloadError(422, f'each instance must be 28×28 numbers in 0–255; got shape {batch.shape[1:]}.')
+    if not np.isfinite(batch).all():
+        bad = "NaN" if np.isnan(batch).any() else "infinity"
+        raise PayloadError(422, f'each instance must be 28×28 numbers in 0–255; got {bad} '
+                                f'({int((~np.isfinite(batch)).sum())} of {batch.size} values).')
+    if batch.min() < 0 or batch.max() > 255:
+        raise PayloadError(422, f'each instance must be 28×28 numbers in 0–255; got values from '
+                                f'{batch.min():g} to {batch.max():g}.')
     return list(np.round(batch).astype(np.uint8))
 
 

@@ -23,7 +23,6 @@ import atexit
 import io
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
+from showcase.core import children
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT
@@ -68,14 +68,8 @@ class Service:
         return self.process.poll() is None
 
     def stop(self) -> None:
-        if self.alive():
-            # uvicorn's supervisor stops its workers on SIGTERM (SIGINT in a process group would too)
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        # gunicorn stops its workers on SIGTERM; its whole process group is killed 10 s later if not
+        children.stop(self.process, grace=10)
 
 
 def start_service(model: str = "classifier", workers: int = 2, env: dict | None = None,
@@ -91,7 +85,7 @@ def start_service(model: str = "classifier", workers: int = 2, env: dict | None 
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     full_env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", **(env or {}))
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = children.Child(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     ready: set[int] = set()
     with httpx.Client(timeout=2.0, headers={"Connection": "close"}) as client:
@@ -99,7 +93,7 @@ def start_service(model: str = "classifier", workers: int = 2, env: dict | None 
             if process.poll() is not None:
                 raise RuntimeError(f"the service exited: {process.stderr.read().decode()[-800:]}")
             if time.perf_counter() - started > timeout:
-                process.kill()
+                children.stop(process, grace=0)
                 raise RuntimeError(f"the service did not answer /ping within {timeout:.0f} s")
             try:
                 answer = client.get(f"{url}/ping")

@@ -77,8 +77,8 @@ from starlette.concurrency import run_in_threadpool
 
 from showcase.core.http import BodyTooLarge, read_body
 from showcase.core.settings import settings
-from showcase.deploy.inference import (JSON_TYPE, MAX_PAYLOAD_MB, MODEL_DIR, MODELS, PayloadError, decode_payload,
-                                       load)
+from showcase.deploy.inference import (MAX_PAYLOAD_MB, MODEL_DIR, MODELS, PayloadError, check_accept,
+                                       decode_payload, load)
 
 DEFAULT_PORT = 8080
 
@@ -148,12 +148,10 @@ def create_app(kind: str | None = None, model_dir: Path | None = None, max_paylo
         served = state["served"]
         if served is None:
             return JSONResponse({"error": "The model is still loading; retry after GET /ping answers 200."}, 503)
-        accept = request.headers.get("accept", "*/*").lower()
-        if not any(a.split(";")[0].strip() in ("*/*", "application/*", JSON_TYPE) for a in accept.split(",")):
-            return _error(406, f"Accept {accept!r}: this endpoint answers application/json only.")
         try:
+            check_accept(request.headers.get("accept"))
             body = await read_body(request, limit)
-        except BodyTooLarge as exc:
+        except (PayloadError, BodyTooLarge) as exc:
             return _error(exc.status, str(exc))
         try:
             images = decode_payload(body, request.headers.get("content-type", ""), served.kind)

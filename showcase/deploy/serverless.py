@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from showcase.core import children
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT
@@ -76,7 +77,7 @@ def measure(model: str = "classifier", warm_calls: int = 20, timeout: float = 12
     body, content_type, what = sample_request(model)
     url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = children.Child(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         with httpx.Client(timeout=timeout) as client:
             while True:
@@ -100,12 +101,7 @@ def measure(model: str = "classifier", warm_calls: int = 20, timeout: float = 12
                 if answer.status_code != 200:
                     raise RuntimeError(f"warm call failed: {answer.status_code} {answer.text[:200]}")
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        children.stop(process, grace=10)
     reply = first.json()
     return {"ready_ms": round(1000 * ready, 1), "cold_ms": round(1000 * cold, 1),
             "model_load_ms": reply.get("model_load_ms"), "first_was_cold": reply.get("cold"),

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import functions_framework
 
-from showcase.deploy.inference import MAX_PAYLOAD_MB, MODEL_DIR, PayloadError, decode_payload, load
+from showcase.deploy.inference import MAX_PAYLOAD_MB, MODEL_DIR, PayloadError, check_accept, decode_payload, load
 
 _served = None                                 # the lazily loaded model: one per instance
 _loaded_in_ms: float | None = None
@@ -57,6 +57,10 @@ def predict(request):
         return _json({"status": "ok", "loaded": _served is not None, "pid": os.getpid()})
     if request.method != "POST":
         return _json({"error": f"{request.method} is not supported: POST an image or JSON.", "status": 405}, 405)
+    try:
+        check_accept(request.headers.get("Accept"))      # as the REST service: JSON is all it answers
+    except PayloadError as exc:
+        return _json({"error": str(exc), "status": exc.status}, exc.status)
     limit = int(1e6 * float(os.environ.get("SHOWCASE_MAX_PAYLOAD_MB", MAX_PAYLOAD_MB)))
     if (request.content_length or 0) > limit:
         return _json({"error": f"The payload is {request.content_length:,} bytes; the limit is {limit:,}.",

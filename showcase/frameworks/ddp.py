@@ -45,7 +45,6 @@ import json
 import os
 import re
 import shlex
-import signal
 import subprocess
 import sys
 import tempfile
@@ -59,6 +58,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from showcase.core import children
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT
@@ -117,18 +117,18 @@ def torchrun_command(world_size: int, steps: int, global_batch: int, lr: float, 
 def launch(command: list[str], timeout: float = RUN_TIMEOUT) -> Iterator[str]:
     """Run ``command`` and yield its output (stdout and stderr) line by line as it comes.
 
-    The launcher and its workers get a process group of their own, so that a timeout, an error
-    or a page closed mid-run ends all of them, and nothing else."""
+    The launcher and its workers get a process group of their own (``children.Child``), so that a
+    timeout, an error, a page closed mid-run or the app's end ends all of them, and nothing else."""
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    process = subprocess.Popen(command, cwd=ROOT, env=env, text=True, bufsize=1, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    process = children.Child(command, cwd=ROOT, env=env, text=True, bufsize=1,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     expired = threading.Event()
 
     def stop():
         if process.poll() is None:
             expired.set()
-            _kill(process)
+            children.stop(process, grace=10)
 
     timer = threading.Timer(timeout, stop)
     timer.start()
@@ -141,24 +141,12 @@ def launch(command: list[str], timeout: float = RUN_TIMEOUT) -> Iterator[str]:
         process.wait()
     finally:
         timer.cancel()
-        _kill(process)
+        children.stop(process, grace=10)
         process.stdout.close()
     if expired.is_set():
         raise LaunchFailed(f"torchrun did not finish within {timeout:.0f} s and was stopped.")
     if process.returncode != 0:
         raise LaunchFailed(f"torchrun exited with code {process.returncode}. Its last lines:\n" + "\n".join(tail))
-
-
-def _kill(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        except ProcessLookupError:
-            pass
 
 
 # --- the comparison ---------------------------------------------------------------------------

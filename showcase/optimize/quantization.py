@@ -75,6 +75,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from showcase.core import children
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.onnx import ort_session
@@ -198,7 +199,7 @@ def run_apart(name: str, method: str, n: int, say) -> Row:
     command = [sys.executable, "-m", "showcase.optimize.quantization", "--row", method, "--model", name,
                "--calibration", str(n)]
     with tempfile.TemporaryFile("w+") as errors:
-        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True)
+        child = children.Child(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True)
         lines = []
         for line in child.stdout:
             kind, _, text = line.rstrip("\n").partition(" ")

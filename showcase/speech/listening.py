@@ -133,7 +133,8 @@ def summary():
         "mos": {r["engine"]: r["mos"] for r in records},
         "ci95": {r["engine"]: r["ci95"] for r in records},
         "per_engine": records,
-        "interval": "Student's t, 95%, n-1 degrees of freedom (scipy.stats.t); assumes independent ratings",
+        "interval": (f"Student's t, 95%, n-1 degrees of freedom (scipy.stats.t); assumes independent ratings, "
+                     f"so it is given only once {mos.MIN_LISTENERS} or more listeners have rated a voice"),
         "paper_tacotron2": {"mos": mos.TACOTRON2_MOS[0], "ci95": mos.TACOTRON2_MOS[1]},
         "paper_ground_truth": {"mos": mos.GROUND_TRUTH_MOS[0], "ci95": mos.GROUND_TRUTH_MOS[1]},
     }

@@ -4,8 +4,10 @@ Mean opinion score (ITU-T P.800) is the mean of listeners' 1–5 ratings ("bad" 
 Tacotron 2 reports 4.53 ± 0.07 against 4.58 ± 0.05 for the real recordings, from 100 sentences
 rated by crowd workers; the interval here is the same kind of number: a 95% confidence interval
 for the mean from Student's t with n − 1 degrees of freedom (``scipy.stats.t``), which assumes
-the ratings are independent. Ratings from one listener are not, so with few listeners the true
-uncertainty is larger than the interval says.
+the ratings are independent. Ratings from one listener are not: six identical ratings from one
+person give "± 0.00", a certainty about one person's taste, not about the voice. So ``summary``
+gives no interval for an engine until ``MIN_LISTENERS`` listeners have rated it, and with few
+listeners the true uncertainty is still larger than the interval says.
 
 Many people rate at once in a classroom, so every call opens its own connection (``sqlite3``
 connections are not shared between threads), the database runs in write-ahead-log mode (readers
@@ -32,6 +34,7 @@ TACOTRON2_MOS = (4.53, 0.07)        # Shen et al., 2018, table 1
 GROUND_TRUTH_MOS = (4.58, 0.05)
 MAX_PER_MINUTE = 20                 # a person listens to each sample for a few seconds
 MAX_PER_SESSION = 300
+MIN_LISTENERS = 2                   # an interval needs ratings from more than one person (see above)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ratings (
@@ -118,12 +121,15 @@ class RatingStore:
             return out
 
     def summary(self) -> pd.DataFrame:
-        """One row per engine: n_ratings, mos, ci95 (half-width), low, high, listeners."""
+        """One row per engine: n_ratings, mos, ci95 (half-width), low, high, listeners. The interval
+        is None for one rating, and for ratings from fewer than ``MIN_LISTENERS`` listeners."""
         with closing(self._connect()) as db:
             listeners = dict(db.execute("SELECT engine, COUNT(DISTINCT session) FROM ratings GROUP BY engine"))
         rows = []
         for engine, scores in self.scores().items():
             mean, half = t_interval(scores)
+            if listeners.get(engine, 0) < MIN_LISTENERS:
+                half = None
             rows.append({"engine": engine, "n_ratings": len(scores), "mos": round(mean, 3),
                          "ci95": None if half is None else round(half, 3),
                          "low": None if half is None else round(mean - half, 3),

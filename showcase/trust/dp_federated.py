@@ -9,8 +9,11 @@ per client, so a client sees about two digits, McMahan et al.'s "pathological" s
 
 Each client trains with DP-SGD (Abadi et al. 2016) through Opacus' ``PrivacyEngine``: every
 example's gradient is clipped to norm C, Gaussian noise of standard deviation σ·C is added to the
-batch's sum, and batches are Poisson-sampled with rate q = batch / client size. Opacus' RDP
-accountant turns (σ, q, steps) into the ε of an (ε, δ)-DP guarantee for each client's records;
+batch's sum, and batches are Poisson-sampled with rate q = 1 / (batches per local epoch) =
+1 / ⌈client size / batch⌉ (``sample_rate``; what Opacus takes from a DataLoader: batch / client
+size when the batch divides the client's data, a little more when it does not), one local epoch
+being that many steps. Opacus' RDP accountant turns (σ, q, steps) into the ε of an (ε, δ)-DP
+guarantee for each client's records;
 the client keeps its step count in Flower's per-node ``context.state``, so its ε accumulates
 over the rounds it takes part in. The tab shows the largest ε of any client after each round.
 A non-private FedAvg run (same clients, rounds and seeds, plain SGD) is the baseline.
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -41,6 +45,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from showcase.core import children
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT, asset
@@ -100,6 +105,11 @@ def partitions(clients: int, split: str, seed: int = 0) -> list[np.ndarray]:
     return [np.sort(np.concatenate([shards[pick[2 * i]], shards[pick[2 * i + 1]]])) for i in range(clients)]
 
 
+def sample_rate(n: int, batch: int = BATCH) -> float:
+    """Poisson sampling rate q of a client with ``n`` records: 1 / batches per epoch, as Opacus sets it."""
+    return 1 / math.ceil(n / batch)
+
+
 def local_train(state: dict, x, y, *, private: bool, noise: float, clip: float, delta: float, prior_steps: int,
                 seed: int) -> dict:
     """One local epoch of (DP-)SGD from ``state``; the new weights, the steps taken and Opacus' ε."""
@@ -119,9 +129,9 @@ def local_train(state: dict, x, y, *, private: bool, noise: float, clip: float, 
 
         engine = PrivacyEngine(accountant="rdp")
         # the client's earlier rounds: the same mechanism, composed (RDP adds up)
-        sample_rate = 1 / len(loader)
+        q = sample_rate(len(x))        # = 1 / len(loader): the rate make_private gives the loader
         if prior_steps:
-            engine.accountant.history.append((noise, sample_rate, prior_steps))
+            engine.accountant.history.append((noise, q, prior_steps))
         model, optimizer, loader = engine.make_private(module=model, optimizer=optimizer, data_loader=loader,
                                                        noise_multiplier=noise, max_grad_norm=clip)
     model.train()
@@ -149,9 +159,10 @@ def run_worker(config: Config, say: Callable[[float, str], None] = lambda f, t: 
     """Run one simulation in ``python -m showcase.trust.dp_federated_worker``; return its result."""
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="", RAY_DEDUP_LOGS="0", OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    process = subprocess.Popen([sys.executable, "-m", "showcase.trust.dp_federated_worker"], cwd=ROOT, env=env,
-                               text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    timer = threading.Timer(TIMEOUT_S, process.kill)
+    # its own process group (children.Child): Ray's raylet and workers end with it, and with the app
+    process = children.Child([sys.executable, "-m", "showcase.trust.dp_federated_worker"], cwd=ROOT, env=env,
+                             text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    timer = threading.Timer(TIMEOUT_S, lambda: children.stop(process, grace=0))
     timer.start()
     errors: list[str] = []
     drain = threading.Thread(target=lambda: errors.extend(process.stderr), daemon=True)
@@ -169,9 +180,7 @@ def run_worker(config: Config, say: Callable[[float, str], None] = lambda f, t: 
                 return message["result"]
     finally:
         timer.cancel()
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
+        children.stop(process, grace=0)
     tail = "".join(errors)[-600:].strip()
     raise InputError(f"The Flower worker stopped without a result (exit {process.returncode}). {tail}")
 

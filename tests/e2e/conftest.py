@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from showcase.core import children
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 # Without the networking flags chromium keeps trying hosts this closed network refuses, and stalls.
@@ -47,7 +49,8 @@ def server_url(tmp_path_factory):
                GRADIO_EXAMPLES_CACHE=str(scratch / "examples"), SHOWCASE_TRY_DIR=str(try_steps(scratch / "try")))
     log = scratch / "app.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        # a Child: the app ends with the test run, even a killed one (showcase/core/children.py)
+        process = children.Child([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     # the wait is for a start, not a speed check: on a shared 2-core machine it can take minutes
     deadline = time.time() + 600

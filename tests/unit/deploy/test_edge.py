@@ -1,6 +1,7 @@
 """The edge trade-off: the three formats compute the same detector, int8 stays close, the front is right."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -49,7 +50,13 @@ def test_pareto_front_by_hand():
 @pytest.mark.slow
 def test_benchmark_rows_front_and_tensorrt_message():
     table, metrics = edge.edge_benchmark([256], edge.FORMATS, [1], n_scenes=8, repeats=3)
-    assert list(table["format"]) == list(edge.FORMATS) and (table["latency_ms"] > 0).all()
+    assert list(table["format"]) == list(edge.FORMATS)
+    # the recommendations are the rows the table measured, ranked as pick() says
+    fastest, most = edge.pick(table)
+    assert metrics["fastest"]["latency_ms"] == table["latency_ms"].min() == fastest["latency_ms"]
+    assert metrics["most_accurate"] == {"config": most["config"], "latency_ms": most["latency_ms"], "map50": most["map50"]}
+    assert metrics["most_accurate"]["map50"] == table["map50"].max()
+    assert [r["latency_ms"] for r in metrics["rows"]] == table["latency_ms"].tolist()
     assert table.loc[table["format"] == "pytorch", "map50"].item() == table.loc[table["format"] == "onnx_fp32", "map50"].item()
     assert table["pareto"].any() and metrics["held_out_scenes"] == 8 and len(metrics["rows"]) == 3
     if not torch.cuda.is_available():
@@ -64,3 +71,18 @@ def test_bad_inputs():
         edge.edge_benchmark([256], [], [1])
     with pytest.raises(InputError, match="Threads"):
         edge.edge_benchmark([256], ["onnx_fp32"], [0])
+
+
+def test_most_accurate_breaks_a_tie_by_speed_then_size():
+    # issue #25: PyTorch 320 px (111 ms) and ONNX fp32 320 px (20 ms) had the same mAP, and the first row won
+    table = pd.DataFrame({"config": ["pytorch 320px", "onnx_fp32 320px", "onnx_int8 320px", "onnx_fp32 256px"],
+                          "latency_ms": [111.0, 20.0, 20.0, 9.0], "map50": [0.9, 0.9, 0.9, 0.8],
+                          "file_mb": [None, 10.2, 2.9, 10.2]})
+    fastest, most = edge.pick(table)
+    assert most["config"] == "onnx_int8 320px"           # tied on mAP and on speed: the smaller file
+    assert fastest["config"] == "onnx_fp32 256px"
+    fastest, most = edge.pick(table.iloc[:2])
+    assert most["config"] == fastest["config"] == "onnx_fp32 320px"
+    # a tie on speed goes to the more accurate row
+    fastest, _ = edge.pick(table.assign(latency_ms=[5.0, 7.0, 7.0, 5.0]))
+    assert fastest["config"] == "pytorch 320px"

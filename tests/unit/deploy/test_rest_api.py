@@ -3,7 +3,7 @@
 import pytest
 
 from showcase.core.errors import InputError
-from showcase.deploy import rest_api
+from showcase.deploy import autoscaling, rest_api
 
 pytestmark = pytest.mark.slow
 
@@ -13,7 +13,12 @@ def test_demo_calls_the_service_and_load_tests_it_at_1_4_8_clients():
     assert result.metrics["status"] == 200 and result.response["predictions"][0]["label"] == "Ankle boot"
     assert list(result.table["clients"]) == [1, 4, 8] and (result.table["ok"] == 16).all()
     assert result.metrics["requests"] == 48 and result.metrics["errors"] == 0
-    assert (result.table["p95_ms"] >= result.table["p50_ms"]).all() and (result.table["throughput_rps"] > 0).all()
+    assert (result.table["requests"] == 16).all(), "each level sends exactly its requests, no more"
+    at8 = result.table.iloc[-1]
+    assert (result.metrics["p50_ms"], result.metrics["p95_ms"], result.metrics["throughput_rps"]) == \
+        (at8["p50_ms"], at8["p95_ms"], at8["throughput_rps"])
+    assert result.metrics["scaling_target_per_instance_per_min"] == \
+        autoscaling.target_from_throughput(float(result.table["throughput_rps"].max()))
     assert set(result.chart["series"]) == {"p50", "p95"} and len(result.chart) == 6
     assert "--data-binary" in result.request and result.metrics["source"] == "bundled"
     again = rest_api.rest_api_demo("classifier", workers=2, requests=16)

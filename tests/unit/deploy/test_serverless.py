@@ -2,6 +2,7 @@
 cost model checked by hand."""
 
 import io
+import json
 import os
 import subprocess
 import time
@@ -11,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from showcase.core import datasets, zoo
+from showcase.core import children, datasets, zoo
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT
 from showcase.deploy import serverless
@@ -27,7 +28,7 @@ def png(array) -> bytes:
 @pytest.fixture(scope="module")
 def function_url():
     port = free_port()
-    process = subprocess.Popen(
+    process = children.Child(      # ends with the test run, even a killed one
         [str(serverless._script("functions-framework")), "--source", serverless.SOURCE, "--target", "predict",
          "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT), SHOWCASE_SERVE_MODEL="classifier"),
@@ -41,8 +42,7 @@ def function_url():
             assert process.poll() is None, "functions-framework exited"
             time.sleep(0.1)
     yield url
-    process.terminate()
-    process.wait(10)
+    children.stop(process, grace=10)
 
 
 def post(url, body, content_type="image/png"):
@@ -130,3 +130,19 @@ def test_bad_inputs():
         serverless.serverless_demo("classifier", 1e6, memory_gib=0)
     with pytest.raises(InputError, match="Requests per month"):
         serverless.serverless_demo("classifier", -5)
+
+
+@pytest.mark.parametrize("accept, status", [("text/csv", 406), ("image/png, text/plain", 406)])
+def test_the_function_answers_406_to_an_accept_without_json_as_the_rest_service_does(accept, status):
+    # issue #25: the function ignored Accept where the REST service answered 406; called in Flask's
+    # request context (as functions-framework calls it), refused before the model would load
+    import flask
+
+    from showcase.deploy import serverless_function
+
+    app = flask.Flask("test")
+    with app.test_request_context("/", method="POST", data=b"\x89PNG", headers={"Accept": accept,
+                                                                               "Content-Type": "image/png"}):
+        body, code, headers = serverless_function.predict(flask.request)
+    assert code == status and "application/json only" in json.loads(body)["error"]
+    assert headers["Content-Type"] == "application/json" and serverless_function._served is None

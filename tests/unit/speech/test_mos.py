@@ -23,13 +23,13 @@ def test_t_interval_by_hand():
 def test_ratings_are_stored_and_summarised(tmp_path):
     store = mos.RatingStore(tmp_path / "r.sqlite3")
     for i, s in enumerate((3, 4, 5)):
-        store.rate(f"a{i}", "piper", s, session="s1")
+        store.rate(f"a{i}", "piper", s, session=f"s{i + 1}")     # three listeners
     store.rate("b0", "espeak", "2", session="s1")
     table = store.summary().set_index("engine")
     assert table.loc["piper", "n_ratings"] == 3 and table.loc["piper", "mos"] == 4
-    assert table.loc["piper", "ci95"] == pytest.approx(2.484, abs=1e-3)
+    assert table.loc["piper", "ci95"] == pytest.approx(2.484, abs=1e-3) and table.loc["piper", "listeners"] == 3
     assert table.loc["espeak", "n_ratings"] == 1 and table.loc["espeak", "ci95"] is None
-    assert store.rated_by("s1") == {"a0", "a1", "a2", "b0"} and store.counts()["a0"] == 1
+    assert store.rated_by("s1") == {"a0", "b0"} and store.counts()["a0"] == 1
 
 
 @pytest.mark.parametrize("score", [0, 6, 3.5, "x", "", None, True, [4]])
@@ -74,3 +74,21 @@ def test_eight_listeners_at_once_all_land(tmp_path):
         th.join()
     assert not errors and store.summary()["n_ratings"].sum() == 96
     assert set(store.summary()["listeners"]) == {8}
+
+
+def test_one_listeners_ratings_get_no_interval_and_the_page_says_why(tmp_path):
+    # issue #25: six identical ratings from one listener showed "± 0.00", as if the voice's MOS were
+    # known exactly; the t-interval assumes independent ratings, and one person's are not
+    from pages.speech.tts import _mos_note
+
+    store = mos.RatingStore(tmp_path / "r.sqlite3")
+    for i in range(6):
+        store.rate(f"a{i}", "piper", 4, session="one")
+    row = store.summary().set_index("engine").loc["piper"]
+    assert row["n_ratings"] == 6 and row["listeners"] == 1 and row["ci95"] is None and row["low"] is None
+    note = _mos_note({"per_engine": store.summary().to_dict("records")})
+    assert "± 0.00" not in note and "independent listeners" in note and "听者相互独立" in note
+    store.rate("a0", "piper", 5, session="two")                  # a second person: an interval
+    row = store.summary().set_index("engine").loc["piper"]
+    assert row["listeners"] == 2 and row["ci95"] == round(mos.t_interval([4] * 6 + [5])[1], 3)
+    assert "independent listeners" not in _mos_note({"per_engine": store.summary().to_dict("records")})

@@ -72,3 +72,25 @@ def test_a_flower_simulation_accounts_epsilon_per_round_and_repeats_with_its_see
     assert len(eps) == 3 and 0 < eps[0] <= eps[1] <= eps[2] == first.metrics["epsilon"] and eps[0] < eps[2]
     assert first.progress.equals(again.progress)
     assert first.metrics["engine"].startswith("flwr 1.42.0 simulation (Ray)") and first.metrics["clients"] == 4
+
+
+def test_the_epsilon_is_for_the_sampling_rate_the_docstring_states(client_data):
+    # issue #25: the docstring said q = batch / client size; Opacus uses 1 / batches per epoch. With
+    # 80 records and batches of 32 they differ (1/3 against 0.4), and the ε must be the 1/3 one.
+    from opacus.accountants import RDPAccountant
+
+    x, y = client_data
+    result = dp.local_train(digits.build(0).state_dict(), x[:80], y[:80], private=True, noise=1.0, clip=1.0,
+                            delta=1e-5, prior_steps=0, seed=0)
+    assert result["steps"] == 3 and dp.sample_rate(80) == pytest.approx(1 / 3)
+
+    def epsilon(q):
+        accountant = RDPAccountant()
+        accountant.history.append((1.0, q, 3))
+        return accountant.get_epsilon(1e-5)
+
+    assert result["epsilon"] == pytest.approx(epsilon(1 / 3), rel=1e-9)
+    assert abs(result["epsilon"] - epsilon(dp.BATCH / 80)) > 0.1
+    doc = " ".join(dp.__doc__.split())
+    assert "q = 1 / (batches per local epoch) = 1 / ⌈client size / batch⌉" in doc
+    assert "q = batch / client size" not in doc

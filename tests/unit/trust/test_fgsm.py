@@ -153,3 +153,31 @@ def test_curves_hold_both_models_and_the_references():
     tutorial = frame[frame["series"] == "LeNet · PyTorch"]
     assert tutorial["accuracy"].tolist() == [98.1, 94.26, 85.1, 68.26, 43.01, 20.82, 8.69]
     assert np.all(frame["epsilon"].between(0, 0.3))
+
+
+# What each photo shows, in ImageNet's words: a photo example must start from the right label.
+# ImageNet has no class for an astronaut (nor a space suit): no label of it is right.
+PHOTO_TRUTH = {"chelsea": {"Egyptian cat", "tabby", "tiger cat"}, "coffee": {"espresso"}, "astronaut": set()}
+
+
+def test_every_photo_example_starts_from_a_right_confident_label_and_a_wrong_one_is_a_captioned_hard_case():
+    # issue #25: the astronaut example was "barbell" (p 0.14) before any attack, so the attack
+    # "flipped" a label that was already wrong. Measured by the model (ε = 0: no attack), not read.
+    from pathlib import Path
+
+    from pages import common
+    from pages.trust import fgsm as page
+
+    def clean(row):
+        m = fgsm.fgsm_attack(row[0], "efficientnet_lite0", 0.0).metrics
+        return Path(row[0]).stem, m["clean_label"], m["clean_conf"]
+
+    photos = [clean(row) for row in page.EXAMPLES if row[1] == "efficientnet_lite0"]
+    assert len(photos) >= 2
+    for name, label, p in photos:
+        assert name in PHOTO_TRUTH, f"{name}: add what the photo shows to PHOTO_TRUTH"
+        assert label in PHOTO_TRUTH[name] and p >= 0.5, (name, label, p)
+    for name, label, p in [clean(row) for row in page.HARD if row[1] == "efficientnet_lite0"]:
+        if label not in PHOTO_TRUTH.get(name, ()):
+            assert name in common._EN["fgsm.hard"] and label in common._EN["fgsm.hard"], (name, label)
+            assert label in common._ZH["fgsm.hard"] and f"p {p:.2f}" in common._EN["fgsm.hard"], (name, label, p)
