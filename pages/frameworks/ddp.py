@@ -104,7 +104,23 @@ def summary(m: dict) -> str:
 
 
 def run(world_size=2, steps=40, global_batch=64, lr=0.05, precision="float64", progress=gr.Progress()):
-    """A generator: Gradio streams every yield (log, curves, throughput, commands, result, metrics)."""
+    """Train one small network with DistributedDataParallel on N worker processes (torchrun, gloo) and against 1
+    process, streaming the workers' log.
+
+    A generator: Gradio streams every yield (log, curves, throughput, commands, result, metrics). Training: not an
+    MCP tool.
+
+    Args:
+        world_size: worker processes N, an integer from 2 to 4 (compared with 1).
+        steps: training steps, an integer from 1 to 300.
+        global_batch: the global batch, split over the N processes, an integer from 8 to 512.
+        lr: SGD's learning rate (momentum 0.9), from 0.001 to 0.5.
+        precision: "float64" (N processes match 1 to rounding) or "float32".
+
+    Returns:
+        the workers' log; the loss of the global batch (line plot); training images per second (bar plot); the commands to run it (code);
+        the result in a sentence (English and Chinese); metrics: world_size, samples_per_s, final_loss, max_param_diff_vs_single.
+    """
     updates = guard(ddp.train_stream)(world_size, steps, global_batch, lr, precision)  # bad settings fail here
     script = ddp.commands(int(steps), int(global_batch), float(lr))
     shown = 0.0
@@ -159,7 +175,9 @@ def build() -> None:
     inputs = [world_size, steps, global_batch, lr, precision]
     outputs = [log, curves, throughput, commands, note, metrics]      # metrics last, like every tab
     examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
-    button.click(run, inputs, outputs, api_name="ddp_train", concurrency_id="cpu_training", concurrency_limit=1)
+    # trains: not an MCP tool nor on the API page ("undocumented"); gradio_client still calls it
+    button.click(run, inputs, outputs, api_name="ddp_train", concurrency_id="cpu_training", concurrency_limit=1,
+                 api_visibility="undocumented")
     log.change(None, js=FOLLOW_LOG)
     code_accordion(ddp_worker.train, ddp.torchrun_command, ddp.launch, ddp.max_param_diff)
 

@@ -61,6 +61,20 @@ FILL_ON_OPEN = False
 @guard
 def run(temperature=distillation.TEMPERATURE, alpha=distillation.ALPHA, steps=distillation.LIVE_STEPS,
         progress=gr.Progress()):
+    """Distil the MNIST teacher into a small student (Hinton et al. 2015) and compare with the same student trained
+    alone.
+
+    Training: not an MCP tool.
+
+    Args:
+        temperature: the softmax temperature T of the soft targets, from 1 to 20 in steps of 0.5.
+        alpha: the weight of the teacher's soft targets against the true labels, from 0 to 1.
+        steps: training steps per student (batch 64), an integer from 5 to 400 in steps of 5.
+
+    Returns:
+        the training loss (line plot); test errors per 10,000 images (bar plot); the result in a sentence (English and Chinese);
+        metrics: teacher_accuracy, student_accuracy, distilled_accuracy, temperature.
+    """
     result = distillation.distill(temperature, alpha, steps, progress=lambda f, text: progress(f, desc=text))
     return result.curves, result.errors, summary(result.metrics), result.metrics
 
@@ -94,7 +108,9 @@ def build() -> None:
     inputs = [temperature, alpha, steps]
     outputs = [curves, errors, note, metrics]
     examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
-    button.click(run, inputs, outputs, api_name="distill", concurrency_id="cpu_training", concurrency_limit=1)
+    # trains: not an MCP tool nor on the API page ("undocumented"); gradio_client still calls it
+    button.click(run, inputs, outputs, api_name="distill", concurrency_id="cpu_training", concurrency_limit=1,
+                 api_visibility="undocumented")
     code_accordion(distillation.hinton_loss, distillation.distill_loss, distillation.distill)
 
 

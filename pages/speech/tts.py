@@ -130,6 +130,17 @@ def summary(m: dict) -> str:
 
 @guard
 def run(text=EXAMPLES[0][0], engine=EXAMPLES[0][1], check=EXAMPLES[0][2]):
+    """Synthesise speech from text with one of four voices, and check it by ear: Whisper transcribes it back.
+
+    Args:
+        text: the text to read, English (Chinese only with "espeak"); at most a few sentences.
+        engine: "tacotron" (the project's small Tacotron 2), "piper" (a VITS voice), "espeak" (espeak-ng) or "hub" (MMS-TTS, when reachable).
+        check: true to transcribe the speech back with Whisper and report the character error rate.
+
+    Returns:
+        the speech (audio); what Whisper heard (text); waveform, mel spectrogram and attention (image);
+        the result in a sentence (English and Chinese); metrics: engine, seconds, round_trip_cer (0-1, when check).
+    """
     r = tts.synthesize(text, engine, bool(check))
     return r.audio, r.heard, r.picture, summary(r.metrics), r.metrics
 
@@ -153,28 +164,56 @@ def _mos_note(metrics: dict) -> str:
 
 @guard
 def mos_summary():
+    """The listening test's results so far: the mean opinion score (1-5) of each voice with its 95% interval, beside
+    the papers' MOS.
+
+    Returns:
+        MOS per voice (table); MOS with 95% intervals, grey: the papers' (image); the result in a sentence (English and Chinese);
+        metrics: n_ratings, mos and ci95 per voice.
+    """
     table, chart, metrics = listening.summary()
     return table, chart, _mos_note(metrics), metrics
 
 
 @guard
 def mos_next(request: gr.Request = None):
+    """The listening test: the next sample to rate, its voice hidden. Rating: not an MCP tool.
+
+    Returns:
+        the sample (audio); its id (text); the sentence it reads (Markdown); metrics: the sample's id and how many are left.
+    """
     sample = listening.next_sample(_session(request))
     if sample is None:
         return None, "", say("You have rated every sample. Thank you!", "你已为全部样本打分,谢谢!"), {"sample_id": None}
-    return str(sample.path), sample.id, say("Listen, then rate.", "请先听,再打分。"), {"sample_id": sample.id}
+    # the sentence beside the audio: a listener who cannot hear it still knows what it says
+    text = listening.pool().get(sample.id, {}).get("text", "")
+    return (str(sample.path), sample.id, say(f"Listen, then rate. It reads: “{text}”", f"请先听,再打分。朗读的句子:“{text}”"),
+            {"sample_id": sample.id})
 
 
 @guard
 def mos_rate(sample_id=FIRST_SAMPLE, score="4", request: gr.Request = None):
+    """The listening test: record a rating of a sample from 1 (bad) to 5 (excellent), then serve the next one. Rating:
+    not an MCP tool.
+
+    Args:
+        sample_id: the sample's id, from mos_next.
+        score: the rating, "1" to "5".
+
+    Returns:
+        the next sample (audio), its id, the rating cleared; the MOS per voice (table and image);
+        the result in a sentence (English and Chinese); metrics: n_ratings, mos and ci95 per voice.
+    """
     if score in (None, ""):
         raise InputError("Choose a rating from 1 (bad) to 5 (excellent) first.")
     session = _session(request)
     engine = listening.rate(sample_id, score, session)
     sample = listening.next_sample(session)
     table, chart, metrics = listening.summary()
-    reveal = say(f"Thank you: that was **{listening.LABELS[engine]}**, rated {score}. The next sample is ready.",
-                 f"谢谢:刚才是 **{VOICES_ZH[engine]}**,你打了 {score} 分。下一个样本已就绪。")
+    text = listening.pool().get(sample.id, {}).get("text", "") if sample else ""   # beside the next sample's audio
+    reveal = say(f"Thank you: that was **{listening.LABELS[engine]}**, rated {score}. The next sample is ready"
+                 + (f": “{text}”" if text else "."),
+                 f"谢谢:刚才是 **{VOICES_ZH[engine]}**,你打了 {score} 分。下一个样本已就绪" + (f":“{text}”" if text else "。"))
     metrics = {**metrics, "rated": {"sample_id": sample_id, "score": int(float(score)), "engine": engine},
                "next_sample_id": sample.id if sample else None}
     return (str(sample.path) if sample else None, sample.id if sample else "", None, reveal, table, chart,
@@ -216,9 +255,11 @@ def build() -> None:
             # the table's voice names are English; the note above gives it in the page's language
             table = gr.Dataframe(label=t("mos_table"), interactive=False, render=False)
             mos_metrics = metrics_json(table)
-    next_button.click(mos_next, None, [sample, sample_id, rate_note, mos_metrics], api_name="mos_next")
+    # a person's rating: not an MCP tool nor on the API page ("undocumented"); gradio_client still calls it
+    next_button.click(mos_next, None, [sample, sample_id, rate_note, mos_metrics], api_name="mos_next",
+                      api_visibility="undocumented")
     rate_button.click(mos_rate, [sample_id, score], [sample, sample_id, score, rate_note, table, chart, mos_note,
-                                                     mos_metrics], api_name="mos_rate")
+                                                     mos_metrics], api_name="mos_rate", api_visibility="undocumented")
     results_button.click(mos_summary, None, [table, chart, mos_note, mos_metrics], api_name="mos_summary")
     code_accordion(tacotron.Tacotron.infer, tts.synthesize, mos.t_interval, mos.RatingStore.rate)
 

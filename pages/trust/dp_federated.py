@@ -76,6 +76,25 @@ def summary(m: dict) -> str:
 
 @guard
 def run(clients=10, rounds=5, fraction=0.5, noise=1.0, clip=1.0, delta=1e-5, split="iid", progress=gr.Progress()):
+    """Train a digit classifier by federated averaging over simulated clients with differential privacy (DP-SGD), and
+    report epsilon.
+
+    Training: not an MCP tool.
+
+    Args:
+        clients: simulated clients, an integer from 1 to 100.
+        rounds: federated rounds, an integer from 1 to 20.
+        fraction: the fraction of clients per round, from 0.1 to 1.
+        noise: the noise multiplier sigma of DP-SGD, from 0.3 to 10.
+        clip: the per-example clipping norm C, from 0.1 to 10.
+        delta: the privacy parameter delta, from 1e-10 to 0.1.
+        split: "iid" (shuffled) or "non_iid" (about two digits per client).
+
+    Returns:
+        held-out accuracy (%) after each round, private and not (line plot); accuracy against epsilon (line plot);
+        a short note and the result in a sentence (English and Chinese);
+        metrics: rounds, clients, epsilon, delta, accuracy, baseline_accuracy (%).
+    """
     r = dp.dp_federated(clients, rounds, fraction, noise, clip, delta, split,
                         say=lambda f, text: progress(f, desc=text))
     m = r.metrics
@@ -108,7 +127,9 @@ def build() -> None:
     outputs = [progress, tradeoff, note, result, metrics]
     examples(EXAMPLES, inputs, outputs, run)
     examples(HARD, inputs, outputs, run, label=t("hard"))
-    button.click(run, inputs, outputs, api_name="dp_federated", concurrency_id="cpu_training", concurrency_limit=1)
+    # trains: not an MCP tool nor on the API page ("undocumented"); gradio_client still calls it
+    button.click(run, inputs, outputs, api_name="dp_federated", concurrency_id="cpu_training", concurrency_limit=1,
+                 api_visibility="undocumented")
     code_accordion(dp.local_train, dp.dp_federated)
 
 

@@ -11,6 +11,7 @@
                               ratings database); on a Space, point it at persistent storage (/data)
     SHOWCASE_TRY_DIR=pages    folder of the tabs' guided steps (``<area>/<topic>.try.toml``): a
                               teacher's own set, or a test's
+    SHOWCASE_MCP=1            serve every tab as an MCP tool at /gradio_api/mcp/ (0: off)
     OPENAI_API_KEY            used by the chat tab only, never logged
 """
 
@@ -45,6 +46,7 @@ class Settings:
     openai_api_key: str | None
     data_dir: Path
     try_dir: Path
+    mcp: bool
 
 
 def settings() -> Settings:
@@ -60,6 +62,7 @@ def settings() -> Settings:
         openai_api_key=os.environ.get("OPENAI_API_KEY") or None,
         data_dir=Path(os.environ.get("SHOWCASE_DATA", "").strip() or ROOT / "var"),
         try_dir=Path(os.environ.get("SHOWCASE_TRY_DIR", "").strip() or ROOT / "pages"),
+        mcp=os.environ.get("SHOWCASE_MCP", "1").strip().lower() not in {"0", "false", "no", "off"},
     )
 
 
