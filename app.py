@@ -36,8 +36,6 @@ log = logging.getLogger("showcase")
 t = strings("app", {
     "failed": ("This tab failed to load:", "此标签页加载失败:"),
     "home": ("Roadmap", "路线图"),
-    # the page's one h1 (screen readers jump by headings; axe-core's page-has-heading-one)
-    "h1": ("# Roadmap Showcase", "# 路线图演示"),
 })
 
 def available_topics():
@@ -73,7 +71,8 @@ def build_app() -> gr.Blocks:
     # folder; without delete_cache it only grows while the server runs. Files older than
     # SHOWCASE_TEMP_AGE_S (an hour) go, checked every tenth of that (tests/app/test_leaks.py).
     with gr.Blocks(title="Roadmap Showcase · 路线图演示", delete_cache=temp_schedule()) as demo:
-        gr.Markdown(t("h1"), elem_classes="app-title")
+        # the page's one h1, above every tab (screen readers jump by headings; axe's page-has-heading-one)
+        gr.Markdown(home.t("title"), elem_classes="app-title")
         with gr.Tabs(selected="home") as area_tabs:
             home_tab = gr.Tab(t("home"), id="home")  # first in the bar; filled below, once the tabs it links to exist
             topic_tabs: dict[str, gr.Tabs] = {}

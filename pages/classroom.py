@@ -5,7 +5,7 @@ script and a notebook, and the tab's guided "Try this" steps. app.py calls ``wir
 
 Nothing here computes at start-up: the link, its QR code and the files are made when a result
 arrives (the change of the tab's metrics, its last output), from the inputs that produced it. The
-link carries the language the page shows (``lang=``, read by ``pages.common.LANGUAGE_FROM_LINK``),
+link carries the language the page shows (``lang=``, read by ``pages.language_link``),
 and the same event gives the tab's images their alt text: the result sentence in that language.
 """
 

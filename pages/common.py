@@ -25,8 +25,10 @@ from pathlib import Path
 
 import gradio as gr
 from PIL import Image, UnidentifiedImageError
+from starlette.middleware import Middleware
 
 import pages.gradio_fixes  # noqa: F401 - native plot fixes, applied on import
+from pages.language_link import LanguageFromLink
 from showcase.core.code import source_of
 from showcase.core.errors import InputError
 from showcase.core.settings import settings
@@ -368,31 +370,11 @@ def theme() -> gr.themes.Base:
     return gr.themes.Soft(primary_hue=primary).set(body_text_color_subdued="*neutral_600")
 
 
-# ``?lang=zh`` / ``?lang=en`` in any link opens the page in that language whatever the browser says
-# (a teacher's Chinese slide opened on phones set to English). Gradio 6.31 has no hook for it: its
-# frontend picks the locale once, from navigator.language (svelte-i18n's getLocaleFromNavigator),
-# when the app's config has arrived. A classic script in <head> runs before that deferred module,
-# so it answers navigator.language with the link's choice; Settings → Language still switches after.
-# Tested in tests/e2e/test_classroom.py (a zh-CN browser with lang=en, and the reverse): that test
-# fails if a Gradio upgrade reads the locale from somewhere else.
-LANGUAGE_FROM_LINK = """<script>
-(() => {
-  const asked = (new URLSearchParams(location.search).get("lang") || "").toLowerCase();
-  const tag = {"en": "en", "en-us": "en", "zh": "zh-CN", "zh-cn": "zh-CN", "zh-hans": "zh-CN"}[asked];
-  if (!tag) return;
-  Object.defineProperty(navigator, "language", {get: () => tag, configurable: true});
-  Object.defineProperty(navigator, "languages", {get: () => [tag], configurable: true});
-  document.documentElement.lang = tag;
-})();
-</script>"""
-
-
 def launch_kwargs() -> dict:
     """What ``launch()`` gets, for the whole app and for a page run alone."""
     return dict(
         i18n=i18n(),
         css=CSS,
-        head=LANGUAGE_FROM_LINK,
         # every public endpoint as a Model Context Protocol tool at /gradio_api/mcp/ (SHOWCASE_MCP)
         mcp_server=settings().mcp,
         theme=theme(),
@@ -400,7 +382,8 @@ def launch_kwargs() -> dict:
         show_error=True,
         # off in a public app: Gradio's /monitoring/summary answers anyone with per-function traffic
         enable_monitoring=False,
-        app_kwargs={"routes": extra_routes()},
+        # ?lang=zh / ?lang=en in a link wins over the browser's language (pages/language_link.py)
+        app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink)]},
     )
 
 

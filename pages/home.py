@@ -42,7 +42,6 @@ coming_t = strings("coming", {f"{x.area}.{x.name}": (f"{x.en} · coming", f"{x.z
 
 def build(built: set[str], area_tabs: gr.Tabs | None = None, topic_tabs: dict[str, gr.Tabs] | None = None) -> None:
     """Lay out the roadmap; a built topic's button selects its tab (``built`` holds "area.name")."""
-    gr.Markdown(t("title"))
     gr.Markdown(t("intro"))
     for stage in STAGES:
         gr.Markdown(stage_t(f"{stage.first}"))
