@@ -131,6 +131,16 @@ def guard(fn):
     return wrapper
 
 
+def not_a_tool(fn):
+    """Keep handler ``fn`` out of the app's MCP tools: it trains, or records a person's rating. It
+    stays a public endpoint (the API page, ``gradio_client``). Gradio 6.31 lists as tools the
+    functions whose ``_mcp_type`` is unset or "tool" (``GradioMCPServer.list_tools``); its one
+    public switch, ``api_visibility="undocumented"``, would also drop the endpoint from the API page
+    and from ``gradio_client``'s ``view_api``. tests/app/test_mcp.py fails if this stops working."""
+    fn._mcp_type = "not_a_tool"
+    return fn
+
+
 def json_safe(value):
     """Metrics with NaN or infinity in them are not JSON, and a cached example holding one never
     reaches the browser: write them as None and "inf"."""

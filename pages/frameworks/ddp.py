@@ -9,6 +9,7 @@ import pandas as pd
 
 from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, result_note,
                           say, standalone, strings, tc)
+from pages.common import not_a_tool
 from showcase.core.errors import InputError
 from showcase.frameworks import ddp, ddp_worker
 
@@ -103,6 +104,7 @@ def summary(m: dict) -> str:
         f"共用 {m['cpu_cores']} 个核心)。Goyal 等:256 块 GPU 上扩展效率约 90%。")
 
 
+@not_a_tool
 def run(world_size=2, steps=40, global_batch=64, lr=0.05, precision="float64", progress=gr.Progress()):
     """Train one small network with DistributedDataParallel on N worker processes (torchrun, gloo) and against 1
     process, streaming the workers' log.
@@ -175,9 +177,7 @@ def build() -> None:
     inputs = [world_size, steps, global_batch, lr, precision]
     outputs = [log, curves, throughput, commands, note, metrics]      # metrics last, like every tab
     examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
-    # trains: not an MCP tool nor on the API page ("undocumented"); gradio_client still calls it
-    button.click(run, inputs, outputs, api_name="ddp_train", concurrency_id="cpu_training", concurrency_limit=1,
-                 api_visibility="undocumented")
+    button.click(run, inputs, outputs, api_name="ddp_train", concurrency_id="cpu_training", concurrency_limit=1)
     log.change(None, js=FOLLOW_LOG)
     code_accordion(ddp_worker.train, ddp.torchrun_command, ddp.launch, ddp.max_param_diff)
 

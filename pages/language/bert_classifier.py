@@ -7,6 +7,7 @@ import pandas as pd
 
 from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, md_table,
                           metrics_json, result_note, say, standalone, strings)
+from pages.common import not_a_tool
 from showcase.core.errors import InputError
 from showcase.language import bert_classifier as bert
 
@@ -156,6 +157,7 @@ def finetune_summary(m: dict) -> str:
     return say(en, zh)
 
 
+@not_a_tool
 def finetune(steps=100, batch=4, lr=2e-3, base="minilm", progress=gr.Progress()):
     """Fine-tune the sentiment classifier live (a LoRA adapter on MiniLM, or bert-base-uncased from the hub) and
     compare it with a TF-IDF baseline.
@@ -219,8 +221,7 @@ def build() -> None:
         train_metrics = metrics_json()
         train_button.click(finetune, [steps, batch, lr, base], [loss, accuracy, train_note, train_metrics],
                            api_name="finetune_bert",
-                           concurrency_id="cpu_training", concurrency_limit=1,
-                           api_visibility="undocumented")   # trains: not an MCP tool; gradio_client still calls it
+                           concurrency_id="cpu_training", concurrency_limit=1)
     code_accordion(bert.classify_text, bert.attribute_text, bert.finetune_bert)
 
 

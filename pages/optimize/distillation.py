@@ -6,6 +6,7 @@ import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
                           standalone, strings, tc)
+from pages.common import not_a_tool
 from showcase.optimize import distillation
 
 t = strings("distillation", {
@@ -58,6 +59,7 @@ API = {"distill": EXAMPLES[0]}
 FILL_ON_OPEN = False
 
 
+@not_a_tool
 @guard
 def run(temperature=distillation.TEMPERATURE, alpha=distillation.ALPHA, steps=distillation.LIVE_STEPS,
         progress=gr.Progress()):
@@ -108,9 +110,7 @@ def build() -> None:
     inputs = [temperature, alpha, steps]
     outputs = [curves, errors, note, metrics]
     examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
-    # trains: not an MCP tool nor on the API page ("undocumented"); gradio_client still calls it
-    button.click(run, inputs, outputs, api_name="distill", concurrency_id="cpu_training", concurrency_limit=1,
-                 api_visibility="undocumented")
+    button.click(run, inputs, outputs, api_name="distill", concurrency_id="cpu_training", concurrency_limit=1)
     code_accordion(distillation.hinton_loss, distillation.distill_loss, distillation.distill)
 
 

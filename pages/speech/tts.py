@@ -8,6 +8,7 @@ import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, md_table, metrics_json,
                           result_note, say, standalone, strings)
+from pages.common import not_a_tool
 from showcase.core.errors import InputError
 from showcase.core.settings import asset
 from showcase.speech import listening, mos, tacotron, tts
@@ -175,6 +176,7 @@ def mos_summary():
     return table, chart, _mos_note(metrics), metrics
 
 
+@not_a_tool
 @guard
 def mos_next(request: gr.Request = None):
     """The listening test: the next sample to rate, its voice hidden. Rating: not an MCP tool.
@@ -191,6 +193,7 @@ def mos_next(request: gr.Request = None):
             {"sample_id": sample.id})
 
 
+@not_a_tool
 @guard
 def mos_rate(sample_id=FIRST_SAMPLE, score="4", request: gr.Request = None):
     """The listening test: record a rating of a sample from 1 (bad) to 5 (excellent), then serve the next one. Rating:
@@ -255,11 +258,9 @@ def build() -> None:
             # the table's voice names are English; the note above gives it in the page's language
             table = gr.Dataframe(label=t("mos_table"), interactive=False, render=False)
             mos_metrics = metrics_json(table)
-    # a person's rating: not an MCP tool nor on the API page ("undocumented"); gradio_client still calls it
-    next_button.click(mos_next, None, [sample, sample_id, rate_note, mos_metrics], api_name="mos_next",
-                      api_visibility="undocumented")
+    next_button.click(mos_next, None, [sample, sample_id, rate_note, mos_metrics], api_name="mos_next")
     rate_button.click(mos_rate, [sample_id, score], [sample, sample_id, score, rate_note, table, chart, mos_note,
-                                                     mos_metrics], api_name="mos_rate", api_visibility="undocumented")
+                                                     mos_metrics], api_name="mos_rate")
     results_button.click(mos_summary, None, [table, chart, mos_note, mos_metrics], api_name="mos_summary")
     code_accordion(tacotron.Tacotron.infer, tts.synthesize, mos.t_interval, mos.RatingStore.rate)
 

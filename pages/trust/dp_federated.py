@@ -6,6 +6,7 @@ import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
                           standalone, strings, tc)
+from pages.common import not_a_tool
 from showcase.trust import dp_federated as dp
 
 t = strings("dp_federated", {
@@ -74,6 +75,7 @@ def summary(m: dict) -> str:
         f"Abadi 等:在全部 60,000 个 MNIST 数字上,ε = {eps} 时准确率 {acc}%。")
 
 
+@not_a_tool
 @guard
 def run(clients=10, rounds=5, fraction=0.5, noise=1.0, clip=1.0, delta=1e-5, split="iid", progress=gr.Progress()):
     """Train a digit classifier by federated averaging over simulated clients with differential privacy (DP-SGD), and
@@ -127,9 +129,7 @@ def build() -> None:
     outputs = [progress, tradeoff, note, result, metrics]
     examples(EXAMPLES, inputs, outputs, run)
     examples(HARD, inputs, outputs, run, label=t("hard"))
-    # trains: not an MCP tool nor on the API page ("undocumented"); gradio_client still calls it
-    button.click(run, inputs, outputs, api_name="dp_federated", concurrency_id="cpu_training", concurrency_limit=1,
-                 api_visibility="undocumented")
+    button.click(run, inputs, outputs, api_name="dp_federated", concurrency_id="cpu_training", concurrency_limit=1)
     code_accordion(dp.local_train, dp.dp_federated)
 
 

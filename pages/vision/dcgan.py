@@ -8,6 +8,7 @@ import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, result_note,
                           say, standalone, strings)
+from pages.common import not_a_tool
 from showcase.core.errors import InputError
 from showcase.vision import dcgan
 
@@ -112,6 +113,7 @@ def interpolate(seed_a=0, seed_b=1, steps=10):
     return result.image, say(f"The classifier reads the path as {digits}.", f"分类器把这条路径读作 {digits}。"), result.metrics
 
 
+@not_a_tool
 def train(steps=100, start="scratch", seed=0, progress=gr.Progress()):
     """Train the DCGAN live for a few steps, from scratch or from the bundled weights, streaming its losses and
     samples.
@@ -186,8 +188,7 @@ def build() -> None:
                 train_note = result_note()
                 train_metrics = metrics_json()
         train_button.click(train, [steps, start, train_seed], [losses, game, progress_image, train_note, train_metrics],
-                           api_name="dcgan_train", concurrency_id="cpu_training", concurrency_limit=1,
-                           api_visibility="undocumented")   # trains: not an MCP tool; gradio_client still calls it
+                           api_name="dcgan_train", concurrency_id="cpu_training", concurrency_limit=1)
     code_accordion(dcgan.Generator, dcgan.Discriminator, dcgan._play)
 
 
