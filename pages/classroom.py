@@ -36,8 +36,8 @@ t = strings("classroom", {
             "Run it from the project's folder with the project installed (`pip install -r requirements.txt`).",
             "脚本用这些输入调用与标签页相同的函数,并打印相同的指标。请在项目文件夹中、装好项目后"
             "(`pip install -r requirements.txt`)运行。"),
-    "qr": ("QR code of this link (phones open the same run; ⛶ shows it full screen)",
-           "此链接的二维码(手机扫码打开同一次运行;⛶ 全屏显示)"),
+    "qr": ("QR code of this link (a phone opens the same run; the full-screen button at its top right enlarges it)",
+           "此链接的二维码(手机扫码即打开同一次运行;右上角的全屏按钮可将其放大)"),
     "lost": ("(Your own upload cannot travel in a link: the link uses the tab's example file instead.)",
              "(你自己上传的文件无法放进链接:链接改用标签页的示例文件。)"),
 })

@@ -109,6 +109,7 @@ def test_the_links_language_wins_and_the_share_link_and_qr_code_carry_it(browser
         qr.wait_for(timeout=60_000)
         png = page.request.get(qr.get_attribute("src")).body()
         assert decode_qr(png) == link
+        assert decode_qr(qr.screenshot()) == link   # as the projector shows it, 1280×720
 
         # the rank-k reconstruction's alt text is the result sentence, in the page's language
         alt = panel.locator("img[alt*='PSNR']").first.get_attribute("alt")
