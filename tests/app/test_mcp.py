@@ -73,9 +73,12 @@ def test_every_tool_says_what_it_computes_and_what_each_parameter_means(tools):
 
 
 def metrics_of(result) -> dict:
-    """The last output (the metrics dict) of an MCP tool's answer: Gradio writes it as ``str(dict)``."""
+    """The last output (the metrics dict) of an MCP tool's answer. Gradio 6.31 answers a queued
+    endpoint with one text, ``str()`` of the list of all its outputs (``_execute_tool_without_progress``
+    wraps the job's whole result as one output), so the metrics are that list's last item."""
     assert not result.isError, result.content
-    return ast.literal_eval(result.content[-1].text)
+    value = ast.literal_eval(result.content[-1].text)
+    return value[-1] if isinstance(value, (list, tuple)) else value
 
 
 @pytest.mark.parametrize("api_name, arguments", [
