@@ -86,8 +86,11 @@ def share_panel(inputs: links.TabInputs) -> None:
                 gr.Markdown(t("how"), elem_classes="examples-note")
                 lost = gr.Markdown(t("lost"), visible=False, elem_classes="examples-note")
             with gr.Column(scale=2, min_width=280):
+                # its caption above it, not as the image's label: Gradio draws a label over the image's
+                # top left, and a two-line one covered the code's finder patterns (tests/e2e/test_classroom.py)
+                gr.Markdown(t("qr"), elem_classes="examples-note")
                 # 320 px on a 1280×720 projector is ~45% of the screen's height; fullscreen fills it
-                qr = gr.Image(label=t("qr"), type="filepath", format="png", interactive=False, height=320,
+                qr = gr.Image(show_label=False, type="filepath", format="png", interactive=False, height=320,
                               buttons=["fullscreen", "download"], elem_classes="share-qr")
         language = gr.Textbox(visible=False)   # filled in the browser by PAGE_LANGUAGE_JS
     images = [c for c in ex.outputs if isinstance(c, gr.Image)]
@@ -106,7 +109,8 @@ def share_panel(inputs: links.TabInputs) -> None:
             log.exception("%s: the script of this run could not be written", inputs.key)
             py_path = nb_path = None
         alt = alt_text(values[-2], lang) if note is not None else ""
-        return (url, qr_code(url, folder),
+        qr_alt = f"QR code of {url}" if lang == "en" else f"链接 {url} 的二维码"
+        return (url, gr.update(value=qr_code(url, folder), alt_text=qr_alt),
                 gr.DownloadButton(value=py_path, interactive=py_path is not None),
                 gr.DownloadButton(value=nb_path, interactive=nb_path is not None),
                 gr.Markdown(visible=bool(made.lost)),
