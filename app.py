@@ -71,6 +71,8 @@ def build_app() -> gr.Blocks:
     # folder; without delete_cache it only grows while the server runs. Files older than
     # SHOWCASE_TEMP_AGE_S (an hour) go, checked every tenth of that (tests/app/test_leaks.py).
     with gr.Blocks(title="Roadmap Showcase · 路线图演示", delete_cache=temp_schedule()) as demo:
+        # the page's one h1, above every tab (screen readers jump by headings; axe's page-has-heading-one)
+        gr.Markdown(home.t("title"), elem_classes="app-title")
         with gr.Tabs(selected="home") as area_tabs:
             home_tab = gr.Tab(t("home"), id="home")  # first in the bar; filled below, once the tabs it links to exist
             topic_tabs: dict[str, gr.Tabs] = {}
@@ -90,8 +92,22 @@ def build_app() -> gr.Blocks:
                 home.build(built, area_tabs, topic_tabs)
         links.route(demo, area_tabs, topic_tabs, note)   # /?tab=math.svd&rank=8 opens that tab so set
     fix_example_headers(demo)
+    name_tools(demo)
     demo.queue(max_size=64, default_concurrency_limit=2)
     return demo
+
+
+def name_tools(demo: gr.Blocks) -> None:
+    """Name each public handler after its ``api_name``: Gradio 6.31 names an MCP tool after its
+    function (``GradioMCPServer.get_tool_to_endpoint``), and most tabs' handlers are called ``run``,
+    which made the tools ``run``, ``run_1``, ``run_2``… Only ``__name__`` changes: logs, the code
+    accordions, links and scripts read the wrapped function (tests/app/test_mcp.py lists the tools)."""
+    named: dict[int, str] = {}
+    for block_fn in demo.fns.values():
+        if block_fn.fn is None or not block_fn.api_name or block_fn.api_visibility != "public":
+            continue
+        if named.setdefault(id(block_fn.fn), block_fn.api_name) == block_fn.api_name:
+            block_fn.fn.__name__ = block_fn.api_name
 
 
 def settle() -> None:

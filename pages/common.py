@@ -25,8 +25,10 @@ from pathlib import Path
 
 import gradio as gr
 from PIL import Image, UnidentifiedImageError
+from starlette.middleware import Middleware
 
 import pages.gradio_fixes  # noqa: F401 - native plot fixes, applied on import
+from pages.language_link import LanguageFromLink
 from showcase.core.code import source_of
 from showcase.core.errors import InputError
 from showcase.core.settings import settings
@@ -127,6 +129,16 @@ def guard(fn):
             log.info("%s took %.0f ms", fn.__name__, 1000 * (time.perf_counter() - started))
 
     return wrapper
+
+
+def not_a_tool(fn):
+    """Keep handler ``fn`` out of the app's MCP tools: it trains, or records a person's rating. It
+    stays a public endpoint (the API page, ``gradio_client``). Gradio 6.31 lists as tools the
+    functions whose ``_mcp_type`` is unset or "tool" (``GradioMCPServer.list_tools``); its one
+    public switch, ``api_visibility="undocumented"``, would also drop the endpoint from the API page
+    and from ``gradio_client``'s ``view_api``. tests/app/test_mcp.py fails if this stops working."""
+    fn._mcp_type = "not_a_tool"
+    return fn
 
 
 def json_safe(value):
@@ -337,6 +349,7 @@ def lazy_demo(build):
 
 
 CSS = """
+.app-title h1 { font-size: var(--text-xl); margin: 0; }
 .topic-title h2 { margin-bottom: 0.2em; }
 .topic-reference { border-left: 4px solid var(--color-accent); padding-left: 0.8em; }
 .locale-probe { display: none !important; }
@@ -372,12 +385,15 @@ def launch_kwargs() -> dict:
     return dict(
         i18n=i18n(),
         css=CSS,
+        # every public endpoint as a Model Context Protocol tool at /gradio_api/mcp/ (SHOWCASE_MCP)
+        mcp_server=settings().mcp,
         theme=theme(),
         max_file_size=f"{settings().max_file_mb}mb",
         show_error=True,
         # off in a public app: Gradio's /monitoring/summary answers anyone with per-function traffic
         enable_monitoring=False,
-        app_kwargs={"routes": extra_routes()},
+        # ?lang=zh / ?lang=en in a link wins over the browser's language (pages/language_link.py)
+        app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink)]},
     )
 
 

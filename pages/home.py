@@ -13,20 +13,20 @@ t = strings("home", {
         "Every topic of the machine-learning and AI roadmap as a demo you can click: real libraries, "
         "real numbers, models this project trains itself, all working offline on a laptop CPU. "
         "Each tab explains the idea, runs an example, shows plots and metrics, and shows the code. "
-        "Language: your browser's, or **Settings → Language** at the bottom of the page.",
+        "Language: your browser's, `?lang=zh` or `?lang=en` in the link, or **Settings → Language** at the bottom of the page.",
         "机器学习与 AI 路线图的每个主题都是一个可以点击的演示:真实的库、真实的数字、本项目自己训练的模型,"
         "在笔记本 CPU 上离线运行。每个标签页讲解原理、运行示例、展示图表与指标,并给出代码。"
-        "语言跟随浏览器,或在页面底部 **设置 → 语言** 切换。",
+        "语言跟随浏览器,也可在链接中加 `?lang=zh` 或 `?lang=en`,或在页面底部 **设置 → 语言** 切换。",
     ),
     "coming": ("coming", "即将推出"),
     "stages": ("Stages", "阶段"),
     "career": (
-        "### Career advice from the roadmap\n"
+        "## Career advice from the roadmap\n"
         "1. **Contribute to open source**: fix docs or code in scikit-learn or PyTorch.\n"
         "2. **Build a portfolio**: deploy your projects to Hugging Face Spaces with Gradio (this app is one: see the README).\n"
         "3. **Certificates**: the AWS Machine Learning certification or DeepLearning.AI's TensorFlow Developer certificate.\n\n"
         "Keep reading arXiv: Transformers and diffusion models move fast.",
-        "### 路线图的职业建议\n"
+        "## 路线图的职业建议\n"
         "1. **参与开源**:为 scikit-learn 或 PyTorch 改进文档或代码。\n"
         "2. **构建作品集**:用 Gradio 把项目部署到 Hugging Face Spaces(本应用就是一个例子,见 README)。\n"
         "3. **考取认证**:AWS 机器学习认证或 DeepLearning.AI 的 TensorFlow 开发者证书。\n\n"
@@ -34,7 +34,7 @@ t = strings("home", {
     ),
 })
 
-stage_t = strings("stage", {f"{s.first}": (f"### {s.first}–{s.last} · {s.en}", f"### {s.first}–{s.last} · {s.zh}") for s in STAGES})
+stage_t = strings("stage", {f"{s.first}": (f"## {s.first}–{s.last} · {s.en}", f"## {s.first}–{s.last} · {s.zh}") for s in STAGES})
 topic_t = strings("topic", {f"{x.area}.{x.name}": (x.en, x.zh) for x in all_topics()})
 area_t = strings("area", {area: names for area, names in AREAS.items()})
 coming_t = strings("coming", {f"{x.area}.{x.name}": (f"{x.en} · coming", f"{x.zh} · 即将推出") for x in all_topics()})
@@ -42,7 +42,6 @@ coming_t = strings("coming", {f"{x.area}.{x.name}": (f"{x.en} · coming", f"{x.z
 
 def build(built: set[str], area_tabs: gr.Tabs | None = None, topic_tabs: dict[str, gr.Tabs] | None = None) -> None:
     """Lay out the roadmap; a built topic's button selects its tab (``built`` holds "area.name")."""
-    gr.Markdown(t("title"))
     gr.Markdown(t("intro"))
     for stage in STAGES:
         gr.Markdown(stage_t(f"{stage.first}"))

@@ -71,6 +71,22 @@ def summary(m: dict) -> str:
 
 @guard
 def run(feature_x="petal length (cm)", feature_y="petal width (cm)", models=ALL, C=1.0, gamma=0.7, max_depth=4, k=15):
+    """Train classifiers on two features of the iris data, draw their decision regions, and score each by 5-fold cross-
+    validation on all four features.
+
+    Args:
+        feature_x: the feature on the x axis: "sepal length (cm)", "sepal width (cm)", "petal length (cm)" or "petal width (cm)".
+        feature_y: the feature on the y axis, one of the same four (different from feature_x).
+        models: a list of one or more of "logistic_regression", "linear_svm", "rbf_svm", "decision_tree", "knn".
+        C: inverse regularisation strength of logistic regression and both SVMs, from 0.0001 to 10000 (smaller = stronger).
+        gamma: the RBF SVM's kernel width parameter, from 0.0001 to 1000 (larger = wigglier boundary).
+        max_depth: the decision tree's maximum depth, an integer from 1 to 20.
+        k: neighbours of k-NN, an integer from 1 to 100.
+
+    Returns:
+        the decision regions of each model over the two features (image); 5-fold CV accuracy per model (table);
+        the result in a sentence (English and Chinese); metrics: cv_accuracy and cv_std per model (fractions 0-1).
+    """
     result = db.decision_boundaries(feature_x, feature_y, models, C, gamma, max_depth, k)
     return result.image, result.table, summary(result.metrics), result.metrics
 
@@ -79,8 +95,8 @@ def build() -> None:
     header(t("title"), t("body"), t("reference"))
     with gr.Row():
         with gr.Column(scale=1):
-            feature_x = gr.Dropdown(list(db.FEATURES), value=EXAMPLES[0][0], label=t("feature_x"))
-            feature_y = gr.Dropdown(list(db.FEATURES), value=EXAMPLES[0][1], label=t("feature_y"))
+            feature_x = gr.Radio(list(db.FEATURES), value=EXAMPLES[0][0], label=t("feature_x"))
+            feature_y = gr.Radio(list(db.FEATURES), value=EXAMPLES[0][1], label=t("feature_y"))
             models = gr.CheckboxGroup([(db.LABELS[m], m) for m in db.MODELS], value=ALL, label=t("models"))
             C = gr.Number(1.0, label=t("C"), minimum=1e-4, maximum=1e4)
             gamma = gr.Number(0.7, label=t("gamma"), minimum=1e-4, maximum=1e3)

@@ -83,6 +83,19 @@ def summary(m: dict, table) -> str:
 
 @guard
 def run(model="classifier", workers=2, requests=120, progress=gr.Progress()):
+    """Serve a model as a SageMaker-style REST service (FastAPI on gunicorn), send one request, then load-test it at
+    rising concurrency.
+
+    Args:
+        model: "classifier" (MNIST CNN) or "detector" (the shapes YOLO11n).
+        workers: gunicorn worker processes, an integer from 1 to 4.
+        requests: requests per concurrency level, an integer from 16 to 400 in steps of 8.
+
+    Returns:
+        latency in ms and throughput in requests/s against concurrent clients (two plots); the request (code);
+        the load test at every level (table); the service's response (JSON); the auto-scaling requests, validated, not sent (JSON);
+        the result in a sentence (English and Chinese); metrics: status, latency_ms, p95_ms, requests.
+    """
     progress(0.1, desc="serve → /ping → /invocations → load test")
     result = rest_api.rest_api_demo(model, workers, requests)
     throughput = result.table.assign(clients=result.table["clients"].astype(str))

@@ -85,6 +85,26 @@ def summary(m: dict) -> str:
 def run(model="classifier", requests_per_month=1_000_000, memory_gib=0.5, vcpu=1.0, warm_calls=20,
         p_vcpu=P["on_demand_vcpu_s"], p_gib=P["on_demand_gib_s"], p_req=P["per_million_requests"],
         p_vcpu_on=P["always_on_vcpu_s"], p_gib_on=P["always_on_gib_s"]):
+    """Call a model as a Cloud Functions-style serverless function (cold and warm), and price a month of it on demand
+    and always on.
+
+    Args:
+        model: "classifier" (MNIST CNN) or "detector" (the shapes YOLO11n).
+        requests_per_month: requests in a month, a non-negative integer.
+        memory_gib: memory per instance in GiB, from 0.25 to 4 in steps of 0.25.
+        vcpu: vCPUs per instance, from 0.5 to 4 in steps of 0.5.
+        warm_calls: warm calls to time, an integer from 3 to 100.
+        p_vcpu: on-demand price in USD per vCPU-second.
+        p_gib: on-demand price in USD per GiB-second.
+        p_req: on-demand price in USD per million requests.
+        p_vcpu_on: always-on price in USD per vCPU-second.
+        p_gib_on: always-on price in USD per GiB-second.
+
+    Returns:
+        time to answer in ms, cold and warm (bar plot); monthly cost in USD against log10 requests (line plot);
+        the function's first answer (JSON); the result in a sentence (English and Chinese);
+        metrics: cold_ms, warm_ms, monthly_cost_on_demand, monthly_cost_always_on (USD).
+    """
     result = serverless.serverless_demo(model, requests_per_month, memory_gib, vcpu, warm_calls,
                                         p_vcpu, p_gib, p_req, p_vcpu_on, p_gib_on)
     return result.latency, result.costs, result.response, summary(result.metrics), result.metrics

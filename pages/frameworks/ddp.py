@@ -9,6 +9,7 @@ import pandas as pd
 
 from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, result_note,
                           say, standalone, strings, tc)
+from pages.common import not_a_tool
 from showcase.core.errors import InputError
 from showcase.frameworks import ddp, ddp_worker
 
@@ -103,8 +104,25 @@ def summary(m: dict) -> str:
         f"共用 {m['cpu_cores']} 个核心)。Goyal 等:256 块 GPU 上扩展效率约 90%。")
 
 
+@not_a_tool
 def run(world_size=2, steps=40, global_batch=64, lr=0.05, precision="float64", progress=gr.Progress()):
-    """A generator: Gradio streams every yield (log, curves, throughput, commands, result, metrics)."""
+    """Train one small network with DistributedDataParallel on N worker processes (torchrun, gloo) and against 1
+    process, streaming the workers' log.
+
+    A generator: Gradio streams every yield (log, curves, throughput, commands, result, metrics). Training: not an
+    MCP tool.
+
+    Args:
+        world_size: worker processes N, an integer from 2 to 4 (compared with 1).
+        steps: training steps, an integer from 1 to 300.
+        global_batch: the global batch, split over the N processes, an integer from 8 to 512.
+        lr: SGD's learning rate (momentum 0.9), from 0.001 to 0.5.
+        precision: "float64" (N processes match 1 to rounding) or "float32".
+
+    Returns:
+        the workers' log; the loss of the global batch (line plot); training images per second (bar plot); the commands to run it (code);
+        the result in a sentence (English and Chinese); metrics: world_size, samples_per_s, final_loss, max_param_diff_vs_single.
+    """
     updates = guard(ddp.train_stream)(world_size, steps, global_batch, lr, precision)  # bad settings fail here
     script = ddp.commands(int(steps), int(global_batch), float(lr))
     shown = 0.0

@@ -7,6 +7,7 @@ import pandas as pd
 
 from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, md_table,
                           metrics_json, result_note, say, standalone, strings)
+from pages.common import not_a_tool
 from showcase.core.errors import InputError
 from showcase.language import bert_classifier as bert
 
@@ -111,12 +112,31 @@ def verdict(m: dict) -> str:
 
 @guard
 def classify(text=EXAMPLES[0][0]):
+    """Classify the sentiment of an English tweet-like sentence as negative, neutral or positive with the project's
+    fine-tuned MiniLM (a small BERT).
+
+    Args:
+        text: the sentence, in English (at most 20000 characters; the model reads its first 128 word pieces).
+
+    Returns:
+        the label with the three probabilities (label); the result in a sentence (English and Chinese);
+        metrics: label, probabilities (per label, summing to 1), model, source.
+    """
     result = bert.classify_text(text)
     return result.probabilities, verdict(result.metrics), result.metrics
 
 
 @guard
 def explain(text=EXAMPLES[0][0]):
+    """Attribute the classifier's prediction to the sentence's word pieces with Integrated Gradients.
+
+    Args:
+        text: the sentence, in English (at most 20000 characters).
+
+    Returns:
+        each word piece with its attribution, positive for the predicted label (highlighted text);
+        metrics: the label explained, the attributions and the completeness gap of Integrated Gradients.
+    """
     result = bert.attribute_text(text)
     return result.tokens, result.metrics
 
@@ -137,7 +157,23 @@ def finetune_summary(m: dict) -> str:
     return say(en, zh)
 
 
+@not_a_tool
 def finetune(steps=100, batch=4, lr=2e-3, base="minilm", progress=gr.Progress()):
+    """Fine-tune the sentiment classifier live (a LoRA adapter on MiniLM, or bert-base-uncased from the hub) and
+    compare it with a TF-IDF baseline.
+
+    Training: not an MCP tool.
+
+    Args:
+        steps: training steps, an integer from 10 to 600 in steps of 10.
+        batch: sentences per step, an integer from 1 to 32.
+        lr: the learning rate, from 1e-6 to 0.1.
+        base: "minilm" (offline) or "bert-base-uncased" (needs the hub).
+
+    Returns:
+        the training loss (line plot); validation accuracy, fine-tuned against the TF-IDF baseline (bar plot);
+        the result in a sentence (English and Chinese); metrics: steps, eval_accuracy, eval_f1, baseline_accuracy.
+    """
     progress(0, desc="loading")
     try:
         result = bert.finetune_bert(steps, batch, lr, base,

@@ -133,6 +133,17 @@ def answer_note(m: dict) -> str:
 
 @guard
 def run_caption(image=EXAMPLES[0][0], model="bundled", beams=cv.BEAMS):
+    """Caption an image with the project's small ViT + GPT-2 captioner (trained on shape scenes) or BLIP base from the
+    hub.
+
+    Args:
+        image: the image, a PNG, JPEG or WebP file (new_scene makes a scene the bundled model knows).
+        model: "bundled" (ViT + GPT-2 tiny, offline) or "hub" (BLIP base, when the hub is reachable).
+        beams: beams for beam search, an integer from 1 (greedy) to 8.
+
+    Returns:
+        the caption in a sentence (English and Chinese); metrics: caption, model, source.
+    """
     beams = number(beams, "Beams", low=1, high=8, integer=True)
     m = cv.caption(image, model, beams)
     return caption_note(m), m
@@ -140,12 +151,31 @@ def run_caption(image=EXAMPLES[0][0], model="bundled", beams=cv.BEAMS):
 
 @guard
 def run_vqa(image=VQA_EXAMPLES[0][0], question=VQA_EXAMPLES[0][1], model="bundled"):
+    """Answer a question about an image (visual question answering) with the same small decoder conditioned on the
+    question, or BLIP base from the hub.
+
+    Args:
+        image: the image, a PNG, JPEG or WebP file.
+        question: a question in English, e.g. "what colour is the square?" or "how many circles are there?".
+        model: "bundled" (ViT + GPT-2 tiny, offline) or "hub" (BLIP base VQA, when the hub is reachable).
+
+    Returns:
+        the answer in a sentence (English and Chinese); metrics: answer, model, source.
+    """
     m = cv.vqa(image, question, model)
     return answer_note(m), m
 
 
 @guard
 def new_scene(seed=0):
+    """Generate a new shape scene for captioning and VQA (the training generator, a new seed).
+
+    Args:
+        seed: a non-negative integer; the same seed gives the same scene.
+
+    Returns:
+        the scene (PNG image).
+    """
     seed = number(seed, "Seed", low=0, high=2**31 - 1, integer=True)
     folder = Path(tempfile.gettempdir()) / "showcase-caption"
     folder.mkdir(exist_ok=True)

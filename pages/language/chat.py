@@ -127,7 +127,25 @@ def summary(m: dict) -> str:
 
 def respond(message=EXAMPLES[0][0], history=None, system="", model=backend.LOCAL_MODEL, base_url="", api_key="",
             temperature=0.8, top_p=0.95, max_tokens=80, request: gr.Request = None):
-    """A generator: the conversation grows as the reply streams in; the summary and metrics come last."""
+    """Chat with a language model: the project's own pydoc-gpt (a small GPT trained on Python's documentation) or any
+    OpenAI-compatible server.
+
+    Args:
+        message: your message (pydoc-gpt continues text about Python's standard library best).
+        history: the conversation so far, a list of {"role", "content"} messages; empty to start one.
+        system: a system prompt; empty for none.
+        model: the model's name: "pydoc-gpt" for the bundled one, or a name the server at base_url serves.
+        base_url: an OpenAI-compatible server's URL; empty for this app's own /v1 serving pydoc-gpt.
+        api_key: the key for base_url, used for this call only; empty to use none (or the owner's for the owner's URL).
+        temperature: sampling temperature, from 0 (greedy) to 2.
+        top_p: nucleus sampling's probability mass, from 0.05 to 1.
+        max_tokens: the longest reply in tokens, an integer from 1 to 4096.
+
+    Returns:
+        the conversation with the reply appended (chatbot messages); the result in a sentence (English and Chinese);
+        metrics: model, source, prompt_tokens, completion_tokens, seconds.
+    """
+    # a generator: the conversation grows as the reply streams in; the summary and metrics come last
     history = list(history or [])
     try:
         updates = backend.chat(message, history, system, model, base_url, api_key, temperature, top_p, max_tokens,

@@ -166,6 +166,18 @@ def heat_summary(m: dict) -> str:
 
 @guard
 def run(image=EXAMPLES[0][0], texts=EXAMPLES[0][1], model="bundled"):
+    """Match one image against several texts with CLIP: the project's small CLIP trained on shape scenes, or ViT-B-32
+    from the hub.
+
+    Args:
+        image: the image, a PNG, JPEG or WebP file (new_scene makes a shape scene the bundled model knows).
+        texts: candidate captions, one per line (2 or more), e.g. "a large blue star to the left of a small red circle".
+        model: "bundled" (TinyScenes-RN, offline) or "hub" (ViT-B-32 LAION-2B, when the hub is reachable).
+
+    Returns:
+        the probability of each text (label); the result in a sentence (English and Chinese);
+        metrics: probabilities (per text, summing to 1), best_text, logit_scale, model, source.
+    """
     result = clip.clip_match(image, texts, model)
     top = sorted(result.table, key=lambda r: -r["probability"])[:10]
     return {r["text"]: r["probability"] for r in top}, verdict(result.metrics), result.metrics
@@ -173,6 +185,17 @@ def run(image=EXAMPLES[0][0], texts=EXAMPLES[0][1], model="bundled"):
 
 @guard
 def run_heatmap(files=HEAT_EXAMPLES[0][0], texts=HEAT_EXAMPLES[0][1], model="bundled"):
+    """Cosine similarities between several images and several texts with CLIP, as a heat map.
+
+    Args:
+        files: two or more images (PNG, JPEG or WebP files).
+        texts: texts, one per line (2 or more).
+        model: "bundled" (TinyScenes-RN, offline) or "hub" (ViT-B-32 LAION-2B, when the hub is reachable).
+
+    Returns:
+        the images x texts cosine-similarity matrix (plot); the result in a sentence (English and Chinese);
+        metrics: the similarity matrix, each image's best text, model, source.
+    """
     paths = [f if isinstance(f, str) else getattr(f, "name", f) for f in (files or [])]
     result = clip.similarity_heatmap(paths, texts, model)
     return result.figure, heat_summary(result.metrics), result.metrics
@@ -180,6 +203,14 @@ def run_heatmap(files=HEAT_EXAMPLES[0][0], texts=HEAT_EXAMPLES[0][1], model="bun
 
 @guard
 def new_scene(seed=0):
+    """Generate a new shape scene and its true caption among hard negatives (word order and attributes swapped).
+
+    Args:
+        seed: a non-negative integer; the same seed gives the same scene and texts.
+
+    Returns:
+        the scene (PNG image); the candidate texts, one per line, the true one among them.
+    """
     seed = number(seed, "Seed", low=0, high=2**31 - 1, integer=True)
     scene = clip.scene(seed, 224)
     folder = Path(tempfile.gettempdir()) / "showcase-clip"

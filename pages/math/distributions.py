@@ -69,6 +69,21 @@ def summary(m: dict) -> str:
 
 @guard
 def run(family="gaussian", data="", n=200, mean=5.0, std=2.0, seed=0):
+    """Fit a Gaussian or a Poisson distribution by maximum likelihood to your numbers or to a drawn sample, with a
+    goodness-of-fit test.
+
+    Args:
+        family: "gaussian" (real numbers) or "poisson" (non-negative integer counts).
+        data: your numbers separated by spaces, commas or new lines; empty to draw a sample with n, mean, std and seed.
+        n: the size of the drawn sample, an integer from 5 to 5000 (used when data is empty).
+        mean: the true mean of the drawn Gaussian, or the rate lambda (> 0) of the drawn Poisson.
+        std: the true standard deviation (> 0) of the drawn Gaussian; ignored for Poisson.
+        seed: an integer seed for the drawn sample.
+
+    Returns:
+        the histogram with the fitted density (line plot); the result in a sentence (English and Chinese);
+        metrics: family, params (fitted mean/std or lambda), ci95 (95% intervals), log_likelihood, ks_stat (Gaussian) or chi2_stat (Poisson), p_value.
+    """
     result = distributions.fit_distribution(family, data, n, mean, std, seed)
     return result.curves, summary(result.metrics), result.metrics
 

@@ -62,6 +62,21 @@ def summary(m: dict) -> str:
 
 @guard
 def run(dataset="roadmap", method="batch", lr=0.01, epochs=1000, batch_size=2):
+    """Fit a line y = slope*x + intercept by batch, stochastic and mini-batch gradient descent and compare with the
+    closed form.
+
+    Args:
+        dataset: "roadmap" (the roadmap's five points) or "geron" (Geron's 100 noisy points around y = 4 + 3x).
+        method: the method whose fit the metrics report: "batch", "sgd" or "minibatch" (all three are plotted).
+        lr: the learning rate, from 1e-6 to 10 (too large diverges, and the result says so).
+        epochs: passes over the data, an integer from 1 to 5000.
+        batch_size: the mini-batch size, an integer from 1 to 100.
+
+    Returns:
+        log10 of the loss per epoch for the three methods (line plot); their paths over the loss surface (plot);
+        the result in a sentence (English and Chinese);
+        metrics: slope, intercept, final_loss (MSE), closed_form_slope, closed_form_intercept, epochs_to_tolerance.
+    """
     result = gd.gradient_descent(dataset, method, lr, epochs, batch_size)
     return result.losses, result.figure, summary(result.metrics), result.metrics
 

@@ -48,6 +48,17 @@ def summary(m: dict) -> str:
 
 @guard
 def run(n_components=10, dataset="digits"):
+    """Project a scikit-learn dataset onto its first k principal components, by eigen-decomposition and by SVD.
+
+    Args:
+        n_components: k, the principal components kept, an integer from 1 to 64 (at most the dataset's features).
+        dataset: "digits" (8x8 images, 64 features), "iris" (4), "wine" (13) or "breast_cancer" (30).
+
+    Returns:
+        the data on its first two components (scatter plot); the cumulative explained variance against k (line plot);
+        for digits, originals above their rebuilds from k components (image); the result in a sentence (English and Chinese);
+        metrics: n_components, explained_variance (fraction 0-1), reconstruction_mse, eig_svd_max_abs_diff (eigen vs SVD agreement).
+    """
     result = pca.pca_project(n_components, dataset)
     return result.projection, result.variance, result.reconstructions, summary(result.metrics), result.metrics
 
@@ -57,7 +68,7 @@ def build() -> None:
     with gr.Row():
         with gr.Column(scale=1):
             k = gr.Slider(1, 64, value=10, step=1, label=t("k"))
-            dataset = gr.Dropdown(list(pca.DATASETS), value="digits", label=t("dataset"))
+            dataset = gr.Radio(list(pca.DATASETS), value="digits", label=t("dataset"))
             button = gr.Button(tc("run"), variant="primary")
         with gr.Column(scale=2):
             with gr.Row():

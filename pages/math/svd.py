@@ -52,6 +52,18 @@ def summary(m: dict) -> str:
 
 @guard
 def run(image=EXAMPLES[0][0], rank=32, method="randomized"):
+    """Compress a photo with a rank-k SVD of each colour channel and compare it with a JPEG of the same size.
+
+    Args:
+        image: the photo, a PNG, JPEG or WebP file (8 to 4096 px a side).
+        rank: k, the singular values kept per colour channel, an integer from 1 to 512.
+        method: "randomized" (Halko et al. 2011, fast) or "full" (exact LAPACK SVD).
+
+    Returns:
+        the rank-k reconstruction (WebP image); the JPEG with the same number of bytes (image);
+        the singular values (log10) and the energy kept for k = 1..rank (plots); the result in a sentence (English and Chinese);
+        metrics: rank, psnr_db and ssim of the reconstruction, compression_ratio (x fewer numbers), energy_kept (0-1), jpeg_psnr_db_same_bytes.
+    """
     result = svd.svd_compress(image, rank, method)
     # the JPEG is shown as the very file that was measured, not re-encoded
     jpeg = scratch_file(result.jpeg_data, ".jpg")

@@ -6,6 +6,7 @@ import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
                           standalone, strings, tc)
+from pages.common import not_a_tool
 from showcase.optimize import distillation
 
 t = strings("distillation", {
@@ -58,9 +59,24 @@ API = {"distill": EXAMPLES[0]}
 FILL_ON_OPEN = False
 
 
+@not_a_tool
 @guard
 def run(temperature=distillation.TEMPERATURE, alpha=distillation.ALPHA, steps=distillation.LIVE_STEPS,
         progress=gr.Progress()):
+    """Distil the MNIST teacher into a small student (Hinton et al. 2015) and compare with the same student trained
+    alone.
+
+    Training: not an MCP tool.
+
+    Args:
+        temperature: the softmax temperature T of the soft targets, from 1 to 20 in steps of 0.5.
+        alpha: the weight of the teacher's soft targets against the true labels, from 0 to 1.
+        steps: training steps per student (batch 64), an integer from 5 to 400 in steps of 5.
+
+    Returns:
+        the training loss (line plot); test errors per 10,000 images (bar plot); the result in a sentence (English and Chinese);
+        metrics: teacher_accuracy, student_accuracy, distilled_accuracy, temperature.
+    """
     result = distillation.distill(temperature, alpha, steps, progress=lambda f, text: progress(f, desc=text))
     return result.curves, result.errors, summary(result.metrics), result.metrics
 

@@ -102,6 +102,18 @@ def summary(table) -> str:
 
 @guard
 def run(model="teacher", methods=tuple(EXAMPLES[0][1]), calibration=128, progress=gr.Progress()):
+    """Quantise a model to int8 several ways and compare size, latency and accuracy with fp32.
+
+    Args:
+        model: "student" (small CNN), "teacher" (larger CNN), both on MNIST, or "efficientnet_lite0" (ImageNet).
+        methods: a list of one or more of "pytorch_dynamic", "pytorch_static", "ort_static" (ONNX Runtime), "tflite_int8".
+        calibration: images used to calibrate static quantisation, an integer from 8 to 512 in steps of 8.
+
+    Returns:
+        fp32 against int8 per method (table); size in MB, latency in ms (batch 1, one thread), accuracy (three bar plots);
+        the result in a sentence (English and Chinese);
+        metrics: fp32_mb, int8_mb, fp32_ms, int8_ms, fp32_accuracy, int8_accuracy (per method).
+    """
     result = quantization.quantize(model, methods, calibration, progress=lambda f, text: progress(f, desc=text))
     warn_low_agreement(result.table)
     return (result.table, result.bars, result.bars, result.bars, summary(result.table),

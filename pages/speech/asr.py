@@ -169,6 +169,21 @@ def summary(m: dict) -> str:
 
 @guard
 def run(audio=EXAMPLES[0][0], engine="both", decoder="greedy", beam_size=16, reference=EXAMPLES[0][4]):
+    """Transcribe English speech with the project's CTC model (greedy or beam search) and with Whisper tiny.en, and
+    score both against the true text.
+
+    Args:
+        audio: a recording of English speech (WAV, FLAC, MP3 or OGG file, at most 30 s).
+        engine: "both", "ctc" (the project's model) or "whisper" (tiny.en, via faster-whisper).
+        decoder: the CTC model's decoding: "greedy" or "beam".
+        beam_size: beams for CTC beam search, an integer from 1 to 64.
+        reference: the true text, optional; when given, CER and WER are reported.
+
+    Returns:
+        the CTC transcript and Whisper's (texts); the CTC per-frame character probabilities (image);
+        the greedy and beam-search transcripts (texts); the result in a sentence (English and Chinese);
+        metrics: text, engine, seconds, and cer/wer per engine when reference is given.
+    """
     r = asr.transcribe(audio, engine, decoder, beam_size, reference)
     m = r.metrics
     return (r.texts.get("ctc", ""), r.texts.get("whisper", ""), r.probabilities,

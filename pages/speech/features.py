@@ -133,6 +133,19 @@ def summary(m: dict) -> str:
 
 @guard
 def run(audio=EXAMPLES[0][0], n_mfcc=13, n_mels=64, hop_ms=10, window_ms=25):
+    """Compute speech features of a recording: spectrogram, mel spectrogram, MFCCs with deltas.
+
+    Args:
+        audio: a recording (WAV, FLAC, MP3 or OGG file; at most a few minutes).
+        n_mfcc: MFCC coefficients, an integer from 1 to 40 (13 is the classic choice).
+        n_mels: mel bands, an integer from 8 to 128.
+        hop_ms: hop between frames in milliseconds, from 2 to 50.
+        window_ms: analysis window in milliseconds, from 5 to 200 in steps of 5.
+
+    Returns:
+        the waveform (line plot); the spectrogram, mel spectrogram and MFCC with deltas (three images, dB);
+        the result in a sentence (English and Chinese); metrics: sample_rate (Hz), seconds, n_mfcc, frames.
+    """
     r = features.audio_features(audio, n_mfcc, n_mels, hop_ms, window_ms)
     # written as lossless WebP here: Gradio's PNG of the three 800×220 pictures took ~190 ms a call
     p = {name: lossless_webp(picture) for name, picture in r.pictures.items()}
@@ -141,6 +154,15 @@ def run(audio=EXAMPLES[0][0], n_mfcc=13, n_mels=64, hop_ms=10, window_ms=25):
 
 @guard
 def speak(text=SENTENCE, voice="en-us"):
+    """Read a sentence aloud with espeak-ng, to have a recording for the feature tab.
+
+    Args:
+        text: the sentence to speak.
+        voice: an espeak-ng voice: "en-us", "en-gb-x-rp", "en-us+f3", "en-us+klatt", "cmn" (Mandarin), "fr-fr", "de" or "es".
+
+    Returns:
+        the speech (WAV file).
+    """
     if voice not in VOICES:
         from showcase.core.errors import InputError
 
@@ -162,7 +184,7 @@ def build() -> None:
             button = gr.Button(tc("run"), variant="primary")
             with gr.Group():
                 text = gr.Textbox(value=SENTENCE, label=t("say"), lines=2)
-                voice = gr.Dropdown(list(VOICES), value="en-us", label=t("voice"))
+                voice = gr.Radio(list(VOICES), value="en-us", label=t("voice"))
                 speak_button = gr.Button(t("speak"))
         with gr.Column(scale=2):
             waveform = gr.LinePlot(x="seconds", y="amplitude", label=t("waveform"), y_lim=[-1, 1], height=180)

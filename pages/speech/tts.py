@@ -8,6 +8,7 @@ import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, md_table, metrics_json,
                           result_note, say, standalone, strings)
+from pages.common import not_a_tool
 from showcase.core.errors import InputError
 from showcase.core.settings import asset
 from showcase.speech import listening, mos, tacotron, tts
@@ -130,6 +131,17 @@ def summary(m: dict) -> str:
 
 @guard
 def run(text=EXAMPLES[0][0], engine=EXAMPLES[0][1], check=EXAMPLES[0][2]):
+    """Synthesise speech from text with one of four voices, and check it by ear: Whisper transcribes it back.
+
+    Args:
+        text: the text to read, English (Chinese only with "espeak"); at most a few sentences.
+        engine: "tacotron" (the project's small Tacotron 2), "piper" (a VITS voice), "espeak" (espeak-ng) or "hub" (MMS-TTS, when reachable).
+        check: true to transcribe the speech back with Whisper and report the character error rate.
+
+    Returns:
+        the speech (audio); what Whisper heard (text); waveform, mel spectrogram and attention (image);
+        the result in a sentence (English and Chinese); metrics: engine, seconds, round_trip_cer (0-1, when check).
+    """
     r = tts.synthesize(text, engine, bool(check))
     return r.audio, r.heard, r.picture, summary(r.metrics), r.metrics
 
@@ -160,28 +172,58 @@ def _mos_note(metrics: dict) -> str:
 
 @guard
 def mos_summary():
+    """The listening test's results so far: the mean opinion score (1-5) of each voice with its 95% interval, beside
+    the papers' MOS.
+
+    Returns:
+        MOS per voice (table); MOS with 95% intervals, grey: the papers' (image); the result in a sentence (English and Chinese);
+        metrics: n_ratings, mos and ci95 per voice.
+    """
     table, chart, metrics = listening.summary()
     return table, chart, _mos_note(metrics), metrics
 
 
+@not_a_tool
 @guard
 def mos_next(request: gr.Request = None):
+    """The listening test: the next sample to rate, its voice hidden. Rating: not an MCP tool.
+
+    Returns:
+        the sample (audio); its id (text); the sentence it reads (Markdown); metrics: the sample's id and how many are left.
+    """
     sample = listening.next_sample(_session(request))
     if sample is None:
         return None, "", say("You have rated every sample. Thank you!", "你已为全部样本打分,谢谢!"), {"sample_id": None}
-    return str(sample.path), sample.id, say("Listen, then rate.", "请先听,再打分。"), {"sample_id": sample.id}
+    # the sentence beside the audio: a listener who cannot hear it still knows what it says
+    text = listening.pool().get(sample.id, {}).get("text", "")
+    return (str(sample.path), sample.id, say(f"Listen, then rate. It reads: “{text}”", f"请先听,再打分。朗读的句子:“{text}”"),
+            {"sample_id": sample.id})
 
 
+@not_a_tool
 @guard
 def mos_rate(sample_id=FIRST_SAMPLE, score="4", request: gr.Request = None):
+    """The listening test: record a rating of a sample from 1 (bad) to 5 (excellent), then serve the next one. Rating:
+    not an MCP tool.
+
+    Args:
+        sample_id: the sample's id, from mos_next.
+        score: the rating, "1" to "5".
+
+    Returns:
+        the next sample (audio), its id, the rating cleared; the MOS per voice (table and image);
+        the result in a sentence (English and Chinese); metrics: n_ratings, mos and ci95 per voice.
+    """
     if score in (None, ""):
         raise InputError("Choose a rating from 1 (bad) to 5 (excellent) first.")
     session = _session(request)
     engine = listening.rate(sample_id, score, session)
     sample = listening.next_sample(session)
     table, chart, metrics = listening.summary()
-    reveal = say(f"Thank you: that was **{listening.LABELS[engine]}**, rated {score}. The next sample is ready.",
-                 f"谢谢:刚才是 **{VOICES_ZH[engine]}**,你打了 {score} 分。下一个样本已就绪。")
+    text = listening.pool().get(sample.id, {}).get("text", "") if sample else ""   # beside the next sample's audio
+    reveal = say(f"Thank you: that was **{listening.LABELS[engine]}**, rated {score}. The next sample is ready"
+                 + (f": “{text}”" if text else "."),
+                 f"谢谢:刚才是 **{VOICES_ZH[engine]}**,你打了 {score} 分。下一个样本已就绪" + (f":“{text}”" if text else "。"))
     metrics = {**metrics, "rated": {"sample_id": sample_id, "score": int(float(score)), "engine": engine},
                "next_sample_id": sample.id if sample else None}
     return (str(sample.path) if sample else None, sample.id if sample else "", None, reveal, table, chart,

@@ -6,6 +6,7 @@ import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
                           standalone, strings, tc)
+from pages.common import not_a_tool
 from showcase.trust import dp_federated as dp
 
 t = strings("dp_federated", {
@@ -74,8 +75,28 @@ def summary(m: dict) -> str:
         f"Abadi 等:在全部 60,000 个 MNIST 数字上,ε = {eps} 时准确率 {acc}%。")
 
 
+@not_a_tool
 @guard
 def run(clients=10, rounds=5, fraction=0.5, noise=1.0, clip=1.0, delta=1e-5, split="iid", progress=gr.Progress()):
+    """Train a digit classifier by federated averaging over simulated clients with differential privacy (DP-SGD), and
+    report epsilon.
+
+    Training: not an MCP tool.
+
+    Args:
+        clients: simulated clients, an integer from 1 to 100.
+        rounds: federated rounds, an integer from 1 to 20.
+        fraction: the fraction of clients per round, from 0.1 to 1.
+        noise: the noise multiplier sigma of DP-SGD, from 0.3 to 10.
+        clip: the per-example clipping norm C, from 0.1 to 10.
+        delta: the privacy parameter delta, from 1e-10 to 0.1.
+        split: "iid" (shuffled) or "non_iid" (about two digits per client).
+
+    Returns:
+        held-out accuracy (%) after each round, private and not (line plot); accuracy against epsilon (line plot);
+        a short note and the result in a sentence (English and Chinese);
+        metrics: rounds, clients, epsilon, delta, accuracy, baseline_accuracy (%).
+    """
     r = dp.dp_federated(clients, rounds, fraction, noise, clip, delta, split,
                         say=lambda f, text: progress(f, desc=text))
     m = r.metrics

@@ -124,6 +124,22 @@ def summary(m: dict) -> str:
 
 @guard
 def run(image=EXAMPLES[0][0], model="standard", epsilon=0.2, attack="fgsm", target=""):
+    """Attack an image classifier with FGSM, targeted FGSM or PGD, and show the clean image, the perturbation and the
+    adversarial image.
+
+    Args:
+        image: the image, a PNG, JPEG or WebP file (an MNIST-like digit for the MNIST models).
+        model: "standard" (MNIST CNN), "adversarial" (the same CNN adversarially trained) or "efficientnet_lite0" (ImageNet).
+        epsilon: the attack's budget per pixel as a fraction of the pixel range, from 0 to 1 (0.1-0.3 for MNIST).
+        attack: "fgsm", "targeted_fgsm" or "pgd" (iterated FGSM).
+        target: for targeted_fgsm, a class number or ImageNet class name; empty: the least likely class.
+
+    Returns:
+        the clean input, the perturbation (stretched from +-epsilon) and the adversarial image (three images);
+        the top-5 classes before and after (labels); accuracy against epsilon on held-out digits (line plot);
+        the result in a sentence (English and Chinese);
+        metrics: epsilon, clean_label, adv_label, clean_conf, adv_conf, model, source.
+    """
     r = fgsm.fgsm_attack(image, model, epsilon, attack, target)
     verdict, context = note(r.metrics)
     return (lossless_webp(r.clean), lossless_webp(r.perturbation), lossless_webp(r.adversarial), r.before, r.after,

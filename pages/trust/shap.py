@@ -73,6 +73,19 @@ def summary(m: dict) -> str:
 
 @guard
 def run(model="decision_tree", row=0, feature="worst concave points"):
+    """Explain a breast-cancer classifier's prediction with SHAP values (TreeExplainer): one row, all rows, and one
+    feature's dependence.
+
+    Args:
+        model: "decision_tree" or "xgboost".
+        row: the held-out row to explain, an integer from 0 to 170.
+        feature: one of the table's 30 features for the dependence plot, e.g. "worst concave points" or "mean radius".
+
+    Returns:
+        the waterfall of this row's SHAP values (image); the beeswarm over all held-out rows (image);
+        SHAP value against the feature's value (scatter plot); the result in a sentence (English and Chinese);
+        metrics: expected_value, prediction, shap_sum, additivity_error, top_features.
+    """
     result = explain_shap.explain(model, row, feature)
     return result.waterfall, result.beeswarm, result.dependence, summary(result.metrics), result.metrics
 

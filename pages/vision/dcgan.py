@@ -8,6 +8,7 @@ import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, result_note,
                           say, standalone, strings)
+from pages.common import not_a_tool
 from showcase.core.errors import InputError
 from showcase.vision import dcgan
 
@@ -81,6 +82,15 @@ def summary(m: dict, what_en: str, what_zh: str) -> str:
 
 @guard
 def sample(seed=0, n_images=64):
+    """Draw handwritten-like digits from the project's DCGAN generator (trained on MNIST).
+
+    Args:
+        seed: a non-negative integer seed for the latent vectors z.
+        n_images: how many digits, an integer from 1 to 256 (shown in a square grid).
+
+    Returns:
+        the grid of generated 28x28 digits (image); the result in a sentence (English and Chinese); metrics: seed, n_images, model, source.
+    """
     result = dcgan.sample(seed, n_images)
     m = result.metrics
     return result.image, summary(m, f"{m['n_images']} samples", f"{m['n_images']} 个样本"), m
@@ -88,13 +98,37 @@ def sample(seed=0, n_images=64):
 
 @guard
 def interpolate(seed_a=0, seed_b=1, steps=10):
+    """Walk the DCGAN's latent space in a straight line from seed A's z to seed B's and draw the digit at each step.
+
+    Args:
+        seed_a: a non-negative integer, the start's latent vector.
+        seed_b: a non-negative integer, the end's latent vector.
+        steps: images along the path, an integer from 2 to 32.
+
+    Returns:
+        the row of digits from A to B (image); the result in a sentence (English and Chinese); metrics: the seeds, steps, model, source.
+    """
     result = dcgan.interpolate(seed_a, seed_b, steps)
     digits = " → ".join(str(d) for d in result.metrics["predicted_digits"])
     return result.image, say(f"The classifier reads the path as {digits}.", f"分类器把这条路径读作 {digits}。"), result.metrics
 
 
+@not_a_tool
 def train(steps=100, start="scratch", seed=0, progress=gr.Progress()):
-    """A generator: Gradio streams every yield to the page (curves, samples, metrics)."""
+    """Train the DCGAN live for a few steps, from scratch or from the bundled weights, streaming its losses and
+    samples.
+
+    A generator: Gradio streams every yield to the page (curves, samples, metrics). Training: not an MCP tool.
+
+    Args:
+        steps: training steps (batches of 64), an integer from 10 to 2000 in steps of 10.
+        start: "scratch" or "bundled" (continue from the project's trained weights).
+        seed: a non-negative integer seed.
+
+    Returns:
+        the losses (line plot); D(x) on real digits against D(G(z)) on fakes (line plot); samples from a fixed z (image);
+        the result in a sentence (English and Chinese); metrics: steps, d_loss, g_loss, d_real, d_fake.
+    """
     updates = guard(dcgan.train_steps)(steps, start, seed, every=10)  # bad settings fail here, clearly
     total = int(steps)
     progress(0, desc="loading data")

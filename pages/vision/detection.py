@@ -116,12 +116,36 @@ def summary(m: dict) -> str:
 
 @guard
 def run(image=EXAMPLES[0][0], detector="shapes", conf=0.25, iou=0.45):
+    """Detect objects in an image: the project's shapes detector (YOLO11n trained on generated scenes), OpenCV's Haar
+    faces, or pretrained YOLO11n.
+
+    Args:
+        image: the image, a PNG, JPEG or WebP file (for "shapes", a scene made by new_scene works best).
+        detector: "shapes" (bundled), "faces" (Haar cascade) or "yolo11n" (COCO, from the hub when reachable).
+        conf: the confidence threshold, from 0.05 to 0.95 (boxes below it are dropped).
+        iou: the IoU threshold of non-maximum suppression, from 0.1 to 0.9.
+
+    Returns:
+        the image with its boxes and labels (image); the count per class (bar plot); the result in a sentence (English and Chinese);
+        metrics: n_detections, counts (per class), latency_ms, imgsz, model, source (bundled or hub).
+    """
     r = detection.detect(image, detector, conf, iou)
     return lossless_webp(r.image), r.table, summary(r.metrics), r.metrics
 
 
 @guard
 def run_video(video=VIDEO_EXAMPLES[0][0], detector="shapes", conf=0.25, iou=0.45):
+    """Detect objects in every frame of a short video and write the annotated video.
+
+    Args:
+        video: an MP4 or WebM file (short: every frame is detected).
+        detector: "shapes" (bundled), "faces" (Haar cascade) or "yolo11n" (COCO, from the hub when reachable).
+        conf: the confidence threshold, from 0.05 to 0.95.
+        iou: the IoU threshold of non-maximum suppression, from 0.1 to 0.9.
+
+    Returns:
+        the annotated video (WebM); detections per frame (line plot); metrics: frames, detections, fps and the model that served.
+    """
     path, per_frame, metrics = detection_video.detect_video(video, detector, conf, iou, out_dir=scratch_folder())
     return path, per_frame, metrics
 
@@ -133,6 +157,15 @@ def run_frame(frame, detector="shapes", conf=0.25, iou=0.45):
 
 @guard
 def new_scene(seed=0):
+    """Generate a new scene of coloured shapes for the shapes detector (the same generator as its training data, a new
+    seed).
+
+    Args:
+        seed: a non-negative integer; the same seed gives the same scene.
+
+    Returns:
+        the scene (PNG image).
+    """
     seed = number(seed, "Seed", low=0, high=2**31 - 1, integer=True)
     folder = Path(tempfile.gettempdir()) / "showcase-shapes"
     folder.mkdir(exist_ok=True)

@@ -118,6 +118,18 @@ def compare_summary(s: dict) -> str:
 
 @guard
 def sample(scheduler="DDIM", steps=25, seed=0, n_images=16, progress=gr.Progress()):
+    """Generate digits with the project's DDPM-trained UNet, sampling with the DDIM or DDPM scheduler.
+
+    Args:
+        scheduler: "DDIM" (deterministic, few steps suffice) or "DDPM" (random, made for 1000 steps).
+        steps: denoising steps, an integer from 1 to 1000 (DDIM: 25 is plenty; DDPM needs hundreds).
+        seed: a non-negative integer seed for the starting noise.
+        n_images: how many digits, an integer from 1 to 64.
+
+    Returns:
+        the generated digits (image); the denoising path as an animation (image) and frame by frame (gallery);
+        the result in a sentence (English and Chinese); metrics: scheduler, steps, seconds, model, source.
+    """
     result = diffusion.sample(scheduler, steps, seed, n_images, progress=_tick(progress))
     gif = result.gif(scratch_path(".gif"))  # a file: Gradio keeps GIFs animated
     return result.image, str(gif), result.frames, summary(result.metrics), result.metrics
@@ -125,6 +137,17 @@ def sample(scheduler="DDIM", steps=25, seed=0, n_images=16, progress=gr.Progress
 
 @guard
 def compare(steps=25, seed=0, n_images=16, progress=gr.Progress()):
+    """Sample the same noise with DDPM and with DDIM at the same number of steps, side by side, and time both.
+
+    Args:
+        steps: denoising steps for both schedulers, an integer from 1 to 250.
+        seed: a non-negative integer seed for the starting noise.
+        n_images: how many digits each, an integer from 1 to 64.
+
+    Returns:
+        DDPM's digits and DDIM's digits (two images); seconds measured and DDPM's 1000 steps extrapolated (bar plot);
+        the result in a sentence (English and Chinese); metrics: steps and seconds for each scheduler, model, source.
+    """
     ddpm, ddim, summary = diffusion.compare(steps, seed, n_images, progress=_tick(progress))
     times = pd.DataFrame({
         "run": [f"DDPM {summary['steps']}", f"DDIM {summary['steps']}", "DDPM 1000 (extrapolated)"],

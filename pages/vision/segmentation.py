@@ -86,12 +86,34 @@ def summary(m: dict) -> str:
 
 @guard
 def run(image=EXAMPLES[0][0], threshold=0.5, channel="auto"):
+    """Segment cell nuclei with the project's U-Net and compare with Otsu thresholding; Dice and IoU against the mask
+    when the image is a generated one.
+
+    Args:
+        image: a microscopy-like image, a PNG, JPEG or WebP file (new_image makes one with a known mask).
+        threshold: the probability above which a pixel is nucleus, from 0.05 to 0.95.
+        channel: the channel fed to the model: "auto", "gray", "gray_inverted" or "hematoxylin" (stain separation).
+
+    Returns:
+        the U-Net mask over the image, the Otsu mask, the U-Net probability map (three images);
+        IoU beside the paper's (bar plot); Dice against threshold (line plot); the result in a sentence (English and Chinese);
+        metrics: dice, iou, baseline_dice, baseline_iou (Otsu), latency_ms, model, source.
+    """
     r = seg.segment(image, threshold, channel)
     return r.overlay, r.baseline, r.probability, r.comparison, r.curve, summary(r.metrics), r.metrics
 
 
 @guard
 def new_image(seed=0):
+    """Generate a new image of nuclei (the same generator as the U-Net's training data, a new seed), whose true mask
+    the tab knows.
+
+    Args:
+        seed: a non-negative integer; the same seed gives the same image.
+
+    Returns:
+        the image (PNG).
+    """
     seed = number(seed, "Seed", low=0, high=2**31 - 1, integer=True)
     folder = Path(tempfile.gettempdir()) / "showcase-nuclei"
     folder.mkdir(exist_ok=True)

@@ -13,6 +13,7 @@
                               (~/.local/share/roadmap-showcase): never inside the checkout
     SHOWCASE_TRY_DIR=pages    folder of the tabs' guided steps (``<area>/<topic>.try.toml``): a
                               teacher's own set, or a test's
+    SHOWCASE_MCP=1            serve every tab as an MCP tool at /gradio_api/mcp/ (0: off)
     OPENAI_API_KEY            the owner's key for the chat tab, never logged or shown; it is sent
                               only to OPENAI_BASE_URL, never to a base URL a visitor typed
     OPENAI_BASE_URL           where OPENAI_API_KEY may go (default https://api.openai.com/v1)
@@ -56,6 +57,7 @@ class Settings:
     api_key: str | None
     data_dir: Path
     try_dir: Path
+    mcp: bool
 
 
 def data_location() -> tuple[Path, str]:
@@ -93,6 +95,7 @@ def settings() -> Settings:
         api_key=os.environ.get("SHOWCASE_API_KEY", "").strip() or None,
         data_dir=data_location()[0],
         try_dir=Path(os.environ.get("SHOWCASE_TRY_DIR", "").strip() or ROOT / "pages"),
+        mcp=os.environ.get("SHOWCASE_MCP", "1").strip().lower() not in {"0", "false", "no", "off"},
     )
 
 

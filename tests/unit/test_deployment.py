@@ -25,7 +25,7 @@ def pins() -> dict[str, str]:
         if line:
             name, _, version = line.partition("==")
             assert version, f"requirements.txt must pin exact versions: {line}"
-            out[name.lower().replace("_", "-")] = version
+            out[name.split("[")[0].lower().replace("_", "-")] = version   # gradio[mcp] pins gradio
     return out
 
 

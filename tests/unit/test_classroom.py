@@ -1,0 +1,78 @@
+"""The classroom furniture of every tab (``pages/classroom.py``, issue #31) on the built app, without
+a server: the QR code decodes to the share link, an image's alt text is the result sentence in the
+page's language, and the controls a screen reader can use. In a browser: tests/e2e/test_classroom.py.
+
+    python -m pytest tests/unit/test_classroom.py
+"""
+
+import gradio as gr
+import pytest
+import zxingcpp
+from PIL import Image
+
+import app
+from pages import classroom, links
+from pages.common import say
+
+# a Space's address: the longest base a link is likely to have
+BASE = "https://some-student-roadmap-showcase.hf.space/"
+
+
+def decode(path: str) -> str:
+    """The text of the one QR code in the image (zxing-cpp: OpenCV's QRCodeDetector misses some valid codes)."""
+    found = [code for code in zxingcpp.read_barcodes(Image.open(path)) if code.format == zxingcpp.BarcodeFormat.QRCode]
+    assert len(found) == 1, f"{len(found)} QR codes found in {path}"
+    return found[0].text
+
+
+@pytest.mark.parametrize("key", sorted(links.TABS))
+def test_every_tabs_share_link_as_a_qr_code_decodes_to_the_link(tmp_path, key):
+    tab = links.TABS[key]
+    values = tab.example_values(len(tab.examples.examples) - 1)   # the last example: the longest link
+    url = f"{BASE}?{links.share(tab, values).query}&lang=zh"
+    path = classroom.qr_code(url, tmp_path)
+    assert decode(path) == url
+
+
+def test_a_qr_code_is_big_enough_to_scan_from_the_back_of_a_room(tmp_path):
+    """10 px a module in the file, and at the 320 px the tab shows it, at least 5 px a module: a
+    QR code 320 px high on a 1280×720 projector is ~45% of the screen, readable from about ten times
+    its width (the usual rule), and the fullscreen button fills the screen with it."""
+    tab = links.TABS["math.svd"]
+    url = f"{BASE}?{links.share(tab, tab.example_values(3)).query}&lang=zh"
+    size = Image.open(classroom.qr_code(url, tmp_path)).size
+    import segno
+
+    modules = segno.make(url, error="m", micro=False).symbol_size(scale=1, border=4)[0]
+    assert size == (modules * 10, modules * 10)
+    assert 320 / modules >= 5, f"{modules} modules: too dense to read at 320 px"
+
+
+def test_an_images_alt_text_is_the_result_sentence_in_the_pages_language():
+    note = say("PSNR **24.7 dB** at 4.0× fewer bytes.\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+               "PSNR **24.7 dB**,字节数减少到 1/4.0。")
+    assert classroom.alt_text(note, "en") == "PSNR 24.7 dB at 4.0× fewer bytes."
+    assert classroom.alt_text(note, "zh") == "PSNR 24.7 dB,字节数减少到 1/4.0。"
+    assert classroom.alt_text(None, "en") == ""
+
+
+def test_every_image_a_tabs_result_shows_gets_its_alt_text_from_the_share_event():
+    events = [fn for fn in app.demo.fns.values() if getattr(fn.fn, "__name__", "") == "shared"]
+    assert len(events) == len(links.TABS)
+    for tab in links.TABS.values():
+        images = {c._id for c in tab.examples.outputs if isinstance(c, gr.Image)}
+        trigger = tab.examples.outputs[-1]._id
+        event = next(fn for fn in events if any(target == trigger for target, _ in fn.targets))
+        assert images <= {c._id for c in event.outputs}, tab.key
+
+
+def test_no_dropdown_where_radios_fit():
+    """Dropdowns fail with NVDA (gradio#10532, #12855): eight choices or fewer are radios."""
+    small = [(b.label, len(b.choices)) for b in app.demo.blocks.values()
+             if isinstance(b, gr.Dropdown) and len(b.choices or []) <= 8]
+    assert not small
+
+
+def test_the_page_has_one_h1():
+    h1 = [b for b in app.demo.blocks.values() if isinstance(b, gr.Markdown) and "app-title" in (b.elem_classes or [])]
+    assert len(h1) == 1
