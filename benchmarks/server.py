@@ -32,6 +32,9 @@ HEAVY = {"ddp_train", "dcgan_train", "finetune_bert", "dp_federated", "rest_api_
          "quantize", "prune", "onnx_export", "graph_mode", "serverless_demo", "diffusion_compare"}
 
 
+CALL_TIMEOUT_S = 300   # a request to the server, as long as the slowest training endpoint's queue wait
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -158,7 +161,9 @@ def connect(url: str):
     # 127.0.0.1 has no certificate to verify; with ssl_verify=True the client still loads the CA
     # bundle into a new SSL context for every request, ~100 ms of CPU per call that competes with
     # the server for the two cores (no-op p50: 161 ms with it, 62 without).
-    return Client(url, verbose=False, download_files=False, ssl_verify=False)
+    # httpx's own 5 s read limit is no browser's: on a busy 2-core machine the queue's answer to a
+    # submit can take longer, and the load test counted those as the app's errors
+    return Client(url, verbose=False, download_files=False, ssl_verify=False, httpx_kwargs={"timeout": CALL_TIMEOUT_S})
 
 
 def rss_mb(pid: int) -> dict[str, float]:

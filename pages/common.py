@@ -378,6 +378,12 @@ def launch_kwargs() -> dict:
         # off in a public app: Gradio's /monitoring/summary answers anyone with per-function traffic
         enable_monitoring=False,
         app_kwargs={"routes": extra_routes()},
+        # Gradio 6.31's launch() HEADs its own page once it serves (networking.url_ok, 3 s per try)
+        # and raises "When localhost is not accessible…" when that times out: on a busy 2-core
+        # machine the 30-tab page took longer, and an app that was already answering exited.
+        # _frontend=False skips only that check (blocks.py uses it nowhere else); the server has
+        # answered startup-events by then. Test: tests/app/test_busy_start.py.
+        _frontend=False,
     )
 
 
