@@ -136,7 +136,11 @@ def test_a_guided_step_sets_the_inputs_with_one_click(browser, server_url, local
                 box = panel.get_by_label(f"number input for {label_of(tab.params[name], words)}")
                 page.wait_for_function("([el, v]) => Number(el.value) === v", arg=[box.element_handle(), value],
                                        timeout=60_000)
-        page.wait_for_timeout(3_000)   # the step's result arrives
+        # the step's own result arrives: the PSNR the backend computes for the step's settings
+        values = {**tab.example_values(0), **step["set"]}
+        psnr = f"PSNR {tab.fn(**values)[-1]['psnr_db']:.1f} dB"
+        page.wait_for_function("(psnr) => [...document.querySelectorAll('.summary')].some("
+                               "e => e.checkVisibility() && e.innerText.includes(psnr))", arg=psnr, timeout=300_000)
         check_readable(page, panel)
         shoot(page, f"{locale}-try-this-{key}", full_page=False)
     finally:

@@ -300,8 +300,14 @@ def test_a_tab_opened_again_keeps_what_the_learner_did(browser, server_url):
         components.fill("3")
         components.press("Enter")
         open_tab(page, svd.en)
-        open_tab(page, pca.en)
-        page.wait_for_timeout(3_000)   # time for a second fill to arrive, if one were sent
+        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)   # its own fill is done
+        # the tab's select event runs again (pages/fill.py): wait for its answer, which must leave
+        # the learner's 3 in place, rather than for a fixed time
+        with page.expect_response(lambda r: "/gradio_api/" in r.url and r.request.method == "POST",
+                                  timeout=300_000) as answered:
+            open_tab(page, pca.en)
+        assert answered.value.ok, answered.value.status
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # drawn
         assert page.locator(".tabitem:visible").last.locator("input[type='number']").first.input_value() == "3"
     finally:
         context.close()
