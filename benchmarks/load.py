@@ -92,10 +92,11 @@ def drive(url: str, workers: list[list[tuple[str, list]]], seconds: float, phase
             i += 1
 
     threads = [threading.Thread(target=work, args=(c, m), daemon=True) for c, m in zip(clients, workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with server.prompt_polling():   # timed calls: the client polls every 5 ms, in these threads only while they run
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     for c in clients:
         c.close()
     return calls

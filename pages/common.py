@@ -394,6 +394,12 @@ def launch_kwargs() -> dict:
         enable_monitoring=False,
         # ?lang=zh / ?lang=en in a link wins over the browser's language (pages/language_link.py)
         app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink)]},
+        # Gradio 6.31's launch() HEADs its own page once it serves (networking.url_ok, 3 s per try)
+        # and raises "When localhost is not accessible…" when that times out: on a busy 2-core
+        # machine the 30-tab page took longer, and an app that was already answering exited.
+        # _frontend=False skips only that check (blocks.py uses it nowhere else); the server has
+        # answered startup-events by then. Test: tests/app/test_busy_start.py.
+        _frontend=False,
     )
 
 

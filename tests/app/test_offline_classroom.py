@@ -1,5 +1,6 @@
 """The offline classroom (issue #17): the app in a network namespace with only loopback answers
-every tab's first example, nothing waits on a network retry, and each tab names its model.
+every tab's first example, nothing waits on a network retry (its log holds no retry), and each
+tab names its model.
 
 ``python -m benchmarks.offline`` does the work (``unshare --net``, loopback up, ``python app.py``
 with neither ``SHOWCASE_OFFLINE`` nor ``HF_HUB_OFFLINE`` set, each tab's main call through
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.slow
 NO_MODEL = {"math.svd", "math.pca", "math.distributions", "math.gradient_descent", "speech.features"}
 
 
+# the whole app's every first example in one call: on a busy 2-core machine past pytest.ini's 600 s
+@pytest.mark.timeout(1800)
 def test_every_tab_answers_its_first_example_with_only_loopback(tmp_path):
     if (reason := offline.why_not()) is not None:
         pytest.skip(f"no network namespace here: {reason}")
@@ -39,7 +42,8 @@ def test_every_tab_answers_its_first_example_with_only_loopback(tmp_path):
     assert len(rows) >= 30
     failed = {r["tab"]: r["error"] for r in rows if r["error"]}
     assert not failed, failed
-    slow = {r["tab"]: r["seconds"] for r in rows if r["seconds"] > offline.CALL_LIMIT_S}
-    assert not slow, f"over {offline.CALL_LIMIT_S} s, as a network retry would be: {slow}"
+    # no call waited on the network: the log, not the seconds, which a busy machine stretches
+    waits = offline.network_waits((tmp_path / "app.log").read_text(errors="replace"))
+    assert not waits, f"the app waited to retry the network: {waits[:5]}"
     unnamed = sorted(r["tab"] for r in rows if not r["served_by"] and r["tab"] not in NO_MODEL)
     assert not unnamed, f"these tabs do not say which model served: {unnamed}"

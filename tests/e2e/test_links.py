@@ -5,8 +5,8 @@
 
 One deep link per area opens its tab with the link's values in the inputs and their result, and
 the tab's "share this run" link is the same run; a bad link leaves the home tab with a note saying
-why; a guided step's button sets the inputs with one click (screenshots in both languages under
-tests/e2e/screenshots/, the SVD tab's steps from tests/fixtures/try when it has none of its own)."""
+why; a guided step's button sets the inputs with one click (with SHOWCASE_SCREENSHOTS=1, screenshots in both
+languages under tests/e2e/screenshots/; the SVD tab's steps from tests/fixtures/try when it has none of its own)."""
 
 from urllib.parse import parse_qsl, urlsplit
 
@@ -15,7 +15,7 @@ import pytest
 from app import available_topics
 from pages import links, try_this
 from pages.common import translations
-from tests.e2e.test_tabs import LOCALES, PROJECTOR, RESULT_SHOWN, SHOTS, check_readable, open_context
+from tests.e2e.test_tabs import LOCALES, PROJECTOR, RESULT_SHOWN, check_readable, open_context, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -89,8 +89,7 @@ def test_a_deep_link_opens_its_tab_with_its_values(browser, server_url, area):
         shared = dict(parse_qsl(urlsplit(box.input_value()).query))
         assert links.read(shared).values == opened.values or not opened.changes_the_example, shared
         assert shared["tab"] == opened.tab.key
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"link-{area}.png"), full_page=True)
+        shoot(page, f"link-{area}")
     finally:
         context.close()
 
@@ -109,8 +108,7 @@ def test_a_bad_link_opens_the_home_tab_saying_why(browser, server_url, locale, l
         # one language at a time (Gradio's own refusal, quoted in both, is English)
         assert mine in text and other not in text, text
         assert page.locator(".toast-body.error:visible").count() == 0
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{locale}-bad-link-{link.split('&')[-1].replace('=', '-')}.png"))
+        shoot(page, f"{locale}-bad-link-{link.split('&')[-1].replace('=', '-')}", full_page=False)
     finally:
         context.close()
 
@@ -138,9 +136,12 @@ def test_a_guided_step_sets_the_inputs_with_one_click(browser, server_url, local
                 box = panel.get_by_label(f"number input for {label_of(tab.params[name], words)}")
                 page.wait_for_function("([el, v]) => Number(el.value) === v", arg=[box.element_handle(), value],
                                        timeout=60_000)
-        page.wait_for_timeout(3_000)   # the step's result arrives
+        # the step's own result arrives: the PSNR the backend computes for the step's settings
+        values = {**tab.example_values(0), **step["set"]}
+        psnr = f"PSNR {tab.fn(**values)[-1]['psnr_db']:.1f} dB"
+        page.wait_for_function("(psnr) => [...document.querySelectorAll('.summary')].some("
+                               "e => e.checkVisibility() && e.innerText.includes(psnr))", arg=psnr, timeout=300_000)
         check_readable(page, panel)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{locale}-try-this-{key}.png"))
+        shoot(page, f"{locale}-try-this-{key}", full_page=False)
     finally:
         context.close()

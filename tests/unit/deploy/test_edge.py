@@ -1,5 +1,7 @@
 """The edge trade-off: the three formats compute the same detector, int8 stays close, the front is right."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -33,9 +35,13 @@ def test_an_export_at_another_size_computes_what_pytorch_does():
 
 @pytest.mark.slow
 def test_fp32_reaches_the_card_and_int8_stays_close_on_held_out_scenes():
-    fp32 = edge.map50(edge.runner("onnx_fp32", 256, 1), 16)
-    int8 = edge.map50(edge.runner("onnx_int8", 256, 1), 16)
-    assert fp32 >= 0.85                                           # card: 0.9015 on 200 held-out scenes
+    """On the card's 200 held-out scenes, the tab's fp32 export scores what the card measured for
+    one class per box, as the tab draws and scores its boxes (0.8857; the card's 0.9015 lets a box
+    carry several classes, Ultralytics val's protocol, tested in tests/unit/vision/test_detection.py)."""
+    card = json.loads((edge.MODEL_YAML.parent / "model_card.json").read_text())["held_out_ours"]
+    fp32 = edge.map50(edge.runner("onnx_fp32", 256, 1), card["scenes"])
+    int8 = edge.map50(edge.runner("onnx_int8", 256, 1), card["scenes"])
+    assert fp32 == pytest.approx(card["map50_one_class_per_box"], abs=0.001)
     assert fp32 - 0.05 <= int8 <= fp32 + 0.02
     assert edge.file_mb("onnx_int8", 256) < 0.7 * edge.file_mb("onnx_fp32", 256)
 
@@ -50,7 +56,7 @@ def test_pareto_front_by_hand():
 @pytest.mark.slow
 def test_benchmark_rows_front_and_tensorrt_message():
     table, metrics = edge.edge_benchmark([256], edge.FORMATS, [1], n_scenes=8, repeats=3)
-    assert list(table["format"]) == list(edge.FORMATS)
+    assert list(table["format"]) == list(edge.FORMATS)   # latencies are the benchmark's to judge, not a test's
     # the recommendations are the rows the table measured, ranked as pick() says
     fastest, most = edge.pick(table)
     assert metrics["fastest"]["latency_ms"] == table["latency_ms"].min() == fastest["latency_ms"]
