@@ -1,7 +1,8 @@
 """For the teacher at the projector (issue #31), in a real browser: ``?lang=`` in a link wins over
 the browser's language, the share link carries the page's language and its QR code decodes to it,
 an image's alt text is the result sentence, and axe-core finds nothing at "moderate" impact or
-above on any tab, less the findings listed below as Gradio's own markup.
+above on the home page, less Gradio's own markup (``GRADIO_OWN_A11Y`` in conftest.py). Every tab is
+checked at the same level in both languages by test_tabs.py, which opens them all anyway.
 
     python -m pytest tests/e2e/test_classroom.py -m e2e
 """
@@ -16,9 +17,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from app import available_topics
-from showcase.core.topics import AREAS
-from tests.e2e.conftest import AXE_JS, AXE_RUN
+from tests.e2e.conftest import GRADIO_OWN_A11Y, axe_findings, describe
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 PROJECTOR = {"width": 1280, "height": 720}
@@ -26,47 +25,6 @@ SHOTS = Path(__file__).parent / "screenshots"
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 # a visible result note with more than a few characters in it
 RESULT_SHOWN = """() => [...document.querySelectorAll('.summary')].some(e => e.checkVisibility() && e.innerText.length > 20)"""
-
-# axe-core findings (moderate, serious, critical) that come from Gradio 6.31's own markup, which no
-# argument of its components changes: rule id -> fragments of the node's selector or HTML, and what
-# a fix upstream would be. Every other finding fails the test.
-GRADIO_OWN_A11Y: dict[str, tuple[str, ...]] = {
-    # An image output wraps its picture in a <button> that opens the full-screen view; before a
-    # result (or for an output the share event gives no alt text) its only content is <img alt="">.
-    # Upstream: aria-label the button ("View full screen") instead of relying on the image's alt.
-    "button-name": ('<button class="svelte-12vrxzd"><div class="image-frame', ".image-container",
-                    # the Chatbot's icon buttons (copy, retry) get aria-label="" in 6.31.
-                    # Upstream: pass the i18n'd label ("Copy message") through to the button.
-                    'button[aria-label=""]'),
-    # Components with no value yet show <div aria-label="Empty value"> without a role, and
-    # aria-label is prohibited on a plain div. Upstream: role="img" or role="status" on the
-    # placeholder, or the words as visible (visually hidden) text instead of aria-label.
-    "aria-prohibited-attr": ('aria-label="Empty value"',),
-    # gr.Code's read-only CodeMirror scroller (tabindex=-1) holds no focusable content.
-    # Upstream: tabindex="0" on .cm-scroller when the editor is read-only, as CodeMirror's docs advise.
-    "scrollable-region-focusable": (".cm-scroller",),
-}
-
-
-def axe_all(page, within=None) -> list[dict]:
-    """axe-core's violations of moderate impact and above, less Gradio's own (GRADIO_OWN_A11Y)."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
-    found = []
-    for v in (within.evaluate(AXE_RUN) if within is not None else page.evaluate(AXE_RUN, None)):
-        if v["impact"] not in ("moderate", "serious", "critical"):
-            continue
-        known = GRADIO_OWN_A11Y.get(v["id"], ())
-        nodes = [n for n in v["nodes"] if not any(f in n["target"] or f in n["html"] for f in known)]
-        if nodes:
-            found.append({**v, "nodes": nodes})
-    return found
-
-
-def describe(findings) -> str:
-    return "\n".join(f"{v['impact']} {v['id']} ({v['help']}): " + "; ".join(f"{n['target']} {n['html']}" for n in v["nodes"][:4])
-                     for v in findings)
-
 
 def open_page(browser, locale: str, url: str):
     context = browser.new_context(locale=locale, viewport=PROJECTOR)
@@ -130,18 +88,5 @@ def english_page(browser, server_url):
 
 def test_the_home_page_at_moderate(english_page):
     english_page.get_by_text("86–100", exact=False).first.wait_for(timeout=30_000)
-    findings = axe_all(english_page)
-    assert not findings, f"axe-core, moderate and above:\n{describe(findings)}"
-
-
-@pytest.mark.parametrize("topic", available_topics(), ids=lambda t: t.module)
-def test_every_tab_at_moderate(english_page, topic):
-    """Each tab with its result shown (the first example, or its waiting note where it opts out),
-    checked within its area tab (axe-core over the whole page grows with every tab it showed)."""
-    page = english_page
-    for name in (AREAS[topic.area][0], topic.en):
-        page.get_by_role("tab", name=name, exact=True).first.click()
-    page.wait_for_function(RESULT_SHOWN, timeout=300_000)
-    page.wait_for_timeout(500)
-    findings = axe_all(page, page.locator(".tabitem:visible").first)
+    findings = axe_findings(english_page, GRADIO_OWN_A11Y)
     assert not findings, f"axe-core, moderate and above:\n{describe(findings)}"
