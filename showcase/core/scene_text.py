@@ -229,7 +229,7 @@ def generate(seed: int = 0, size: int = 64, *, split: str = "test", n_shapes: in
              "train_all": ALL_PAIRS}[split]
     n = 1 if split == "zero_shot" else int(n_shapes or rng.integers(1, 4))
     shapes = _layout(rng, pairs, n, varied)
-    scale = 4  # draw 4× larger and shrink: smooth edges at any size
+    scale = 2 if varied else 4  # draw larger and shrink: smooth edges at any size
     side = size * scale
     if varied:
         canvas = Image.fromarray(_varied_background(rng, side).astype(np.uint8))

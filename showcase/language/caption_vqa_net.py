@@ -1,7 +1,7 @@
 """The captioning/VQA network: a convolutional encoder that keeps where things are, a FiLM answer head
 and a small transformer caption decoder, in plain PyTorch.
 
-- **Encoder** (CoordConv, Liu et al. 2018): five 3×3 convolutions take the 64-px picture to an 8×8
+- **Encoder** (CoordConv, Liu et al. 2018): four 3×3 convolutions take the 64-px picture to an 8×8
   grid of 96-d cells; every layer also sees two channels holding its x and y coordinates, so a cell
   knows where it is. An auxiliary head asks each cell "is a shape's centre here, and which colour
   and kind is it?" (the scene generator knows) — the object-level supervision that Sort-of-CLEVR's
@@ -55,8 +55,8 @@ class Encoder(nn.Module):
 
     def __init__(self, width: int = WIDTH):
         super().__init__()
-        self.body = nn.Sequential(CoordConv(3, 32, 2), CoordConv(32, 64, 2), CoordConv(64, 64),
-                                  CoordConv(64, width, 2), CoordConv(width, width))
+        self.body = nn.Sequential(CoordConv(3, 24, 2), CoordConv(24, 48, 2), CoordConv(48, width, 2),
+                                  CoordConv(width, width))
         # per cell: a centre here? (1), its colour (6), its kind (5)
         self.aux = nn.Conv2d(width, 1 + len(scene_text.COLOURS) + len(scene_text.CLASSES), 1)
 

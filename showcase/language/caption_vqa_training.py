@@ -34,8 +34,8 @@ from showcase.core import scene_text
 from showcase.language import caption_vqa as cv
 from showcase.language import caption_vqa_net as nets
 
-N_SCENES, N_TEST, N_CURVE = 24_000, 400, 150
-STEPS, BATCH, LR, EVAL_EVERY = 2_400, 64, 2e-3, 300
+N_SCENES, N_TEST, N_CURVE = 10_000, 400, 120
+STEPS, BATCH, LR, EVAL_EVERY = 2_000, 48, 2e-3, 150
 
 
 def aux_targets(scenes) -> np.ndarray:
@@ -88,7 +88,9 @@ def curve_point(loaded, scenes, start: float, step: int) -> dict:
 
 def train(out: Path = cv.MODEL_DIR, n_scenes: int = N_SCENES, n_test: int = N_TEST, steps: int = STEPS,
           batch: int = BATCH, lr: float = LR, seed: int = 0, n_curve: int = N_CURVE, eval_every: int = EVAL_EVERY,
-          log=functools.partial(print, flush=True)) -> dict:
+          max_minutes: float | None = None, log=functools.partial(print, flush=True)) -> dict:
+    """Train, score and write the card; ``max_minutes`` ends training early on a busy machine (the
+    card's command then names the steps done)."""
     import torch
     from safetensors.torch import save_file
     from transformers import AutoTokenizer
@@ -129,10 +131,15 @@ def train(out: Path = cv.MODEL_DIR, n_scenes: int = N_SCENES, n_test: int = N_TE
         if step % 50 == 0:
             log(f"step {step:5d}/{steps}  " + "  ".join(f"{k} {v.item():.3f}" for k, v in parts.items())
                 + f"  {time.time() - start:.0f} s")
-        if (step + 1) % eval_every == 0 or step == steps - 1:
+        out_of_time = max_minutes is not None and time.time() - start > 60 * max_minutes
+        if (step + 1) % eval_every == 0 or step == steps - 1 or out_of_time:
             curve.append(curve_point(loaded, held, start, step + 1))
             log(json.dumps(curve[-1]))
             save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(out / "model.safetensors"))
+        if out_of_time:
+            log(f"stopping after {step + 1} steps: {max_minutes} minutes are up")
+            steps = step + 1
+            break
     net.eval()
     minutes = (time.time() - start) / 60
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(out / "model.safetensors"))
@@ -152,7 +159,7 @@ def train(out: Path = cv.MODEL_DIR, n_scenes: int = N_SCENES, n_test: int = N_TE
         "held_out": (f"{n_test} 'test' scenes (seeds disjoint from training, tidy drawing); BLEU/CIDEr references: "
                      f"description + 3 paraphrases; blind baseline from the questions of 4,000 training scenes"),
         "seed": seed, "steps": steps, "batch": batch, "lr": lr,
-        "command": "python -m showcase.language.caption_vqa_training",
+        "command": f"python -m showcase.language.caption_vqa_training --steps {steps} --seed {seed}",
         "training_minutes": round(minutes, 1), "threads": 1,
         "curve": curve, "curve_note": f"held-out accuracy on {n_curve} 'test' scenes against minutes of training",
         "metric_library": "pycocoevalcap Bleu(4) and Cider (no PTB tokenizer: it needs Java)",
@@ -172,6 +179,7 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=STEPS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=cv.MODEL_DIR)
+    parser.add_argument("--max-minutes", type=float, help="stop training early (busy machine); the card says when")
     parser.add_argument("--dry-run", action="store_true", help="5 steps on 200 scenes, to a temp folder")
     args = parser.parse_args(argv)
     if args.dry_run:
@@ -179,7 +187,7 @@ def main(argv=None) -> None:
         train(out, n_scenes=200, n_test=20, steps=5, batch=16, n_curve=10, eval_every=5)
         shutil.rmtree(out, ignore_errors=True)
         return
-    train(args.out, args.n_scenes, steps=args.steps, seed=args.seed)
+    train(args.out, args.n_scenes, steps=args.steps, seed=args.seed, max_minutes=args.max_minutes)
 
 
 if __name__ == "__main__":

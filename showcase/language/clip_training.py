@@ -135,7 +135,7 @@ def train(out: Path = clip.ASSET_DIR, steps: int = STEPS, batch: int = BATCH, n_
     return card
 
 
-NEG_STEPS, NEG_BATCH, NEG_LR, NEG_SCENES = 500, 128, 3e-4, 8_000
+NEG_STEPS, NEG_BATCH, NEG_LR, NEG_SCENES = 400, 96, 3e-4, 4_000
 
 
 def _scene_texts(scene, tok, rng):
@@ -147,8 +147,10 @@ def _scene_texts(scene, tok, rng):
 
 def train_hard_negatives(out: Path = clip.ASSET_DIR, steps: int = NEG_STEPS, batch: int = NEG_BATCH,
                          n_scenes: int = NEG_SCENES, lr: float = NEG_LR, seed: int = 0, n_eval: int = 500,
-                         start_from: Path = clip.WEIGHTS, log=functools.partial(print, flush=True)) -> dict:
-    """Fine-tune the plain tiny CLIP with hard negatives; write weights and card to ``out``."""
+                         start_from: Path = clip.WEIGHTS, max_minutes: float | None = None,
+                         log=functools.partial(print, flush=True)) -> dict:
+    """Fine-tune the plain tiny CLIP with hard negatives; write weights and card to ``out``.
+    ``max_minutes`` ends training early on a busy machine; the card then records the steps done."""
     import torch
     import torch.nn.functional as F
     from safetensors.torch import load_file, save_file
@@ -207,11 +209,16 @@ def train_hard_negatives(out: Path = clip.ASSET_DIR, steps: int = NEG_STEPS, bat
             model.logit_scale.clamp_(0, math.log(100))
         if step % 25 == 0:
             log(f"step {step:5d}  loss {loss.item():.3f}  texts {len(text)}  {time.time() - start:.0f} s")
-        if step % 100 == 99 or step == steps - 1:
+        out_of_time = max_minutes is not None and time.time() - start > 60 * max_minutes
+        if step % 50 == 49 or step == steps - 1 or out_of_time:
             curve.append({"step": step + 1, **measure()})
             log(json.dumps(curve[-1]))
             save_file({k: v.detach().clone().contiguous() for k, v in model.state_dict().items()},
                       str(out / clip.NEG_WEIGHTS.name))
+        if out_of_time:
+            log(f"stopping after {step + 1} steps: {max_minutes} minutes are up")
+            steps = step + 1
+            break
 
     model.eval()
     weights = out / clip.NEG_WEIGHTS.name
@@ -232,7 +239,7 @@ def train_hard_negatives(out: Path = clip.ASSET_DIR, steps: int = NEG_STEPS, bat
         "seed": seed, "steps": steps, "batch": batch, "lr": lr,
         "loss": "NegCLIP: image-to-text cross-entropy over the batch's texts plus its hard negatives, "
                 "text-to-image over the batch's images",
-        "command": "python -m showcase.language.clip_training --hard-negatives",
+        "command": f"python -m showcase.language.clip_training --hard-negatives --steps {steps} --seed {seed}",
         "training_minutes": round(minutes, 1), "threads": 1,
         "curve": curve, "curve_note": "word-order accuracy on 100 two-shape 'val' scenes against minutes",
         "metrics": {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()},
@@ -265,6 +272,7 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, default=clip.ASSET_DIR)
     parser.add_argument("--hard-negatives", action="store_true",
                         help="fine-tune the plain model with hard negatives (NegCLIP) instead")
+    parser.add_argument("--max-minutes", type=float, help="stop training early (busy machine); the card says when")
     parser.add_argument("--refresh-plain-card", action="store_true", help="re-measure the plain model's card")
     parser.add_argument("--dry-run", action="store_true", help="5 steps on 300 scenes, to a temp folder")
     args = parser.parse_args(argv)
@@ -275,7 +283,8 @@ def main(argv=None) -> None:
         if args.dry_run:
             train_hard_negatives(Path(tempfile.mkdtemp(prefix="negclip-dry-")), steps=3, batch=16, n_scenes=64, n_eval=40)
             return
-        train_hard_negatives(args.out, NEG_STEPS if args.steps == STEPS else args.steps, seed=args.seed)
+        train_hard_negatives(args.out, NEG_STEPS if args.steps == STEPS else args.steps, seed=args.seed,
+                             max_minutes=args.max_minutes)
         return
     if args.dry_run:
         train(Path(tempfile.mkdtemp(prefix="clip-dry-")), steps=5, batch=32, n_scenes=300, n_eval=40)
