@@ -57,7 +57,8 @@ NUMBERS = ("zero", "one", "two", "three")
 QUESTION_TYPES = ("counting", "colour", "position", "existence")
 SPLITS = {"train": 0, "test": 10_000_000, "zero_shot": 20_000_000, "val": 30_000_000,   # seed offsets:
           "train_all": 40_000_000}                                                      # disjoint scenes
-HUES = {"red": 0.0, "green": 0.36, "blue": 0.63, "yellow": 0.145, "purple": 0.79, "orange": 0.075}  # HSV hue
+HUES = {"red": (-0.035, 0.03), "orange": (0.05, 0.11), "yellow": (0.125, 0.175),   # HSV hue ranges a name
+        "green": (0.25, 0.45), "blue": (0.55, 0.70), "purple": (0.73, 0.87)}      # covers (varied scenes)
 PNG_KEY = "showcase-scene-text"
 
 
@@ -187,11 +188,11 @@ def _hsv(h: float, s: float, v: float) -> np.ndarray:
 
 
 def _varied_colour(rng: np.random.Generator, name: str) -> tuple[int, ...]:
-    """The named colour at a hue, saturation and value of its own; hue stays nearer its own name
-    than any other name (half the smallest gap between names, less a margin)."""
-    hue = HUES[name] + rng.uniform(-0.025, 0.025)
-    low = 0.85 if name in ("yellow", "orange") else 0.6     # darker, they read as olive and brown
-    return tuple(int(v) for v in _hsv(hue, rng.uniform(0.7, 1.0), rng.uniform(low, 1.0)))
+    """The named colour at a hue, saturation and value of its own, anywhere in the hue range that
+    people call by that name (CSS "purple" #800080 and "orange" #FFA500 included)."""
+    hue = rng.uniform(*HUES[name])
+    low = 0.85 if name in ("yellow", "orange") else 0.45    # darker, yellow and orange read as olive and brown
+    return tuple(int(v) for v in _hsv(hue, rng.uniform(0.6, 1.0), rng.uniform(low, 1.0)))
 
 
 def _varied_background(rng: np.random.Generator, side: int) -> np.ndarray:
