@@ -339,10 +339,17 @@ def caption(image, model: str = "bundled", num_beams: int = BEAMS) -> dict:
                "latency_ms": round(1000 * (time.perf_counter() - started), 1), "model": name, "source": source}
     truth = _truth(image) if isinstance(image, (str, Path)) else None
     if truth is not None:
+        pairs = [(sh.colour, sh.kind) for sh in truth.shapes]
         metrics["truth"] = truth.description
+        metrics["names_right_greedy"], metrics["names_right_beam"] = names_right(greedy, pairs), names_right(beam, pairs)
         metrics.update({f"{k}_vs_truth": round(v, 4) for k, v in
                         caption_scores([greedy], [[truth.description, *truth.paraphrases]]).items()})
     return metrics
+
+
+def card_metrics() -> dict:
+    """The bundled model's held-out numbers (its model card), or {} before it is trained."""
+    return json.loads(CARD.read_text())["metrics"] if CARD.is_file() else {}
 
 
 def vqa(image, question, model: str = "bundled") -> dict:
@@ -375,7 +382,8 @@ def vqa(image, question, model: str = "bundled") -> dict:
         metrics["note"] = note
     if loaded.kind == "bundled":   # how far to trust this answer: its type's held-out score beside a blind guess's
         kind = question_type(question)
-        metrics.update({"question_type": kind, **held_out_for(kind)})
+        metrics.update({"question_type": kind, **held_out_for(kind),
+                        **{f"anchor_{k}": v for k, v in ANCHORS.items() if k != "source"}})
     truth = _truth(image) if isinstance(image, (str, Path)) else None
     if truth is not None:
         exact = {q.lower(): a for _, q, a in truth.qa}

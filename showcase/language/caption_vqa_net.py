@@ -116,9 +116,10 @@ class SceneNet(nn.Module):
         """Next-word logits (B, T, vocab) for decoder input ``ids`` (B, T), causal."""
         t = ids.shape[1]
         x = self.words(ids) + self.text_position[:t]
-        mask = torch.triu(torch.full((t, t), float("-inf"), device=ids.device), 1)
+        mask = torch.triu(torch.ones(t, t, dtype=torch.bool, device=ids.device), 1)      # True: may not look
         x = self.decoder(x, memory, tgt_mask=mask, tgt_key_padding_mask=ids == self.pad_id)
-        return self.out_norm(x) @ self.words.weight.T                           # tied embeddings
+        # tied embeddings (N(0, 1) entries): scaled so the first logits are about N(0, 1), not N(0, width)
+        return self.out_norm(x) @ self.words.weight.T / self.words.weight.shape[1] ** 0.5
 
 
 @torch.inference_mode()

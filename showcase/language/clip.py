@@ -310,8 +310,9 @@ class Heatmap:
     metrics: dict
 
 
-def _card_metrics() -> dict:
-    return json.loads(CARD.read_text())["metrics"] if CARD.is_file() else {}
+def _card_metrics(model: str = "bundled") -> dict:
+    path = NEG_CARD if model == "negclip" else CARD
+    return json.loads(path.read_text())["metrics"] if path.is_file() else {}
 
 
 def clip_match(image, texts, model: str = "bundled") -> Match:
@@ -341,6 +342,25 @@ def clip_match(image, texts, model: str = "bundled") -> Match:
     if notes:
         metrics["note"] = "; ".join(notes)
     return Match(table, metrics)
+
+
+def word_order_compare(image, texts) -> dict:
+    """The same image and texts through the plain and the hard-negative model, side by side, with
+    each model's held-out word-order scores and ARO's CLIP → NegCLIP numbers beside them."""
+    texts = check_texts(texts)
+    if len(texts) < 2:
+        raise InputError("Give at least two texts made of the same words (e.g. the true one and its colours swapped).")
+    out = {}
+    for key, card_path in (("plain", CARD), ("negclip", NEG_CARD)):
+        m = clip_match(image, texts, "bundled" if key == "plain" else "negclip").metrics
+        card = json.loads(card_path.read_text())["metrics"] if card_path.is_file() else {}
+        out[key] = {"probabilities": m["probabilities"], "best_text": m["best_text"], "model": m["model"],
+                    "source": m["source"], **{t: card.get(t) for t in HARD_TESTS}}
+        if "note" in m:
+            out["note"] = m["note"]
+    out["agree"] = out["plain"]["best_text"] == out["negclip"]["best_text"]
+    out["aro_vg_relation_clip"], out["aro_vg_relation_negclip"] = ARO["vg_relation_clip"], ARO["vg_relation_negclip"]
+    return out
 
 
 def similarity_heatmap(images, texts, model: str = "bundled") -> Heatmap:
