@@ -187,3 +187,17 @@ def test_hard_negative_training_smoke_runs_end_to_end(tmp_path):
     assert (tmp_path / clip.NEG_WEIGHTS.name).stat().st_size < 10e6 and (tmp_path / clip.NEG_CARD.name).is_file()
     assert [p["step"] for p in card["curve"]] == [0, 3] and "--hard-negatives --steps 3" in card["command"]
     assert set(clip.HARD_TESTS) <= set(card["metrics"]) and card["compare"]["aro"]["vg_relation_negclip"] == 0.81
+
+
+def test_word_order_compare_runs_both_models_and_cites_aro():
+    from pages.language import clip as page
+
+    image, texts = page.ORDER_EXAMPLES[0]
+    m = clip.word_order_compare(image, texts)
+    assert set(m["plain"]["probabilities"]) == set(m["negclip"]["probabilities"]) == set(texts.splitlines())
+    assert m["negclip"]["best_text"] == texts.splitlines()[0]          # the first example shows the fix working
+    assert (m["aro_vg_relation_clip"], m["aro_vg_relation_negclip"]) == (0.59, 0.81)
+    note = page.order_summary(m)
+    assert "59%" in note and "81%" in note and "困难负样本" in note
+    with pytest.raises(InputError, match="at least two texts"):
+        clip.word_order_compare(image, "a red circle")
