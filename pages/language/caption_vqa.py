@@ -65,20 +65,19 @@ t = strings("caption_vqa", {
 })
 
 MODEL_CHOICES = [("CoordConv + FiLM tiny (bundled)", "bundled"), ("BLIP base (hub)", "hub")]
-EXAMPLE_SEEDS = (95, 2, 4, 5)  # test-split scenes; 95 is captioned exactly by greedy and beam; 4 is a purple circle, never seen in training
+# test-split scenes (seeds apart from training): two and three shapes that greedy and beam both name right,
+# then the hard case, a scene where the model goes wrong (picked by running it; the guide says what goes wrong)
+EXAMPLE_SEEDS = (TWO, THREE, HARD)
 
 
 def example_path(seed: int) -> Path:
     return asset("language", "caption_vqa", f"scene_seed{seed}.png")
 
 
-EXAMPLES = [[str(example_path(s)), "bundled", cv.BEAMS] for s in EXAMPLE_SEEDS[:3]]
+EXAMPLES = [[str(example_path(s)), "bundled", cv.BEAMS] for s in EXAMPLE_SEEDS]
 VQA_SPECS = [  # (seed, question, what it shows)
-    (95, "what colour is the square?", "colour"),
-    (95, "how many squares are there?", "counting"),
-    (2, "is the circle above the triangle?", "position"),
-    (4, "is there a purple circle?", "existence, a pair never seen in training"),
-    (5, "这是什么颜色?", "hard: a question in words it never saw"),
+    VQA_ROWS
+    (EXAMPLE_SEEDS[0], "这是什么颜色?", "hard: a question in words it never saw"),
 ]
 VQA_EXAMPLES = [[str(example_path(s)), q, "bundled"] for s, q, _ in VQA_SPECS]
 # A good call per api_name (the first example): app tests and benchmarks use it.

@@ -86,7 +86,7 @@ def _load_bundled(path: Path) -> Loaded:
     from showcase.language.caption_vqa_net import SceneNet
 
     config = json.loads((path / "config.json").read_text())
-    net = SceneNet(config["vocab_size"], config["width"], config["pad_id"])
+    net = SceneNet(config["vocab_size"], config["width"], config["pad_id"], config.get("relation_head", False))
     net.load_state_dict(load_file(str(path / "model.safetensors")))
     return Loaded(net.eval(), AutoTokenizer.from_pretrained(path))
 
@@ -176,8 +176,8 @@ def answer_questions(loaded: Loaded, images, questions: list[str]) -> list[tuple
     for i, q in enumerate(ids):
         batch[i, :len(q)] = torch.tensor(q)
     with loaded.lock, one_thread(), torch.inference_mode():
-        cells, _ = loaded.net.encoder(normalise(to_tensor(images)))
-        probs = torch.softmax(loaded.net.answer_logits(cells, batch), -1)
+        cells, aux = loaded.net.encoder(normalise(to_tensor(images)))
+        probs = torch.softmax(loaded.net.answer_logits(cells, batch, aux), -1)
     best = probs.argmax(-1)
     return [(ANSWERS[int(b)], float(probs[i, b])) for i, b in enumerate(best)]
 
@@ -248,6 +248,7 @@ def vqa_accuracy(answers: list[str], scenes, blind: dict | None = None) -> dict:
     for kind in scene_text.QUESTION_TYPES:
         idx = [i for i, r in enumerate(rows) if r[0] == kind]
         out[f"vqa_{kind}"] = float(np.mean([answers[i] == rows[i][2] for i in idx])) if idx else None
+        out[f"n_{kind}"] = len(idx)
         if blind is not None and idx:
             guess = [blind["by_question"].get(rows[i][1], blind["by_type"][kind]) for i in idx]
             out[f"blind_{kind}"] = float(np.mean([g == rows[i][2] for g, i in zip(guess, idx)]))
@@ -272,18 +273,25 @@ def caption_exactness(captions: list[str], truths: list[list[tuple[str, str]]], 
     return out
 
 
-def evaluate(loaded: Loaded, scenes, blind: dict | None = None, batch: int = 100, beams: bool = True) -> dict:
+def evaluate(loaded: Loaded, scenes, blind: dict | None = None, batch: int = 100, beams: bool = True,
+             captions: bool = True) -> dict:
     """The card's held-out numbers on ``scenes``: exact names, BLEU-4/CIDEr (greedy and beam) and
-    VQA accuracy per question type beside the blind baseline's."""
+    VQA accuracy per question type beside the blind baseline's (``captions=False``: VQA only)."""
     images = [s.image for s in scenes]
     greedy, beam, answers = [], [], []
     for i in range(0, len(images), batch):
         part = images[i:i + batch]
+        if not captions:
+            qs = [(im, q) for im, s in zip(part, scenes[i:i + batch]) for _, q, _ in s.qa]
+            answers += [a for a, _ in answer_questions(loaded, [im for im, _ in qs], [q for _, q in qs])]
+            continue
         greedy += generate_captions(loaded, part)
         if beams:
             beam += generate_captions(loaded, part, num_beams=BEAMS)
         qs = [(im, q) for im, s in zip(part, scenes[i:i + batch]) for _, q, _ in s.qa]
         answers += [a for a, _ in answer_questions(loaded, [im for im, _ in qs], [q for _, q in qs])]
+    if not captions:
+        return vqa_accuracy(answers, scenes, blind)
     truths = [[(sh.colour, sh.kind) for sh in s.shapes] for s in scenes]
     refs = [[s.description, *s.paraphrases] for s in scenes]
     out = {"n_scenes": len(scenes), **caption_exactness(greedy, truths, "greedy")}

@@ -76,9 +76,45 @@ class FiLMBlock(nn.Module):
         return x + F.relu(gamma[..., None, None] * y + beta[..., None, None])
 
 
-class SceneNet(nn.Module):
-    def __init__(self, vocab_size: int, width: int = WIDTH, pad_id: int = 0):
+SLOTS = 4          # the cells likeliest to hold a shape's centre (this world has at most three shapes)
+SLOT_DIM = 1 + len(scene_text.COLOURS) + len(scene_text.CLASSES) + 2
+
+
+def slots(aux, k: int = SLOTS):
+    """The encoder's own guesses as objects: the ``k`` cells likeliest to hold a centre, each as
+    (p centre, colour probabilities, kind probabilities, x, y) — (B, k, SLOT_DIM)."""
+    b = aux.shape[0]
+    n_colours = len(scene_text.COLOURS)
+    centre = torch.sigmoid(aux[:, 0]).flatten(1)                               # (B, 64)
+    colour = torch.softmax(aux[:, 1:1 + n_colours], 1).flatten(2)              # (B, 6, 64)
+    kind = torch.softmax(aux[:, 1 + n_colours:], 1).flatten(2)                 # (B, 5, 64)
+    grid = torch.linspace(-1, 1, GRID, device=aux.device)
+    ys, xs = grid.repeat_interleave(GRID), grid.repeat(GRID)                     # cell order: row by row
+    cells = torch.cat([centre[:, None], colour, kind, xs.expand(b, 1, -1), ys.expand(b, 1, -1)], 1)  # (B, D, 64)
+    top = centre.topk(k, -1).indices                                            # (B, k)
+    return cells.gather(2, top[:, None].expand(-1, cells.shape[1], -1)).transpose(1, 2)
+
+
+class RelationHead(nn.Module):
+    """Relation Network (Santoro et al. 2017) over the object slots: a = f(Σ_ij g(o_i, o_j, q))."""
+
+    def __init__(self, width: int = WIDTH, hidden: int = 128):
         super().__init__()
+        self.g = nn.Sequential(nn.Linear(2 * SLOT_DIM + width, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                               nn.Linear(hidden, hidden), nn.ReLU())
+        self.f = nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, len(ANSWERS)))
+
+    def forward(self, objects, question):
+        b, k, d = objects.shape
+        pairs = torch.cat([objects[:, :, None].expand(b, k, k, d), objects[:, None].expand(b, k, k, d),
+                           question[:, None, None].expand(b, k, k, question.shape[-1])], -1)
+        return self.f(self.g(pairs).sum((1, 2)))
+
+
+class SceneNet(nn.Module):
+    def __init__(self, vocab_size: int, width: int = WIDTH, pad_id: int = 0, relation_head: bool = False):
+        super().__init__()
+        self.relation = RelationHead(width) if relation_head else None
         self.encoder = Encoder(width)
         self.words = nn.Embedding(vocab_size, width, padding_idx=pad_id)
         self.question = nn.GRU(width, width, batch_first=True)
@@ -94,13 +130,18 @@ class SceneNet(nn.Module):
         self.pad_id = pad_id
 
     # --- VQA ---------------------------------------------------------------------------------
-    def answer_logits(self, cells, question_ids):
-        """(Bq, WIDTH, 8, 8) cells (one per question) and (Bq, L) ids → (Bq, 12) logits."""
+    def read_question(self, question_ids):
         lengths = (question_ids != self.pad_id).sum(1).clamp(min=1).cpu()
         packed = nn.utils.rnn.pack_padded_sequence(self.words(question_ids), lengths, batch_first=True,
                                                    enforce_sorted=False)
-        _, h = self.question(packed)
-        film = self.film(h[-1]).chunk(4, dim=-1)
+        return self.question(packed)[1][-1]                                   # (Bq, W)
+
+    def answer_logits(self, cells, question_ids, aux=None):
+        """(Bq, WIDTH, 8, 8) cells (one per question) and (Bq, L) ids → (Bq, 12) logits; with the
+        relation head (and the encoder's ``aux`` guesses), a Relation Network over object slots."""
+        if self.relation is not None and aux is not None:
+            return self.relation(slots(aux), self.read_question(question_ids))
+        film = self.film(self.read_question(question_ids)).chunk(4, dim=-1)
         x = cells
         for i, block in enumerate(self.blocks):
             x = block(x, 1 + film[2 * i], film[2 * i + 1])

@@ -173,6 +173,128 @@ def train(out: Path = cv.MODEL_DIR, n_scenes: int = N_SCENES, n_test: int = N_TE
     return card
 
 
+RN_SCENES, RN_STEPS, RN_BATCH, RN_LR = 3_000, 1_200, 128, 2e-3
+
+
+def all_questions(scene, rng) -> list[tuple[str, str, str]]:
+    """Every question the generator's templates can ask of ``scene`` (counts of all five kinds,
+    colour of each kind drawn once, position of each ordered pair of those, existence of each
+    present pair and of two absent ones): ~12 per scene instead of ~3."""
+    kinds = [s.kind for s in scene.shapes]
+    qa = [("counting", f"how many {scene_text._plural(k)} are there?", scene_text.NUMBERS[kinds.count(k)])
+          for k in scene_text.CLASSES]
+    once = [s for s in scene.shapes if kinds.count(s.kind) == 1]
+    qa += [("colour", f"what colour is the {s.kind}?", s.colour) for s in once]
+    qa += [scene_text.position_qa(a, b) for a in once for b in once if a is not b]
+    present = sorted({(s.colour, s.kind) for s in scene.shapes})
+    absent = [p for p in scene_text.ALL_PAIRS if p not in present]
+    for i in rng.choice(len(absent), 2, replace=False):
+        present.append(absent[int(i)])
+    qa += [("existence", f"is there {scene_text._article(f'{c} {k}')}?",
+            "yes" if any((s.colour, s.kind) == (c, k) for s in scene.shapes) else "no") for c, k in present]
+    return qa
+
+
+def train_relation_head(out: Path = cv.MODEL_DIR, n_scenes: int = RN_SCENES, steps: int = RN_STEPS,
+                        batch: int = RN_BATCH, lr: float = RN_LR, seed: int = 0, n_test: int = N_TEST,
+                        n_curve: int = N_CURVE, log=functools.partial(print, flush=True)) -> dict:
+    """Stage 2: a Relation Network over the trained encoder's object slots answers the questions.
+    The encoder, decoder and word embeddings stay as stage 1 left them (captions do not change);
+    the question GRU and the relation head learn, on fresh ``train_all`` scenes."""
+    import torch
+    import torch.nn.functional as F
+    from safetensors.torch import load_file, save_file
+    from transformers import AutoTokenizer
+
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    start = time.time()
+    out = Path(out)
+    tok = AutoTokenizer.from_pretrained(out)
+    config = json.loads((out / "config.json").read_text())
+    net = nets.SceneNet(config["vocab_size"], config["width"], config["pad_id"], relation_head=True)
+    net.load_state_dict(load_file(str(out / "model.safetensors")), strict=False)
+    net.eval()
+    rng = np.random.default_rng(seed + 2)
+    first = 1_000_000   # seeds apart from stage 1's
+    scenes = [scene_text.generate(first + i, nets.IMAGE_SIZE, split="train_all", varied=bool(i % 2))
+              for i in range(n_scenes)]
+    with torch.no_grad():
+        objects = torch.cat([nets.slots(net.encoder(cv.normalise(torch.from_numpy(np.stack([s.image for s in
+                             scenes[i:i + 200]]))))[1]) for i in range(0, n_scenes, 200)])
+    rows = [(i, cv.question_ids(tok, q), nets.ANSWERS.index(a)) for i, s in enumerate(scenes)
+            for _, q, a in all_questions(s, rng)]
+    log(f"stage 2: {n_scenes:,} scenes, {len(rows):,} questions, slots ready in {time.time() - start:.0f} s")
+    for p in net.parameters():
+        p.requires_grad_(False)
+    trainable = list(net.question.parameters()) + list(net.relation.parameters())
+    for p in trainable:
+        p.requires_grad_(True)
+    opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / 50) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    loaded = cv.Loaded(net, tok)
+    held = scene_text.dataset(n_curve, nets.IMAGE_SIZE, split="test")
+    curve = []
+    for step in range(steps):
+        pick = rng.choice(len(rows), batch, replace=False)
+        ids = torch.full((batch, max(len(rows[k][1]) for k in pick)), tok.pad_token_id)
+        for r, k in enumerate(pick):
+            ids[r, :len(rows[k][1])] = torch.tensor(rows[k][1])
+        scene_idx = torch.tensor([rows[k][0] for k in pick])
+        answers = torch.tensor([rows[k][2] for k in pick])
+        logits = net.relation(objects[scene_idx], net.read_question(ids))
+        loss = F.cross_entropy(logits, answers)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        schedule.step()
+        if step % 100 == 0:
+            log(f"stage 2 step {step:5d}/{steps}  vqa {loss.item():.3f}  {time.time() - start:.0f} s")
+        if (step + 1) % 250 == 0 or step == steps - 1:
+            m = cv.evaluate(loaded, held, captions=False)
+            curve.append({"step": step + 1, "minutes": round((time.time() - start) / 60, 2),
+                          **{f"vqa_{k}": round(m[f"vqa_{k}"], 3) for k in scene_text.QUESTION_TYPES}})
+            log(json.dumps(curve[-1]))
+    for p in net.parameters():
+        p.requires_grad_(True)
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(out / "model.safetensors"))
+    config["relation_head"] = True
+    (out / "config.json").write_text(json.dumps(config) + "\n")
+    card_path = out.parent / "model_card.json" if out == cv.MODEL_DIR else out / "model_card.json"
+    card = json.loads(card_path.read_text())
+    blind = cv.blind_baseline(scene_text.dataset(4000, 16, split="train_all"))
+    metrics = cv.evaluate(loaded, scene_text.dataset(n_test, nets.IMAGE_SIZE, split="test"), blind)
+    card["stage1_film_metrics"] = {k: v for k, v in card["metrics"].items() if k.startswith(("vqa_", "blind_"))}
+    card["metrics"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
+    card["model"] += "; VQA answered by a Relation Network over the encoder's 4 likeliest object cells (stage 2)"
+    card["parameters"] = sum(p.numel() for p in net.parameters())
+    card["stage2"] = {"command": f"python -m showcase.language.caption_vqa_training --relation-stage --seed {seed}",
+                      "scenes": n_scenes, "questions": len(rows), "steps": steps, "batch": batch, "lr": lr,
+                      "minutes": round((time.time() - start) / 60, 1), "curve": curve,
+                      "why": "the FiLM head, trained jointly, stayed near the blind baseline on counting and position "
+                             "(stage1_film_metrics); a Relation Network over object slots is the Sort-of-CLEVR recipe"}
+    card["command"] = card["command"] + " && " + card["stage2"]["command"]
+    card_path.write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
+    log(json.dumps(metrics, indent=1))
+    return card
+
+
+def refresh_card(out: Path = cv.MODEL_DIR, n_test: int = N_TEST) -> dict:
+    """Re-measure the bundled weights on the card's held-out set and rewrite its metrics."""
+    from showcase.core import models
+
+    models._instances.clear()
+    loaded, _, _ = cv.get("bundled", "caption")
+    card_path = out.parent / "model_card.json"
+    card = json.loads(card_path.read_text())
+    blind = cv.blind_baseline(scene_text.dataset(4000, 16, split="train_all"))
+    metrics = cv.evaluate(loaded, scene_text.dataset(n_test, nets.IMAGE_SIZE, split="test"), blind)
+    card["metrics"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
+    card_path.write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
+    return card
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n-scenes", type=int, default=N_SCENES)
@@ -181,7 +303,22 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, default=cv.MODEL_DIR)
     parser.add_argument("--max-minutes", type=float, help="stop training early (busy machine); the card says when")
     parser.add_argument("--dry-run", action="store_true", help="5 steps on 200 scenes, to a temp folder")
+    parser.add_argument("--refresh-card", action="store_true", help="re-measure the bundled weights' card")
+    parser.add_argument("--relation-stage", action="store_true",
+                        help="stage 2: train the Relation Network VQA head on the trained encoder's object slots")
     args = parser.parse_args(argv)
+    if args.relation_stage:
+        if args.dry_run:
+            out = Path(tempfile.mkdtemp(prefix="caption-dry-"))
+            train(out, n_scenes=200, n_test=20, steps=5, batch=16, n_curve=10, eval_every=5)
+            train_relation_head(out, n_scenes=50, steps=5, batch=16, n_test=20, n_curve=10)
+            shutil.rmtree(out, ignore_errors=True)
+            return
+        train_relation_head(args.out, seed=args.seed)
+        return
+    if args.refresh_card:
+        print(json.dumps(refresh_card(args.out)["metrics"], indent=1))
+        return
     if args.dry_run:
         out = Path(tempfile.mkdtemp(prefix="caption-dry-"))
         train(out, n_scenes=200, n_test=20, steps=5, batch=16, n_curve=10, eval_every=5)

@@ -187,6 +187,10 @@ def test_training_smoke_runs_end_to_end(tmp_path):
     assert (tmp_path / "model.safetensors").stat().st_size < 10e6 and (tmp_path / "model_card.json").is_file()
     assert {"bleu4_greedy", "cider_beam", "names_exact_1_beam", "vqa_counting", "blind_counting"} <= set(card["metrics"])
     assert [p["step"] for p in card["curve"]] == [2, 3] and "--steps 3 --seed 0" in card["command"]
+    card = caption_vqa_training.train_relation_head(tmp_path, n_scenes=20, steps=3, batch=8, n_test=10, n_curve=6,
+                                                    log=lambda *a: None)
+    assert json.loads((tmp_path / "config.json").read_text())["relation_head"] and "--relation-stage" in card["command"]
+    assert {"vqa_counting", "vqa_position"} <= set(card["stage1_film_metrics"]) and card["stage2"]["curve"]
 
 
 def test_bundled_weights_are_small():
