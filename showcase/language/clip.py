@@ -148,7 +148,7 @@ def get(model: str = "bundled") -> tuple[Clip, str, str]:
     if model not in MODELS:
         raise InputError(f"Model must be one of {sorted(MODELS)}, not {model!r}.")
     loader = _load_open_clip_dir if model == "hub" else _load_bundled
-    clip, found = load(MODELS[model], loader, prefer=model)
+    clip, found = load(MODELS[model], loader, prefer="hub" if model == "hub" else "bundled")
     return clip, found.name, found.source
 
 
