@@ -59,10 +59,10 @@ def test_word_order_first_example_shows_both_models_side_by_side(client, fails_c
     from pages.language.clip import ORDER_EXAMPLES
 
     image, texts = ORDER_EXAMPLES[0]
+    fails_clearly("/clip_word_order", handle_file(image), "a red circle", match="at least two texts")
     plain, neg, note, metrics = client.predict(handle_file(image), texts, api_name="/clip_word_order")
     true = texts.splitlines()[0]
     # the first example shows the method working: the hard-negative model picks the true text
     assert metrics["negclip"]["best_text"] == true and neg["label"] == true
     assert metrics["plain"]["source"] == metrics["negclip"]["source"] == "bundled"
     assert "59%" in note and "81%" in note and "NegCLIP" in note
-    fails_clearly("/clip_word_order", handle_file(image), "a red circle", match="at least two texts")
