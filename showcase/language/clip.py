@@ -16,11 +16,21 @@ Models, through ``showcase.core.models``:
 - ``ViT-B-32`` (LAION-2B weights) from the hub when it is reachable: the model of the CLIP
   README's example, which gives "a diagram / a dog / a cat" [0.9928, 0.0042, 0.0030].
 
-The word-order test (``word_order_accuracy``): for a two-shape scene, "a red circle to the left of
-a blue square" against "a blue circle to the left of a red square" — the same bag of words. A
-model that only detects which words fit scores both alike (chance is 50%); contrastive models
-are known to be weak here (Yuksekgonul et al., 2023, "When and why vision-language models behave
-like bags-of-words"). We measure it and show it.
+- ``TinyScenes-RN + hard negatives`` (bundled, ``negclip``): the same model fine-tuned the NegCLIP
+  way (``python -m showcase.language.clip_training --hard-negatives``): each image's softmax also
+  holds false texts made of its own caption's words (colours swapped, relation flipped, the two
+  names swapped), so reading word order is the only way to lower the loss.
+
+The word-order tests (``hard_negative_accuracy``): for a two-shape scene, "a red circle to the
+left of a blue square" against the same words rearranged — colours swapped ("a blue circle to the
+left of a red square"), the relation flipped ("... to the right of ..."), the names swapped ("a
+blue square to the left of a red circle"). A model that only detects which words fit scores each
+pair alike (chance is 50%); contrastive models are known to be weak here: on ARO's VG-Relation,
+CLIP scores 59% and NegCLIP 81% (Yuksekgonul et al., ICLR 2023, "When and why vision-language
+models behave like bags-of-words"). The plain model shows the weakness, the fine-tuned one the fix
+on the generator's scenes (tidy and varied); on two-shape pictures drawn by other code (the tests'
+drawer) it reaches colours 78%, relation 65%, names 58% — better than the plain model, short of the
+generator's numbers — and its retrieval fell from 95% to 87% (``negclip_model_card.json``).
 
 Reference: Radford et al., "Learning Transferable Visual Models From Natural Language
 Supervision", ICML 2021; open_clip (Ilharco et al.), github.com/mlfoundations/open_clip.
@@ -52,6 +62,11 @@ ASSET_DIR = asset("language", "clip")
 MODEL_NAME = "TinyScenes-RN"
 CONFIG = ASSET_DIR / f"{MODEL_NAME}.json"
 WEIGHTS = ASSET_DIR / "tiny_scenes_clip.safetensors"
+NEG_WEIGHTS = ASSET_DIR / "tiny_scenes_negclip.safetensors"
+NEG_CARD = ASSET_DIR / "negclip_model_card.json"
+ARO = {"vg_relation_clip": 0.59, "vg_relation_negclip": 0.81, "vg_attribution_clip": 0.62,
+       "vg_attribution_negclip": 0.71, "source": "Yuksekgonul et al., ICLR 2023, Table 6 (ViT-B/32)"}
+HARD_TESTS = ("colour_swap", "relation_flip", "swapped_names")
 TOKENIZER_DIR = ASSET_DIR / "tokenizer"
 CARD = ASSET_DIR / "model_card.json"
 MAX_TEXTS = 64              # texts per request: the softmax over more is no longer readable
@@ -63,7 +78,8 @@ README_EXAMPLE = {"texts": ["a diagram", "a dog", "a cat"], "probabilities": [0.
 BUNDLED = ModelSpec(name=f"{MODEL_NAME} (bundled, toy scenes)", bundled=WEIGHTS)
 HUB = ModelSpec(name="ViT-B-32 (LAION-2B)", hub_repo="laion/CLIP-ViT-B-32-laion2B-s34B-b79K",
                 hub_files=("open_clip_config.json", "open_clip_model.safetensors"))
-MODELS = {"bundled": BUNDLED, "hub": HUB}
+NEGCLIP = ModelSpec(name=f"{MODEL_NAME} + hard negatives (bundled, NegCLIP-style)", bundled=NEG_WEIGHTS)
+MODELS = {"bundled": BUNDLED, "negclip": NEGCLIP, "hub": HUB}
 
 
 @dataclass
@@ -109,10 +125,11 @@ def build(seed: int = 0):
 
 
 def _load_bundled(path: Path) -> Clip:
-    from safetensors.torch import load_file
+    import open_clip
 
-    model, preprocess = build()
-    model.load_state_dict(load_file(str(path)))
+    register_config()
+    # weights through ``pretrained=``: built empty first, open_clip would log "initialized randomly"
+    model, _, preprocess = open_clip.create_model_and_transforms(MODEL_NAME, pretrained=str(path))
     tok = tokenizer()
     return Clip(model.eval(), preprocess, tok, tok.context_length, tok.tokenizer.unk_token_id)
 
@@ -133,8 +150,8 @@ def get(model: str = "bundled") -> tuple[Clip, str, str]:
     """(loaded model, its name, its source) for ``"bundled"`` or ``"hub"``, one per process."""
     if model not in MODELS:
         raise InputError(f"Model must be one of {sorted(MODELS)}, not {model!r}.")
-    loader = _load_bundled if model == "bundled" else _load_open_clip_dir
-    clip, found = load(MODELS[model], loader, prefer=model)
+    loader = _load_open_clip_dir if model == "hub" else _load_bundled
+    clip, found = load(MODELS[model], loader, prefer="hub" if model == "hub" else "bundled")
     return clip, found.name, found.source
 
 
@@ -236,9 +253,38 @@ def word_order_accuracy(clip: Clip, scenes) -> dict:
     return {"word_order_accuracy": float(np.mean(margin > 0)), "n_pairs": len(pairs)}
 
 
+def hard_negative_accuracy(clip: Clip, images: list[Image.Image], pairs: list[dict]) -> dict:
+    """One-to-one word-order tests: per image, the share where the true text's cosine beats the
+    false one's, for each test of ``scene_text.hard_negatives`` (chance 0.5)."""
+    out = {}
+    for test in HARD_TESTS:
+        rows = [(im, p[test]) for im, p in zip(images, pairs) if test in p]
+        if not rows:
+            continue
+        image_emb = encode_images(clip, [im for im, _ in rows])
+        true_emb = encode_texts(clip, tokenize(clip, [p[0] for _, p in rows])[0])
+        false_emb = encode_texts(clip, tokenize(clip, [p[1] for _, p in rows])[0])
+        margin = ((image_emb * true_emb).sum(1) - (image_emb * false_emb).sum(1)).numpy()
+        out[test] = float(np.mean(margin > 0))
+    out["n_hard_pairs"] = len([p for p in pairs if p])
+    return out
+
+
+def two_shape_pairs(n: int, size: int = 64, split: str = "val", varied: bool = False):
+    """``n`` two-shape scenes of two colours and two kinds, with their word-order pairs."""
+    scenes, seed = [], 0
+    while len(scenes) < n:
+        s = scene_text.generate(seed, size, split=split, n_shapes=2, varied=varied)
+        seed += 1
+        if scene_text.hard_negatives(s):
+            scenes.append(s)
+    return [_pil(s) for s in scenes], [scene_text.hard_negatives(s) for s in scenes]
+
+
 def evaluate(clip: Clip, n: int = 500, size: int = 64) -> dict:
     """The card's held-out metrics: retrieval on ``val`` scenes (training pairs, unseen seeds),
-    zero-shot on held-out pairs beside the same test on seen pairs, and word order."""
+    zero-shot on held-out pairs beside the same test on seen pairs, word order, and the three
+    one-to-one word-order tests on ``n // 2`` two-shape scenes."""
     val = scene_text.dataset(n, size, split="val")
     single_seen = [s for s in scene_text.dataset(3 * n, size, split="val") if len(s.shapes) == 1][:n // 2]
     held = scene_text.dataset(n // 2, size, split="zero_shot")
@@ -246,7 +292,8 @@ def evaluate(clip: Clip, n: int = 500, size: int = 64) -> dict:
             "zero_shot_accuracy_held_out_pairs": zero_shot_accuracy(clip, held),
             "accuracy_seen_pairs_same_test": zero_shot_accuracy(clip, single_seen),
             "n_zero_shot": len(held), "chance_zero_shot": 1 / len(scene_text.ALL_PAIRS),
-            **word_order_accuracy(clip, val)}
+            **word_order_accuracy(clip, val),
+            **hard_negative_accuracy(clip, *two_shape_pairs(n // 2, size))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,8 +313,9 @@ class Heatmap:
     metrics: dict
 
 
-def _card_metrics() -> dict:
-    return json.loads(CARD.read_text())["metrics"] if CARD.is_file() else {}
+def _card_metrics(model: str = "bundled") -> dict:
+    path = NEG_CARD if model == "negclip" else CARD
+    return json.loads(path.read_text())["metrics"] if path.is_file() else {}
 
 
 def clip_match(image, texts, model: str = "bundled") -> Match:
@@ -297,6 +345,25 @@ def clip_match(image, texts, model: str = "bundled") -> Match:
     if notes:
         metrics["note"] = "; ".join(notes)
     return Match(table, metrics)
+
+
+def word_order_compare(image, texts) -> dict:
+    """The same image and texts through the plain and the hard-negative model, side by side, with
+    each model's held-out word-order scores and ARO's CLIP → NegCLIP numbers beside them."""
+    texts = check_texts(texts)
+    if len(texts) < 2:
+        raise InputError("Give at least two texts made of the same words (e.g. the true one and its colours swapped).")
+    out = {}
+    for key, card_path in (("plain", CARD), ("negclip", NEG_CARD)):
+        m = clip_match(image, texts, "bundled" if key == "plain" else "negclip").metrics
+        card = json.loads(card_path.read_text())["metrics"] if card_path.is_file() else {}
+        out[key] = {"probabilities": m["probabilities"], "best_text": m["best_text"], "model": m["model"],
+                    "source": m["source"], **{t: card.get(t) for t in HARD_TESTS}}
+        if "note" in m:
+            out["note"] = m["note"]
+    out["agree"] = out["plain"]["best_text"] == out["negclip"]["best_text"]
+    out["aro_vg_relation_clip"], out["aro_vg_relation_negclip"] = ARO["vg_relation_clip"], ARO["vg_relation_negclip"]
+    return out
 
 
 def similarity_heatmap(images, texts, model: str = "bundled") -> Heatmap:

@@ -9,16 +9,17 @@ pytestmark = pytest.mark.slow
 
 
 def test_caption_and_vqa_first_examples(client):
-    from pages.language.caption_vqa import EXAMPLES, VQA_EXAMPLES
+    from pages.language.caption_vqa import EXAMPLE_SEEDS, EXAMPLES, VQA_EXAMPLES
 
     note, metrics = client.predict(handle_file(EXAMPLES[0][0]), *EXAMPLES[0][1:], api_name="/caption")
     assert metrics["caption"] and metrics["caption_beam"] and metrics["source"] == "bundled"
-    assert metrics["truth"] == cv.scene(95).description and "Exact description" in note
-    # the first example shows the model working: greedy and beam both say exactly what is there
-    assert metrics["bleu4_vs_truth"] > 0.9
-    assert metrics["caption"].endswith(metrics["truth"]) and metrics["caption_beam"].endswith(metrics["truth"])
+    truth = cv.scene(EXAMPLE_SEEDS[0])
+    assert metrics["truth"] == truth.description and "Exact description" in note and len(truth.shapes) >= 2
+    # the first example shows the model working on two or three shapes: greedy and beam name every shape
+    assert metrics["names_right_greedy"] and metrics["names_right_beam"] and "✅" in note and "❌" not in note
     note, metrics = client.predict(handle_file(VQA_EXAMPLES[0][0]), *VQA_EXAMPLES[0][1:], api_name="/vqa")
-    assert metrics["answer"] and 0 < metrics["probability"] <= 1 and metrics["truth"] == metrics["answer"] == "green"
+    assert metrics["answer"] and 0 < metrics["probability"] <= 1 and metrics["truth"] == metrics["answer"]
+    assert "Relation Network 94%" in note and "blind guess" in note
 
 
 def test_generated_scene_keeps_its_truth(client):

@@ -52,3 +52,17 @@ def test_clip_bad_inputs_then_recovers(client, fails_clearly, tmp_path):
     assert metrics["n_images"] == metrics["n_texts"] == 2
     label, note, metrics = client.predict(image, "一个红色的圆 🙂\na red circle", "bundled", api_name="/clip_match")
     assert "[UNK]" in metrics["note"] and metrics["n_texts"] == 2 and "[UNK]" in note
+
+
+@needs_weights
+def test_word_order_first_example_shows_both_models_side_by_side(client, fails_clearly):
+    from pages.language.clip import ORDER_EXAMPLES
+
+    image, texts = ORDER_EXAMPLES[0]
+    fails_clearly("/clip_word_order", handle_file(image), "a red circle", match="at least two texts")
+    plain, neg, note, metrics = client.predict(handle_file(image), texts, api_name="/clip_word_order")
+    true = texts.splitlines()[0]
+    # the first example shows the method working: the hard-negative model picks the true text
+    assert metrics["negclip"]["best_text"] == true and neg["label"] == true
+    assert metrics["plain"]["source"] == metrics["negclip"]["source"] == "bundled"
+    assert "59%" in note and "81%" in note and "NegCLIP" in note

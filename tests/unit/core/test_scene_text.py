@@ -94,3 +94,32 @@ def test_png_tag_gives_back_the_texts(tmp_path):
         changed = np.asarray(im.convert("RGB")).copy()
         changed[0, 0] ^= 1
         assert st.truth_for(changed, im.info) is None
+
+
+def test_varied_scenes_are_their_own_stream_and_keep_the_rules():
+    tidy, varied = st.generate(5, 64, split="val"), st.generate(5, 64, split="val", varied=True)
+    assert np.array_equal(tidy.image, st.generate(5, 64, split="val").image)     # tidy scenes stay what they were
+    assert np.array_equal(varied.image, st.generate(5, 64, split="val", varied=True).image)
+    assert not np.array_equal(tidy.image, varied.image)
+    scenes = st.dataset(200, 32, split="train_all", varied=True)
+    scales = [s.scale for scene in scenes for s in scene.shapes]
+    assert 0.7 <= min(scales) and max(scales) <= 1.25 and np.std(scales) > 0.1
+    assert {(s.colour, s.kind) for scene in scenes for s in scene.shapes} & set(st.HELD_OUT)   # train_all: every pair
+    backgrounds = [scene.image[:2, :2].reshape(-1, 3).mean(0) for scene in scenes]
+    assert np.std(backgrounds, axis=0).mean() > 5                                           # not one grey
+
+
+def test_hard_negatives_rearrange_the_words_into_false_texts():
+    scenes = [s for s in st.dataset(200, 32, split="val") if st.hard_negatives(s)]
+    assert len(scenes) > 20
+    for scene in scenes:
+        pairs = st.hard_negatives(scene)
+        a, b = scene.shapes
+        true = pairs["relation_flip"][0]
+        assert true == scene.paraphrases[1] and pairs["colour_swap"] == scene.word_order
+        assert pairs["swapped_names"][1].startswith(("a " + b.colour, "an " + b.colour))
+        assert st._relation(a, b) in true and st._relation(a, b) not in pairs["relation_flip"][1]
+    rng = np.random.default_rng(0)
+    for scene in st.dataset(60, 32, split="train"):
+        for false in st.negatives(scene, rng):
+            assert false != scene.description and false not in scene.paraphrases
