@@ -268,6 +268,18 @@ def order_summary(m: dict) -> str:
 
 @guard
 def run_word_order(image=None, texts=None):
+    """Does CLIP read word order? The same image and texts through the plain tiny CLIP and the one trained with
+    hard negatives (colour swaps, relation flips, swapped names; NegCLIP), side by side.
+
+    Args:
+        image: a shape scene, a PNG, JPEG or WebP file (clip_generate makes one); empty: the first example.
+        texts: 2 or more captions made of the same words, one per line, e.g. the true one and its relation flipped.
+
+    Returns:
+        each model's probability per text (labels); the comparison in a sentence (English and Chinese);
+        metrics: plain and negclip (probabilities, best_text, model, source, each model's held-out colour-swap,
+        relation-flip and swapped-name accuracy), agree, and ARO's VG-Relation CLIP and NegCLIP numbers.
+    """
     if image is None and texts is None:
         image, texts = ORDER_EXAMPLES[0]
     m = clip.word_order_compare(image, texts)
