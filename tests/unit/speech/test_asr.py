@@ -191,3 +191,50 @@ def test_training_smoke_run(tmp_path):
     asr_training.main(["--smoke", "--out", str(tmp_path / "ctc.safetensors")])
     model = ctc.load(tmp_path / "ctc.safetensors")
     assert sum(p.numel() for p in model.parameters()) == card()["parameters"]
+
+
+def test_the_first_calls_loading_time_is_reported_apart_from_its_real_time_factor(monkeypatch):
+    """Issue #25 item 9: the first transcription's RTF included loading Whisper (0.94 against 0.005)."""
+    clock = {"now": 0.0}
+    monkeypatch.setattr(asr.time, "perf_counter", lambda: clock["now"])
+
+    class FakeWhisper:
+        def transcribe(self, samples, **kwargs):
+            clock["now"] += 0.5                         # recognising takes 0.5 s of the fake clock
+
+            class Segment:
+                text = " hello world"
+            return [Segment()], None
+
+    loaded = {}
+
+    def fake_load(prefer="bundled"):
+        if not loaded:
+            clock["now"] += 20.0                         # loading takes 20 s, once
+            loaded["model"] = FakeWhisper()
+        return loaded["model"], "package"
+
+    monkeypatch.setattr(asr, "whisper", fake_load)
+    clip = (16_000, np.zeros(16_000 * 5, np.float32))
+    first = asr.transcribe(clip, "whisper").metrics
+    second = asr.transcribe(clip, "whisper").metrics
+    assert first["whisper_load_seconds"] == 20.0 and second["whisper_load_seconds"] == 0.0
+    assert first["whisper_seconds"] == second["whisper_seconds"] == 0.5
+    assert first["whisper_real_time_factor"] == second["whisper_real_time_factor"] == 0.1
+    assert first["load_seconds"] == 20.0 and first["seconds"] == 0.5
+
+
+def test_the_character_language_model_prefers_english_spelling():
+    from showcase.speech import ctc_lm
+
+    lm = ctc_lm.CharLM(["the compiler turns source code into machine code", "the code runs"], order=4)
+    assert sum(lm.prob("th", c) for c in ctc_lm.SYMBOLS) == pytest.approx(1.0)   # a distribution
+    assert lm.prob("th", "e") > 10 * lm.prob("th", "q") > 0                      # unseen: small, not zero
+    # frames that hesitate between "code" and "cade": the acoustics slightly prefer the wrong vowel
+    b = ctc.BLANK
+    log_probs = frames({"c": 0.9}, {b: 0.9}, {"a": 0.5, "o": 0.4}, {b: 0.9}, {"d": 0.9}, {"e": 0.9})
+    assert asr.beam_decode(log_probs) == "cade"
+    assert ctc_lm.beam_decode_lm(log_probs, lm, alpha=1.0, beta=0.0) == "code"
+    # a peaked output is left as the acoustics say, whatever the language model thinks
+    sure = frames({"x": 0.99}, {b: 0.99}, {"q": 0.99})
+    assert ctc_lm.beam_decode_lm(sure, lm, alpha=0.5, beta=1.0) == "xq"
