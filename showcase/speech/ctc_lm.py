@@ -35,7 +35,7 @@ from showcase.speech import ctc
 ORDER = 6          # five characters of context: about one English syllable and its neighbours
 DISCOUNT = 0.75
 ALPHA = 0.5        # language-model weight: chosen on a development set (see asr_training.tune_lm)
-BETA = 1.0         # bonus per emitted character
+BETA = 2.0         # bonus per emitted character (both chosen by --tune-lm: CER 0.253 on 30 dev clips)
 SYMBOLS = ctc.VOCAB[1:]   # every symbol but the blank
 
 
