@@ -15,7 +15,9 @@ def test_transcribe_first_example_with_both_engines(client):
     ctc_text, whisper_text, picture, greedy, beam, note, metrics = client.predict(
         handle_file(PATH), ENGINE, DECODER, BEAM, TRUTH, api_name="/transcribe")
     assert metrics["engine"] == "both" and metrics["text"] == whisper_text
-    assert metrics["whisper_cer"] <= 0.15 and metrics["ctc_text"] == ctc_text == greedy
+    # the first example is readable (the try-this step says at most three words in ten wrong)
+    assert metrics["whisper_wer"] <= 0.1 and metrics["ctc_wer"] <= 0.3
+    assert metrics["ctc_text"] == ctc_text == metrics["ctc_lm_text"] and metrics["ctc_greedy_text"] == greedy
     assert metrics["ctc_beam_text"] == beam != ""  # beam search runs beside greedy on the same output
     assert metrics["ctc_source"] == "bundled" and metrics["whisper_source"] == "package"
     assert metrics["ctc_real_time_factor"] > 0

@@ -72,6 +72,26 @@ def test_the_bundled_tacotron_model_reaches_its_card():
     finally:
         torch.set_num_threads(threads)
     assert cer == pytest.approx(card["heldout_round_trip_cer"], abs=0.02)
+    # the card (and the tab, which reads it) says whether the target is met: that claim must be true
+    assert card["target_met"] == (card["heldout_round_trip_cer"] <= card["target_round_trip_cer"])
+    assert card[f"first_{tts_training.SUBSET}_round_trip_cer"]["tacotron"] == pytest.approx(
+        tts_training.subset_cer(card["heldout_examples"]))
+
+
+@pytest.mark.slow
+def test_the_reference_voices_reach_their_card_on_a_fixed_subset():
+    """The tab shows espeak-ng's and Piper's round-trip CER from the card: re-measured here on the card's
+    first SUBSET held-out sentences (8: a few seconds of Whisper each; the full 25 is the training's job)."""
+    from showcase.core import synth
+    from showcase.speech import tts_training
+
+    card = json.loads((tts.TACOTRON.bundled.parent / "model_card.json").read_text())
+    sentences = [e["text"] for e in card["heldout_examples"]][:tts_training.SUBSET]
+    promised = card[f"first_{tts_training.SUBSET}_round_trip_cer"]
+    espeak, _ = tts_training.round_trip_cer(lambda s: synth.espeak(s, **tts_training.VOICE), sentences)
+    assert espeak == pytest.approx(promised["espeak-ng (the training voice)"], abs=0.01)   # deterministic voice
+    piper, _ = tts_training.round_trip_cer(synth.piper, sentences)
+    assert piper == pytest.approx(promised["piper (joe-us)"], abs=0.03)   # Piper draws fresh noise each call
 
 
 def test_an_unknown_engine_and_the_hub_offline_are_refused_clearly(monkeypatch):
