@@ -250,6 +250,7 @@ def main(argv=None) -> None:
         "command": " ".join(["python -m showcase.speech.tts_training", *(sys.argv[1:] if argv is None else argv)]),
         "seed": SEED, "threads": 1, "parameters": sum(p.numel() for p in model.parameters()),
         "voicing_minutes": round(voicing_s / 60, 1), "small_model": True,
+        "augmentation": "none: one clean voice, silence trimmed (a TTS model learns the voice it hears)",
     }
     previous = json.loads((out / "model_card.json").read_text()) if args.resume and (out / "model_card.json").exists() else {}
 
@@ -258,7 +259,10 @@ def main(argv=None) -> None:
         earlier = previous.get("cer_curve", [])
         offset = earlier[-1]["minutes"] if earlier else 0.0
         steps_before = previous.get("steps", 0)
-        card = {**card_base, "steps": steps_before + step,
+        # every stage's command, so that the bundled weights can be reproduced from a clean checkout
+        stages = previous.get("stages", [{"command": previous["command"]}] if "command" in previous else [])
+        stage = {"command": card_base["command"], "steps": step, "training_minutes": curve[-1]["minutes"]}
+        card = {**card_base, "steps": steps_before + step, "stages": stages + [stage],
                 "training_minutes": round(offset + curve[-1]["minutes"], 1),
                 "cer_curve": earlier + [{**c, "minutes": round(offset + c["minutes"], 1),
                                          "step": steps_before + c["step"]} for c in curve]}
