@@ -11,7 +11,7 @@ from pages.common import (AudioInput, code_accordion, examples, guard, header, l
                           result_note, say, standalone, strings, tc)
 from showcase.core import synth
 from showcase.core.settings import asset
-from showcase.speech import asr, ctc
+from showcase.speech import asr, ctc, ctc_lm
 
 FOLDER = asset("speech", "asr")
 
@@ -21,28 +21,62 @@ def card() -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def heldout_examples(n: int = 2) -> list[tuple[str, str]]:
-    path = FOLDER / "heldout.json"
+def heldout_examples(n: int = 2, which: str = "heldout") -> list[tuple[str, str]]:
+    """(file, text) of the first ``n`` held-out clips: "heldout" (Piper) or "heldout_family"."""
+    path = FOLDER / f"{which}.json"
     items = json.loads(path.read_text()) if path.is_file() else []
-    return [(str(FOLDER / "heldout" / i["file"]), i["text"]) for i in items[:n]]
+    return [(str(FOLDER / which / i["file"]), i["text"]) for i in items[:n]]
+
+
+CONDITIONS = {  # card key → (English, Chinese) name of the held-out condition
+    "heldout_family_clean": ("training-family voices, clean", "训练所用的声音家族,无噪声"),
+    "heldout_piper": ("Piper, a voice it never heard", "从未听过的 Piper 声音"),
+    "heldout_family_white_10db": ("training-family voices at 10 dB SNR white noise", "训练声音家族,10 dB 信噪比白噪声"),
+}
+
+
+def held_out_numbers() -> list[tuple[str, str, dict, dict]]:
+    """(English name, Chinese name, CTC with the language model, Whisper) per held-out condition on the card."""
+    c = card()
+    return [(en, zh, c[key].get("ctc_lm", {}), c[key].get("whisper", {}))
+            for key, (en, zh) in CONDITIONS.items() if key in c]
 
 
 def _card_line() -> tuple[str, str]:
-    held = card().get("heldout_piper", {})
-    if not held:
+    rows = held_out_numbers()
+    if not rows:
         return "The held-out numbers appear here once the model card has them.", "模型卡写入留出集结果后显示在这里。"
-    c, w, g = held.get("ctc_beam", {}), held.get("whisper", {}), held.get("ctc_greedy", {})
-    n = len(heldout_examples(1000))
-    en = (f"On {n} held-out Piper sentences: CTC greedy CER "
-          f"{g.get('cer', 0):.1%} / WER {g.get('wer', 0):.1%}, beam CER {c.get('cer', 0):.1%} / WER "
-          f"{c.get('wer', 0):.1%}; Whisper tiny.en CER {w.get('cer', 0):.1%} / WER {w.get('wer', 0):.1%}.")
-    zh = (f"在 {n} 句留出的 Piper 句子上:CTC 贪心 CER {g.get('cer', 0):.1%} / WER {g.get('wer', 0):.1%},束搜索 CER "
-          f"{c.get('cer', 0):.1%} / WER {c.get('wer', 0):.1%};Whisper tiny.en CER {w.get('cer', 0):.1%} / "
-          f"WER {w.get('wer', 0):.1%}。")
-    return en, zh
+    en = "; ".join(f"{name}: CTC CER {m.get('cer', 0):.1%} / WER {m.get('wer', 0):.1%}, Whisper CER "
+                   f"{w.get('cer', 0):.1%}" for name, _, m, w in rows)
+    zh = ";".join(f"{name}:CTC CER {m.get('cer', 0):.1%} / WER {m.get('wer', 0):.1%},Whisper CER "
+                  f"{w.get('cer', 0):.1%}" for _, name, m, w in rows)
+    n = rows[0][2].get("n", 0)
+    return (f"Held-out sentences ({n} per condition, never in training; CTC with the language model): {en}.",
+            f"留出句子(每种条件 {n} 句,训练中从未出现;CTC 使用语言模型):{zh}。")
 
 
 _EN_CARD, _ZH_CARD = _card_line()
+
+
+def _examples_note() -> tuple[str, str]:
+    """What the example rows are, each hard case labelled with its held-out condition's number."""
+    c = card()
+
+    def cer(key: str) -> str:
+        value = c.get(key, {}).get("ctc_lm", {}).get("cer")
+        return f"{value:.0%}" if value is not None else "?"
+
+    return (
+        f"First: a held-out sentence (new text) in a voice of the CTC model's training family (held-out CER "
+        f"{cer('heldout_family_clean')}). **Hard cases**, in order: an unseen voice, Piper (held-out CER "
+        f"{cer('heldout_piper')}); the first sentence at 10 dB SNR white noise (held-out CER "
+        f"{cer('heldout_family_white_10db')}); espeak-ng at 300 words a minute; speech at 0 dB SNR in pink noise "
+        "(as loud as the voice). Every clip's own CER and WER appear with its result.",
+        f"第一个:训练声音家族中的一个声音读一句留出句子(新文本;留出集 CER {cer('heldout_family_clean')})。"
+        f"**难例**依次为:从未听过的 Piper 声音(留出集 CER {cer('heldout_piper')});第一句加 10 dB 信噪比白噪声"
+        f"(留出集 CER {cer('heldout_family_white_10db')});每分钟 300 词的 espeak-ng;粉红噪声中信噪比 0 dB 的语音"
+        "(噪声和人声一样响)。每段音频自己的 CER 与 WER 随结果显示。",
+    )
 
 t = strings("asr", {
     "title": ("## Speech recognition: CTC beside Whisper", "## 语音识别:CTC 与 Whisper 对照"),
@@ -53,12 +87,13 @@ t = strings("asr", {
         "frames go through convolutions and a bidirectional GRU to one character distribution per 30 ms frame. "
         "CTC needs no alignment: it adds a *blank* symbol, and decoding merges repeats and drops blanks. The "
         "picture shows that many frames are blank (the picture's title gives the share) and each character is a short spike. Beam search keeps several "
-        "prefixes instead of the best symbol per frame. **Whisper tiny.en** (39 M parameters, 680,000 hours of "
+        "prefixes instead of the best symbol per frame; the *lm* decoder also asks a character language model "
+        "(counted from the training text) how likely each next letter is. **Whisper tiny.en** (39 M parameters, 680,000 hours of "
         "real speech) runs offline through faster-whisper. Type the true text to get CER and WER.",
         "两个识别器听同一段音频。**CTC 模型**由本项目编写并训练,训练数据是 espeak-ng 和 CMU Flite 两种合成器用多种声音、语速和音高合成的语音,"
         "再加上 sox 的混响与噪声:对数梅尔帧经过卷积与双向 GRU,每 30 毫秒输出一个字符分布。CTC 不需要对齐:"
         "它增加一个*空白*符号,解码时合并重复并删去空白。图中可见许多帧是空白(图的标题给出比例),每个字符只是一个短尖峰。"
-        "束搜索保留多个前缀,而不是每帧只取最优符号。**Whisper tiny.en**(3900 万参数,68 万小时真实语音)"
+        "束搜索保留多个前缀,而不是每帧只取最优符号;*lm* 解码还会询问一个字符语言模型(由训练文本统计而来)下一个字母有多大可能。**Whisper tiny.en**(3900 万参数,68 万小时真实语音)"
         "通过 faster-whisper 离线运行。输入真实文本即可得到 CER 与 WER。",
     ),
     "reference": (
@@ -77,35 +112,28 @@ t = strings("asr", {
     "whisper": ("Whisper tiny.en", "Whisper tiny.en 识别结果"),
     "greedy": ("CTC greedy", "CTC 贪心解码"),
     "beam_text": ("CTC beam search", "CTC 束搜索"),
-    "examples_note": (
-        "Examples: an espeak-ng sentence (the kind of voice the CTC model was trained on), two Piper sentences the "
-        "CTC model never heard (voice and text both new; the second with beam search). **Hard:** speech at "
-        "0 dB SNR in pink noise, and espeak-ng at 300 words a minute. Whisper gets most of them right; the CTC "
-        "model, 1 M parameters trained here for three hours on one core, spells many words wrong.",
-        "示例:一句 espeak-ng(CTC 模型训练时的那类声音)、两句 CTC 模型从未听过的 Piper 句子"
-        "(声音和文本都是新的;第二句用束搜索)。**难**:粉红噪声中信噪比 0 dB 的语音,以及每分钟 300 词的 espeak-ng。"
-        "Whisper 大多能识别正确;CTC 模型只有 100 万参数,在一个 CPU 核上训练了三小时,很多词拼写错误。",
-    ),
+    "lm_text": ("CTC beam search + character language model", "CTC 束搜索 + 字符语言模型"),
+    "examples_note": _examples_note(),
     "probs": ("CTC per-frame character probabilities (dark = likely)", "CTC 每帧字符概率(越黑越可能)"),
 })
 
 
 CLIPS = {  # made by the project's own code (ensure_assets); (text, espeak voice, speed, noise SNR dB)
-    "espeak_en.flac": ("The compiler turns source code into machine instructions.", "en-us", 160, None),
     "espeak_noisy.flac": ("Every object has an identity, a type and a value.", "en-gb-x-rp+f3", 170, 0.0),
     "espeak_fast.flac": ("Names refer to objects and are introduced by binding operations.", "en-us+m3", 300, None),
 }
+NOISY_FAMILY = "family_white_10db.flac"   # the first family clip at 10 dB SNR white noise, as the card measures
 
 
 def example_rows() -> list[list]:
-    held = heldout_examples(2)
-    # first the kind of voice the CTC model was trained on, where Whisper gets every word right
-    rows = [[str(FOLDER / "espeak_en.flac"), "both", "greedy", 16, CLIPS["espeak_en.flac"][0]]]
-    rows += [[path, "both", "greedy", 16, text] for path, text in held[:1]]
-    rows += [[path, "both", "beam", 16, text] for path, text in held[1:2]]
-    # hard cases: speech at 0 dB SNR in pink noise; espeak at 300 words a minute
-    rows.append([str(FOLDER / "espeak_noisy.flac"), "both", "beam", 16, CLIPS["espeak_noisy.flac"][0]])
-    rows.append([str(FOLDER / "espeak_fast.flac"), "both", "greedy", 16, CLIPS["espeak_fast.flac"][0]])
+    family, piper = heldout_examples(1, "heldout_family"), heldout_examples(1)
+    # first: a held-out sentence (new text) in a voice of the training family, the condition the model is for
+    rows = [[path, "both", "lm", 16, text] for path, text in family]
+    # then the hard cases: a voice it never heard, white noise at 10 dB SNR, 300 words a minute, 0 dB pink noise
+    rows += [[path, "both", "lm", 16, text] for path, text in piper]
+    rows += [[str(FOLDER / NOISY_FAMILY), "both", "lm", 16, text] for _, text in family]
+    rows.append([str(FOLDER / "espeak_fast.flac"), "both", "lm", 16, CLIPS["espeak_fast.flac"][0]])
+    rows.append([str(FOLDER / "espeak_noisy.flac"), "both", "lm", 16, CLIPS["espeak_noisy.flac"][0]])
     return rows
 
 
@@ -132,6 +160,13 @@ def ensure_assets() -> None:
             audio = audio + noise * float(np.sqrt(np.mean(audio**2))) / 10 ** (snr / 20)
             audio = 0.9 * audio / np.abs(audio).max()
         sf.write(path, audio.astype(np.float32), rate, subtype="PCM_16")
+    family = heldout_examples(1, "heldout_family")
+    if family and not (FOLDER / NOISY_FAMILY).is_file():
+        from showcase.speech.asr_training import white_noise
+
+        audio, rate = sf.read(family[0][0], dtype="float32")
+        noisy = white_noise(audio, 10.0, seed=0)
+        sf.write(FOLDER / NOISY_FAMILY, noisy / max(1.0, float(np.abs(noisy).max())), rate, subtype="PCM_16")
 
 
 def _score(m: dict, engine: str) -> tuple[str, str]:
@@ -142,9 +177,9 @@ def _score(m: dict, engine: str) -> tuple[str, str]:
 
 
 def summary(m: dict) -> str:
-    """Whisper's result first, the CTC model's as it is, the held-out numbers and the paper's beside them."""
-    held = card().get("heldout_piper", {})
-    g, w = held.get("ctc_greedy", {}), held.get("whisper", {})
+    """Each engine's score on this clip, the held-out numbers and the paper's beside them."""
+    family = card().get("heldout_family_clean", {})
+    g, w = family.get("ctc_lm", {}), family.get("whisper", {})
     en, zh = [], []
     if "whisper_text" in m:
         s_en, s_zh = _score(m, "whisper")
@@ -154,11 +189,12 @@ def summary(m: dict) -> str:
         s_en, s_zh = _score(m, "ctc")
         held_en, held_zh = ".", "。"
         if g and w:
-            held_en = (f" (held-out Piper sentences: CER {g['cer']:.0%}, against Whisper's "
-                       f"CER {w['cer']:.1%} / WER {w['wer']:.1%}).")
-            held_zh = f"(留出的 Piper 句子上 CER {g['cer']:.0%},Whisper 为 CER {w['cer']:.1%} / WER {w['wer']:.1%})。"
-        en.append(f"**The CTC model trained here**:{s_en or ' see its text above'}; it is still weak{held_en}")
-        zh.append(f"**本项目训练的 CTC 模型**:{s_zh or '识别结果见上方'};它仍然很弱{held_zh}")
+            held_en = (f" (held-out sentences in its training voices, with the language model: CER {g['cer']:.1%} / "
+                       f"WER {g['wer']:.1%}; Whisper CER {w['cer']:.1%} / WER {w['wer']:.1%}).")
+            held_zh = (f"(训练声音读留出句子,使用语言模型:CER {g['cer']:.1%} / WER {g['wer']:.1%};"
+                       f"Whisper CER {w['cer']:.1%} / WER {w['wer']:.1%})。")
+        en.append(f"**The CTC model trained here** ({m.get('decoder')}):{s_en or ' see its text above'}{held_en}")
+        zh.append(f"**本项目训练的 CTC 模型**({m.get('decoder')}):{s_zh or '识别结果见上方'}{held_zh}")
     if "whisper_cer" not in m and "ctc_cer" not in m:
         en.append("Type the true text for CER and WER.")
         zh.append("输入真实文本即可得到 CER 与 WER。")
@@ -168,14 +204,14 @@ def summary(m: dict) -> str:
 
 
 @guard
-def run(audio=EXAMPLES[0][0], engine="both", decoder="greedy", beam_size=16, reference=EXAMPLES[0][4]):
+def run(audio=EXAMPLES[0][0], engine="both", decoder="lm", beam_size=16, reference=EXAMPLES[0][4]):
     """Transcribe English speech with the project's CTC model (greedy or beam search) and with Whisper tiny.en, and
     score both against the true text.
 
     Args:
         audio: a recording of English speech (WAV, FLAC, MP3 or OGG file, at most 30 s).
         engine: "both", "ctc" (the project's model) or "whisper" (tiny.en, via faster-whisper).
-        decoder: the CTC model's decoding: "greedy" or "beam".
+        decoder: the CTC model's decoding: "greedy", "beam", or "lm" (beam search with a character 6-gram model).
         beam_size: beams for CTC beam search, an integer from 1 to 64.
         reference: the true text, optional; when given, CER and WER are reported.
 
@@ -191,7 +227,7 @@ def run(audio=EXAMPLES[0][0], engine="both", decoder="greedy", beam_size=16, ref
 
 
 @guard
-def run_example(audio=EXAMPLES[0][0], engine="both", decoder="greedy", beam_size=16):
+def run_example(audio=EXAMPLES[0][0], engine="both", decoder="lm", beam_size=16):
     reference = TRUTHS.get(Path(audio).name, "")
     return (reference, *run(audio, engine, decoder, beam_size, reference))
 
@@ -203,7 +239,7 @@ def build() -> None:
         with gr.Column(scale=1):
             audio = AudioInput(label=t("audio"), value=EXAMPLES[0][0])
             engine = gr.Radio(list(asr.ENGINES), value="both", label=t("engine"))
-            decoder = gr.Radio(list(asr.DECODERS), value="greedy", label=t("decoder"))
+            decoder = gr.Radio(list(asr.DECODERS), value="lm", label=t("decoder"))
             beam = gr.Slider(1, 64, value=16, step=1, label=t("beam"))
             truth = gr.Textbox(value=EXAMPLES[0][4], label=t("truth"), lines=2)
             button = gr.Button(tc("run"), variant="primary")
@@ -221,7 +257,7 @@ def build() -> None:
     outputs = [ctc_text, whisper_text, probs, greedy, beam_text, note, metrics]
     examples([row[:4] for row in EXAMPLES], inputs[:4], [truth, *outputs], run_example, t("examples_note"))
     button.click(run, inputs, outputs, api_name="transcribe", concurrency_id="speech")
-    code_accordion(ctc.CTCModel.forward, ctc.greedy_decode, asr.beam_decode, asr.recognise)
+    code_accordion(ctc.CTCModel.forward, ctc.greedy_decode, asr.beam_decode, ctc_lm.beam_decode_lm, asr.recognise)
 
 
 __getattr__ = lazy_demo(build)

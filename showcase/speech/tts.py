@@ -11,7 +11,10 @@
   hub is reachable.
 
 Intelligibility is the round-trip character error rate: Whisper tiny.en (the speech-recognition
-tab's engine) transcribes the audio, and ``jiwer`` compares it with the text. A voice can be
+tab's engine) transcribes the audio, and ``jiwer`` compares it with the text. Like the
+recognition tab, the check hears at most ``LISTEN_SECONDS`` (Whisper's 30 s window): every voice
+speaks sentence by sentence, and a long text is scored on the leading sentences that fit, which
+the result names (``scored_text``, ``scored_seconds``). A voice can be
 intelligible and still sound robotic; that is what the listening test (``listening.py``) is for.
 
     python -m showcase.speech.tts "The cat sat on the mat." --engine piper
@@ -23,7 +26,7 @@ import argparse
 import re
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +40,8 @@ from showcase.speech import tacotron
 ENGINES = ("tacotron", "piper", "espeak", "hub")
 MAX_CHARS = synth.MAX_SYNTH_CHARS
 PHRASE_WORDS = 10
+LISTEN_SECONDS = 30                   # Whisper's window, the cap asr.transcribe applies
+PAUSE_SECONDS = 0.12                  # silence between sentences (Tacotron: between phrases)
 VOICE = "en-us"                       # the training voice of the Tacotron model, and espeak's English voice
 TACOTRON = ModelSpec(name="Tacotron 2-style, small (this project, Griffin-Lim)",
                      bundled=asset("speech", "tts", "tacotron.safetensors"))
@@ -53,6 +58,7 @@ class Speech:
     phonemes: str = ""
     model: str = ""
     source: str = "bundled"
+    spans: list = field(default_factory=list)   # (end sample, text) of each sentence or phrase, in order
 
 
 def prepare_text(text, engine: str) -> tuple[str, str, list[str]]:
@@ -87,6 +93,23 @@ def phrases(text: str, max_words: int = PHRASE_WORDS) -> list[str]:
     return [p for p in out if any(c.isalnum() for c in p)]
 
 
+def sentences(text: str) -> list[str]:
+    """Split after ., ! or ? followed by a space (the pieces every voice speaks one at a time)."""
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if any(c.isalnum() for c in s)]
+
+
+def _joined(pieces: list[tuple[np.ndarray, str]], rate: int) -> tuple[np.ndarray, list]:
+    """Audio pieces with a pause between them, and the (end sample, text) of each."""
+    pause = np.zeros(int(PAUSE_SECONDS * rate), np.float32)
+    out, spans, end = [], [], 0
+    for i, (audio, text) in enumerate(pieces):
+        out += [audio.astype(np.float32)] + ([pause] if i < len(pieces) - 1 else [])
+        end += len(audio)
+        spans.append((end, text))
+        end += len(pause)
+    return np.concatenate(out), spans
+
+
 def _load_tacotron(path):
     import torch
 
@@ -97,16 +120,16 @@ def _load_tacotron(path):
 def speak_tacotron(text: str) -> Speech:
     model, found = load(TACOTRON, _load_tacotron)
     pieces, mels, alignment, ipa = [], [], None, []
-    pause = np.zeros(int(0.12 * tacotron.SAMPLE_RATE), np.float32)
     for phrase in phrases(text):
         sounds = synth.phonemes(phrase, VOICE)
         audio, _, mel, align = tacotron.synthesise(model, sounds)
-        pieces += [audio, pause]
+        pieces.append((audio, phrase))
         mels.append(mel)
         alignment = align if alignment is None else alignment
         ipa.append(sounds)
-    return Speech(np.concatenate(pieces[:-1]), tacotron.SAMPLE_RATE, np.concatenate(mels), alignment,
-                  " | ".join(ipa), found.name, found.source)
+    audio, spans = _joined(pieces, tacotron.SAMPLE_RATE)
+    return Speech(audio, tacotron.SAMPLE_RATE, np.concatenate(mels), alignment, " | ".join(ipa), found.name,
+                  found.source, spans)
 
 
 def _load_vits(path):
@@ -129,28 +152,55 @@ def speak_hub(text: str) -> Speech:
 
 
 def speak(text: str, engine: str, language: str = "en") -> Speech:
+    """Speak ``text``; English is spoken sentence by sentence, so its ``spans`` say where each ends."""
     if engine == "tacotron":
         return speak_tacotron(text)
-    if engine == "piper":
-        audio, rate = synth.piper(text)
-        return Speech(audio, rate, model=NAMES["piper"])
+    if engine == "espeak" and language == "zh":
+        audio, rate = synth.espeak(text, voice="cmn", speed=160)
+        return Speech(audio, rate, phonemes=synth.phonemes(text, "cmn"), model=f"{NAMES['espeak']}, cmn",
+                      spans=[(len(audio), text)])
+    if engine not in ENGINES:
+        raise InputError(f"engine must be one of {ENGINES}, not {engine!r}.")
+    pieces, rate, extra = [], 0, {}
+    for sentence in sentences(text):
+        if engine == "piper":
+            audio, rate = synth.piper(sentence)
+            extra["model"] = NAMES["piper"]
+        elif engine == "espeak":
+            audio, rate = synth.espeak(sentence, voice=VOICE, speed=160)
+            extra["model"] = f"{NAMES['espeak']}, {VOICE}"
+        else:
+            spoken = speak_hub(sentence)
+            audio, rate, extra = spoken.audio, spoken.rate, {"model": spoken.model, "source": spoken.source}
+        pieces.append((audio, sentence))
+    audio, spans = _joined(pieces, rate)
     if engine == "espeak":
-        voice = "cmn" if language == "zh" else VOICE
-        audio, rate = synth.espeak(text, voice=voice, speed=160)
-        return Speech(audio, rate, phonemes=synth.phonemes(text, voice), model=f"{NAMES['espeak']}, {voice}")
-    if engine == "hub":
-        return speak_hub(text)
-    raise InputError(f"engine must be one of {ENGINES}, not {engine!r}.")
+        extra["phonemes"] = synth.phonemes(text, VOICE)
+    return Speech(audio, rate, spans=spans, **extra)
 
 
-def listen_back(audio: np.ndarray, rate: int) -> str:
-    """What Whisper tiny.en hears in the audio."""
+def listen_back(audio: np.ndarray, rate: int, max_seconds: float = LISTEN_SECONDS) -> str:
+    """What Whisper tiny.en hears in the first ``max_seconds`` of the audio (its 30 s window, the cap
+    the recognition tab applies: Whisper would otherwise slide over a minute of audio in pieces)."""
     import librosa
 
     from showcase.speech import asr
 
+    audio = audio[:int(max_seconds * rate)]
     audio16 = librosa.resample(audio.astype(np.float32), orig_sr=rate, target_sr=16_000)
     return asr.recognise(audio16, 16_000, engine="whisper").text
+
+
+def scored_part(speech: Speech, max_seconds: float = LISTEN_SECONDS) -> tuple[int, str, int]:
+    """(samples, text, pieces) of the leading sentences (phrases) that end within ``max_seconds``:
+    what the round-trip check hears and scores. (0, "", 0) when even the first is longer."""
+    limit, end, texts = int(max_seconds * speech.rate), 0, []
+    for stop, text in speech.spans:
+        if stop > limit:
+            break
+        end = stop
+        texts.append(text)
+    return end, " ".join(texts), len(texts)
 
 
 def cer(truth: str, heard: str) -> float:
@@ -204,22 +254,32 @@ def synthesize(text, engine: str = "tacotron", check: bool = True) -> SynthResul
         raise InputError(f"engine must be one of {ENGINES}, not {engine!r}.")
     spoken, language, notes = prepare_text(text, engine)
     started = time.perf_counter()
+    if engine == "tacotron":   # loading is timed apart: the real-time factor describes speaking
+        load(TACOTRON, _load_tacotron)
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
     speech = speak(spoken, engine, language)
     seconds = time.perf_counter() - started
     if len(speech.audio) == 0 or not np.isfinite(speech.audio).all():
         raise InputError("The voice produced no audio for this text; try a plain English sentence.")
     audio_seconds = len(speech.audio) / speech.rate
-    heard, error, listen_s = "", None, 0.0
+    heard, error, listen_s, scored = "", None, 0.0, {}
     if check and language == "en":
-        started = time.perf_counter()
-        heard = listen_back(speech.audio, speech.rate)
-        listen_s = time.perf_counter() - started
-        error = round(cer(spoken, heard), 4)
+        end, scored_text, pieces = scored_part(speech)
+        scored = {"scored_text": scored_text, "scored_seconds": round(end / speech.rate, 3),
+                  "scored_pieces": f"{pieces} of {len(speech.spans)}"}
+        if pieces:
+            started = time.perf_counter()
+            heard = listen_back(speech.audio[:end], speech.rate)
+            listen_s = time.perf_counter() - started
+            error = round(cer(scored_text, heard), 4)
+        else:
+            notes.append(f"Not checked: the first sentence alone is longer than Whisper's {LISTEN_SECONDS} s window.")
     metrics = {
-        "engine": engine, "seconds": round(seconds, 4), "round_trip_cer": error,
+        "engine": engine, "seconds": round(seconds, 4), "load_seconds": round(load_s, 4), "round_trip_cer": error,
         "audio_seconds": round(audio_seconds, 3), "real_time_factor": round(seconds / max(audio_seconds, 1e-6), 4),
         "sample_rate": speech.rate, "model": speech.model, "source": speech.source, "language": language,
-        "text": spoken, "heard": heard, "listen_seconds": round(listen_s, 4),
+        "text": spoken, "heard": heard, "listen_seconds": round(listen_s, 4), **scored,
         "checked_by": "Whisper tiny.en + jiwer.cer" if error is not None else None,
         "phonemes": speech.phonemes, "notes": notes,
     }

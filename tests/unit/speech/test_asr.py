@@ -65,23 +65,42 @@ def test_heldout_sentences_were_never_training_text():
     assert not any(ctc.normalise_text(h).startswith(t) and len(t.split()) >= 6 for h in heldout[:10] for t in train)
 
 
-@pytest.mark.slow
-def test_bundled_ctc_reaches_its_card_on_the_piper_set():
-    heldout = asr_training.load_heldout()
-    refs = [text for _, _, text in heldout]
-    for decoder in ("greedy", "beam"):
-        hyps = [asr.recognise(a, sr, "ctc", decoder).text for a, sr, _ in heldout]
-        got = asr_training.score(refs, hyps)
-        promised = card()["heldout_piper"][f"ctc_{decoder}"]
-        assert got["cer"] <= promised["cer"] + 1e-6 and got["wer"] <= promised["wer"] + 1e-6, (decoder, got, promised)
+def conditions() -> dict:
+    """The card's held-out conditions and their clips: Piper's unseen voice, the training family clean,
+    the training family at 10 dB SNR white noise (the same seeds as the card)."""
+    family = asr_training.load_heldout("family")
+    return {"heldout_piper": asr_training.load_heldout(), "heldout_family_clean": family,
+            "heldout_family_white_10db": [(asr_training.white_noise(a, 10.0, i), sr, t)
+                                          for i, (a, sr, t) in enumerate(family)]}
 
 
 @pytest.mark.slow
-def test_whisper_on_five_piper_sentences():
-    heldout = asr_training.load_heldout()[:5]
-    hyps = [asr.recognise(a, sr, "whisper").text for a, sr, _ in heldout]
-    got = asr_training.score([t for _, _, t in heldout], hyps)
-    assert got["wer"] <= 0.15, (got, hyps)
+def test_bundled_ctc_reaches_its_card_in_every_held_out_condition():
+    """Every CTC number the tab shows (three conditions × three decoders, 57 clips each) re-measured."""
+    for key, clips in conditions().items():
+        refs = [text for _, _, text in clips]
+        for decoder in ("greedy", "beam", "lm"):
+            hyps = [asr.recognise(a, sr, "ctc", decoder).text for a, sr, _ in clips]
+            got = asr_training.score(refs, hyps)
+            promised = card()[key][f"ctc_{decoder}"]
+            assert len(clips) == promised["n"] == 57
+            assert got["cer"] == pytest.approx(promised["cer"], abs=0.005), (key, decoder, got, promised)
+            assert got["wer"] == pytest.approx(promised["wer"], abs=0.01), (key, decoder, got, promised)
+
+
+@pytest.mark.slow
+def test_whisper_reaches_its_card_on_the_first_ten_clips_of_each_condition():
+    """Whisper's held-out numbers on the card cover 57 clips per condition; its first 10 clips (a
+    minute of Whisper on one core) are re-measured here against the card's score for those 10."""
+    n = asr_training.SUBSET
+    for key, clips in conditions().items():
+        clips = clips[:n]
+        hyps = [asr.recognise(a, sr, "whisper").text for a, sr, _ in clips]
+        got = asr_training.score([t for _, _, t in clips], hyps)
+        promised = card()[key]["whisper"][f"first_{n}"]
+        # faster-whisper falls back to sampling at higher temperatures when a greedy pass looks unsure
+        # (robotic voices, noise): two runs on the same clips differed by 0.015 CER over 10 clips
+        assert got["cer"] == pytest.approx(promised["cer"], abs=0.03), (key, got, promised, hyps)
     model, source = asr.whisper()
     assert source == "package"
 
@@ -108,14 +127,18 @@ def test_loading_whisper_leaves_torchs_thread_count_in_the_loading_thread_as_it_
 
 
 @pytest.mark.slow
-def test_transcribe_both_engines_with_reference():
-    (path, text), = [(asr_training.HELDOUT / i["file"], i["text"])
-                     for i in json.loads((asr_training.OUT / "heldout.json").read_text())[:1]]
-    r = asr.transcribe(str(path), "both", "beam", 8, reference=text)
+def test_transcribe_both_engines_on_the_tabs_first_example():
+    """The first example is a transcript a person can read: the CTC model with its language model
+    gets at most three words in ten wrong (the issue's WER target for the training family)."""
+    from pages.speech.asr import API
+
+    path, engine, decoder, beam, text = API["transcribe"]
+    assert (engine, decoder) == ("both", "lm") and "heldout_family" in path
+    r = asr.transcribe(path, engine, decoder, 8, reference=text)
     m = r.metrics
     assert set(r.texts) == {"ctc", "whisper"} and m["text"] == r.texts["whisper"]
     assert m["ctc_source"] == "bundled" and m["whisper_source"] == "package"
-    assert m["whisper_wer"] <= 0.25 and 0 <= m["ctc_cer"] <= 1.5
+    assert m["whisper_wer"] <= 0.1 and m["ctc_wer"] <= 0.3 and m["ctc_text"] == m["ctc_lm_text"]
     assert m["ctc_real_time_factor"] > 0 and m["whisper_real_time_factor"] > 0
     assert m["ctc_beam_text"] is not None and 0 < m["ctc_blank_share"] < 1
     assert r.probabilities.size[0] > 300
@@ -191,3 +214,50 @@ def test_training_smoke_run(tmp_path):
     asr_training.main(["--smoke", "--out", str(tmp_path / "ctc.safetensors")])
     model = ctc.load(tmp_path / "ctc.safetensors")
     assert sum(p.numel() for p in model.parameters()) == card()["parameters"]
+
+
+def test_the_first_calls_loading_time_is_reported_apart_from_its_real_time_factor(monkeypatch):
+    """Issue #25 item 9: the first transcription's RTF included loading Whisper (0.94 against 0.005)."""
+    clock = {"now": 0.0}
+    monkeypatch.setattr(asr.time, "perf_counter", lambda: clock["now"])
+
+    class FakeWhisper:
+        def transcribe(self, samples, **kwargs):
+            clock["now"] += 0.5                         # recognising takes 0.5 s of the fake clock
+
+            class Segment:
+                text = " hello world"
+            return [Segment()], None
+
+    loaded = {}
+
+    def fake_load(prefer="bundled"):
+        if not loaded:
+            clock["now"] += 20.0                         # loading takes 20 s, once
+            loaded["model"] = FakeWhisper()
+        return loaded["model"], "package"
+
+    monkeypatch.setattr(asr, "whisper", fake_load)
+    clip = (16_000, np.zeros(16_000 * 5, np.float32))
+    first = asr.transcribe(clip, "whisper").metrics
+    second = asr.transcribe(clip, "whisper").metrics
+    assert first["whisper_load_seconds"] == 20.0 and second["whisper_load_seconds"] == 0.0
+    assert first["whisper_seconds"] == second["whisper_seconds"] == 0.5
+    assert first["whisper_real_time_factor"] == second["whisper_real_time_factor"] == 0.1
+    assert first["load_seconds"] == 20.0 and first["seconds"] == 0.5
+
+
+def test_the_character_language_model_prefers_english_spelling():
+    from showcase.speech import ctc_lm
+
+    lm = ctc_lm.CharLM(["the compiler turns source code into machine code", "the code runs"], order=4)
+    assert sum(lm.prob("th", c) for c in ctc_lm.SYMBOLS) == pytest.approx(1.0)   # a distribution
+    assert lm.prob("th", "e") > 10 * lm.prob("th", "q") > 0                      # unseen: small, not zero
+    # frames that hesitate between "code" and "cade": the acoustics slightly prefer the wrong vowel
+    b = ctc.BLANK
+    log_probs = frames({"c": 0.9}, {b: 0.9}, {"a": 0.5, "o": 0.4}, {b: 0.9}, {"d": 0.9}, {"e": 0.9})
+    assert asr.beam_decode(log_probs) == "cade"
+    assert ctc_lm.beam_decode_lm(log_probs, lm, alpha=1.0, beta=0.0) == "code"
+    # a peaked output is left as the acoustics say, whatever the language model thinks
+    sure = frames({"x": 0.99}, {b: 0.99}, {"q": 0.99})
+    assert ctc_lm.beam_decode_lm(sure, lm, alpha=0.5, beta=1.0) == "xq"

@@ -76,4 +76,7 @@ def test_training_smoke_run_writes_weights_and_card(tmp_path):
     assert (tmp_path / "tacotron.safetensors").is_file() and card["steps"] == 2
     assert 0 <= card["heldout_round_trip_cer"] and card["cer_curve"][0]["step"] == 2
     assert set(card["reference_round_trip_cer"]) == {"espeak-ng (the training voice)", "piper (joe-us)"}
+    assert set(card[f"first_{tts_training.SUBSET}_round_trip_cer"]) == {"tacotron", *card["reference_round_trip_cer"]}
+    assert card["target_met"] == (card["heldout_round_trip_cer"] <= card["target_round_trip_cer"])
+    assert card["stages"][-1]["steps"] == 2 and "--smoke" in card["stages"][-1]["command"]
     assert tacotron.load(tmp_path / "tacotron.safetensors").config["symbols"][:2] == [tacotron.PAD, tacotron.EOS]

@@ -72,6 +72,28 @@ def test_the_bundled_tacotron_model_reaches_its_card():
     finally:
         torch.set_num_threads(threads)
     assert cer == pytest.approx(card["heldout_round_trip_cer"], abs=0.02)
+    # the card (and the tab, which reads it) says whether the target is met: that claim must be true
+    assert card["target_met"] == (card["heldout_round_trip_cer"] <= card["target_round_trip_cer"])
+    assert card[f"first_{tts_training.SUBSET}_round_trip_cer"]["tacotron"] == pytest.approx(
+        tts_training.subset_cer(card["heldout_examples"]))
+
+
+@pytest.mark.slow
+def test_the_reference_voices_reach_their_card_on_a_fixed_subset():
+    """The tab shows espeak-ng's and Piper's round-trip CER from the card: re-measured here on the card's
+    first SUBSET held-out sentences (8: a few seconds of Whisper each; the full 25 is the training's job)."""
+    from showcase.core import synth
+    from showcase.speech import tts_training
+
+    card = json.loads((tts.TACOTRON.bundled.parent / "model_card.json").read_text())
+    sentences = [e["text"] for e in card["heldout_examples"]][:tts_training.SUBSET]
+    promised = card[f"first_{tts_training.SUBSET}_round_trip_cer"]
+    espeak, _ = tts_training.round_trip_cer(lambda s: synth.espeak(s, **tts_training.VOICE), sentences)
+    assert espeak == pytest.approx(promised["espeak-ng (the training voice)"], abs=0.01)   # deterministic voice
+    piper, _ = tts_training.round_trip_cer(synth.piper, sentences)
+    # Piper draws fresh noise on every call and Whisper may sample when unsure: two runs on these 8
+    # sentences gave 0.044 and 0.013, so the check is one-sided: Piper is at least as clear as the card says
+    assert piper <= promised["piper (joe-us)"] + 0.03
 
 
 def test_an_unknown_engine_and_the_hub_offline_are_refused_clearly(monkeypatch):
@@ -101,3 +123,43 @@ def test_hub_code_path_with_a_tiny_random_vits(monkeypatch, tmp_path):
     r = tts.synthesize("hello world", "hub", check=False)
     assert r.metrics["source"] == "hub" and r.metrics["model"].startswith("MMS-TTS") and r.audio[0] == 16_000
     assert len(r.audio[1]) > 0
+
+
+def test_a_long_text_is_checked_on_the_leading_sentences_within_whispers_window(monkeypatch):
+    """Issue #25 item 8: the round trip heard 65-74 s of audio, past the 30 s cap transcribe applies."""
+    from showcase.speech import asr
+
+    heard_seconds = []
+
+    def fake_whisper(samples, rate, engine="ctc", **kwargs):
+        heard_seconds.append(len(samples) / rate)
+        return asr.Recognition(scored["text"], engine, 0.1, len(samples) / rate, "fake", "test")
+
+    scored = {}
+    real_scored_part = tts.scored_part
+
+    def remember(speech, *args):
+        end, text, pieces = real_scored_part(speech, *args)
+        scored["text"] = text
+        return end, text, pieces
+
+    monkeypatch.setattr(asr, "recognise", fake_whisper)
+    monkeypatch.setattr(tts, "scored_part", remember)
+    sentence = "The interpreter reads each statement and runs it before the next one."
+    text = " ".join(f"{sentence[:-1]} number {n}." for n in range(1, 13))   # about 55 s of espeak-ng
+    m = tts.synthesize(text, "espeak").metrics
+    assert m["audio_seconds"] > 45 and heard_seconds and max(heard_seconds) <= tts.LISTEN_SECONDS
+    assert 0 < m["scored_seconds"] <= tts.LISTEN_SECONDS and text.startswith(m["scored_text"])
+    done, total = map(int, m["scored_pieces"].split(" of "))
+    assert 0 < done < total == 12 and m["round_trip_cer"] == 0.0
+    assert m["scored_text"].endswith(f"number {done}.")
+
+
+def test_sentences_and_their_spans():
+    assert tts.sentences("One. Two three! Four? ... Five") == ["One.", "Two three!", "Four?", "Five"]
+    audio, spans = tts._joined([(np.ones(100, np.float32), "a"), (np.ones(50, np.float32), "b")], 1000)
+    pause = int(tts.PAUSE_SECONDS * 1000)
+    assert len(audio) == 150 + pause and spans == [(100, "a"), (150 + pause, "b")]
+    speech = tts.Speech(audio, 1000, spans=spans)
+    assert tts.scored_part(speech, max_seconds=0.12) == (100, "a", 1)
+    assert tts.scored_part(speech, max_seconds=0.05) == (0, "", 0)
