@@ -101,10 +101,14 @@ def name_tools(demo: gr.Blocks) -> None:
     """Name each public handler after its ``api_name``: Gradio 6.31 names an MCP tool after its
     function (``GradioMCPServer.get_tool_to_endpoint``), and most tabs' handlers are called ``run``,
     which made the tools ``run``, ``run_1``, ``run_2``… Only ``__name__`` changes: logs, the code
-    accordions, links and scripts read the wrapped function (tests/app/test_mcp.py lists the tools)."""
+    accordions, links and scripts read the function ``guard`` wraps. A handler that is no tool
+    (training, ratings) is left alone: ddp's is not wrapped, and renaming it broke its script's
+    import (tests/app/test_mcp.py lists the tools; tests/app/test_scripts.py runs the scripts)."""
     named: dict[int, str] = {}
     for block_fn in demo.fns.values():
         if block_fn.fn is None or not block_fn.api_name or block_fn.api_visibility != "public":
+            continue
+        if getattr(block_fn.fn, "_mcp_type", None) == "not_a_tool":
             continue
         if named.setdefault(id(block_fn.fn), block_fn.api_name) == block_fn.api_name:
             block_fn.fn.__name__ = block_fn.api_name
