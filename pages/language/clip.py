@@ -28,14 +28,14 @@ t = strings("clip", {
         "The word-order examples rearrange the same words (colours swapped, \"left\" ↔ \"right\", the two names "
         "swapped): the plain model reads a bag of words and is near chance there, so a second copy was fine-tuned with "
         "such false texts as hard negatives (NegCLIP) and reads word order in this world's scenes (less well in "
-        "pictures drawn by other code, and at some cost to retrieval: see its card).",
+        "pictures drawn by other code: see its card), while retrieving as well as the plain model.",
         "CLIP 有两个编码器,一个编码图像,一个编码文本。训练让图片与它自己的描述在余弦相似度上靠近,与同批次其他描述远离。"
         "把一张图与多段文本匹配时,余弦值乘以学到的温度(*logit_scale*),再经 softmax 变成总和为 1 的概率——所以 CLIP 总会选出"
         "*某一段*文本。内置模型是本项目用 open_clip 在生成的彩色形状场景上从零训练的微型 CLIP(0.45 M 参数),只认识这个世界的 "
         "47 个词。绿色三角形、紫色圆形和黄色十字在训练中从未出现:零样本示例检验它能否仍然组合出颜色与形状。"
         "词序示例用同样的词重新排列(交换颜色、\"左\" ↔ \"右\"、交换两个名字):普通模型只读词袋,在这里接近随机;"
         "所以另一份副本用这类错误文本作为困难负样本微调(NegCLIP),它能读懂这个世界场景中的词序(对别的代码画的图差一些,"
-        "检索也有所下降:见其模型卡)。",
+        "见其模型卡),检索与普通模型一样好。",
     ),
     "reference": (
         "**Compare:** the CLIP README's example — ViT-B-32 on its own diagram against \"a diagram / a dog / a "

@@ -58,9 +58,8 @@ def test_hard_negative_model_reaches_its_card_and_the_targets(neg_card):
             assert now[key] >= value - 0.02, key
     for test, target in TARGETS.items():
         assert now[test] >= target, test
-    # NOT the target (retrieval no worse than the plain model's 0.95): fine-tuning cost 8 points, and no
-    # weight average reached both (the card's wise_ft_note). Guard what was reached, far above chance (1/500).
-    assert now["image_to_text_top1"] >= 0.85 and now["text_to_image_top1"] >= 0.85
+    # and retrieval no worse than the plain model's 0.95 (it fell to 0.87 before ordinary scenes were mixed back in)
+    assert now["image_to_text_top1"] >= 0.95 and now["text_to_image_top1"] >= 0.95
 
 
 def test_word_order_on_scenes_drawn_by_other_code(drawn_pairs):
@@ -71,9 +70,10 @@ def test_word_order_on_scenes_drawn_by_other_code(drawn_pairs):
     trained = clip.hard_negative_accuracy(negclip, images, pairs)
     bag = clip.hard_negative_accuracy(plain, images, pairs)
     assert trained["n_hard_pairs"] == N_DRAWN
-    # NOT the targets (TARGETS): on these pictures the fine-tuned model reached colours 0.775, relation
-    # 0.65, names 0.58 (200 pairs) against 0.99 / 0.86 / 0.88 on the generator's own; guard what it reached
-    assert trained["colour_swap"] >= 0.72 and trained["relation_flip"] >= 0.60 and trained["swapped_names"] >= 0.53, trained
+    # NOT the targets (TARGETS): on these pictures the fine-tuned model reached colours 0.875, relation
+    # 0.71, names 0.74 (200 pairs, the card's drawn_by_other_code) against 0.996 / 0.964 / 0.976 on the generator's
+    # own; guard what it reached
+    assert trained["colour_swap"] >= 0.85 and trained["relation_flip"] >= 0.68 and trained["swapped_names"] >= 0.71, trained
     assert trained["relation_flip"] >= bag["relation_flip"] + 0.10, (trained, bag)
     assert bag["relation_flip"] < 0.70 and bag["swapped_names"] < 0.70, bag
 
@@ -191,6 +191,11 @@ def test_hard_negative_training_smoke_runs_end_to_end(tmp_path):
     assert (tmp_path / clip.NEG_WEIGHTS.name).stat().st_size < 10e6 and (tmp_path / clip.NEG_CARD.name).is_file()
     assert [p["step"] for p in card["curve"]] == [0, 3] and "--hard-negatives --steps 3" in card["command"]
     assert set(clip.HARD_TESTS) <= set(card["metrics"]) and card["compare"]["aro"]["vg_relation_negclip"] == 0.81
+    # a later stage mixes ordinary scenes into each batch and keeps the record of the stage it started from
+    later = clip_training.train_hard_negatives(tmp_path / "stage2", steps=2, batch=8, n_scenes=40, n_eval=20, ordinary=8,
+                                               lr=1e-4, start_from=tmp_path / clip.NEG_WEIGHTS.name, log=lambda *a: None)
+    assert "--ordinary 8" in later["command"] and later["ordinary_per_batch"] == 8
+    assert [s["steps"] for s in later["earlier_stages"]] == [3] and "image_to_text_top1" in later["curve"][-1]
 
 
 def test_word_order_compare_runs_both_models_and_cites_aro():
