@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 import gradio as gr
@@ -199,7 +200,9 @@ def mos_next(request: gr.Request = None):
     if sample is None:
         return None, "", say("You have rated every sample. Thank you!", "你已为全部样本打分,谢谢!"), {"sample_id": None}
     # the sentence beside the audio: a listener who cannot hear it still knows what it says
+    # marked as the model's text (English, as spoken), not prose the Chinese page should have translated
     text = listening.pool().get(sample.id, {}).get("text", "")
+    text = f'<span class="model-text" lang="en">{html.escape(text)}</span>'
     return (str(sample.path), sample.id, say(f"Listen, then rate. It reads: “{text}”", f"请先听,再打分。朗读的句子:“{text}”"),
             {"sample_id": sample.id})
 

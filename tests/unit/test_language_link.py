@@ -6,6 +6,7 @@ In a browser: tests/e2e/test_classroom.py.
 """
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import gradio
@@ -35,7 +36,9 @@ def serve(body: bytes, content_type: bytes, path: str = "/", method: str = "GET"
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": path}
-    asyncio.run(LanguageFromLink(app)(scope, None, send))
+    # on a loop of its own: the browser tests leave one running in this thread
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, LanguageFromLink(app)(scope, None, send)).result()
     start = sent[0]
     return dict(start["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
 

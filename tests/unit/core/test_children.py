@@ -21,8 +21,11 @@ ROOT = Path(__file__).resolve().parents[3]
 # The parent: starts a child that starts a grandchild (as gunicorn starts its workers), prints both
 # pids, then waits (or exits at once with "exit").
 PARENT = r"""
-import subprocess, sys, time
+import signal, subprocess, sys, time
 from showcase.core import children
+# Ctrl-C as in a terminal: a process started in the background by a shell without job control (a CI
+# script's `cmd &`) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler
+signal.signal(signal.SIGINT, signal.default_int_handler)
 child = children.Child([sys.executable, "-c",
     "import subprocess, sys, time; g = subprocess.Popen(['sleep', '300']); print(g.pid, flush=True); time.sleep(300)"],
     stdout=subprocess.PIPE, text=True)
