@@ -16,9 +16,9 @@ from benchmarks.verdict import measured
 
 
 def claims(n_clips: int = 20) -> dict:
-    from showcase.speech import asr, asr_training
+    from showcase.speech import asr, asr_data, asr_training
 
-    heldout = asr_training.load_heldout()[:n_clips]
+    heldout = asr_data.load_heldout()[:n_clips]
     audio_seconds = sum(len(a) / sr for a, sr, _ in heldout)
     refs = [text for _, _, text in heldout]
     out = {}

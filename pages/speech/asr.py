@@ -156,13 +156,12 @@ def ensure_assets() -> None:
             continue
         audio, rate = synth.espeak(text, voice=voice, speed=speed)
         if snr is not None:
-            noise = synth.sox_noise(len(audio), rate, "pinknoise", seed=1)
-            audio = audio + noise * float(np.sqrt(np.mean(audio**2))) / 10 ** (snr / 20)
+            audio = synth.mix_at_snr(audio, synth.sox_noise(len(audio), rate, "pinknoise", seed=1), snr)
             audio = 0.9 * audio / np.abs(audio).max()
         sf.write(path, audio.astype(np.float32), rate, subtype="PCM_16")
     family = heldout_examples(1, "heldout_family")
     if family and not (FOLDER / NOISY_FAMILY).is_file():
-        from showcase.speech.asr_training import white_noise
+        from showcase.speech.asr_data import white_noise
 
         audio, rate = sf.read(family[0][0], dtype="float32")
         noisy = white_noise(audio, 10.0, seed=0)

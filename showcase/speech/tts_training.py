@@ -1,7 +1,7 @@
 """Train the small Tacotron on one espeak-ng voice, and measure it by listening with Whisper.
 
 1. Text: the plain-word runs of 3–8 words that the speech-recognition training cuts from Python's
-   documentation (``asr_training.corpus``); its held-out sentences are never spoken in training.
+   documentation (``asr_data.corpus``); its held-out sentences are never spoken in training.
 2. Audio: espeak-ng's ``en-us`` voice at 160 words a minute (espeak-ng's output is free to use),
    silence trimmed, as 80-band log-mel frames; the phonemes come from the same espeak-ng.
 3. Loss: mean squared error of the mel frames before and after the post-net, binary cross-entropy
@@ -44,9 +44,9 @@ VOICE = dict(voice="en-us", speed=160)
 
 def texts() -> tuple[list[str], list[str]]:
     """(training word runs of 3–8 words, held-out sentences of at most 10 words)."""
-    from showcase.speech import asr_training
+    from showcase.speech import asr_data
 
-    train, heldout = asr_training.corpus()
+    train, heldout = asr_data.corpus()
     return ([t for t in train if 3 <= len(t.split()) <= 8],
             [h for h in heldout if len(h.split()) <= 10])
 

@@ -67,12 +67,12 @@ def test_missing_flite_names_the_package(monkeypatch):
 
 
 def test_augmenter_voices_with_flite_when_asked():
-    from showcase.speech import asr_training
+    from showcase.speech import asr_data
 
-    augment = asr_training.Augmenter(seed=3, flite_share=1.0)
+    augment = asr_data.Augmenter(seed=3, flite_share=1.0)
     for _ in range(3):
         audio, sr, how = augment("return the value of the attribute")
         assert how["synth"] == "flite" and how["voice"] in synth.FLITE_VOICES and sr in (8_000, 16_000)
         assert 0.8 <= 1 / how["speed"] <= 1.3 and np.abs(audio).max() > 0.1
-    audio, sr, how = asr_training.Augmenter(seed=3, flite_share=0.0)("return the value of the attribute")
+    audio, sr, how = asr_data.Augmenter(seed=3, flite_share=0.0)("return the value of the attribute")
     assert how["synth"] == "espeak" and sr == 22_050

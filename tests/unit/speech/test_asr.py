@@ -10,12 +10,12 @@ import soundfile as sf
 
 from showcase.core import models
 from showcase.core.errors import InputError
-from showcase.speech import asr, asr_training, ctc
+from showcase.speech import asr, asr_data, asr_training, ctc
 
 
 
 def card() -> dict:
-    return json.loads((asr_training.OUT / "model_card.json").read_text())
+    return json.loads((asr_data.OUT / "model_card.json").read_text())
 
 
 def frames(*symbols_probs):
@@ -56,8 +56,8 @@ def test_text_normalisation_and_targets():
 
 
 def test_heldout_sentences_were_never_training_text():
-    train, heldout = asr_training.corpus()
-    items = json.loads((asr_training.OUT / "heldout.json").read_text())
+    train, heldout = asr_data.corpus()
+    items = json.loads((asr_data.OUT / "heldout.json").read_text())
     assert [i["text"] for i in items] == heldout and len(heldout) >= 40
     spoken = set(train)
     assert not any(ctc.normalise_text(h) in spoken for h in heldout)
@@ -68,9 +68,9 @@ def test_heldout_sentences_were_never_training_text():
 def conditions() -> dict:
     """The card's held-out conditions and their clips: Piper's unseen voice, the training family clean,
     the training family at 10 dB SNR white noise (the same seeds as the card)."""
-    family = asr_training.load_heldout("family")
-    return {"heldout_piper": asr_training.load_heldout(), "heldout_family_clean": family,
-            "heldout_family_white_10db": [(asr_training.white_noise(a, 10.0, i), sr, t)
+    family = asr_data.load_heldout("family")
+    return {"heldout_piper": asr_data.load_heldout(), "heldout_family_clean": family,
+            "heldout_family_white_10db": [(asr_data.white_noise(a, 10.0, i), sr, t)
                                           for i, (a, sr, t) in enumerate(family)]}
 
 

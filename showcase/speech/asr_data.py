@@ -1,0 +1,213 @@
+"""The CTC recogniser's data: text, training voices and the held-out sets. Training and its card:
+``showcase.speech.asr_training``, whose docstring tells the whole recipe (steps 1–3 are here).
+
+- ``corpus``: Python's documentation split into training word runs and held-out sentences (a fixed
+  hash puts about one sentence in eight aside); ``dev_sentences``: a development set beside both.
+- ``Augmenter``: one training utterance, espeak-ng or flite with a random voice, speed and pitch,
+  sox tempo/pitch warps, reverberation, coloured noise at 5–35 dB SNR and a random gain.
+- ``voice_heldout`` / ``voice_family``: the held-out sentences spoken by Piper (a voice never heard
+  in training) and by four training-family voices, saved beside the model; ``load_heldout`` reads
+  them back and ``white_noise`` makes the 10 dB condition.
+
+    python -c "from showcase.speech import asr_data; print(asr_data.corpus()[1][:3])"
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+import zlib
+
+import numpy as np
+
+from showcase.core import synth
+from showcase.core.settings import asset
+from showcase.speech import ctc
+
+OUT = asset("speech", "asr")
+HELDOUT = OUT / "heldout"
+SEED = 0
+
+
+def dev_sentences(n: int = 30, heldout_every: int = 8) -> list[str]:
+    """Sentences set aside from training that are not in the held-out set either (they hold code,
+    digits or odd punctuation), reduced to their words: a development set for choices such as the
+    language model's weight, so that the held-out set is never used to choose anything."""
+    import pydoc_data.topics
+
+    _, heldout = corpus(heldout_every)
+    text = "\n".join(pydoc_data.topics.topics[k] for k in sorted(pydoc_data.topics.topics))
+    out = set()
+    for s in re.split(r"(?<=[.!?:;])\s+|\n\s*\n", text):
+        s = " ".join(s.split())
+        if s and zlib.crc32(s.encode()) % heldout_every == 0 and s not in heldout:
+            words = ctc.normalise_text(s)
+            if 6 <= len(words.split()) <= 16:
+                out.add(words)
+    return sorted(out, key=lambda w: zlib.crc32(w.encode()))[:n]
+
+
+def corpus(heldout_every: int = 8) -> tuple[list[str], list[str]]:
+    """(training word runs, held-out sentences) from Python's documentation, split by sentence."""
+    import pydoc_data.topics
+
+    text = "\n".join(pydoc_data.topics.topics[k] for k in sorted(pydoc_data.topics.topics))
+    sentences = [" ".join(s.split()) for s in re.split(r"(?<=[.!?:;])\s+|\n\s*\n", text)]
+    rng = random.Random(SEED)
+    train, heldout = [], []
+    for s in sentences:
+        if not s:
+            continue
+        if zlib.crc32(s.encode()) % heldout_every == 0:  # this sentence is never spoken in training
+            if re.fullmatch(r"[A-Z][A-Za-z ,'-]+\.", s) and 5 <= len(s.split()) <= 18:
+                heldout.append(s)
+            continue
+        run = []
+        for word in s.split() + ["<end>"]:
+            bare = word.strip(",.;:!?")
+            if re.fullmatch(r"[A-Za-z]+('[a-z]+)?", bare) and word.rstrip(",.;:!?") == bare:
+                run.append(bare.lower())
+                continue
+            while len(run) >= 3:  # cut the run of plain words into pieces of 4–12
+                n = rng.randint(4, 12)
+                train.append(" ".join(run[:n]))
+                run = run[n:]
+            run = []
+    train = sorted(set(train) - {ctc.normalise_text(h) for h in heldout})
+    return train, sorted(set(heldout))
+
+
+class Augmenter:
+    """Random espeak-ng or flite voicing plus sox reverberation and noise; one instance, one seed.
+    ``flite_share``: the fraction of utterances flite speaks (0 gives the espeak-only data);
+    ``warp_share``: the fraction that sox also changes in tempo (0.8–1.3×) and pitch (±4 semitones)."""
+
+    def __init__(self, seed: int, flite_share: float = 0.5, warp_share: float = 0.0):
+        self.rng = random.Random(seed)
+        self.flite_share, self.warp_share = flite_share, warp_share
+        sr = 22_050
+        # One long stretch of each sox noise colour, sliced at random, rather than sox per utterance.
+        self.noise = {c: synth.sox_noise(sr * 60, sr, c, seed=i) for i, c in
+                      enumerate(("whitenoise", "pinknoise", "brownnoise"))}
+
+    def voice(self) -> dict:
+        r = self.rng
+        if r.random() < self.flite_share:
+            name = r.choice(sorted(synth.FLITE_VOICES))
+            # duration_stretch 0.8–1.3 (speed is its inverse); F0 at 0.8–1.25 × the voice's own
+            return dict(synth="flite", voice=name, speed=round(1 / r.uniform(0.8, 1.3), 3),
+                        pitch=round(synth.FLITE_VOICES[name] * r.uniform(0.8, 1.25)))
+        variant = r.choice(synth.ESPEAK_VARIANTS)
+        base = r.choice(synth.ESPEAK_ENGLISH)
+        return dict(synth="espeak", voice=f"{base}+{variant}" if variant else base, speed=r.randint(120, 220),
+                    pitch=r.randint(20, 80), gap=r.choice((0, 0, 0, 1, 2)))
+
+    def __call__(self, text: str) -> tuple[np.ndarray, int, dict]:
+        r = self.rng
+        how = self.voice()
+        speak = synth.flite if how["synth"] == "flite" else synth.espeak
+        audio, sr = speak(text, **{k: v for k, v in how.items() if k != "synth"})
+        if self.warp_share and r.random() < self.warp_share:  # sox's tempo and pitch: speaking rates and voices no engine has
+            how["tempo"], how["cents"] = round(r.uniform(0.8, 1.3), 2), r.randint(-400, 400)
+            audio = synth.sox_effects(audio, sr, ["tempo", "-s", str(how["tempo"]), "pitch", str(how["cents"])])
+        if r.random() < 0.5:
+            how["reverb"] = r.randint(10, 80)
+            audio = synth.sox_effects(audio, sr, ["reverb", str(how["reverb"]), "50", str(r.randint(20, 100))])
+        if r.random() < 0.8:
+            colour = r.choice(sorted(self.noise))
+            bank = self.noise[colour]
+            start = r.randrange(0, len(bank) - len(audio)) if len(bank) > len(audio) else 0
+            noise = np.resize(bank[start:start + len(audio)], len(audio))
+            how["snr_db"] = r.uniform(5, 35)
+            audio = synth.mix_at_snr(audio, noise, how["snr_db"])
+        audio = audio * r.uniform(0.2, 1.0) / (np.abs(audio).max() + 1e-6)
+        return audio.astype(np.float32), sr, how
+
+
+def synthesise_training(texts: list[str], voicings: float, seed: int, log, flite_share: float = 0.5,
+                        warp_share: float = 0.0) -> list[tuple[np.ndarray, list[int]]]:
+    """log-mel features (float16) and targets for ``voicings`` × len(texts) utterances."""
+    augment = Augmenter(seed, flite_share, warp_share)
+    rng = random.Random(seed)
+    n = int(round(voicings * len(texts)))
+    order = [texts[i % len(texts)] for i in range(n)]
+    rng.shuffle(order)
+    data, started = [], time.time()
+    for i, text in enumerate(order):
+        audio, sr, _ = augment(text)
+        data.append((ctc.log_mel(audio, sr).astype(np.float16), ctc.encode(text)))
+        if (i + 1) % 1000 == 0:
+            log(f"synthesised {i + 1}/{n} utterances in {time.time() - started:.0f} s")
+    return data
+
+
+def voice_heldout(sentences: list[str], log, keep: bool = False) -> list[dict]:
+    """Piper voices each held-out sentence; files saved as 16 kHz OGG Vorbis beside the model.
+    ``keep``: a resumed run keeps the files there (Piper draws fresh noise on every call, so the
+    stages of one model are scored on the same audio)."""
+    import librosa
+    import soundfile as sf
+
+    HELDOUT.mkdir(parents=True, exist_ok=True)
+    items = []
+    for i, sentence in enumerate(sentences):
+        name = f"piper_{i:03d}.ogg"
+        if keep and (HELDOUT / name).is_file():
+            items.append({"file": name, "text": sentence})
+            continue
+        audio, sr = synth.piper(sentence)
+        audio = librosa.resample(audio, orig_sr=sr, target_sr=ctc.SAMPLE_RATE)
+        sf.write(HELDOUT / name, audio, ctc.SAMPLE_RATE, format="OGG", subtype="VORBIS")
+        items.append({"file": name, "text": sentence})
+    (OUT / "heldout.json").write_text(json.dumps(items, indent=1))
+    log(f"Piper voiced {len(items)} held-out sentences")
+    return items
+
+
+# The training family's held-out voices: engines and voices the model trained on, speaking sentences it
+# never heard. Sentence i goes to voice i % 4, so each voice reads about a quarter of them, clean.
+FAMILY = (dict(synth="espeak", voice="en-us", speed=160), dict(synth="flite", voice="slt"),
+          dict(synth="espeak", voice="en-gb-x-rp+f3", speed=150), dict(synth="flite", voice="awb"))
+FAMILY_DIR = OUT / "heldout_family"
+
+
+def voice_family(sentences: list[str], log) -> list[dict]:
+    """The held-out sentences spoken clean by the training family (``FAMILY``), 16 kHz OGG files in
+    ``heldout_family/`` with ``heldout_family.json``; espeak-ng and flite are deterministic."""
+    import librosa
+    import soundfile as sf
+
+    FAMILY_DIR.mkdir(parents=True, exist_ok=True)
+    items = []
+    for i, sentence in enumerate(sentences):
+        how = FAMILY[i % len(FAMILY)]
+        speak = synth.flite if how["synth"] == "flite" else synth.espeak
+        audio, sr = speak(sentence, **{k: v for k, v in how.items() if k != "synth"})
+        audio = librosa.resample(audio, orig_sr=sr, target_sr=ctc.SAMPLE_RATE)
+        name = f"family_{i:03d}.ogg"
+        sf.write(FAMILY_DIR / name, 0.9 * audio / (np.abs(audio).max() + 1e-6), ctc.SAMPLE_RATE, format="OGG",
+                 subtype="VORBIS")
+        items.append({"file": name, "text": sentence, "voice": f"{how['synth']} {how['voice']}"})
+    (OUT / "heldout_family.json").write_text(json.dumps(items, indent=1))
+    log(f"the training family voiced {len(items)} held-out sentences")
+    return items
+
+
+def white_noise(audio: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
+    """``audio`` plus Gaussian white noise at ``snr_db`` (signal RMS over noise RMS), fixed seed."""
+    return synth.mix_at_snr(audio, np.random.default_rng(seed).standard_normal(len(audio)).astype(np.float32), snr_db)
+
+
+def load_heldout(which: str = "piper") -> list[tuple[np.ndarray, int, str]]:
+    """(audio, rate, text) of a held-out set: "piper" (the unseen voice) or "family" (training voices)."""
+    import soundfile as sf
+
+    folder, listing = (HELDOUT, "heldout.json") if which == "piper" else (FAMILY_DIR, "heldout_family.json")
+    items = json.loads((OUT / listing).read_text())
+    out = []
+    for item in items:
+        audio, sr = sf.read(folder / item["file"], dtype="float32")
+        out.append((audio, sr, item["text"]))
+    return out
