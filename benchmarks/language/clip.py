@@ -26,7 +26,7 @@ def claims() -> dict:
     from PIL import Image
 
     from pages.language import clip as page
-    from showcase.language import clip
+    from showcase.language import clip, clip_eval
 
     page.ensure_assets()
     image, texts, model = page.EXAMPLES[0]
@@ -38,7 +38,7 @@ def claims() -> dict:
     image_ms = median_ms(lambda: clip.encode_images(loaded, [picture]), 30)
     text_ms = median_ms(lambda: clip.encode_texts(loaded, tokens), 30)
     card = json.loads(clip.CARD.read_text())["metrics"]
-    now = clip.evaluate(loaded, n=card["n_scenes"])
+    now = clip_eval.evaluate(loaded, n=card["n_scenes"])
     readme = clip.clip_match(image, clip.README_EXAMPLE["texts"], model).metrics   # all three words are [UNK] to it
     return {
         "clip.clip_match_10_texts_p50_ms": round(float(np.percentile(times, 50)), 1),

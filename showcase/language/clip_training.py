@@ -12,7 +12,7 @@ Two captions in one batch can be the same words for different scenes ("a red cir
 then calls one of them wrong. At 30 colour–shape pairs and batches of 256 this happens for the
 short paraphrases; keeping the full description most of the time (``P_DESCRIPTION``) keeps it rare.
 
-The weights go to ``tiny_scenes_clip.safetensors`` and the held-out scores (``clip.evaluate``)
+The weights go to ``tiny_scenes_clip.safetensors`` and the held-out scores (``clip_eval.evaluate``)
 to ``model_card.json``, beside the CLIP README's example for comparison.
 
 ``--hard-negatives`` fine-tunes those weights the NegCLIP way (Yuksekgonul et al., ICLR 2023):
@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 
 from showcase.core import scene_text
-from showcase.language import clip
+from showcase.language import clip, clip_eval
 
 N_SCENES = 10_000
 STEPS = 900
@@ -121,7 +121,7 @@ def train(out: Path = clip.ASSET_DIR, steps: int = STEPS, batch: int = BATCH, n_
     (out / "checkpoint.safetensors").unlink(missing_ok=True)
     minutes = (time.time() - start) / 60
     loaded = clip.Clip(model, preprocess, tok, tok.context_length, tok.tokenizer.unk_token_id)
-    metrics = clip.evaluate(loaded, n=n_eval)
+    metrics = clip_eval.evaluate(loaded, n=n_eval)
     log(json.dumps(metrics, indent=1))
     card = {
         "model": clip.MODEL_NAME,
@@ -187,14 +187,14 @@ def train_hard_negatives(out: Path = clip.ASSET_DIR, steps: int = NEG_STEPS, bat
         pool_images = _images_tensor(pool, preprocess)
         pool_tokens = [tok([s.description] + s.paraphrases) for s in pool]
     log(f"{n_scenes:,} scenes and their hard negatives ready in {time.time() - start:.0f} s")
-    probe = clip.two_shape_pairs(100, 64, split="val")
+    probe = clip_eval.two_shape_pairs(100, 64, split="val")
     probe_val = scene_text.dataset(200, 64, split="val")
     loaded = clip.Clip(model, preprocess, tok, tok.context_length, tok.tokenizer.unk_token_id)
 
     def measure():
         model.eval()
-        m = clip.hard_negative_accuracy(loaded, *probe)
-        r = clip.retrieval_top1(loaded, probe_val)["image_to_text_top1"]
+        m = clip_eval.hard_negative_accuracy(loaded, *probe)
+        r = clip_eval.retrieval_top1(loaded, probe_val)["image_to_text_top1"]
         model.train()
         return {"minutes": round((time.time() - start) / 60, 2), **{k: round(m[k], 3) for k in clip.HARD_TESTS},
                 "image_to_text_top1": round(r, 3)}
@@ -259,8 +259,8 @@ def train_hard_negatives(out: Path = clip.ASSET_DIR, steps: int = NEG_STEPS, bat
     weights = out / clip.NEG_WEIGHTS.name
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
     minutes = (time.time() - start) / 60
-    metrics = clip.evaluate(loaded, n=n_eval)
-    varied = clip.hard_negative_accuracy(loaded, *clip.two_shape_pairs(n_eval // 2, 64, "val", varied=True))
+    metrics = clip_eval.evaluate(loaded, n=n_eval)
+    varied = clip_eval.hard_negative_accuracy(loaded, *clip_eval.two_shape_pairs(n_eval // 2, 64, "val", varied=True))
     metrics.update({f"varied_{k}": v for k, v in varied.items()})
     log(json.dumps(metrics, indent=1))
     card = {
@@ -300,8 +300,8 @@ def refresh_plain_card(n_eval: int = 500, path: Path = clip.CARD) -> dict:
     """Re-measure the plain model's card with today's tests (the word-order ones included)."""
     plain, _, _ = clip.get("bundled")
     card = json.loads(path.read_text())
-    metrics = clip.evaluate(plain, n=n_eval)
-    varied = clip.hard_negative_accuracy(plain, *clip.two_shape_pairs(n_eval // 2, 64, "val", varied=True))
+    metrics = clip_eval.evaluate(plain, n=n_eval)
+    varied = clip_eval.hard_negative_accuracy(plain, *clip_eval.two_shape_pairs(n_eval // 2, 64, "val", varied=True))
     metrics.update({f"varied_{k}": v for k, v in varied.items()})
     card["metrics"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
     card["compare"]["aro"] = clip.ARO
