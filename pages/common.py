@@ -131,16 +131,6 @@ def guard(fn):
     return wrapper
 
 
-def not_a_tool(fn):
-    """Keep handler ``fn`` out of the app's MCP tools: it trains, or records a person's rating. It
-    stays a public endpoint (the API page, ``gradio_client``). Gradio 6.31 lists as tools the
-    functions whose ``_mcp_type`` is unset or "tool" (``GradioMCPServer.list_tools``); its one
-    public switch, ``api_visibility="undocumented"``, would also drop the endpoint from the API page
-    and from ``gradio_client``'s ``view_api``. tests/app/test_mcp.py fails if this stops working."""
-    fn._mcp_type = "not_a_tool"
-    return fn
-
-
 def json_safe(value):
     """Metrics with NaN or infinity in them are not JSON, and a cached example holding one never
     reaches the browser: write them as None and "inf"."""
@@ -394,12 +384,7 @@ def launch_kwargs() -> dict:
         enable_monitoring=False,
         # ?lang=zh / ?lang=en in a link wins over the browser's language (pages/language_link.py)
         app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink)]},
-        # Gradio 6.31's launch() HEADs its own page once it serves (networking.url_ok, 3 s per try)
-        # and raises "When localhost is not accessible…" when that times out: on a busy 2-core
-        # machine the 30-tab page took longer, and an app that was already answering exited.
-        # _frontend=False skips only that check (blocks.py uses it nowhere else); the server has
-        # answered startup-events by then. Test: tests/app/test_busy_start.py.
-        _frontend=False,
+        **pages.gradio_fixes.LAUNCH_INTERNALS,   # no self-check that kills a busy app (see there)
     )
 
 

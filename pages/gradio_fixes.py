@@ -159,6 +159,26 @@ for _writer in (save_pil_to_cache, save_bytes_to_cache, save_audio_to_cache):
     setattr(processing_utils, _writer.__name__, _writer)
 
 
+# Not a fix, a use of an internal (issue #29: every private Gradio name in this module):
+def not_a_tool(fn):
+    """Keep handler ``fn`` out of the app's MCP tools: it trains, or records a person's rating. It
+    stays a public endpoint (the API page, ``gradio_client``). Gradio 6.31 lists as tools the
+    functions whose ``_mcp_type`` is unset or "tool" (``GradioMCPServer.list_tools``); its one
+    public switch, ``api_visibility="undocumented"``, would also drop the endpoint from the API page
+    and from ``gradio_client``'s ``view_api``. tests/app/test_mcp.py fails if this stops working."""
+    fn._mcp_type = "not_a_tool"
+    return fn
+
+
+
+# Not a fix, an argument of launch() that is an internal: Gradio 6.31's launch() HEADs its own page
+# once it serves (networking.url_ok, 3 s per try) and raises "When localhost is not accessible…" when
+# that times out: on a busy 2-core machine the 30-tab page took longer, and an app that was already
+# answering exited. _frontend=False skips only that check (blocks.py uses it nowhere else); the
+# server has answered startup-events by then. Test: tests/app/test_busy_start.py.
+LAUNCH_INTERNALS = {"_frontend": False}
+
+
 # Fix 3: the chart takes the height left under the block's label, so the legend stays inside.
 CSS = """
 .block:has(> .vega-embed) { display: flex; flex-direction: column; }

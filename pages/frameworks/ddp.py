@@ -9,7 +9,7 @@ import pandas as pd
 
 from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, result_note,
                           say, standalone, strings, tc)
-from pages.common import not_a_tool
+from pages.gradio_fixes import not_a_tool
 from showcase.core.errors import InputError
 from showcase.frameworks import ddp, ddp_worker
 

@@ -6,7 +6,7 @@ import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
                           standalone, strings, tc)
-from pages.common import not_a_tool
+from pages.gradio_fixes import not_a_tool
 from showcase.optimize import distillation
 
 t = strings("distillation", {

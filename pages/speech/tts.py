@@ -9,7 +9,7 @@ import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, md_table, metrics_json,
                           result_note, say, standalone, strings)
-from pages.common import not_a_tool
+from pages.gradio_fixes import not_a_tool
 from showcase.core.errors import InputError
 from showcase.core.settings import asset
 from showcase.speech import listening, mos, tacotron, tts

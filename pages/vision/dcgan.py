@@ -8,7 +8,7 @@ import gradio as gr
 
 from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, result_note,
                           say, standalone, strings)
-from pages.common import not_a_tool
+from pages.gradio_fixes import not_a_tool
 from showcase.core.errors import InputError
 from showcase.vision import dcgan
 
