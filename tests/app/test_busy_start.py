@@ -1,6 +1,6 @@
 """An app whose first page takes longer than Gradio's own reachability check (3 s a try, in
-``launch()``) keeps serving (``pages.gradio_fixes.LAUNCH_INTERNALS``, passed by ``pages.common.launch_kwargs``: ``_frontend=False``). On a machine at
-load 18 the served app answered, then exited with "When localhost is not accessible, a shareable
+``launch()``) keeps serving (``_frontend=False`` in ``pages.gradio_fixes.LAUNCH_INTERNALS``, which
+``pages.common.launch_kwargs`` passes). On a machine at load 18 the served app answered, then exited with "When localhost is not accessible, a shareable
 link must be created", and the load test that was using it saw its connections refused."""
 
 import inspect
