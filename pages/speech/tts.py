@@ -188,6 +188,13 @@ def mos_summary():
     return table, chart, _mos_note(metrics), metrics
 
 
+def _spoken(sample) -> str:
+    """The sentence beside the audio, so a listener who cannot hear it still knows what it says. Marked as
+    the model's text (English, as spoken), not prose the Chinese page should have translated."""
+    text = listening.pool().get(sample.id, {}).get("text", "")
+    return f'<span class="model-text" lang="en">{html.escape(text)}</span>' if text else ""
+
+
 @not_a_tool
 @guard
 def mos_next(request: gr.Request = None):
@@ -199,10 +206,7 @@ def mos_next(request: gr.Request = None):
     sample = listening.next_sample(_session(request))
     if sample is None:
         return None, "", say("You have rated every sample. Thank you!", "你已为全部样本打分,谢谢!"), {"sample_id": None}
-    # the sentence beside the audio: a listener who cannot hear it still knows what it says
-    # marked as the model's text (English, as spoken), not prose the Chinese page should have translated
-    text = listening.pool().get(sample.id, {}).get("text", "")
-    text = f'<span class="model-text" lang="en">{html.escape(text)}</span>'
+    text = _spoken(sample)
     return (str(sample.path), sample.id, say(f"Listen, then rate. It reads: “{text}”", f"请先听,再打分。朗读的句子:“{text}”"),
             {"sample_id": sample.id})
 
@@ -227,7 +231,7 @@ def mos_rate(sample_id=FIRST_SAMPLE, score="4", request: gr.Request = None):
     engine = listening.rate(sample_id, score, session)
     sample = listening.next_sample(session)
     table, chart, metrics = listening.summary()
-    text = listening.pool().get(sample.id, {}).get("text", "") if sample else ""   # beside the next sample's audio
+    text = _spoken(sample) if sample else ""   # beside the next sample's audio
     reveal = say(f"Thank you: that was **{listening.LABELS[engine]}**, rated {score}. The next sample is ready"
                  + (f": “{text}”" if text else "."),
                  f"谢谢:刚才是 **{VOICES_ZH[engine]}**,你打了 {score} 分。下一个样本已就绪" + (f":“{text}”" if text else "。"))
