@@ -29,7 +29,7 @@ Ultralytics is told never to reach for the network (``YOLO_OFFLINE=1``; its sett
 it draws with live in a folder of ours) before it is first imported, in ``ultralytics_offline()``.
 
     python -m showcase.vision.detection detect scene.png --detector shapes --conf 0.25 --iou 0.45
-    python -m showcase.vision.detection video clip.webm
+    python -m showcase.vision.detection_video clip.webm      # video: its own module, which imports this one
 """
 
 from __future__ import annotations
@@ -51,14 +51,13 @@ from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, ModelUnavailable, load
 from showcase.core.settings import asset
 from showcase.core import shapes
-from showcase.core.detector import (ULTRALYTICS_PATCHED_FOR, Detections, _load_onnx, box_iou, config_dir,  # noqa: F401
-                                    decode, font_file, letterbox, nms, run_onnx, ultralytics_offline)
+from showcase.core.detector import (IMGSZ, ONNX_PATH, ULTRALYTICS_PATCHED_FOR, Detections, box_iou,  # noqa: F401
+                                    config_dir, decode, font_file, letterbox, load_onnx, nms, run_onnx,
+                                    ultralytics_offline)
 
 ASSET_DIR = asset("vision", "detection")
-ONNX_PATH = ASSET_DIR / "shapes_yolo11p.onnx"
 CARD = ASSET_DIR / "model_card.json"
 MODEL_YAML = ASSET_DIR / "yolo11p-shapes.yaml"
-IMGSZ = 256                       # the shapes detector's fixed input size (ONNX exported static)
 SCENE = 320                       # generated scenes are this size (letterboxed to IMGSZ)
 DETECTORS = ("shapes", "faces", "yolo11n")
 SHAPES_SPEC = ModelSpec(name="YOLO11p shapes (trained here, ONNX)", bundled=ONNX_PATH)
@@ -134,7 +133,7 @@ def run_ultralytics(model, rgb: np.ndarray, conf: float, iou: float, imgsz: int 
 def detector(name: str):
     """(model, run function, Resolved) for a detector name; loaded once per process."""
     if name == "shapes":
-        model, found = load(SHAPES_SPEC, _load_onnx)
+        model, found = load(SHAPES_SPEC, load_onnx)
         return model, run_onnx, found
     if name == "faces":
         from showcase.core.models import Resolved
@@ -250,7 +249,8 @@ class DetectResult:
     metrics: dict
 
 
-def _check(detector_name: str, conf, iou) -> tuple[str, float, float]:
+def check_settings(detector_name: str, conf, iou) -> tuple[str, float, float]:
+    """The detector's name and the two thresholds, checked (InputError) and as numbers."""
     if detector_name not in DETECTORS:
         raise InputError(f"detector must be one of {DETECTORS}, not {detector_name!r}.")
     conf = number(conf, "Confidence threshold", low=0.01, high=0.99)
@@ -286,10 +286,28 @@ def ground_truth(picture: Image.Image) -> shapes.Scene | None:
     return scene if np.array_equal(scene.image, rgb) else None
 
 
+def result_metrics(per_class: dict[str, int], latencies_ms, imgsz: int, found, detector_name: str,
+                   conf: float, iou: float, size: tuple[int, int]) -> dict:
+    """The metrics every detection result starts with, for one image or every frame of a video:
+    what was found, how fast (mean over the calls), by which model, with which settings."""
+    return {
+        "n_detections": int(sum(per_class.values())),
+        "counts": dict(sorted(per_class.items())),
+        "latency_ms": round(float(np.mean(latencies_ms)), 1),
+        "imgsz": imgsz,
+        "model": found.name,
+        "source": found.source,
+        "detector": detector_name,
+        "conf": conf,
+        "iou": iou,
+        "size": f"{size[0]}×{size[1]}",
+    }
+
+
 def detect(image, detector_name: str = "shapes", conf: float = 0.25, iou: float = 0.45) -> DetectResult:
     """Detect objects in one image; boxes drawn, counts per class, latency, and — for a generated
     scene — true/false positives against its exact boxes."""
-    detector_name, conf, iou = _check(detector_name, conf, iou)
+    detector_name, conf, iou = check_settings(detector_name, conf, iou)
     picture = load_image(image, max_side=MAX_SIDE, min_side=MIN_SIDE)
     model, run, found = detector(detector_name)
     rgb = np.asarray(picture)
@@ -297,20 +315,8 @@ def detect(image, detector_name: str = "shapes", conf: float = 0.25, iou: float 
     det = run(model, rgb, conf, iou)
     latency_ms = 1000 * (time.perf_counter() - started)
     per_class = counts(det)
-    metrics = {
-        "n_detections": int(len(det.boxes)),
-        "counts": per_class,
-        "latency_ms": round(latency_ms, 1),
-        "imgsz": det.imgsz,
-        "model": found.name,
-        "source": found.source,
-        "detector": detector_name,
-        "conf": conf,
-        "iou": iou,
-        "size": f"{picture.width}×{picture.height}",
-        "input_mode": picture.info.get("converted_from", "RGB"),
-        "compare": COMPARE,
-    }
+    metrics = result_metrics(per_class, [latency_ms], det.imgsz, found, detector_name, conf, iou, picture.size)
+    metrics.update(input_mode=picture.info.get("converted_from", "RGB"), compare=COMPARE)
     if detector_name == "shapes" and found.source == "bundled":
         metrics["card_held_out"] = _card_held_out()
     truth = ground_truth(picture) if detector_name == "shapes" else None
@@ -338,17 +344,8 @@ def main(argv=None) -> None:
     d.add_argument("--detector", choices=DETECTORS, default="shapes")
     d.add_argument("--conf", type=float, default=0.25)
     d.add_argument("--iou", type=float, default=0.45)
-    v = sub.add_parser("video", help="detect in a video file")
-    v.add_argument("video")
-    v.add_argument("--detector", choices=DETECTORS, default="shapes")
     args = parser.parse_args(argv)
-    if args.command == "detect":
-        print(detect(args.image, args.detector, args.conf, args.iou).metrics)
-    else:
-        from showcase.vision.detection_video import detect_video
-
-        path, _, metrics = detect_video(args.video, args.detector)
-        print(path, metrics)
+    print(detect(args.image, args.detector, args.conf, args.iou).metrics)
 
 
 if __name__ == "__main__":

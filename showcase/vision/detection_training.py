@@ -26,7 +26,7 @@ from pathlib import Path
 
 from showcase.core import shapes
 from showcase.core.timing import interleaved_ms
-from showcase.vision.detection import (ASSET_DIR, CARD, COMPARE, IMGSZ, MODEL_YAML, ONNX_PATH, SCENE, _load_onnx,
+from showcase.vision.detection import (ASSET_DIR, CARD, COMPARE, IMGSZ, MODEL_YAML, ONNX_PATH, SCENE, load_onnx,
                                        average_precision_50, run_onnx, ultralytics_offline)
 
 TRAIN_SEEDS = range(0, 1000)                    # 320×320 training scenes (stage 1 uses the first STAGE1_SCENES)
@@ -99,14 +99,14 @@ def train(out: Path = ASSET_DIR, epochs: int = STAGE2_EPOCHS, batch: int = 8, im
     val = onnx_model.val(data=str(test), imgsz=imgsz, batch=1, conf=0.001, iou=0.7, device="cpu", plots=False,
                          verbose=False, project=str(workdir / "runs"), name="test", exist_ok=True)
     per_class = {shapes.CLASSES[int(c)]: round(float(v), 4) for c, v in zip(val.box.ap_class_index, val.box.ap50)}
-    ours = average_precision_50(_load_onnx(out / ONNX_PATH.name), TEST_SEEDS[:min(n_test, CARD_AP_SEEDS)], scene)
-    drawn = average_precision_50(_load_onnx(out / ONNX_PATH.name), TEST_SEEDS[:min(n_test, CARD_AP_SEEDS)], scene,
+    ours = average_precision_50(load_onnx(out / ONNX_PATH.name), TEST_SEEDS[:min(n_test, CARD_AP_SEEDS)], scene)
+    drawn = average_precision_50(load_onnx(out / ONNX_PATH.name), TEST_SEEDS[:min(n_test, CARD_AP_SEEDS)], scene,
                                  multi_label=False)
     log(f"held-out mAP50 {val.box.map50:.4f}, mAP50-95 {val.box.map:.4f}; ours on {CARD_AP_SEEDS}: {ours['map50']}")
 
     # ONNX Runtime against the same weights in PyTorch, one 640-px image, one thread each
     picture = shapes.generate(TEST_SEEDS[0], 640).image
-    session = _load_onnx(out / ONNX_PATH.name)
+    session = load_onnx(out / ONNX_PATH.name)
     ort_ms, torch_ms = (round(ms, 1) for ms in interleaved_ms(
         [lambda: run_onnx(session, picture, 0.25, 0.45),
          lambda: best_model.predict(picture[..., ::-1], imgsz=imgsz, conf=0.25, iou=0.45, verbose=False, device="cpu")],

@@ -6,10 +6,15 @@ WebM (VP8, which browsers play) with per-frame counts:
 
     path, per_frame, metrics = detect_video("clip.mp4", "faces")
     frame, metrics = detect_frame(webcam_rgb, "shapes")
+
+    python -m showcase.vision.detection_video clip.webm --detector faces
+
+The import goes one way: this module reads ``detection``, never the reverse.
 """
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import time
 import uuid
@@ -21,7 +26,8 @@ from PIL import Image
 
 from showcase.core import shapes
 from showcase.core.errors import InputError
-from showcase.vision.detection import MAX_VIDEO_FRAMES, VIDEO_SIDE, _check, counts, detect, detector, draw
+from showcase.vision.detection import (DETECTORS, MAX_VIDEO_FRAMES, VIDEO_SIDE, check_settings, counts, detect,
+                                       detector, draw, result_metrics)
 
 
 def detect_frame(frame, detector_name: str = "shapes", conf: float = 0.25, iou: float = 0.45):
@@ -38,7 +44,7 @@ def detect_video(path, detector_name: str = "shapes", conf: float = 0.25, iou: f
     ``VIDEO_SIDE``) and write an annotated WebM (VP8, which browsers play) next to it."""
     import cv2
 
-    detector_name, conf, iou = _check(detector_name, conf, iou)
+    detector_name, conf, iou = check_settings(detector_name, conf, iou)
     if path is None:
         raise InputError("No video given: upload one or click the example.")
     path = Path(path)
@@ -83,24 +89,9 @@ def detect_video(path, detector_name: str = "shapes", conf: float = 0.25, iou: f
         truncated = bool(ok)
     finally:
         capture.release()
-    metrics = {
-        "n_detections": int(sum(per_frame)),
-        "counts": dict(sorted(totals.items())),
-        "latency_ms": round(float(np.mean(latencies)), 1),
-        "latency_p95_ms": round(float(np.percentile(latencies, 95)), 1),
-        "imgsz": det.imgsz,
-        "model": found.name,
-        "source": found.source,
-        "detector": detector_name,
-        "conf": conf,
-        "iou": iou,
-        "frames": n,
-        "frames_in_file": total,
-        "truncated": truncated,
-        "mean_per_frame": round(float(np.mean(per_frame)), 2),
-        "fps": round(fps, 2),
-        "size": f"{size[0]}×{size[1]}",
-    }
+    metrics = result_metrics(totals, latencies, det.imgsz, found, detector_name, conf, iou, size)
+    metrics.update(latency_p95_ms=round(float(np.percentile(latencies, 95)), 1), frames=n, frames_in_file=total,
+                   truncated=truncated, mean_per_frame=round(float(np.mean(per_frame)), 2), fps=round(fps, 2))
     table = pd.DataFrame({"frame": np.arange(n), "detections": per_frame})
     return str(out_path), table, metrics
 
@@ -117,3 +108,18 @@ def panning_video(path: Path, seed: int = 11, frames: int = 48, fps: float = 12.
         writer.write(cv2.cvtColor(np.ascontiguousarray(scene.image[y:y + side, x:x + side]), cv2.COLOR_RGB2BGR))
     writer.release()
     return Path(path)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("video")
+    parser.add_argument("--detector", choices=DETECTORS, default="shapes")
+    parser.add_argument("--conf", type=float, default=0.25)
+    parser.add_argument("--iou", type=float, default=0.45)
+    args = parser.parse_args(argv)
+    path, _, metrics = detect_video(args.video, args.detector, args.conf, args.iou)
+    print(path, metrics)
+
+
+if __name__ == "__main__":
+    main()

@@ -149,6 +149,46 @@ def test_video_is_annotated_frame_by_frame(clip, tmp_path):
     assert n == 8 and path.endswith(".webm")
     _, _, cut = detection_video.detect_video(str(clip), "faces", out_dir=tmp_path, max_frames=3)
     assert cut["frames"] == 3 and cut["truncated"]
+    # the same core metrics as one image (both built by detection.result_metrics)
+    image = detection.detect(shapes.generate(0, 96).image, "faces").metrics
+    shared = {"n_detections", "counts", "latency_ms", "imgsz", "model", "source", "detector", "conf", "iou", "size"}
+    assert shared <= set(m) and shared <= set(image) and m["n_detections"] == table["detections"].sum()
+
+
+def test_the_import_goes_one_way_video_to_detection():
+    """detection_video imports detection; detection names detection_video nowhere, not even lazily."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(detection))
+    imported = [n.module if isinstance(n, ast.ImportFrom) else a.name
+                for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names]
+    assert not [name for name in imported if name and "detection_video" in name]
+    assert "showcase.vision.detection" in {n.module for n in ast.walk(ast.parse(inspect.getsource(detection_video)))
+                                           if isinstance(n, ast.ImportFrom)}
+
+
+def test_our_serving_path_gives_the_boxes_ultralytics_predict_gives():
+    """Our letterbox, decode and NMS around ONNX Runtime against Ultralytics' own predict() on the
+    same ONNX file and 12 fixed 320-px scenes: the same boxes (IoU ≥ 0.999), classes and scores."""
+    detection.ultralytics_offline()
+    from ultralytics import YOLO
+
+    model = detection.load_onnx(detection.ONNX_PATH)
+    theirs = YOLO(str(detection.ONNX_PATH), task="detect")
+    total = 0
+    for seed in range(3_000_000, 3_000_012):
+        rgb = shapes.generate(seed, detection.SCENE).image
+        ours = detection.run_onnx(model, rgb, 0.25, 0.45)
+        found = theirs.predict(rgb[..., ::-1], imgsz=model[2], conf=0.25, iou=0.45, verbose=False, device="cpu")[0].boxes
+        order = np.argsort(-found.conf.numpy(), kind="stable")
+        boxes, scores, classes = found.xyxy.numpy()[order], found.conf.numpy()[order], found.cls.numpy()[order]
+        assert len(ours.boxes) == len(boxes), seed
+        assert ours.classes.tolist() == classes.astype(int).tolist(), seed
+        assert ours.scores == pytest.approx(scores, abs=1e-4), seed
+        assert (detection.box_iou(ours.boxes, boxes).diagonal() >= 0.999).all(), seed
+        total += len(boxes)
+    assert total > 50           # the scenes hold boxes to compare (273 on 40 scenes)
 
 
 def test_bad_videos(tmp_path):
@@ -176,7 +216,7 @@ def test_webcam_frame_before_the_camera_starts():
 def held_out_map50():
     from showcase.vision.detection_training import TEST_SEEDS
 
-    model = detection._load_onnx(detection.ONNX_PATH)
+    model = detection.load_onnx(detection.ONNX_PATH)
     return (detection.average_precision_50(model, TEST_SEEDS),
             detection.average_precision_50(model, TEST_SEEDS, multi_label=False))
 

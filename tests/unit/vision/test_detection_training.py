@@ -13,6 +13,6 @@ def test_training_smoke_run(tmp_path):
     assert {"map50", "map50_95"} <= set(card["held_out"]) and card["imgsz"] == 64
     assert card["stage1_checkpoint"] == "trained by this run"    # both stages ran, from the yaml
     assert card["training_seconds"]["stage1"] > 0 and card["training_seconds"]["stage2"] > 0
-    session = detection._load_onnx(tmp_path / "out" / detection.ONNX_PATH.name)
+    session = detection.load_onnx(tmp_path / "out" / detection.ONNX_PATH.name)
     assert session[2] == 64 and session[1] == shapes.CLASSES
     assert not list((tmp_path / "out").glob("*.pt"))   # no pickle next to the ONNX
