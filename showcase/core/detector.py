@@ -47,9 +47,10 @@ def nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou: float) 
     """Indices kept by per-class non-maximum suppression, most confident first (ties: lower index
     first). A box is dropped when it overlaps a more confident kept box of its class by IoU > ``iou``.
 
-    OpenCV's batched NMS does the greedy loop in C++: 4× faster than a NumPy loop on the tab's
-    few boxes, 50× on the thousands that mAP's conf 0.001 leaves. Boxes of zero area go around it
-    (OpenCV counts two of them as overlapping fully; their IoU is 0 here, as in torchvision)."""
+    OpenCV's batched NMS does the greedy loop in C++ (decode with NMS, median of 40 scenes: 0.34 →
+    0.09 ms on the tab's few boxes, 35 → 0.5 ms on the hundreds that mAP's conf 0.001 leaves), with
+    the same kept boxes in the same order as the NumPy loop it replaced. Boxes of zero area go
+    around it (OpenCV counts two of them as overlapping fully; their IoU is 0 here, as in torchvision)."""
     import cv2
 
     boxes, scores = np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(scores, np.float32)
@@ -129,9 +130,6 @@ def load_onnx(path: Path, threads: int = 1):
         names = tuple(table[i] for i in sorted(table))
     size = session.get_inputs()[0].shape[-1]
     return session, names, int(size) if isinstance(size, int) else IMGSZ
-
-
-_load_onnx = load_onnx  # the name vision/detection and its training module know it by
 
 
 def run_onnx(model, rgb: np.ndarray, conf: float, iou: float, multi_label: bool = False) -> Detections:
