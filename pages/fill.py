@@ -1,8 +1,8 @@
 """A topic tab opens showing its first example's result, as if the learner had clicked it.
 
-app.py builds each page inside its ``gr.Tab`` under ``pages.common.recording_examples()`` and
+app.py builds each page inside its ``gr.Tab`` under ``pages.layout.recording_examples()`` and
 then calls ``wire(tab, page, made)``: the first ``gr.Examples`` the page made with
-``pages.common.examples`` is the one the tab opens with. The tab's ``select`` event runs the
+``pages.layout.examples`` is the one the tab opens with. The tab's ``select`` event runs the
 same two steps as a click on that example does in Gradio 6.31 (``gr.Examples.create``):
 
 1. the example's inputs, as the Examples object already holds them postprocessed (not queued:
@@ -44,7 +44,7 @@ import gradio as gr
 from gradio.context import get_blocks_context
 
 from pages import links
-from pages.common import say
+from pages.translation import say
 
 # the line above a cached earlier run of an opted-out tab's first example
 CACHED = say(
@@ -81,7 +81,7 @@ class Fill:
 
 
 def result_note_of(outputs) -> gr.components.Component | None:
-    """The output made by ``pages.common.result_note()`` (class "summary"), if any."""
+    """The output made by ``pages.layout.result_note()`` (class "summary"), if any."""
     for output in outputs:
         classes = output.elem_classes or []
         if "summary" in ([classes] if isinstance(classes, str) else classes):
@@ -102,7 +102,7 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
     if fills and ex.cache_examples != "lazy":
         # not cached: every learner opening the tab would run it; eager: it would run at start-up
         raise ValueError(f"{page.__name__}: the first examples table must cache lazily to fill the tab on open "
-                         "(pages.common.examples does); or set FILL_ON_OPEN = False with the reason beside it")
+                         "(pages.layout.examples does); or set FILL_ON_OPEN = False with the reason beside it")
     if not fills and note is None:
         raise ValueError(f"{page.__name__}: FILL_ON_OPEN = False needs a result_note() among the first "
                          "examples' outputs, to say that the tab waits to be asked")

@@ -159,6 +159,16 @@ for _writer in (save_pil_to_cache, save_bytes_to_cache, save_audio_to_cache):
     setattr(processing_utils, _writer.__name__, _writer)
 
 
+# Not a fix, a use of an internal: a subclass of a component is sent to the browser under its own
+# name ("_checkedimage" for pages/inputs.py's image input), for which the browser has no component
+# and draws nothing; a class marked ``is_template`` is sent as its base class ("image"). Gradio has
+# no public way to subclass a component for its server side only. Test: tests/app/test_gradio_fixes.py.
+def sent_as_base(cls):
+    """Class decorator: the browser draws ``cls`` as the Gradio component it derives from."""
+    cls.is_template = True
+    return cls
+
+
 # Not a fix, a use of an internal (issue #29: every private Gradio name in this module):
 def not_a_tool(fn):
     """Keep handler ``fn`` out of the app's MCP tools: it trains, or records a person's rating. It

@@ -5,7 +5,7 @@
 
 A link's parameters are the names of the tab's function parameters (``run(image, rank, method)``),
 mapped to the input components through the tab's first examples table, whose inputs are in the
-function's order (``pages.common.examples``). ``example=K`` (1-based) starts from the tab's K-th
+function's order (``pages.layout.examples``). ``example=K`` (1-based) starts from the tab's K-th
 example, inputs and result, like a click on it; the other parameters change inputs from there.
 Values are checked by the components themselves (``preprocess``: a slider's minimum and maximum,
 a radio's choices), so a link is refused with the words the API uses; a file input (an image,
@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 
 import gradio as gr
 
-from pages.common import say
+from pages.translation import say
 
 # Gradio's own query parameters (themes, the view switch, its session deep links): not ours to judge
 GRADIO_OWN = {"view", "deep_link", "lang"}

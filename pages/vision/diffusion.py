@@ -7,8 +7,11 @@ import json
 import gradio as gr
 import pandas as pd
 
-from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
-                          scratch_path, standalone, strings)
+from pages.guard import guard
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.scratch import scratch_path
+from pages.translation import say, strings
 from showcase.vision import dcgan, diffusion, diffusion_training
 
 t = strings("diffusion", {

@@ -13,7 +13,7 @@ message; the system prompt and earlier turns are accepted and counted out of the
 as it was never trained on dialogue.
 
 The routes are plain FastAPI; the app passes them to Gradio's own FastAPI app through
-``launch(app_kwargs={"routes": routes()})`` (``pages.common.launch_kwargs``), so they share
+``launch(app_kwargs={"routes": routes()})`` (``pages.launch.launch_kwargs``), so they share
 the app's port: ``openai.OpenAI(base_url="http://127.0.0.1:7860/v1", api_key="local")``.
 
     python -m showcase.language.chat_server --port 8000     # the API alone

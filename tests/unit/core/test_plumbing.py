@@ -17,7 +17,7 @@ def test_stages_cover_51_to_100_without_gaps():
 
 def test_every_string_has_both_languages():
     import app  # noqa: F401 - importing builds every page, which registers its strings
-    from pages.common import translations
+    from pages.translation import translations
 
     en, zh = translations()
     assert en.keys() == zh.keys() and len(en) > 50
