@@ -188,7 +188,7 @@ def verdict(m: dict) -> str:
     zh = (f"最佳文本:`{m['best_text']}`({m['n_texts']} 段文本中概率 **{m['best_probability']:.3f}**,"
           f"logit scale {m['logit_scale']:.1f},{m['latency_ms']:.0f} 毫秒)。{warn_zh}")
     model = "negclip" if "hard negatives" in m["model"] else "bundled"
-    card = clip._card_metrics(model)
+    card = clip.card_metrics(model)
     if m["source"] == "bundled" and card:
         en += (f"\n\nModel card, held out: image→text retrieval {card['image_to_text_top1']:.1%}, zero-shot on unseen "
                f"pairs {card['zero_shot_accuracy_held_out_pairs']:.1%} (chance 3.3%); word order, true text against the "

@@ -191,7 +191,7 @@ def build() -> None:
                 train_metrics = metrics_json()
         train_button.click(train, [steps, start, train_seed], [losses, game, progress_image, train_note, train_metrics],
                            api_name="dcgan_train", concurrency_id="cpu_training", concurrency_limit=1)
-    code_accordion(dcgan.Generator, dcgan.Discriminator, dcgan._play)
+    code_accordion(dcgan.Generator, dcgan.Discriminator, dcgan.play)
 
 
 __getattr__ = lazy_demo(build)

@@ -231,7 +231,7 @@ def scores(y_true, y_pred) -> dict:
             "macro_f1": round(float(f1_score(y_true, y_pred, average="macro")), 4)}
 
 
-def _rows(frame, tokenizer):
+def encoded_rows(frame, tokenizer):
     enc = tokenizer(list(frame["text"]), truncation=True, max_length=MAX_TOKENS)
     return [{"input_ids": i, "attention_mask": m, "labels": int(y)}
             for i, m, y in zip(enc["input_ids"], enc["attention_mask"], frame["label"])]
@@ -288,7 +288,7 @@ def finetune_bert(steps: int = 100, batch: int = 4, lr: float = 2e-3, base: str 
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bert-ft-") as out, one_thread():
-        trainer_for(model, tokenizer, _rows(train, tokenizer), steps=steps, batch=batch, lr=lr, seed=seed,
+        trainer_for(model, tokenizer, encoded_rows(train, tokenizer), steps=steps, batch=batch, lr=lr, seed=seed,
                     out_dir=out, callbacks=[Watch()], logging_steps=max(1, steps // 30)).train()
     seconds = time.perf_counter() - started
     model.eval()

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from showcase.core.datasets import TWEET_LABELS, labelled_tweets, tweets_csv
-from showcase.language.bert_classifier import (ADAPTER_DIR, ASSET_DIR, MAX_TOKENS, SST2_BERT_BASE, _rows, base_model,
+from showcase.language.bert_classifier import (ADAPTER_DIR, ASSET_DIR, MAX_TOKENS, SST2_BERT_BASE, encoded_rows, base_model,
                                                lora_config, predict_proba, scores, tfidf_baseline, trainer_for)
 
 N_TRAIN = 4800      # 300 steps of 16: ~45 min on one thread of a busy shared 2-core machine (~9 s a step)
@@ -97,7 +97,7 @@ def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr:
     log(f"{len(train_part)} tweets, {steps} steps of {batch}, {trainable:,} trainable parameters")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bert-train-") as work:
-        trainer = trainer_for(model, tokenizer, _rows(train_part, tokenizer), steps=steps, batch=batch, lr=lr,
+        trainer = trainer_for(model, tokenizer, encoded_rows(train_part, tokenizer), steps=steps, batch=batch, lr=lr,
                               seed=seed, out_dir=work, logging_steps=10,
                               callbacks=[stop_at(deadline)],
                               optimizers=wall_clock_schedule(model, lr, deadline) if deadline else (None, None))

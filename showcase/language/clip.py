@@ -227,7 +227,7 @@ class Heatmap:
     metrics: dict
 
 
-def _card_metrics(model: str = "bundled") -> dict:
+def card_metrics(model: str = "bundled") -> dict:
     path = NEG_CARD if model == "negclip" else CARD
     return json.loads(path.read_text())["metrics"] if path.is_file() else {}
 

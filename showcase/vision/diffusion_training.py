@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 
 from showcase.vision import dcgan
-from showcase.vision.diffusion import (ASSET_DIR, CARD, DEFAULT_STEPS, SPEC, TRAIN_TIMESTEPS, _load_unet, held_out_loss,
+from showcase.vision.diffusion import (ASSET_DIR, CARD, DEFAULT_STEPS, SPEC, TRAIN_TIMESTEPS, load_unet, held_out_loss,
                                        judge, new_scheduler, new_unet)
 
 LR, BATCH, WARMUP, EMA_DECAY = 2e-3, 64, 100, 0.995
@@ -147,7 +147,7 @@ def train(out: Path = ASSET_DIR, stages: tuple[Stage, ...] = STAGES, batch_size:
     torch.set_num_threads(1)  # the machine is shared: one core for training, measured times assume it
     x, _, x_held, _ = dcgan.digits()                     # (4500, 1, 32, 32), (500, 1, 32, 32) in [−1, 1]
     records = [] if resume is None else _records_from(resume, stages)
-    unet = new_unet(seed) if resume is None else _load_unet(Path(resume) / SPEC.bundled.name)
+    unet = new_unet(seed) if resume is None else load_unet(Path(resume) / SPEC.bundled.name)
     for k, stage in enumerate(stages[len(records):], start=len(records)):
         ema = new_unet(seed).eval()
         ema.load_state_dict(unet.state_dict())
