@@ -27,7 +27,7 @@ import pages  # first: it caps BLAS threads before numpy loads (see pages/__init
 
 import gradio as gr
 
-from pages import classroom, fill, home, links
+from pages import classroom, fill, gradio_fixes, home, links
 from pages.launch import launch_kwargs
 from pages.layout import fix_example_headers, recording_examples
 from pages.scratch import temp_schedule
@@ -111,7 +111,7 @@ def name_tools(demo: gr.Blocks) -> None:
     for block_fn in demo.fns.values():
         if block_fn.fn is None or not block_fn.api_name or block_fn.api_visibility != "public":
             continue
-        if getattr(block_fn.fn, "_mcp_type", None) == "not_a_tool":
+        if not gradio_fixes.is_a_tool(block_fn.fn):
             continue
         if named.setdefault(id(block_fn.fn), block_fn.api_name) == block_fn.api_name:
             block_fn.fn.__name__ = block_fn.api_name

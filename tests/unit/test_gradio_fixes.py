@@ -186,3 +186,12 @@ def test_the_atomic_writers_keep_gradios_names_and_content(tmp_path):
     b = Path(gradio_fixes.save_audio_to_cache.gradio_original(tone, 16000, "wav", str(tmp_path / "g")))
     assert a.parent.name == b.parent.name and a.read_bytes() == b.read_bytes()
     assert not [p for p in a.parent.iterdir() if p.name.startswith(".")]   # no staging file left behind
+
+
+def test_another_gradio_version_is_named_in_the_log_at_import(monkeypatch, caplog):
+    import importlib
+
+    monkeypatch.setattr(gr, "__version__", "0.0.1")
+    with caplog.at_level("WARNING", logger="showcase"):
+        importlib.reload(gradio_fixes)
+    assert f"Gradio 0.0.1 is installed; pages/gradio_fixes.py was written for {gradio_fixes.PATCHED_FOR}" in caplog.text
