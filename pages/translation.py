@@ -75,6 +75,10 @@ tc = strings("common", {
 })
 
 
+# what a page says where its model card's numbers go, before the model is trained
+NOT_IN_CARD_YET = ("The held-out numbers appear here once the model card has them.", "模型卡写入留出集结果后显示在这里。")
+
+
 def say(en: str, zh: str) -> str:
     """A result for ``result_note()``, in both languages (Markdown each: **bold**, a small table).
 

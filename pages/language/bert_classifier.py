@@ -85,9 +85,7 @@ LABELS_ZH = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 
 def card_test() -> dict | None:
     """The bundled model's held-out test scores and the TF-IDF baselines beside them, from its card."""
-    import json
-
-    return json.loads(bert.CARD.read_text())["held_out"]["test"] if bert.CARD.is_file() else None
+    return bert.card_test()
 
 
 def verdict(m: dict) -> str:

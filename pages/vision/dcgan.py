@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import gradio as gr
 
@@ -71,7 +70,7 @@ API = {"dcgan_sample": EXAMPLES[0], "dcgan_interpolate": INTERP_EXAMPLES[0], "dc
 
 def real_digit_likeness() -> float:
     """The classifier's score for real held-out digits, from the model card: what a perfect G would get."""
-    return json.loads(dcgan.CARD.read_text())["classifier"]["real_held_out_digits"]["digit_likeness"]
+    return dcgan.real_digit_likeness()
 
 
 def summary(m: dict, what_en: str, what_zh: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import gradio as gr
 import pandas as pd
@@ -95,7 +94,7 @@ def _tick(progress):
 
 def real_digit_likeness() -> float:
     """The digit classifier's score for real held-out digits (the DCGAN tab's model card)."""
-    return json.loads(dcgan.CARD.read_text())["classifier"]["real_held_out_digits"]["digit_likeness"]
+    return dcgan.real_digit_likeness()
 
 
 def summary(m: dict) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from showcase.core import checks
+from showcase.core.cards import read_card
 from showcase.core.datasets import TWEET_LABELS, labelled_tweets
 from showcase.core.errors import InputError
 from showcase.core.models import ModelSpec, load, resolve
@@ -319,3 +320,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def card_test() -> dict | None:
+    """The bundled model's held-out test scores and the TF-IDF baselines beside them, from its card."""
+    return read_card(CARD, missing={}).get("held_out", {}).get("test")

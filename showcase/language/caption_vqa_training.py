@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from showcase.core import scene_text
+from showcase.core.cards import read_card
 from showcase.language import caption_vqa as cv
 from showcase.language import caption_vqa_net as nets
 
@@ -262,7 +263,7 @@ def train_relation_head(out: Path = cv.MODEL_DIR, n_scenes: int = RN_SCENES, ste
     config["relation_head"] = True
     (out / "config.json").write_text(json.dumps(config) + "\n")
     card_path = out.parent / "model_card.json" if out == cv.MODEL_DIR else out / "model_card.json"
-    card = json.loads(card_path.read_text())
+    card = read_card(card_path)
     blind = cv.blind_baseline(scene_text.dataset(4000, 16, split="train_all"))
     metrics = cv.evaluate(loaded, scene_text.dataset(n_test, nets.IMAGE_SIZE, split="test"), blind)
     card["stage1_film_metrics"] = {k: v for k, v in card["metrics"].items() if k.startswith(("vqa_", "blind_"))}
@@ -287,7 +288,7 @@ def refresh_card(out: Path = cv.MODEL_DIR, n_test: int = N_TEST) -> dict:
     models.forget_loaded()
     loaded, _, _ = cv.get("bundled", "caption")
     card_path = out.parent / "model_card.json"
-    card = json.loads(card_path.read_text())
+    card = read_card(card_path)
     blind = cv.blind_baseline(scene_text.dataset(4000, 16, split="train_all"))
     metrics = cv.evaluate(loaded, scene_text.dataset(n_test, nets.IMAGE_SIZE, split="test"), blind)
     card["metrics"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}

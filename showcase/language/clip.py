@@ -53,6 +53,7 @@ from PIL import Image
 
 from showcase.core import scene_text
 from showcase.core import checks
+from showcase.core.cards import read_card
 from showcase.core.errors import InputError
 from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, load
@@ -229,7 +230,7 @@ class Heatmap:
 
 def card_metrics(model: str = "bundled") -> dict:
     path = NEG_CARD if model == "negclip" else CARD
-    return json.loads(path.read_text())["metrics"] if path.is_file() else {}
+    return read_card(path, missing={}).get("metrics", {})
 
 
 def clip_match(image, texts, model: str = "bundled") -> Match:
@@ -270,7 +271,7 @@ def word_order_compare(image, texts) -> dict:
     out = {}
     for key, card_path in (("plain", CARD), ("negclip", NEG_CARD)):
         m = clip_match(image, texts, "bundled" if key == "plain" else "negclip").metrics
-        card = json.loads(card_path.read_text())["metrics"] if card_path.is_file() else {}
+        card = read_card(card_path, missing={}).get("metrics", {})
         out[key] = {"probabilities": m["probabilities"], "best_text": m["best_text"], "model": m["model"],
                     "source": m["source"], **{t: card.get(t) for t in HARD_TESTS}}
         if "note" in m:

@@ -39,6 +39,7 @@ from PIL import Image
 from torch import nn
 
 from showcase.core import datasets
+from showcase.core.cards import read_card
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.threads import one_thread
@@ -365,3 +366,8 @@ def main(argv=None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def real_digit_likeness() -> float:
+    """The digit classifier's score for real held-out digits, from the model card: what a perfect G would get."""
+    return read_card(CARD)["classifier"]["real_held_out_digits"]["digit_likeness"]

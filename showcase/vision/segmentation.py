@@ -43,6 +43,7 @@ from skimage.color import rgb2hed
 from skimage.filters import threshold_otsu
 from torch import nn
 
+from showcase.core.cards import read_card
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.threads import one_thread
@@ -184,7 +185,7 @@ def overlay(gray: np.ndarray, pred: np.ndarray, truth: np.ndarray | None = None,
 def load_unet(path: Path) -> UNet:
     from safetensors.torch import load_file
 
-    card = json.loads((path.parent / "model_card.json").read_text()) if (path.parent / "model_card.json").is_file() else {}
+    card = read_card(path.parent / "model_card.json", missing={})
     model = UNet(**card.get("architecture", {}))
     model.load_state_dict(load_file(str(path)))
     return model.eval()
