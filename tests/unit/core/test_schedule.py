@@ -8,8 +8,14 @@ import pytest
 from showcase.core.schedule import budget_progress, budgeted_lr, cosine_factor, utc_today
 
 
-def test_until_is_today_at_that_utc_time():
-    stamp = utc_today("15:07")
+def test_until_is_today_at_that_utc_time(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Shanghai")   # a machine not on UTC: the time is still UTC
+    time.tzset()
+    try:
+        stamp = utc_today("15:07")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
     when = dt.datetime.fromtimestamp(stamp, dt.timezone.utc)
     assert (when.hour, when.minute, when.second) == (15, 7, 0)
     assert when.date() == dt.datetime.now(dt.timezone.utc).date()
