@@ -27,8 +27,11 @@ import pages  # first: it caps BLAS threads before numpy loads (see pages/__init
 
 import gradio as gr
 
-from pages import classroom, fill, home, links
-from pages.common import fix_example_headers, launch_kwargs, recording_examples, strings, temp_schedule
+from pages import classroom, fill, gradio_fixes, home, links
+from pages.launch import launch_kwargs
+from pages.layout import fix_example_headers, recording_examples
+from pages.scratch import temp_schedule
+from pages.translation import strings
 from showcase.core.settings import ROOT, data_line, settings
 from showcase.core.topics import AREAS, all_topics
 
@@ -108,7 +111,7 @@ def name_tools(demo: gr.Blocks) -> None:
     for block_fn in demo.fns.values():
         if block_fn.fn is None or not block_fn.api_name or block_fn.api_visibility != "public":
             continue
-        if getattr(block_fn.fn, "_mcp_type", None) == "not_a_tool":
+        if not gradio_fixes.is_a_tool(block_fn.fn):
             continue
         if named.setdefault(id(block_fn.fn), block_fn.api_name) == block_fn.api_name:
             block_fn.fn.__name__ = block_fn.api_name
@@ -119,7 +122,7 @@ def settle() -> None:
     garbage collector's sight: they live as long as the app, and a full collection walking them
     took 100–250 ms inside whichever request was running (the regularization tab's p95 was twice
     its p50: 110 against 58 ms). Measured on a busy 2-core machine: a full collection 230 → 20 ms.
-    What a handler loads on its first call is frozen after it (``pages.common.settle_once``)."""
+    What a handler loads on its first call is frozen after it (``pages.guard.settle_once``)."""
     gc.collect()
     gc.freeze()
 

@@ -19,12 +19,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from pages.gradio_fixes import prompt_polling  # noqa: F401 - the benchmarks time their calls inside it
 from showcase.core import children
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,46 +114,6 @@ def served(env: dict | None = None, log: Path | None = None, prefix: list[str] |
         yield app
     finally:
         stop(app)
-
-
-class _PromptPoll:
-    """``time`` for gradio_client, whose ``sleep`` is at most ``POLL_S``. The client reads each
-    call's messages from a queue it polls with ``time.sleep(0.05)``, so every call it timed ended
-    on a 50 ms step: a 12 ms call measured 58 ms, or 108 ms when the result missed a poll (the
-    p95s of the quick endpoints). A browser is sent its messages as they come."""
-    POLL_S = 0.005     # 8 clients polling every 5 ms cost the server next to nothing
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(min(seconds, self.POLL_S))
-
-
-_polling = threading.Lock()
-_polling_depth = 0
-
-
-@contextlib.contextmanager
-def prompt_polling():
-    """gradio_client polls every 5 ms instead of 50 ms inside this block (and its threads, as the
-    client's module is shared), and as before once the outermost block ends: the patch stays
-    with the measurements that need it, not with whatever runs later in the process (pytest)."""
-    from gradio_client import utils as client_utils
-
-    global _polling_depth
-    with _polling:
-        if _polling_depth == 0:
-            prompt_polling.saved = client_utils.time
-            client_utils.time = _PromptPoll()
-        _polling_depth += 1
-    try:
-        yield
-    finally:
-        with _polling:
-            _polling_depth -= 1
-            if _polling_depth == 0:
-                client_utils.time = prompt_polling.saved
 
 
 def connect(url: str):

@@ -22,7 +22,7 @@ import gradio as gr
 import segno
 
 from pages import links, script, try_this
-from pages.common import strings, tc
+from pages.translation import strings, tc
 
 log = logging.getLogger("showcase")
 
@@ -47,7 +47,7 @@ _files = Path(tempfile.mkdtemp(prefix="showcase-scripts-"))
 
 def home_note() -> gr.Markdown:
     """Where the home tab says why a link did not open a tab (``links.route`` fills it)."""
-    # the language probe (pages.common.header): the note is a say() value, shown in the page's language
+    # the language probe (pages.layout.header): the note is a say() value, shown in the page's language
     gr.HTML(tc("locale"), elem_classes="locale-probe", container=False, padding=False)
     return gr.Markdown(visible=False, elem_classes=["summary", "link-note"])
 
@@ -68,7 +68,7 @@ def wire(tab: gr.Tab, made: list[gr.Examples], fills: bool) -> links.TabInputs |
 
 
 # The language the page shows, appended to the share event's inputs in the browser: the language
-# probe every tab carries (pages.common.header) renders as .locale-zh in a Chinese page. This follows
+# probe every tab carries (pages.layout.header) renders as .locale-zh in a Chinese page. This follows
 # Settings → Language too, which neither the link nor the browser's Accept-Language would.
 PAGE_LANGUAGE_JS = "(...values) => [...values.slice(0, -1), document.querySelector('.locale-zh') ? 'zh' : 'en']"
 

@@ -1,8 +1,8 @@
 """A topic tab opens showing its first example's result, as if the learner had clicked it.
 
-app.py builds each page inside its ``gr.Tab`` under ``pages.common.recording_examples()`` and
+app.py builds each page inside its ``gr.Tab`` under ``pages.layout.recording_examples()`` and
 then calls ``wire(tab, page, made)``: the first ``gr.Examples`` the page made with
-``pages.common.examples`` is the one the tab opens with. The tab's ``select`` event runs the
+``pages.layout.examples`` is the one the tab opens with. The tab's ``select`` event runs the
 same two steps as a click on that example does in Gradio 6.31 (``gr.Examples.create``):
 
 1. the example's inputs, as the Examples object already holds them postprocessed (not queued:
@@ -41,10 +41,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import gradio as gr
-from gradio.context import get_blocks_context
 
 from pages import links
-from pages.common import say
+from pages.gradio_fixes import example_inputs, example_is_cached, group_of, run_as_a_click, share_group
+from pages.translation import say
 
 # the line above a cached earlier run of an opted-out tab's first example
 CACHED = say(
@@ -81,7 +81,7 @@ class Fill:
 
 
 def result_note_of(outputs) -> gr.components.Component | None:
-    """The output made by ``pages.common.result_note()`` (class "summary"), if any."""
+    """The output made by ``pages.layout.result_note()`` (class "summary"), if any."""
     for output in outputs:
         classes = output.elem_classes or []
         if "summary" in ([classes] if isinstance(classes, str) else classes):
@@ -102,19 +102,16 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
     if fills and ex.cache_examples != "lazy":
         # not cached: every learner opening the tab would run it; eager: it would run at start-up
         raise ValueError(f"{page.__name__}: the first examples table must cache lazily to fill the tab on open "
-                         "(pages.common.examples does); or set FILL_ON_OPEN = False with the reason beside it")
+                         "(pages.layout.examples does); or set FILL_ON_OPEN = False with the reason beside it")
     if not fills and note is None:
         raise ValueError(f"{page.__name__}: FILL_ON_OPEN = False needs a result_note() among the first "
                          "examples' outputs, to say that the tab waits to be asked")
     for table in made:
         share_group(table)
     fill = Fill(fills, ex, note, gr.State(False), getattr(page, "OPEN_NOTE", WAITING))
-    first = ex.non_none_examples[0]
 
     def cached() -> bool:
-        # Gradio's own check, as load_from_cache makes it (private, like the Examples internals
-        # app tests pin: tests/app/test_fill_on_open.py)
-        return bool(ex.cache_examples) and ex._get_cached_index_if_cached(0) is not None
+        return example_is_cached(ex, 0)
 
     def fill_inputs(done: bool, request: gr.Request = None):
         if done:
@@ -124,7 +121,7 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
         elif not (fills or cached()):
             return gr.skip()
         else:  # what Gradio sends the inputs when the example is clicked, postprocessed once at build time
-            values = list(ex._get_processed_example(first))
+            values = example_inputs(ex, 0)
         return values[0] if len(values) == 1 else values
 
     def fill_outputs(done: bool, request: gr.Request):
@@ -145,14 +142,14 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
         """A link's result: its example's from the cache, or computed as the Run button would; an
         opted-out tab computes nothing and says the inputs wait for Run."""
         k = link.example
-        if not link.changes_the_example and (fills or (ex.cache_examples and ex._get_cached_index_if_cached(k) is not None)):
+        if not link.changes_the_example and (fills or example_is_cached(ex, k)):
             values = ex.load_from_cache(k, request)
             if not fills:
                 at = ex.outputs.index(note)
                 values[at] = _with_line(CACHED, values[at])
             return values
         if fills:
-            return links.compute(ex, link.all_inputs(), request)
+            return run_as_a_click(ex, link.all_inputs(), request)
         return [LINK_WAITING if output is note else gr.skip() for output in ex.outputs]
 
     fill.steps = (fill_inputs, fill_outputs)
@@ -163,25 +160,6 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
         # so its note need not wait behind someone's training
         show_progress="full" if fills else "hidden", **(group_of(ex.fn) if fills else {}))
     return fill
-
-
-def group_of(fn) -> dict:
-    """``concurrency_id`` and ``concurrency_limit`` of the page's own listener that runs ``fn`` (its
-    Run button's), or {} when it has none of its own (Gradio's default then: one group per listener)."""
-    for block_fn in get_blocks_context().fns.values():
-        if block_fn.fn is fn and block_fn.concurrency_id != str(id(fn)):   # str(id(fn)): Gradio's default
-            return {"concurrency_id": block_fn.concurrency_id, "concurrency_limit": block_fn.concurrency_limit}
-    return {}
-
-
-def share_group(table: gr.Examples) -> None:
-    """Run a click on ``table``'s examples in its page's group (``group_of``). Gradio internal:
-    the listener that loads a cached example (``Examples.cache_event``) takes no concurrency
-    settings, so its BlockFunction is given them; the queue reads them when an event arrives."""
-    group = group_of(table.fn) if table.cache_examples else {}
-    if group and table.cache_event is not None:
-        listener = get_blocks_context().fns[table.cache_event["id"]]
-        listener.concurrency_id, listener.concurrency_limit = group["concurrency_id"], group["concurrency_limit"]
 
 
 def _with_line(line: str, value):

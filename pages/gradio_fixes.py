@@ -1,12 +1,18 @@
-"""Five fixes to Gradio 6.31: three to its native plots (LinePlot, ScatterPlot, BarPlot), one to
-``delete_cache``, one to how results are written to its file cache. Fixes 1, 2, 4 and 5 are applied on import; fix 3 is ``CSS`` for ``launch()``. ``pages/common.py`` leans on Gradio
-internals twice more (``_CheckedImage.is_template``; an examples table with ``headers=[]``), and
-``pages/fill.py`` on ``gr.Examples``' own loading of a cached example (``_get_processed_example``,
-``_get_cached_index_if_cached``, ``load_from_cache``; tested in ``tests/app/test_fill_on_open.py``).
+"""Every use of Gradio's internals in the project, each with what it works around: the one door.
 
-They were written for Gradio ``PATCHED_FOR`` below; ``tests/unit/test_gradio_fixes.py`` fails when
-another version is installed, so that an upgrade re-checks each one (its test through the launched
-app says whether it still works) instead of silently breaking. Users are never stopped by it.
+No other module of the app, the pages or the benchmarks names a private Gradio API
+(``tests/unit/test_gradio_private.py`` checks it); each use here has its test through a launched
+app. They were written for Gradio ``PATCHED_FOR`` below: importing this module logs a warning when
+another version is installed, and ``tests/unit/test_gradio_fixes.py`` fails, so that an upgrade
+re-checks each one instead of silently breaking. Users are never stopped by it.
+
+Five fixes to Gradio 6.31: three to its native plots (LinePlot, ScatterPlot, BarPlot), one to
+``delete_cache``, one to how results are written to its file cache. Fixes 1, 2, 4 and 5 are
+applied on import; fix 3 is ``CSS`` for ``launch()``. Then the uses that are no fix (marked "Use"):
+a component drawn as its base class, the MCP tool marker, ``launch``'s ``_frontend``, the examples'
+cache and processed values (the tab that opens filled, ``pages/fill.py``; links, ``pages/links.py``),
+the examples click's concurrency group, a function run as a click would run it, and the client's
+polling clock (``benchmarks/server.py``).
 
 1. A native plot's cached example comes back from the cache file as a JSON *string* (NativePlot
    has no data_model): the browser cannot draw it and the whole output stays "processing".
@@ -40,8 +46,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import tempfile
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -50,6 +59,11 @@ from gradio import processing_utils, route_utils
 from gradio.data_classes import GradioModel, GradioRootModel
 
 PATCHED_FOR = "6.31.0"      # the Gradio version these fixes were written and tested against
+
+if gr.__version__ != PATCHED_FOR:   # the one check, at import: warn the owner, never stop a user
+    logging.getLogger("showcase").warning(
+        "Gradio %s is installed; pages/gradio_fixes.py was written for %s: re-check its uses of Gradio's "
+        "internals (tests/unit/test_gradio_fixes.py fails until PATCHED_FOR is moved)", gr.__version__, PATCHED_FOR)
 
 
 def _read_plot_from_flag(self, payload):
@@ -159,7 +173,17 @@ for _writer in (save_pil_to_cache, save_bytes_to_cache, save_audio_to_cache):
     setattr(processing_utils, _writer.__name__, _writer)
 
 
-# Not a fix, a use of an internal (issue #29: every private Gradio name in this module):
+# Use: a subclass of a component is sent to the browser under its own
+# name ("_checkedimage" for pages/inputs.py's image input), for which the browser has no component
+# and draws nothing; a class marked ``is_template`` is sent as its base class ("image"). Gradio has
+# no public way to subclass a component for its server side only. Test: tests/app/test_gradio_fixes.py.
+def sent_as_base(cls):
+    """Class decorator: the browser draws ``cls`` as the Gradio component it derives from."""
+    cls.is_template = True
+    return cls
+
+
+# Use: Gradio's MCP marker.
 def not_a_tool(fn):
     """Keep handler ``fn`` out of the app's MCP tools: it trains, or records a person's rating. It
     stays a public endpoint (the API page, ``gradio_client``). Gradio 6.31 lists as tools the
@@ -170,8 +194,13 @@ def not_a_tool(fn):
     return fn
 
 
+def is_a_tool(fn) -> bool:
+    """Whether Gradio lists ``fn`` among the MCP tools (``not_a_tool`` says no)."""
+    return getattr(fn, "_mcp_type", None) != "not_a_tool"
 
-# Not a fix, an argument of launch() that is an internal: Gradio 6.31's launch() HEADs its own page
+
+
+# Use: an argument of launch() that is an internal: Gradio 6.31's launch() HEADs its own page
 # once it serves (networking.url_ok, 3 s per try) and raises "When localhost is not accessible…" when
 # that times out: on a busy 2-core machine the 30-tab page took longer, and an app that was already
 # answering exited. _frontend=False skips only that check (blocks.py uses it nowhere else); the
@@ -184,3 +213,106 @@ CSS = """
 .block:has(> .vega-embed) { display: flex; flex-direction: column; }
 .block:has(> .vega-embed) > .vega-embed { flex: 1 1 0; min-height: 0; height: auto !important; }
 """
+
+
+# Use: an examples table's own state. A tab opens showing its first example (pages/fill.py) and a
+# link opens one (pages/links.py) exactly as a click on it would: Gradio has no public call for
+# "the inputs a click on row k shows" nor "is row k cached yet" (``Examples.load_from_cache`` is
+# the click's own handler). Tests: tests/app/test_fill_on_open.py, tests/unit/test_links.py.
+def example_inputs(ex: gr.Examples, k: int) -> list:
+    """What a click on row ``k`` of ``ex`` sends its inputs (postprocessed once at build time)."""
+    return list(ex._get_processed_example(ex.non_none_examples[k]))
+
+
+def example_is_cached(ex: gr.Examples, k: int) -> bool:
+    """Whether row ``k``'s result is in the examples cache, as ``load_from_cache`` checks it."""
+    return bool(ex.cache_examples) and ex._get_cached_index_if_cached(k) is not None
+
+
+# Use: the listeners of the Blocks being built (gradio.context) and their BlockFunction's
+# concurrency settings. The listener Gradio makes for an examples click (``Examples.cache_event``)
+# takes no concurrency arguments, so a click on a heavy page's example ran beside its Run button's
+# group instead of in it. Test: tests/app/test_fill_on_open.py (the fill runs in the page's group).
+def group_of(fn) -> dict:
+    """``concurrency_id`` and ``concurrency_limit`` of the listener being built that runs ``fn`` (its
+    Run button's), or {} when it has none of its own (Gradio's default then: one group per listener)."""
+    from gradio.context import get_blocks_context
+
+    for block_fn in get_blocks_context().fns.values():
+        if block_fn.fn is fn and block_fn.concurrency_id != str(id(fn)):   # str(id(fn)): Gradio's default
+            return {"concurrency_id": block_fn.concurrency_id, "concurrency_limit": block_fn.concurrency_limit}
+    return {}
+
+
+def share_group(table: gr.Examples) -> None:
+    """Run a click on ``table``'s examples in its page's group (``group_of``); the queue reads the
+    settings given to the click's BlockFunction when an event arrives."""
+    from gradio.context import get_blocks_context
+
+    group = group_of(table.fn) if table.cache_examples else {}
+    if group and table.cache_event is not None:
+        listener = get_blocks_context().fns[table.cache_event["id"]]
+        listener.concurrency_id, listener.concurrency_limit = group["concurrency_id"], group["concurrency_limit"]
+
+
+# Use: ``Blocks.process_api`` on a throwaway dependency, Gradio's own route as ``Examples.cache``
+# takes it: it preprocesses (and so checks) every input, calls the function and postprocesses its
+# outputs, which a link's values must go through like a click's. Test: tests/unit/test_links.py.
+def run_as_a_click(ex: gr.Examples, inputs: list, request: gr.Request | None) -> list:
+    """The outputs of ``ex.fn`` on ``inputs`` (as the browser sends them), postprocessed for the browser."""
+    from gradio.events import EventListenerMethod
+    from gradio_client import utils as client_utils
+
+    blocks = ex.root_block
+    _, index = blocks.default_config.set_event_trigger(
+        [EventListenerMethod(blocks, "load")], fn=ex.fn, inputs=ex.inputs, outputs=ex.outputs,
+        preprocess=True, postprocess=True)
+    try:
+        result = client_utils.synchronize_async(
+            blocks.process_api, block_fn=blocks.default_config.fns[index], inputs=inputs, request=request,
+            in_event_listener=False)
+    finally:
+        blocks.default_config.fns.pop(index)
+    # as plain values, like the examples cache's (the fill returns them with postprocess=False)
+    return [value.model_dump() if hasattr(value, "model_dump") else value for value in result["data"]]
+
+
+# Use: gradio_client's module clock (``gradio_client.utils.time``), for the benchmarks' timed calls.
+class PromptPoll:
+    """``time`` for gradio_client, whose ``sleep`` is at most ``POLL_S``. The client reads each
+    call's messages from a queue it polls with ``time.sleep(0.05)``, so every call it timed ended
+    on a 50 ms step: a 12 ms call measured 58 ms, or 108 ms when the result missed a poll (the
+    p95s of the quick endpoints). A browser is sent its messages as they come."""
+    POLL_S = 0.005     # 8 clients polling every 5 ms cost the server next to nothing
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(min(seconds, self.POLL_S))
+
+
+_polling = threading.Lock()   # guards the depth below: blocks may open in several client threads
+_polling_depth = [0]
+
+
+@contextlib.contextmanager
+def prompt_polling():
+    """gradio_client polls every 5 ms instead of 50 ms inside this block (and its threads, as the
+    client's module is shared), and as before once the outermost block ends: the patch stays
+    with the measurements that need it, not with whatever runs later in the process (pytest).
+    Test: tests/unit/test_benchmark_server.py."""
+    from gradio_client import utils as client_utils
+
+    with _polling:
+        if _polling_depth[0] == 0:
+            prompt_polling.saved = client_utils.time
+            client_utils.time = PromptPoll()
+        _polling_depth[0] += 1
+    try:
+        yield
+    finally:
+        with _polling:
+            _polling_depth[0] -= 1
+            if _polling_depth[0] == 0:
+                client_utils.time = prompt_polling.saved

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import strings
+from pages.translation import strings
 from showcase.core.topics import AREAS, STAGES, all_topics
 
 t = strings("home", {

@@ -5,7 +5,7 @@
 
 A link's parameters are the names of the tab's function parameters (``run(image, rank, method)``),
 mapped to the input components through the tab's first examples table, whose inputs are in the
-function's order (``pages.common.examples``). ``example=K`` (1-based) starts from the tab's K-th
+function's order (``pages.layout.examples``). ``example=K`` (1-based) starts from the tab's K-th
 example, inputs and result, like a click on it; the other parameters change inputs from there.
 Values are checked by the components themselves (``preprocess``: a slider's minimum and maximum,
 a radio's choices), so a link is refused with the words the API uses; a file input (an image,
@@ -17,7 +17,7 @@ How a link opens (all on Gradio's own machinery, no injected JavaScript):
 2. Selecting the tab fires its fill (``pages/fill.py``), which asks ``opened(key, request)``: the
    browser sends the page's query string with every event, so ``request.query_params`` is the link.
    The fill then shows the linked inputs and their result: from the examples cache when they are an
-   example's, else computed by ``compute`` in the page's group, as the Run button would.
+   example's, else computed by ``gradio_fixes.run_as_a_click`` in the page's group, as the Run button would.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from urllib.parse import urlencode
 
 import gradio as gr
 
-from pages.common import say
+from pages.gradio_fixes import example_inputs
+from pages.translation import say
 
 # Gradio's own query parameters (themes, the view switch, its session deep links): not ours to judge
 GRADIO_OWN = {"view", "deep_link", "lang"}
@@ -167,14 +168,14 @@ class Opened:
     def shown_inputs(self) -> list:
         """The values of the example's inputs as the browser shows them (the fill's first step)."""
         ex = self.tab.examples
-        shown = list(ex._get_processed_example(ex.non_none_examples[self.example]))
+        shown = example_inputs(ex, self.example)
         for name, value in self.values.items():
             component = self.tab.params[name]
             shown[ex.inputs_with_examples.index(component)] = component.postprocess(value)
         return shown
 
     def all_inputs(self) -> list:
-        """Every input of the tab's function, as the browser would send them (for ``compute``)."""
+        """Every input of the tab's function, as the browser would send them (for ``gradio_fixes.run_as_a_click``)."""
         ex = self.tab.examples
         shown = iter(self.shown_inputs())
         return [next(shown) if keep else None for keep in ex.input_has_examples]
@@ -247,28 +248,6 @@ def route(demo: gr.Blocks, area_tabs: gr.Tabs, topic_tabs: dict[str, gr.Tabs], n
 
     demo.load(on_load, None, [area_tabs, *topic_tabs.values(), note], queue=False, show_progress="hidden",
               api_visibility="private")
-
-
-def compute(ex: gr.Examples, inputs: list, request: gr.Request | None) -> list:
-    """The outputs of ``ex.fn`` on ``inputs`` (as the browser sends them), postprocessed for the browser.
-
-    Gradio's own route, as ``Examples.cache`` takes it: a throwaway dependency run by ``process_api``,
-    which preprocesses (and so checks) every input, calls the function and postprocesses its outputs."""
-    from gradio.events import EventListenerMethod
-    from gradio_client import utils as client_utils
-
-    blocks = ex.root_block
-    _, index = blocks.default_config.set_event_trigger(
-        [EventListenerMethod(blocks, "load")], fn=ex.fn, inputs=ex.inputs, outputs=ex.outputs,
-        preprocess=True, postprocess=True)
-    try:
-        result = client_utils.synchronize_async(
-            blocks.process_api, block_fn=blocks.default_config.fns[index], inputs=inputs, request=request,
-            in_event_listener=False)
-    finally:
-        blocks.default_config.fns.pop(index)
-    # as plain values, like the examples cache's (the fill returns them with postprocess=False)
-    return [value.model_dump() if hasattr(value, "model_dump") else value for value in result["data"]]
 
 
 # ---- sharing what is on screen -------------------------------------------------------------------

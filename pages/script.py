@@ -209,14 +209,20 @@ def write(tab: links.TabInputs, values: dict, folder: Path) -> tuple[Path, Path]
 
 
 def main() -> None:
+    import importlib
     import sys
 
-    import app   # builds the app: the tabs' inputs are known once their pages are built
+    import gradio as gr
+
+    from pages.layout import recording_examples
 
     key = sys.argv[1] if len(sys.argv) > 1 else "math.svd"
-    tab = links.TABS[key]
+    # the tab's page alone, built as app.py builds it: its inputs are known once it is built
+    page = importlib.import_module(f"pages.{key}")
+    with gr.Blocks(), recording_examples() as made:
+        page.build()
+    tab = links.register(key, made, getattr(page, "FILL_ON_OPEN", True))
     print(script(tab, tab.example_values(0)))
-    del app
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from pathlib import Path
 import gradio as gr
 
 from pages import links
-from pages.common import strings
+from pages.translation import strings
 from pages.fill import group_of
 from showcase.core.settings import settings
 
@@ -157,7 +157,7 @@ def wire_step(button: gr.Button, inputs: links.TabInputs, step: dict) -> None:
 
 def under_header(tab: gr.Tab, block: gr.Block) -> None:
     """Move ``block`` from the end of ``tab`` to just under the page's header (title, explanation and
-    reference, from ``pages.common.header``). Gradio lays a tab out in the order of its children."""
+    reference, from ``pages.layout.header``). Gradio lays a tab out in the order of its children."""
     children = tab.children
     if block not in children:
         return

@@ -22,7 +22,7 @@ def claims() -> dict:
     from showcase.classic import ensembles as ens
     from showcase.core import tabular
 
-    for cached in (ens.fit_random_forest, ens.fit_xgboost, ens.importances, ens._compare):
+    for cached in (ens.fit_random_forest, ens.fit_xgboost, ens.importances, ens.compare_models):
         cached.cache_clear()
     started = time.perf_counter()
     ens.compare_ensembles()

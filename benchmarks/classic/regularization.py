@@ -31,7 +31,7 @@ def claims() -> dict:
     kfold = best_of(lambda: RidgeCV(alphas=reg.RIDGE_ALPHAS, cv=folds, scoring="neg_mean_squared_error")
                      .fit(X_train, y_train), repeat=1)
 
-    reg._diabetes_fits.cache_clear()
+    reg.diabetes_fits.cache_clear()
     started = time.perf_counter()
     reg.regularization()
     cold = time.perf_counter() - started

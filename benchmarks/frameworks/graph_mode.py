@@ -35,8 +35,7 @@ def claims() -> dict:
             out[f"{key}_max_abs_diff"] = m["max_abs_diff"]
             if mode == "tf_function":
                 out["graph_mode.tf_worker_import_s"] = m["worker_import_s"]
-    if gm._tf_worker is not None:
-        gm._tf_worker.stop()
+    gm.stop_tf_worker()
     return out
 
 

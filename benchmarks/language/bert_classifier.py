@@ -10,12 +10,12 @@ Target: ≤ 100 ms p95 through the API. ``explain_median_ms``: Integrated Gradie
 
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
 
 from benchmarks.verdict import measured, read
+from showcase.core.cards import read_card
 
 
 def claims() -> dict:
@@ -37,7 +37,7 @@ def claims() -> dict:
     started = time.perf_counter()
     live = bert.finetune_bert()
     live_s = time.perf_counter() - started
-    card = json.loads(bert.CARD.read_text())["held_out"]["test"]
+    card = read_card(bert.CARD)["held_out"]["test"]
     return {
         "bert.classify_p50_ms": round(float(np.percentile(times, 50)), 1),
         "bert.classify_p95_ms": measured(round(float(np.percentile(times, 95)), 1), "<= 100"),

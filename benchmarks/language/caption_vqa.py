@@ -11,12 +11,12 @@ card's held-out BLEU-4, CIDEr and VQA accuracy stand beside BLIP's published num
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 
 from benchmarks.timing import warm_times_ms
 from benchmarks.verdict import measured, read
+from showcase.core.cards import read_card
 
 
 
@@ -27,7 +27,7 @@ def claims() -> dict:
     page.ensure_assets()
     caption_ms = warm_times_ms(lambda: cv.caption(*page.EXAMPLES[0]), 20)
     vqa_ms = warm_times_ms(lambda: cv.vqa(*page.VQA_EXAMPLES[0]), 30)
-    card = json.loads(cv.CARD.read_text())["metrics"]
+    card = read_card(cv.CARD)["metrics"]
     return {
         "caption_vqa.caption_p50_ms": round(float(np.percentile(caption_ms, 50)), 1),
         "caption_vqa.caption_p95_ms": measured(round(float(np.percentile(caption_ms, 95)), 1), "<= 300"),

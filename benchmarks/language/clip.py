@@ -13,10 +13,10 @@ model knows none of "diagram", "dog", "cat": it can only spread its probability)
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 
+from showcase.core.cards import read_card
 from showcase.core.timing import median_ms, samples_ms
 
 from benchmarks.verdict import measured, read
@@ -37,7 +37,7 @@ def claims() -> dict:
     tokens, _ = clip.tokenize(loaded, texts.splitlines())
     image_ms = median_ms(lambda: clip.encode_images(loaded, [picture]), 30)
     text_ms = median_ms(lambda: clip.encode_texts(loaded, tokens), 30)
-    card = json.loads(clip.CARD.read_text())["metrics"]
+    card = read_card(clip.CARD)["metrics"]
     now = clip_eval.evaluate(loaded, n=card["n_scenes"])
     readme = clip.clip_match(image, clip.README_EXAMPLE["texts"], model).metrics   # all three words are [UNK] to it
     return {

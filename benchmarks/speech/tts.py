@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from benchmarks.verdict import measured, read
+from showcase.core.cards import read_card
 
 
 def claims() -> dict:
@@ -41,7 +42,7 @@ def claims() -> dict:
         out[f"tts.{engine}_rtf"] = measured(rtf, "< 1") if engine == "tacotron" else rtf
         target = {"piper": "<= 0.05", "tacotron": "<= 0.3"}.get(engine)
         out[f"tts.{engine}_round_trip_cer"] = measured(cer, target) if target else cer
-    card = json.loads(tts.TACOTRON.bundled.with_name("model_card.json").read_text())
+    card = read_card(tts.TACOTRON.bundled.with_name("model_card.json"))
     out["tts.tacotron_heldout_cer_card"] = read(card.get("heldout_round_trip_cer"), "model card")
     out["tts.sentences"] = len(sentences)
     return out

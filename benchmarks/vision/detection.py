@@ -19,7 +19,6 @@ Ultralytics figure beside it, read).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 
 from benchmarks.timing import warm_times_ms
 from benchmarks.verdict import measured, read
+from showcase.core.cards import read_card
 
 SERVE_SCENES = 40                # 320-px scenes, seeds 3,000,000 on (not the training or held-out seeds)
 SERVE_ROUNDS = 5
@@ -78,7 +78,7 @@ def claims() -> dict:
     from showcase.vision.detection_training import TEST_SEEDS
 
     page.ensure_assets()
-    card = json.loads(detection.CARD.read_text())
+    card = read_card(detection.CARD)
     scene = shapes.generate(2_000_000, 640)
     times = warm_times_ms(lambda: detection.detect(scene.image, "shapes", 0.25, 0.45), 30)
     model, run, _ = detection.detector("shapes")

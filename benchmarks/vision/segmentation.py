@@ -26,7 +26,7 @@ def claims() -> dict:
     from showcase.vision import segmentation as seg
 
     page.ensure_assets()
-    model, _ = seg.load(seg.SPEC, seg._load_unet)
+    model, _ = seg.load(seg.SPEC, seg.load_unet)
     scores = seg.evaluate(model, range(2_000_000, 2_000_020))
 
     example = page.EXAMPLES[0][0]

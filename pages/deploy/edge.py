@@ -5,8 +5,10 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, md_table, metrics_json,
-                          result_note, say, standalone, strings, tc)
+from pages.guard import guard
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.translation import md_table, say, strings, tc
 from showcase.deploy import edge
 
 t = strings("edge", {

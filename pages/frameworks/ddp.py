@@ -7,8 +7,10 @@ import time
 import gradio as gr
 import pandas as pd
 
-from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, result_note,
-                          say, standalone, strings, tc)
+from pages.guard import guard, json_safe
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.translation import say, strings, tc
 from pages.gradio_fixes import not_a_tool
 from showcase.core.errors import InputError
 from showcase.frameworks import ddp, ddp_worker

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
-                          standalone, strings, tc)
+from pages.guard import guard
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.translation import say, strings, tc
 from showcase.frameworks import graph_mode as gm
 
 t = strings("graph_mode", {

@@ -5,8 +5,10 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, md_table,
-                          metrics_json, result_note, say, standalone, strings)
+from pages.guard import guard, json_safe
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.translation import md_table, say, strings
 from pages.gradio_fixes import not_a_tool
 from showcase.core.errors import InputError
 from showcase.language import bert_classifier as bert
@@ -83,9 +85,7 @@ LABELS_ZH = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 
 def card_test() -> dict | None:
     """The bundled model's held-out test scores and the TF-IDF baselines beside them, from its card."""
-    import json
-
-    return json.loads(bert.CARD.read_text())["held_out"]["test"] if bert.CARD.is_file() else None
+    return bert.card_test()
 
 
 def verdict(m: dict) -> str:

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from pages.common import (ImageInput, code_accordion, examples, guard, header, launch_kwargs, lazy_demo,
-                          metrics_json, result_note, say, standalone, strings)
+from pages.guard import guard
+from pages.inputs import ImageInput
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.translation import say, strings
 from showcase.core import scene_text
 from showcase.core.checks import number
 from showcase.core.settings import asset

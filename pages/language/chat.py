@@ -9,8 +9,10 @@ import functools
 
 import gradio as gr
 
-from pages.common import (code_accordion, examples, header, json_safe, launch_kwargs, lazy_demo, metrics_json,
-                          result_note, say, standalone, strings)
+from pages.guard import json_safe
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.translation import say, strings
 from showcase.core.errors import InputError
 from showcase.core.settings import settings
 from showcase.language import chat as backend

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from pages.common import (ImageInput, code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json,
-                          result_note, say, standalone, strings, tc)
+from pages.guard import guard
+from pages.inputs import ImageInput
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.translation import say, strings, tc
 from showcase.core import scene_text
 from showcase.core.checks import number
 from showcase.core.settings import asset
@@ -166,12 +169,12 @@ def ensure_assets() -> None:
 
 
 def notes(m: dict) -> tuple[str, str]:
-    """The tokenizer's warnings (English from the backend), said in both languages."""
+    """The tokenizer's warnings (facts in the metrics), said in both languages."""
     en = zh = ""
-    if "[UNK]" in m.get("note", ""):
+    if m.get("unknown_words"):
         en += " ⚠️ Some words are outside the model's vocabulary and were read as [UNK]."
         zh += " ⚠️ 有些词不在模型的词表中,被读作 [UNK]。"
-    if "cut to" in m.get("note", ""):
+    if m.get("texts_cut"):
         en += " ⚠️ A text was cut to the model's context length."
         zh += " ⚠️ 有文本被截断到模型的上下文长度。"
     return en, zh
@@ -184,8 +187,7 @@ def verdict(m: dict) -> str:
           f"logit scale {m['logit_scale']:.1f}, {m['latency_ms']:.0f} ms).{warn_en}")
     zh = (f"最佳文本:`{m['best_text']}`({m['n_texts']} 段文本中概率 **{m['best_probability']:.3f}**,"
           f"logit scale {m['logit_scale']:.1f},{m['latency_ms']:.0f} 毫秒)。{warn_zh}")
-    model = "negclip" if "hard negatives" in m["model"] else "bundled"
-    card = clip._card_metrics(model)
+    card = clip.card_metrics(m.get("weights", "bundled"))
     if m["source"] == "bundled" and card:
         en += (f"\n\nModel card, held out: image→text retrieval {card['image_to_text_top1']:.1%}, zero-shot on unseen "
                f"pairs {card['zero_shot_accuracy_held_out_pairs']:.1%} (chance 3.3%); word order, true text against the "

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from pages.common import (AudioInput, code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json,
-                          result_note, say, standalone, strings, tc)
+from pages.guard import guard
+from pages.inputs import AudioInput
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.translation import NOT_IN_CARD_YET, say, strings, tc
 from showcase.core import synth
 from showcase.core.settings import asset
 from showcase.speech import asr, ctc, ctc_lm
@@ -16,9 +19,7 @@ from showcase.speech import asr, ctc, ctc_lm
 FOLDER = asset("speech", "asr")
 
 
-def card() -> dict:
-    path = FOLDER / "model_card.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+card = asr.model_card
 
 
 def heldout_examples(n: int = 2, which: str = "heldout") -> list[tuple[str, str]]:
@@ -42,10 +43,10 @@ def held_out_numbers() -> list[tuple[str, str, dict, dict]]:
             for key, (en, zh) in CONDITIONS.items() if key in c]
 
 
-def _card_line() -> tuple[str, str]:
+def card_line() -> tuple[str, str]:
     rows = held_out_numbers()
     if not rows:
-        return "The held-out numbers appear here once the model card has them.", "模型卡写入留出集结果后显示在这里。"
+        return NOT_IN_CARD_YET
     en = "; ".join(f"{name}: CTC CER {m.get('cer', 0):.1%} / WER {m.get('wer', 0):.1%}, Whisper CER "
                    f"{w.get('cer', 0):.1%}" for name, _, m, w in rows)
     zh = ";".join(f"{name}:CTC CER {m.get('cer', 0):.1%} / WER {m.get('wer', 0):.1%},Whisper CER "
@@ -55,7 +56,7 @@ def _card_line() -> tuple[str, str]:
             f"留出句子(每种条件 {n} 句,训练中从未出现;CTC 使用语言模型):{zh}。")
 
 
-_EN_CARD, _ZH_CARD = _card_line()
+_EN_CARD, _ZH_CARD = card_line()
 
 
 def _examples_note() -> tuple[str, str]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
-import json
 
 import gradio as gr
 
-from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, md_table, metrics_json,
-                          result_note, say, standalone, strings)
+from pages.guard import guard
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.translation import NOT_IN_CARD_YET, md_table, say, strings
 from pages.gradio_fixes import not_a_tool
 from showcase.core.errors import InputError
 from showcase.core.settings import asset
@@ -17,15 +18,13 @@ from showcase.speech import listening, mos, tacotron, tts
 FOLDER = asset("speech", "tts")
 
 
-def card() -> dict:
-    path = FOLDER / "model_card.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+card = tts.model_card
 
 
-def _card_line() -> tuple[str, str]:
+def card_line() -> tuple[str, str]:
     c = card()
     if "heldout_round_trip_cer" not in c:
-        return "The held-out numbers appear here once the model card has them.", "模型卡写入留出集结果后显示在这里。"
+        return NOT_IN_CARD_YET
     ref = c.get("reference_round_trip_cer", {})
     piper, espeak = ref.get("piper (joe-us)"), ref.get("espeak-ng (the training voice)")
     en = (f"On {len(c.get('heldout_examples', []))} held-out sentences Whisper mis-hears **{c['heldout_round_trip_cer']:.0%}** "
@@ -41,7 +40,7 @@ def _card_line() -> tuple[str, str]:
     return en, zh
 
 
-_EN_CARD, _ZH_CARD = _card_line()
+_EN_CARD, _ZH_CARD = card_line()
 
 t = strings("tts", {
     "title": ("## Speech synthesis and a listening test", "## 语音合成与听音测试"),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 
 import gradio as gr
 
-from pages.common import (code_accordion, examples, guard, header, json_safe, launch_kwargs, lazy_demo, metrics_json, result_note,
-                          say, standalone, strings)
+from pages.guard import guard, json_safe
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.translation import say, strings
 from pages.gradio_fixes import not_a_tool
 from showcase.core.errors import InputError
 from showcase.vision import dcgan
@@ -69,7 +70,7 @@ API = {"dcgan_sample": EXAMPLES[0], "dcgan_interpolate": INTERP_EXAMPLES[0], "dc
 
 def real_digit_likeness() -> float:
     """The classifier's score for real held-out digits, from the model card: what a perfect G would get."""
-    return json.loads(dcgan.CARD.read_text())["classifier"]["real_held_out_digits"]["digit_likeness"]
+    return dcgan.real_digit_likeness()
 
 
 def summary(m: dict, what_en: str, what_zh: str) -> str:
@@ -189,7 +190,7 @@ def build() -> None:
                 train_metrics = metrics_json()
         train_button.click(train, [steps, start, train_seed], [losses, game, progress_image, train_note, train_metrics],
                            api_name="dcgan_train", concurrency_id="cpu_training", concurrency_limit=1)
-    code_accordion(dcgan.Generator, dcgan.Discriminator, dcgan._play)
+    code_accordion(dcgan.Generator, dcgan.Discriminator, dcgan.play)
 
 
 __getattr__ = lazy_demo(build)

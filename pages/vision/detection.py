@@ -8,8 +8,12 @@ from pathlib import Path
 
 import gradio as gr
 
-from pages.common import (ImageInput, code_accordion, examples, guard, header, launch_kwargs, lazy_demo, lossless_webp, metrics_json,
-                          result_note, say, scratch_folder, standalone, strings, tc)
+from pages.guard import guard
+from pages.inputs import ImageInput
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.scratch import lossless_webp, scratch_folder
+from pages.translation import say, strings, tc
 from showcase.core.checks import number
 from showcase.core.settings import asset
 from showcase.vision import detection, detection_video

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 
 import gradio as gr
 import pandas as pd
 
-from pages.common import (code_accordion, examples, guard, header, launch_kwargs, lazy_demo, metrics_json, result_note, say,
-                          scratch_path, standalone, strings)
+from pages.guard import guard
+from pages.launch import launch_kwargs
+from pages.layout import code_accordion, examples, header, lazy_demo, metrics_json, result_note, standalone
+from pages.scratch import scratch_path
+from pages.translation import say, strings
 from showcase.vision import dcgan, diffusion, diffusion_training
 
 t = strings("diffusion", {
@@ -92,7 +94,7 @@ def _tick(progress):
 
 def real_digit_likeness() -> float:
     """The digit classifier's score for real held-out digits (the DCGAN tab's model card)."""
-    return json.loads(dcgan.CARD.read_text())["classifier"]["real_held_out_digits"]["digit_likeness"]
+    return dcgan.real_digit_likeness()
 
 
 def summary(m: dict) -> str:

@@ -192,12 +192,12 @@ def compare_ensembles(n_estimators: int = 100, min_samples_leaf: int = 1, seed: 
     n_estimators = number(n_estimators, "Number of trees", low=10, high=500, integer=True)
     min_samples_leaf = number(min_samples_leaf, "Min samples per leaf (forest)", low=1, high=50, integer=True)
     seed = number(seed, "Seed", low=0, high=2**31 - 1, integer=True)
-    result = _compare(n_estimators, min_samples_leaf, seed)
+    result = compare_models(n_estimators, min_samples_leaf, seed)
     return EnsembleResult(result.chart, result.ranks.copy(), dict(result.metrics))
 
 
 @functools.lru_cache(maxsize=8)
-def _compare(n_estimators: int, min_samples_leaf: int, seed: int) -> EnsembleResult:
+def compare_models(n_estimators: int, min_samples_leaf: int, seed: int) -> EnsembleResult:
     """The work behind ``compare_ensembles``, kept per setting: the chart alone takes ~0.4 s to draw."""
     table = breast_cancer_table(seed)
     features = table.features

@@ -190,7 +190,7 @@ def fit_models(X: np.ndarray, y: np.ndarray, l1_ratio: float) -> tuple[dict[str,
 
 
 @functools.lru_cache(maxsize=32)
-def _diabetes_fits(target: str, l1_ratio: float, noise: int):
+def diabetes_fits(target: str, l1_ratio: float, noise: int):
     """The built-in data's fits, computed once per setting (uploads are never cached)."""
     X, y, features = check_table(diabetes(), target)
     X, features = add_noise(X, features, noise)
@@ -234,7 +234,7 @@ def regularization(csv=None, target: str = "target", model: str = "lasso", l1_ra
     noise = number(noise_features, "Noise columns", low=0, high=50, integer=True)
     target = str(target or "").strip()
     if csv is None:
-        fits, ols_r2, ols_coef, features = _diabetes_fits(target, l1_ratio, noise)
+        fits, ols_r2, ols_coef, features = diabetes_fits(target, l1_ratio, noise)
         source = "diabetes (scikit-learn, 442 patients)"
         n_rows = len(diabetes())
     else:

@@ -173,6 +173,13 @@ def load(
         return _instances[key], found
 
 
+def forget_loaded() -> None:
+    """Drop every resolved spec and loaded model, so the next ``load`` reads the files again
+    (after a training run rewrote them)."""
+    with _instances_lock:
+        _instances.clear()
+
+
 def loaded() -> list[tuple[str, Path]]:
     """(loader, weights) of every model this process holds through ``load``: one line each."""
     with _instances_lock:

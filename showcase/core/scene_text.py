@@ -43,7 +43,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from showcase.core.images import read_seed_tag, save_seed_tagged_png
-from showcase.core.shapes import CLASSES, _polygon
+from showcase.core.shapes import CLASSES, polygon
 
 COLOURS = {  # name → RGB; far apart so one word names each without doubt
     "red": (215, 38, 38), "green": (34, 160, 60), "blue": (40, 80, 215),
@@ -89,7 +89,7 @@ class TextScene:
     word_order: tuple[str, str] | None = None   # (true text, its colour words swapped), or None
 
 
-def _plural(kind: str) -> str:
+def plural(kind: str) -> str:
     return kind + ("es" if kind.endswith("s") else "s")
 
 
@@ -105,14 +105,14 @@ _OPPOSITE = {"to the left of": "to the right of", "to the right of": "to the lef
              "above": "below", "below": "above"}
 
 
-def _article(words: str) -> str:
+def article(words: str) -> str:
     return ("an " if words[0] in "aeiou" else "a ") + words
 
 
 def _texts(shapes: list[Shape], rng: np.random.Generator) -> tuple[str, list[str], tuple[str, str] | None]:
     """Description, paraphrases and (for two colours and two kinds) the word-order pair."""
-    names = [_article(s.words) for s in shapes]
-    plain = [_article(f"{s.colour} {s.kind}") for s in shapes]
+    names = [article(s.words) for s in shapes]
+    plain = [article(f"{s.colour} {s.kind}") for s in shapes]
     swapped = None
     if len(shapes) == 1:
         return names[0], [f"a picture of {names[0]}", f"one {shapes[0].words}", plain[0]], None
@@ -123,7 +123,7 @@ def _texts(shapes: list[Shape], rng: np.random.Generator) -> tuple[str, list[str
         paraphrases = [f"{names[1]} {_OPPOSITE[rel]} {names[0]}", f"{plain[0]} {rel} {plain[1]}",
                        f"a picture of {names[0]} and {names[1]}"]
         if a.colour != b.colour and a.kind != b.kind:
-            swapped = (paraphrases[1], f"{_article(f'{b.colour} {a.kind}')} {rel} {_article(f'{a.colour} {b.kind}')}")
+            swapped = (paraphrases[1], f"{article(f'{b.colour} {a.kind}')} {rel} {article(f'{a.colour} {b.kind}')}")
         return description, paraphrases, swapped
     description = f"{names[0]}, {names[1]} and {names[2]} from left to right"
     order = [int(i) for i in rng.permutation(3)]
@@ -138,7 +138,7 @@ def _questions(shapes: list[Shape], rng: np.random.Generator, pairs) -> list[tup
     qa = []
     kinds = [s.kind for s in shapes]
     asked = kinds[int(rng.integers(len(kinds)))] if rng.random() < 0.6 else CLASSES[int(rng.integers(len(CLASSES)))]
-    qa.append(("counting", f"how many {_plural(asked)} are there?", NUMBERS[kinds.count(asked)]))
+    qa.append(("counting", f"how many {plural(asked)} are there?", NUMBERS[kinds.count(asked)]))
     once = [s for s in shapes if kinds.count(s.kind) == 1]
     if once:
         s = once[int(rng.integers(len(once)))]
@@ -152,7 +152,7 @@ def _questions(shapes: list[Shape], rng: np.random.Generator, pairs) -> list[tup
     else:
         absent = [p for p in pairs if p not in present]
         colour, kind = absent[int(rng.integers(len(absent)))]
-    qa.append(("existence", f"is there {_article(f'{colour} {kind}')}?", "yes" if (colour, kind) in present else "no"))
+    qa.append(("existence", f"is there {article(f'{colour} {kind}')}?", "yes" if (colour, kind) in present else "no"))
     return qa
 
 
@@ -249,7 +249,7 @@ def generate(seed: int = 0, size: int = 64, *, split: str = "test", n_shapes: in
         if s.kind == "circle":
             draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=tuple(int(v) for v in fill))
         else:
-            draw.polygon(_polygon(s.kind, cx, cy, r, s.angle), fill=tuple(int(v) for v in fill))
+            draw.polygon(polygon(s.kind, cx, cy, r, s.angle), fill=tuple(int(v) for v in fill))
     image = np.asarray(canvas.resize((size, size), Image.LANCZOS), dtype=np.float32)
     noise = float(rng.uniform(2, 10)) if varied else 4.0
     image = image + np.random.default_rng(noise_seed).normal(0, noise, image.shape)
@@ -260,7 +260,7 @@ def generate(seed: int = 0, size: int = 64, *, split: str = "test", n_shapes: in
 
 def describe(shapes: list[Shape], sizes: bool = True) -> str:
     """The description of ``shapes`` (left to right) in the generator's words, with or without sizes."""
-    names = [_article(s.words if sizes else f"{s.colour} {s.kind}") for s in shapes]
+    names = [article(s.words if sizes else f"{s.colour} {s.kind}") for s in shapes]
     if len(shapes) == 1:
         return names[0]
     if len(shapes) == 2:
@@ -277,7 +277,7 @@ def hard_negatives(scene: TextScene, sizes: bool = False) -> dict[str, tuple[str
     a, b = scene.shapes
     if a.colour == b.colour or a.kind == b.kind:
         return {}
-    name = (lambda s: _article(s.words if sizes else f"{s.colour} {s.kind}"))
+    name = (lambda s: article(s.words if sizes else f"{s.colour} {s.kind}"))
     rel = _relation(a, b)
     true = f"{name(a)} {rel} {name(b)}"
     swap = (Shape(b.colour, a.kind, a.size, a.x, a.y, a.angle), Shape(a.colour, b.kind, b.size, b.x, b.y, b.angle))
@@ -296,8 +296,8 @@ def negatives(scene: TextScene, rng: np.random.Generator, sizes: bool = True) ->
         out += [false for _, false in hard_negatives(scene, sizes).values()]
         a, b = shapes
         if not out and (a.colour, a.kind) != (b.colour, b.kind):   # same colour or kind: names can still swap
-            out.append(f"{_article(b.words if sizes else f'{b.colour} {b.kind}')} {_relation(a, b)} "
-                       f"{_article(a.words if sizes else f'{a.colour} {a.kind}')}")
+            out.append(f"{article(b.words if sizes else f'{b.colour} {b.kind}')} {_relation(a, b)} "
+                       f"{article(a.words if sizes else f'{a.colour} {a.kind}')}")
     if len(shapes) == 1:
         s = shapes[0]
         colour = [c for c in COLOURS if c != s.colour][int(rng.integers(len(COLOURS) - 1))]
@@ -324,12 +324,12 @@ def dataset(n: int, size: int = 64, *, split: str = "train", start: int = 0, var
 
 def pair_prompt(colour: str, kind: str) -> str:
     """The text used for zero-shot classification of one shape."""
-    return _article(f"{colour} {kind}")
+    return article(f"{colour} {kind}")
 
 
 def vocabulary() -> list[str]:
     """Every word the generator can write, for word-level tokenizers."""
-    words = set(COLOURS) | set(CLASSES) | {_plural(k) for k in CLASSES} | set(SIZES) | set(NUMBERS)
+    words = set(COLOURS) | set(CLASSES) | {plural(k) for k in CLASSES} | set(SIZES) | set(NUMBERS)
     words |= set("a an the of to left right above below and from picture one three shapes : , ? "
                  "how many are there what colour is yes no".split())
     return sorted(words)

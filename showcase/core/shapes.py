@@ -67,7 +67,7 @@ class Scene:
 # Drawing
 # ---------------------------------------------------------------------------------------------
 
-def _polygon(kind: str, cx: float, cy: float, r: float, angle: float) -> list[tuple[float, float]]:
+def polygon(kind: str, cx: float, cy: float, r: float, angle: float) -> list[tuple[float, float]]:
     """Vertices of a shape of circumradius ``r`` centred at (cx, cy), turned by ``angle``."""
     if kind == "square":
         t = angle + np.pi / 4 + np.arange(4) * np.pi / 2
@@ -94,7 +94,7 @@ def _full_area(kind: str, r: float, angle: float) -> float:
     """The shape's area in pixels were it wholly inside the image (shoelace for the polygons)."""
     if kind == "circle":
         return float(np.pi * r * r)
-    x, y = np.asarray(_polygon(kind, 0.0, 0.0, r, angle)).T
+    x, y = np.asarray(polygon(kind, 0.0, 0.0, r, angle)).T
     return float(0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))))
 
 
@@ -104,7 +104,7 @@ def _shape_mask(kind: str, h: int, w: int, cx: float, cy: float, r: float, angle
     if kind == "circle":
         draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=1)
     else:
-        draw.polygon(_polygon(kind, cx, cy, r, angle), fill=1)
+        draw.polygon(polygon(kind, cx, cy, r, angle), fill=1)
     return np.asarray(canvas, dtype=bool)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 class Topic:
     area: str
     name: str
-    api: str          # the main event's api_name (TOPICS.md is the contract)
+    api: str          # the main event's api_name: the tab's contract, with its METRICS below
     en: str
     zh: str
 
@@ -23,7 +23,7 @@ class Topic:
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        """The metrics keys the main event's result must hold (TOPICS.md's contract)."""
+        """The metrics keys the main event's result must hold (``METRICS``, the tab's contract)."""
         return METRICS[self.api]
 
 
@@ -90,7 +90,7 @@ STAGES: tuple[Stage, ...] = (
 )
 
 
-# Each endpoint's metrics keys, from TOPICS.md's "api · metrics" column: the metrics dict an
+# Each endpoint's metrics keys (the tab's contract, kept here): the metrics dict an
 # endpoint returns holds at least these ("a|b": one of the two). tests/app/test_every_endpoint.py
 # checks every page's API against it, so a new tab is held to its contract from its first commit.
 METRICS: dict[str, tuple[str, ...]] = {

@@ -47,6 +47,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from showcase.core import datasets
+from showcase.core.cards import read_card
 from showcase.core.errors import InputError
 from showcase.core.settings import asset
 
@@ -161,6 +162,28 @@ def card_path(name: str, folder: Path = ZOO) -> Path:
     return Path(folder) / f"{name}.model_card.json"
 
 
+def card_fields(model: nn.Module, name: str, recipe: dict, losses: list[float], seconds: float, held_out: dict,
+                command: str) -> dict:
+    """What every zoo model's card says (a distilled student's adds its teacher and loss): what was
+    trained, on what, with which recipe and command, how long it took and its held-out scores."""
+    return {
+        "model": name,
+        "architecture": type(model).__name__,
+        "params": count_params(model),
+        "data": "Fashion-MNIST (Debian dataset-fashion-mnist): 60,000 training images; metrics on the 10,000 test images",
+        "seed": SEED,
+        "recipe": {**recipe, "optimizer": "Adam, one-cycle learning rate", "steps": len(losses)},
+        "command": command,
+        "threads": 1,
+        "training_seconds": round(seconds, 1),
+        "machine": f"{platform.processor() or platform.machine()}, torch {torch.__version__}",
+        "final_loss": round(float(np.mean(losses[-20:])), 4),
+        "test_accuracy": held_out["accuracy"],
+        "test_errors": held_out["errors"],
+        "test_n": held_out["n"],
+    }
+
+
 def save(model: nn.Module, name: str, card: dict, folder: Path = ZOO) -> Path:
     """Weights as safetensors and the card as JSON, both named after ``name`` in ``folder``."""
     from safetensors.torch import save_file
@@ -193,10 +216,7 @@ def load_model(name: str, folder: Path = ZOO) -> nn.Module:
 
 
 def model_card(name: str, folder: Path = ZOO) -> dict:
-    path = card_path(name, folder)
-    if not path.is_file():
-        raise InputError(f"{path} is missing: train it with `python -m showcase.core.zoo train --model {name}`.")
-    return json.loads(path.read_text())
+    return read_card(card_path(name, folder), train_with=f"python -m showcase.core.zoo train --model {name}")
 
 
 # --- evaluation and training -----------------------------------------------------------------
@@ -318,22 +338,7 @@ def train(name: str, *, max_steps: int | None = None, eval_images: int | None = 
     losses = fit(model, data.x_train, data.y_train, seed=SEED, max_steps=max_steps, on_step=report, **recipe)
     seconds = time.perf_counter() - started
     held_out = evaluate(model, eval_images)
-    card = {
-        "model": name,
-        "architecture": type(model).__name__,
-        "params": count_params(model),
-        "data": "Fashion-MNIST (Debian dataset-fashion-mnist): 60,000 training images; metrics on the 10,000 test images",
-        "seed": SEED,
-        "recipe": {**recipe, "optimizer": "Adam, one-cycle learning rate", "steps": len(losses)},
-        "command": f"python -m showcase.core.zoo train --model {name}",
-        "threads": 1,
-        "training_seconds": round(seconds, 1),
-        "machine": f"{platform.processor() or platform.machine()}, torch {torch.__version__}",
-        "final_loss": round(float(np.mean(losses[-20:])), 4),
-        "test_accuracy": held_out["accuracy"],
-        "test_errors": held_out["errors"],
-        "test_n": held_out["n"],
-    }
+    card = card_fields(model, name, recipe, losses, seconds, held_out, f"python -m showcase.core.zoo train --model {name}")
     save(model, name, card, folder)
     return card
 

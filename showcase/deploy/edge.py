@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from showcase.core import detector, shapes
+from showcase.core.cards import read_card
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import asset
@@ -312,7 +313,7 @@ def edge_benchmark(sizes=(160, 256, 320), formats=FORMATS, threads=THREADS, n_sc
         "most_accurate": {"config": most["config"], "latency_ms": float(most["latency_ms"]), "map50": float(most["map50"])},
         "held_out_scenes": n_scenes,
         "held_out_seeds": f"{HELD_OUT_SEED}–{HELD_OUT_SEED + n_scenes - 1}",
-        "card_map50_200_scenes": json.loads((MODEL_YAML.parent / "model_card.json").read_text())["held_out"]["map50"],
+        "card_map50_200_scenes": read_card(MODEL_YAML.parent / "model_card.json")["held_out"]["map50"],
         "calibration": f"{len(CALIBRATION_SEEDS)} training scenes (seeds 0–{len(CALIBRATION_SEEDS) - 1})",
         "timing": f"median of {repeats} rounds, configurations alternating; one 320×320 scene, letterbox + forward + decode",
         "cpu_threads_available": os.cpu_count(),

@@ -198,6 +198,12 @@ def tf_worker() -> TensorFlowWorker:
     return _tf_worker
 
 
+def stop_tf_worker() -> None:
+    """End the TensorFlow worker if one was started (a benchmark frees its ~1 GB when done)."""
+    if _tf_worker is not None:
+        _tf_worker.stop()
+
+
 def run_tf_function(batch: int, calls: int, say) -> dict:
     return tf_worker().run(batch, calls, say)
 

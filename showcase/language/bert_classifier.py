@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from showcase.core import checks
+from showcase.core.cards import read_card
 from showcase.core.datasets import TWEET_LABELS, labelled_tweets
 from showcase.core.errors import InputError
 from showcase.core.models import ModelSpec, load, resolve
@@ -231,7 +232,7 @@ def scores(y_true, y_pred) -> dict:
             "macro_f1": round(float(f1_score(y_true, y_pred, average="macro")), 4)}
 
 
-def _rows(frame, tokenizer):
+def encoded_rows(frame, tokenizer):
     enc = tokenizer(list(frame["text"]), truncation=True, max_length=MAX_TOKENS)
     return [{"input_ids": i, "attention_mask": m, "labels": int(y)}
             for i, m, y in zip(enc["input_ids"], enc["attention_mask"], frame["label"])]
@@ -288,7 +289,7 @@ def finetune_bert(steps: int = 100, batch: int = 4, lr: float = 2e-3, base: str 
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bert-ft-") as out, one_thread():
-        trainer_for(model, tokenizer, _rows(train, tokenizer), steps=steps, batch=batch, lr=lr, seed=seed,
+        trainer_for(model, tokenizer, encoded_rows(train, tokenizer), steps=steps, batch=batch, lr=lr, seed=seed,
                     out_dir=out, callbacks=[Watch()], logging_steps=max(1, steps // 30)).train()
     seconds = time.perf_counter() - started
     model.eval()
@@ -319,3 +320,8 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def card_test() -> dict | None:
+    """The bundled model's held-out test scores and the TF-IDF baselines beside them, from its card."""
+    return read_card(CARD, missing={}).get("held_out", {}).get("test")

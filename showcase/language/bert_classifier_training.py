@@ -15,7 +15,6 @@ and on the whole training split, and everything goes into ``model_card.json``.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import platform
@@ -25,7 +24,8 @@ import time
 from pathlib import Path
 
 from showcase.core.datasets import TWEET_LABELS, labelled_tweets, tweets_csv
-from showcase.language.bert_classifier import (ADAPTER_DIR, ASSET_DIR, MAX_TOKENS, SST2_BERT_BASE, _rows, base_model,
+from showcase.core.schedule import budgeted_cli, cosine_factor, dry_run
+from showcase.language.bert_classifier import (ADAPTER_DIR, ASSET_DIR, MAX_TOKENS, SST2_BERT_BASE, encoded_rows, base_model,
                                                lora_config, predict_proba, scores, tfidf_baseline, trainer_for)
 
 N_TRAIN = 4800      # 300 steps of 16: ~45 min on one thread of a busy shared 2-core machine (~9 s a step)
@@ -36,7 +36,6 @@ def wall_clock_schedule(model, lr: float, deadline: float, warmup: float = 0.05,
     """(AdamW, LambdaLR) whose rate warms up then follows a cosine to 0 over the wall-clock time
     left until ``deadline``, for ``Trainer(optimizers=...)``. On a shared machine the number of
     steps that fit is unknown; this way a run that ``stop_at`` ends is still annealed."""
-    import math
 
     import torch
 
@@ -47,7 +46,7 @@ def wall_clock_schedule(model, lr: float, deadline: float, warmup: float = 0.05,
         done = min((time.time() - start) / span, 1.0)
         if done < warmup:
             return max(done / warmup, 0.01)
-        return 0.5 * (1 + math.cos(math.pi * (done - warmup) / (1 - warmup)))
+        return cosine_factor((done - warmup) / (1 - warmup))
 
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
@@ -64,17 +63,6 @@ def stop_at(deadline: float | None):
                 control.should_training_stop = True
 
     return StopAt()
-
-
-def until(hhmm: str | None) -> float | None:
-    """'15:00' (UTC, today) as a time.time(); None stays None."""
-    if not hhmm:
-        return None
-    import datetime as dt
-
-    now = dt.datetime.now(dt.timezone.utc)
-    hour, minute = map(int, hhmm.split(":"))
-    return now.replace(hour=hour, minute=minute, second=0, microsecond=0).timestamp()
 
 
 def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr: float = LR, seed: int = SEED,
@@ -97,7 +85,7 @@ def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr:
     log(f"{len(train_part)} tweets, {steps} steps of {batch}, {trainable:,} trainable parameters")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bert-train-") as work:
-        trainer = trainer_for(model, tokenizer, _rows(train_part, tokenizer), steps=steps, batch=batch, lr=lr,
+        trainer = trainer_for(model, tokenizer, encoded_rows(train_part, tokenizer), steps=steps, batch=batch, lr=lr,
                               seed=seed, out_dir=work, logging_steps=10,
                               callbacks=[stop_at(deadline)],
                               optimizers=wall_clock_schedule(model, lr, deadline) if deadline else (None, None))
@@ -159,18 +147,12 @@ def train(out: Path = ASSET_DIR, n_train: int = N_TRAIN, batch: int = BATCH, lr:
     return card
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n-train", type=int, default=N_TRAIN)
-    parser.add_argument("--until", help="HH:MM UTC: stop training then (the card says how many steps ran)")
-    parser.add_argument("--dry-run", action="store_true", help="3 steps and 40 held-out tweets, to a temp folder")
-    args = parser.parse_args()
-    if args.dry_run:
-        with tempfile.TemporaryDirectory() as tmp:
-            card = train(Path(tmp), n_train=3 * BATCH, n_eval=40)
-            print({k: card[k] for k in ("training_seconds", "held_out")})
+def main(argv=None) -> None:
+    n_train, deadline, dry = budgeted_cli(__doc__, "n-train", N_TRAIN, "3 steps and 40 held-out tweets, to a temp folder", argv)
+    if dry:
+        dry_run(train, ("training_seconds", "held_out"), n_train=3 * BATCH, n_eval=40)
     else:
-        train(n_train=args.n_train, deadline=until(args.until))
+        train(n_train=n_train, deadline=deadline)
 
 
 if __name__ == "__main__":

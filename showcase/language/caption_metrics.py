@@ -21,7 +21,7 @@ def clean(text: str) -> str:
 
 def named_shapes(caption: str) -> list[tuple[str | None, str]]:
     """The (colour, kind) pairs a caption names, in order; colour None when no colour word precedes."""
-    plural = {scene_text._plural(k): k for k in scene_text.CLASSES}
+    plural = {scene_text.plural(k): k for k in scene_text.CLASSES}
     found, previous = [], None
     for word in clean(caption).replace(",", " ").replace(":", " ").split():
         kind = word if word in scene_text.CLASSES else plural.get(word)

@@ -41,6 +41,7 @@ import numpy as np
 
 from showcase.core import scene_text
 from showcase.core import checks
+from showcase.core.cards import read_card
 from showcase.core.errors import InputError
 from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, load
@@ -267,7 +268,7 @@ def caption(image, model: str = "bundled", num_beams: int = BEAMS) -> dict:
 
 def card_metrics() -> dict:
     """The bundled model's held-out numbers (its model card), or {} before it is trained."""
-    return json.loads(CARD.read_text())["metrics"] if CARD.is_file() else {}
+    return read_card(CARD, missing={}).get("metrics", {})
 
 
 def vqa(image, question, model: str = "bundled") -> dict:
@@ -327,7 +328,7 @@ def held_out_for(kind: str | None) -> dict:
     """The card's held-out accuracy of the bundled model on ``kind`` and the blind baseline's."""
     if kind is None or not CARD.is_file():
         return {}
-    metrics = json.loads(CARD.read_text())["metrics"]
+    metrics = read_card(CARD)["metrics"]
     return {"held_out_accuracy": metrics.get(f"vqa_{kind}"), "blind_accuracy": metrics.get(f"blind_{kind}")}
 
 

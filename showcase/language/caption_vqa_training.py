@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from showcase.core import scene_text
+from showcase.core.cards import read_card
 from showcase.language import caption_vqa as cv
 from showcase.language import caption_vqa_net as nets
 
@@ -181,7 +182,7 @@ def all_questions(scene, rng) -> list[tuple[str, str, str]]:
     colour of each kind drawn once, position of each ordered pair of those, existence of each
     present pair and of two absent ones): ~12 per scene instead of ~3."""
     kinds = [s.kind for s in scene.shapes]
-    qa = [("counting", f"how many {scene_text._plural(k)} are there?", scene_text.NUMBERS[kinds.count(k)])
+    qa = [("counting", f"how many {scene_text.plural(k)} are there?", scene_text.NUMBERS[kinds.count(k)])
           for k in scene_text.CLASSES]
     once = [s for s in scene.shapes if kinds.count(s.kind) == 1]
     qa += [("colour", f"what colour is the {s.kind}?", s.colour) for s in once]
@@ -190,7 +191,7 @@ def all_questions(scene, rng) -> list[tuple[str, str, str]]:
     absent = [p for p in scene_text.ALL_PAIRS if p not in present]
     for i in rng.choice(len(absent), 2, replace=False):
         present.append(absent[int(i)])
-    qa += [("existence", f"is there {scene_text._article(f'{c} {k}')}?",
+    qa += [("existence", f"is there {scene_text.article(f'{c} {k}')}?",
             "yes" if any((s.colour, s.kind) == (c, k) for s in scene.shapes) else "no") for c, k in present]
     return qa
 
@@ -262,7 +263,7 @@ def train_relation_head(out: Path = cv.MODEL_DIR, n_scenes: int = RN_SCENES, ste
     config["relation_head"] = True
     (out / "config.json").write_text(json.dumps(config) + "\n")
     card_path = out.parent / "model_card.json" if out == cv.MODEL_DIR else out / "model_card.json"
-    card = json.loads(card_path.read_text())
+    card = read_card(card_path)
     blind = cv.blind_baseline(scene_text.dataset(4000, 16, split="train_all"))
     metrics = cv.evaluate(loaded, scene_text.dataset(n_test, nets.IMAGE_SIZE, split="test"), blind)
     card["stage1_film_metrics"] = {k: v for k, v in card["metrics"].items() if k.startswith(("vqa_", "blind_"))}
@@ -284,10 +285,10 @@ def refresh_card(out: Path = cv.MODEL_DIR, n_test: int = N_TEST) -> dict:
     """Re-measure the bundled weights on the card's held-out set and rewrite its metrics."""
     from showcase.core import models
 
-    models._instances.clear()
+    models.forget_loaded()
     loaded, _, _ = cv.get("bundled", "caption")
     card_path = out.parent / "model_card.json"
-    card = json.loads(card_path.read_text())
+    card = read_card(card_path)
     blind = cv.blind_baseline(scene_text.dataset(4000, 16, split="train_all"))
     metrics = cv.evaluate(loaded, scene_text.dataset(n_test, nets.IMAGE_SIZE, split="test"), blind)
     card["metrics"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}

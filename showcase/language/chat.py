@@ -16,13 +16,14 @@ not answers. ``generate`` is the model side, used by the server.
 References: OpenAI Chat Completions API (streaming, ``stream_options.include_usage``);
 ``transformers`` ``TextIteratorStreamer``.
 
-    python -m showcase.language.chat "The while statement"              # via an in-process server
-    python -m showcase.language.chat "Hi" --base-url https://example.org/v1 --model some-model
+    python -m showcase.language.chat_server --ask "The while statement"   # via an in-process server
+    python -m showcase.language.chat_server --ask "Hi" --base-url https://example.org/v1 --model some-model
+
+(The command line lives in ``chat_server``, the module that imports this one: the arrows go one way.)
 """
 
 from __future__ import annotations
 
-import argparse
 import threading
 import time
 from dataclasses import dataclass, field
@@ -249,29 +250,3 @@ def chat(message, history=(), system: str = "", model: str = LOCAL_MODEL, base_u
         "first_token_ms": round(1000 * (first - started), 1) if first else None,
         "seconds": round(time.perf_counter() - started, 3),
     })
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("message", nargs="?", default="The \"while\" statement")
-    parser.add_argument("--base-url", default="")
-    parser.add_argument("--model", default=LOCAL_MODEL)
-    parser.add_argument("--max-tokens", type=int, default=80)
-    args = parser.parse_args()
-    server = None
-    if not args.base_url:
-        from showcase.language.chat_server import serve_in_thread
-
-        server, local = serve_in_thread()
-    for update in chat(args.message, model=args.model, base_url=args.base_url, max_tokens=args.max_tokens,
-                       local_base=None if args.base_url else local):
-        if update.metrics:
-            print("\n", update.metrics)
-        else:
-            print(update.reply, end="\r", flush=True)
-    if server is not None:
-        server.should_exit = True
-
-
-if __name__ == "__main__":
-    main()

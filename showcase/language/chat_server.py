@@ -13,10 +13,12 @@ message; the system prompt and earlier turns are accepted and counted out of the
 as it was never trained on dialogue.
 
 The routes are plain FastAPI; the app passes them to Gradio's own FastAPI app through
-``launch(app_kwargs={"routes": routes()})`` (``pages.common.launch_kwargs``), so they share
+``launch(app_kwargs={"routes": routes()})`` (``pages.launch.launch_kwargs``), so they share
 the app's port: ``openai.OpenAI(base_url="http://127.0.0.1:7860/v1", api_key="local")``.
 
     python -m showcase.language.chat_server --port 8000     # the API alone
+    python -m showcase.language.chat_server --ask "The while statement"   # chat() through it, in-process
+    python -m showcase.language.chat_server --ask "Hi" --base-url https://example.org/v1 --model some-model
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from showcase.core.errors import InputError
 from showcase.core.http import BodyTooLarge, read_body
 from showcase.core.settings import settings
-from showcase.language.chat import LOCAL_MODEL, MAX_NEW_TOKENS, clean_text, generate
+from showcase.language.chat import LOCAL_MODEL, MAX_NEW_TOKENS, chat, clean_text, generate
 
 CREATED = 1_764_547_200   # when pydoc-gpt was first trained (2025-12-01); OpenAI lists a creation time
 MAX_BODY = 1_000_000        # bytes of JSON: a long conversation is a few hundred KB; more is refused (413)
@@ -268,13 +270,35 @@ def serve_in_thread(port: int = 0, api_key: str | None = None):
     return server, f"http://127.0.0.1:{port}/v1"
 
 
+def ask(message: str, base_url: str = "", model: str = LOCAL_MODEL, max_tokens: int = 80) -> None:
+    """Stream ``chat``'s reply to ``message`` on the terminal: from ``base_url``, or from this API
+    served in a thread for the call."""
+    server, local = (None, None) if base_url else serve_in_thread()
+    try:
+        for update in chat(message, model=model, base_url=base_url, max_tokens=max_tokens, local_base=local):
+            if update.metrics:
+                print("\n", update.metrics)
+            else:
+                print(update.reply, end="\r", flush=True)
+    finally:
+        if server is not None:
+            server.should_exit = True
+
+
 def main() -> None:
     import uvicorn
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--ask", metavar="MESSAGE", help="chat once through the API instead of serving it")
+    parser.add_argument("--base-url", default="")
+    parser.add_argument("--model", default=LOCAL_MODEL)
+    parser.add_argument("--max-tokens", type=int, default=80)
     args = parser.parse_args()
-    uvicorn.run(app(), host="127.0.0.1", port=args.port)
+    if args.ask is not None:
+        ask(args.ask, args.base_url, args.model, args.max_tokens)
+    else:
+        uvicorn.run(app(), host="127.0.0.1", port=args.port)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Sennrich et al., "Neural Machine Translation of Rare Words with Subword Units" (
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import math
@@ -26,8 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from showcase.core.schedule import budgeted_cli, dry_run
 from showcase.core.settings import asset
-from showcase.language.bert_classifier_training import stop_at, until, wall_clock_schedule
+from showcase.language.bert_classifier_training import stop_at, wall_clock_schedule
 
 ASSET_DIR = asset("language", "chat")
 EOS = "<|endoftext|>"
@@ -167,18 +167,12 @@ def train(out: Path = ASSET_DIR, steps: int = STEPS, batch: int = BATCH, lr: flo
     return card
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=STEPS)
-    parser.add_argument("--until", help="HH:MM UTC: stop training then (the card says how many steps ran)")
-    parser.add_argument("--dry-run", action="store_true", help="3 steps, to a temp folder")
-    args = parser.parse_args()
-    if args.dry_run:
-        with tempfile.TemporaryDirectory() as tmp:
-            card = train(Path(tmp), steps=3, batch=2)
-            print({k: card[k] for k in ("training_seconds", "held_out", "samples")})
+def main(argv=None) -> None:
+    steps, deadline, dry = budgeted_cli(__doc__, "steps", STEPS, "3 steps, to a temp folder", argv)
+    if dry:
+        dry_run(train, ("training_seconds", "held_out", "samples"), steps=3, batch=2)
     else:
-        train(steps=args.steps, deadline=until(args.until))
+        train(steps=steps, deadline=deadline)
 
 
 if __name__ == "__main__":

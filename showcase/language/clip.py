@@ -53,6 +53,7 @@ from PIL import Image
 
 from showcase.core import scene_text
 from showcase.core import checks
+from showcase.core.cards import read_card
 from showcase.core.errors import InputError
 from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, load
@@ -177,18 +178,24 @@ def check_texts(texts, *, max_texts: int = MAX_TEXTS) -> list[str]:
 
 
 def tokenize(clip: Clip, texts: list[str]):
-    """Token ids (N, context) and notes: texts cut at the context length, words unknown."""
+    """Token ids (N, context) and the facts a reader should know, as metrics: ``texts_cut`` (the
+    1-based numbers of texts cut at the context length), ``unknown_words`` (words read as [UNK]);
+    each only when it happened, with ``note`` saying it in English for the API."""
     tokens = clip.tokenizer(texts)
-    notes = []
+    facts, notes = {}, []
     lengths = (tokens != 0).sum(dim=1)
     cut = [i + 1 for i, n in enumerate(lengths.tolist()) if n >= clip.context_length]
     if cut:
+        facts["texts_cut"] = cut
         notes.append(f"text {', '.join(map(str, cut))} cut to {clip.context_length} tokens")
     if clip.unk_id is not None:
         unknown = int((tokens == clip.unk_id).sum())
         if unknown:
+            facts["unknown_words"] = unknown
             notes.append(f"{unknown} word(s) outside the model's vocabulary read as [UNK]")
-    return tokens, notes
+    if notes:
+        facts["note"] = "; ".join(notes)
+    return tokens, facts
 
 
 def encode_images(clip: Clip, images: list[Image.Image]):
@@ -227,9 +234,9 @@ class Heatmap:
     metrics: dict
 
 
-def _card_metrics(model: str = "bundled") -> dict:
+def card_metrics(model: str = "bundled") -> dict:
     path = NEG_CARD if model == "negclip" else CARD
-    return json.loads(path.read_text())["metrics"] if path.is_file() else {}
+    return read_card(path, missing={}).get("metrics", {})
 
 
 def clip_match(image, texts, model: str = "bundled") -> Match:
@@ -242,7 +249,7 @@ def clip_match(image, texts, model: str = "bundled") -> Match:
     picture = load_image(image)
     clip, name, source = get(model)
     started = time.perf_counter()  # after loading: the first call's load is a cold start, timed apart
-    tokens, notes = tokenize(clip, texts)
+    tokens, facts = tokenize(clip, texts)
     image_emb = encode_images(clip, [picture])
     text_emb = encode_texts(clip, tokens)
     cosine = (image_emb @ text_emb.T)[0]                          # (n_texts,)
@@ -255,9 +262,7 @@ def clip_match(image, texts, model: str = "bundled") -> Match:
                "best_text": texts[best], "best_probability": round(float(probs[best]), 4),
                "logit_scale": round(scale, 2), "n_texts": len(texts),
                "latency_ms": round(1000 * (time.perf_counter() - started), 1),
-               "model": name, "source": source}
-    if notes:
-        metrics["note"] = "; ".join(notes)
+               "model": name, "weights": model, "source": source, **facts}
     return Match(table, metrics)
 
 
@@ -268,9 +273,9 @@ def word_order_compare(image, texts) -> dict:
     if len(texts) < 2:
         raise InputError("Give at least two texts made of the same words (e.g. the true one and its colours swapped).")
     out = {}
-    for key, card_path in (("plain", CARD), ("negclip", NEG_CARD)):
-        m = clip_match(image, texts, "bundled" if key == "plain" else "negclip").metrics
-        card = json.loads(card_path.read_text())["metrics"] if card_path.is_file() else {}
+    for key, weights in (("plain", "bundled"), ("negclip", "negclip")):
+        m = clip_match(image, texts, weights).metrics
+        card = card_metrics(weights)
         out[key] = {"probabilities": m["probabilities"], "best_text": m["best_text"], "model": m["model"],
                     "source": m["source"], **{t: card.get(t) for t in HARD_TESTS}}
         if "note" in m:
@@ -292,7 +297,7 @@ def similarity_heatmap(images, texts, model: str = "bundled") -> Heatmap:
         raise InputError(f"{len(images)} images given; the limit is {MAX_IMAGES}.")
     pictures = [load_image(im) for im in images]
     clip, name, source = get(model)
-    tokens, notes = tokenize(clip, texts)
+    tokens, facts = tokenize(clip, texts)
     sim = (encode_images(clip, pictures) @ encode_texts(clip, tokens).T).numpy()
     fig, ax = new_figure(1.4 + 0.9 * len(texts), 1.2 + 0.7 * len(images))
     fig.subplots_adjust(left=0.17, right=0.98, bottom=0.4 if len(texts) > 1 else 0.3, top=0.96)
@@ -307,9 +312,7 @@ def similarity_heatmap(images, texts, model: str = "bundled") -> Heatmap:
                "best_text_per_image": [texts[j] for j in sim.argmax(1)],
                "diagonal_accuracy": (round(float(np.mean(sim.argmax(1) == np.arange(len(images)))), 4)
                                      if len(images) == len(texts) else None),
-               "logit_scale": round(logit_scale(clip), 2), "model": name, "source": source}
-    if notes:
-        metrics["note"] = "; ".join(notes)
+               "logit_scale": round(logit_scale(clip), 2), "model": name, "source": source, **facts}
     return Heatmap(fig, sim, metrics)
 
 

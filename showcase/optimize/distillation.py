@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,28 +117,15 @@ def train(*, max_steps: int | None = None, train_images: int | None = None, eval
                      loss=distill_loss(teacher_logits, TEMPERATURE, ALPHA), **recipe)
     seconds = time.perf_counter() - started
     held_out = zoo.evaluate(student, eval_images)
-    card = {
-        "model": NAME,
-        "architecture": type(student).__name__,
-        "params": zoo.count_params(student),
+    card = zoo.card_fields(student, NAME, recipe, losses, seconds, held_out, "python -m showcase.optimize.distillation train")
+    card["recipe"]["same_as"] = "the zoo student (student.model_card.json): same seed, batches and steps"
+    card.update({
         "teacher": "assets/optimize/zoo/teacher.safetensors",
-        "data": "Fashion-MNIST (Debian dataset-fashion-mnist): 60,000 training images; metrics on the 10,000 test images",
-        "seed": zoo.SEED,
         "loss": "alpha * T^2 * KL(teacher_T || student_T) + (1 - alpha) * CE (Hinton et al. 2015)",
         "temperature": TEMPERATURE,
         "alpha": ALPHA,
-        "recipe": {**recipe, "optimizer": "Adam, one-cycle learning rate", "steps": len(losses),
-                   "same_as": "the zoo student (student.model_card.json): same seed, batches and steps"},
-        "command": "python -m showcase.optimize.distillation train",
-        "threads": 1,
         "teacher_logits_seconds": round(logits_seconds, 1),
-        "training_seconds": round(seconds, 1),
-        "machine": f"{platform.processor() or platform.machine()}, torch {torch.__version__}",
-        "final_loss": round(float(np.mean(losses[-20:])), 4),
-        "test_accuracy": held_out["accuracy"],
-        "test_errors": held_out["errors"],
-        "test_n": held_out["n"],
-    }
+    })
     zoo.save(student, NAME, card, folder)
     return card
 

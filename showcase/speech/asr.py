@@ -36,6 +36,7 @@ import numpy as np
 
 from showcase.core import models
 from showcase.core.audio import load_audio
+from showcase.core.cards import read_card
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import asset
@@ -236,6 +237,11 @@ def main(argv=None) -> None:
     parser.add_argument("--reference", default="", help="the true text, for CER/WER")
     args = parser.parse_args(argv)
     print(transcribe(args.audio, args.engine, args.decoder, reference=args.reference).metrics)
+
+
+def model_card() -> dict:
+    """The bundled model's card (assets/speech/asr/model_card.json), or {} before it is trained."""
+    return read_card(asset("speech", "asr", "model_card.json"), missing={})
 
 
 if __name__ == "__main__":

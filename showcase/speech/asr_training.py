@@ -40,6 +40,8 @@ import numpy as np
 import torch
 
 from showcase.core import synth
+from showcase.core.cards import read_card
+from showcase.core.schedule import budget_progress, budgeted_lr
 from showcase.speech import ctc
 from showcase.speech.asr_data import (FAMILY, OUT, SEED, corpus, dev_sentences, load_heldout, synthesise_training,
                                       voice_family, voice_heldout, white_noise)
@@ -95,9 +97,9 @@ def train(data, epochs: int, batch_size: int, max_minutes: float, log, seed: int
             # Warm-up then cosine decay over progress, which is steps done or time used, whichever is
             # further: on a busy shared machine the run still ends annealed at the time limit.
             step += 1
-            progress = max(step / total_steps, (time.time() - started) / (max_minutes * 60))
+            progress = budget_progress(step, total_steps, started, max_minutes * 60)
             for group in optimiser.param_groups:
-                group["lr"] = peak_lr * min(1.0, step / 300) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+                group["lr"] = budgeted_lr(peak_lr, step, progress, warmup_steps=300)
             optimiser.step()
             total, count = total + loss.item() * len(lengths), count + len(lengths)
             if progress >= 1.0:
@@ -175,7 +177,7 @@ def evaluate_all(log, whisper: bool = True) -> dict:
                "heldout_family_clean": evaluate(log, family, whisper=whisper),
                "heldout_family_white_10db": evaluate(log, noisy, whisper=whisper)}
     if not whisper:
-        old = json.loads((OUT / "model_card.json").read_text())
+        old = read_card(OUT / "model_card.json")
         for key, scores in results.items():
             scores["whisper"] = old[key]["whisper"]
     return results
@@ -266,7 +268,7 @@ def main(argv=None) -> None:
     log(f"saved {weights} ({weights.stat().st_size / 1e6:.1f} MB)")
     if args.smoke:
         return
-    old = json.loads((OUT / "model_card.json").read_text()) if (OUT / "model_card.json").exists() else {}
+    old = read_card(OUT / "model_card.json", missing={})
     command = f"python -m showcase.speech.asr_training --max-minutes {args.max_minutes:g}"
     if args.resume:
         command += f" --resume --lr {args.lr:g}"

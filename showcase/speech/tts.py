@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from showcase.core import checks, synth
+from showcase.core.cards import read_card
 from showcase.core.errors import InputError
 from showcase.core.models import ModelSpec, load
 from showcase.core.plots import new_figure, to_image
@@ -301,6 +302,11 @@ def main(argv=None) -> None:
         with open(args.out, "wb") as f:
             f.write(synth.wav_bytes(pcm.astype(np.float32) / 32767, rate))
     print(result.metrics)
+
+
+def model_card() -> dict:
+    """The bundled model's card (assets/speech/tts/model_card.json), or {} before it is trained."""
+    return read_card(asset("speech", "tts", "model_card.json"), missing={})
 
 
 if __name__ == "__main__":

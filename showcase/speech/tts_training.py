@@ -34,6 +34,8 @@ import torch
 import torch.nn.functional as F
 
 from showcase.core import synth
+from showcase.core.cards import read_card
+from showcase.core.schedule import budget_progress, budgeted_lr
 from showcase.core.settings import asset
 from showcase.speech import tacotron
 
@@ -166,9 +168,9 @@ def train(model, data, heldout, args, log, checkpoint):
     while not done:
         for batch in batches(data, model, args.batch_size, rng):
             elapsed = time.time() - started
-            progress = min(1.0, elapsed / (args.max_minutes * 60))
+            progress = budget_progress(0, 0, started, args.max_minutes * 60)
             for group in optimiser.param_groups:  # cosine decay that ends at the time limit
-                group["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+                group["lr"] = budgeted_lr(args.lr, step, progress, floor=0.05)
             model.train()
             loss, parts = loss_of(model, *batch, guide_weight=args.guide_weight)
             optimiser.zero_grad()
@@ -218,7 +220,7 @@ def main(argv=None) -> None:
         train_texts, heldout = train_texts[:16], heldout[:2]
         args.max_steps, args.eval_sentences, args.batch_size = 2, 2, 8
     if args.evaluate_only:
-        card = json.loads((out / "model_card.json").read_text())
+        card = read_card(out / "model_card.json")
         card.update(measure(tacotron.load(weights), heldout))
         (out / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False))
         log(f"held-out round-trip CER {card['heldout_round_trip_cer']:.4f}; references {card['reference_round_trip_cer']}")
@@ -252,7 +254,7 @@ def main(argv=None) -> None:
         "voicing_minutes": round(voicing_s / 60, 1), "small_model": True,
         "augmentation": "none: one clean voice, silence trimmed (a TTS model learns the voice it hears)",
     }
-    previous = json.loads((out / "model_card.json").read_text()) if args.resume and (out / "model_card.json").exists() else {}
+    previous = read_card(out / "model_card.json", missing={}) if args.resume else {}
 
     def checkpoint(model, curve, step):
         tacotron.save(model, weights)
@@ -270,7 +272,7 @@ def main(argv=None) -> None:
 
     steps, curve, train_s = train(model, data, heldout, args, log, checkpoint)
     log(f"trained {steps} steps in {train_s / 60:.1f} min; measuring all held-out sentences")
-    card = json.loads((out / "model_card.json").read_text())
+    card = read_card(out / "model_card.json")
     card.update(measure(model, heldout))
     (out / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False))
     log(f"held-out round-trip CER {card['heldout_round_trip_cer']:.4f}; references {card['reference_round_trip_cer']}")

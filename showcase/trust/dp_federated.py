@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from showcase.core import children
+from showcase.core.cards import read_card
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.settings import ROOT, asset
@@ -186,10 +187,7 @@ def run_worker(config: Config, say: Callable[[float, str], None] = lambda f, t: 
 
 
 def model_card() -> dict:
-    path = ASSETS / "model_card.json"
-    if not path.is_file():
-        raise InputError(f"{path} is missing: run `python -m showcase.trust.dp_federated_training`.")
-    return json.loads(path.read_text())
+    return read_card(ASSETS / "model_card.json", train_with="python -m showcase.trust.dp_federated_training")
 
 
 def tradeoff_table() -> pd.DataFrame:

@@ -48,6 +48,7 @@ from PIL import Image
 from torch.nn import functional as F
 
 from showcase.core import imagenet
+from showcase.core.cards import read_card
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.images import load_image
@@ -138,10 +139,7 @@ def digit_model(name: str, folder=ASSETS) -> digits.DigitsCNN:
 
 @functools.cache
 def model_card(folder=ASSETS) -> dict:
-    path = folder / "model_card.json"
-    if not path.is_file():
-        raise InputError(f"{path} is missing: train the models with `python -m showcase.trust.fgsm_training`.")
-    return json.loads(path.read_text())
+    return read_card(folder / "model_card.json", train_with="python -m showcase.trust.fgsm_training")
 
 
 @functools.cache

@@ -39,6 +39,7 @@ from PIL import Image
 from torch import nn
 
 from showcase.core import datasets
+from showcase.core.cards import read_card
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.threads import one_thread
@@ -286,7 +287,7 @@ def train_steps(steps: int = 100, start: str = "scratch", seed: int = 0, every: 
         raise InputError(f"start must be one of {STARTS}, not {start!r}.")
     g, d = new_models(start, seed)
     real_all = digits()[0] if data is None else data
-    return _play(g, d, real_all, steps, start, seed, max(1, int(every)), batch_size)
+    return play(g, d, real_all, steps, start, seed, max(1, int(every)), batch_size)
 
 
 def optimisers(g: Generator, d: Discriminator) -> tuple[torch.optim.Adam, torch.optim.Adam]:
@@ -316,7 +317,7 @@ def game_step(g: Generator, d: Discriminator, opt_g, opt_d, real_all: torch.Tens
     return d_loss.item(), g_loss.item(), torch.sigmoid(out_real).mean().item(), torch.sigmoid(out_fake).mean().item()
 
 
-def _play(g: Generator, d: Discriminator, real_all: torch.Tensor, steps: int, start: str, seed: int,
+def play(g: Generator, d: Discriminator, real_all: torch.Tensor, steps: int, start: str, seed: int,
           every: int, batch_size: int) -> Iterator[TrainUpdate]:
     opt_g, opt_d = optimisers(g, d)
     gen = torch.Generator().manual_seed(seed)
@@ -365,3 +366,8 @@ def main(argv=None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def real_digit_likeness() -> float:
+    """The digit classifier's score for real held-out digits, from the model card: what a perfect G would get."""
+    return read_card(CARD)["classifier"]["real_held_out_digits"]["digit_likeness"]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import datetime as dt
 import json
 import sys
 import tempfile
@@ -32,6 +31,8 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
+from showcase.core.cards import read_card
+from showcase.core.schedule import utc_today
 from showcase.vision.dcgan import (ASSET_DIR, BATCH, BETA1, C_SPEC, CARD, D_SPEC, G_SPEC, LR, NDF, NGF, NZ,
                                    DigitClassifier, bundled_classifier, digits, game_step, latents, new_models,
                                    optimisers, score, train_steps)
@@ -130,7 +131,7 @@ def resume(out: Path, steps: int = 8000, every: int = 250, ema_decay: float = 0.
     """Play ``steps`` more steps from the bundled G and D (or until ``until``, a time.time()), judge G and
     its EMA every ``every`` steps, save the best checkpoint and a card that extends the bundled one."""
     torch.set_num_threads(1)
-    old = json.loads(CARD.read_text())
+    old = read_card(CARD)
     classifier, _ = bundled_classifier()
     g, d = new_models("bundled", seed)
     ema = copy.deepcopy(g).requires_grad_(False)
@@ -193,11 +194,6 @@ def resume(out: Path, steps: int = 8000, every: int = 250, ema_decay: float = 0.
     return card
 
 
-def _utc_today(hhmm: str) -> float:
-    hour, minute = (int(v) for v in hhmm.split(":"))
-    return dt.datetime.now(dt.timezone.utc).replace(hour=hour, minute=minute, second=0, microsecond=0).timestamp()
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="how", required=True)
@@ -218,7 +214,7 @@ def main(argv=None) -> None:
         card = train(Path(args.out), steps=args.steps, command=command)
     else:
         card = resume(Path(args.out), args.steps, args.every,
-                      until=None if args.until is None else _utc_today(args.until), command=command)
+                      until=utc_today(args.until), command=command)
     print(json.dumps(card["samples"]))
 
 

@@ -92,14 +92,14 @@ def new_scheduler(name: str):
     raise InputError(f"Scheduler must be one of {', '.join(SCHEDULERS)}, not {name!r}.")
 
 
-def _load_unet(path: Path):
+def load_unet(path: Path):
     from diffusers import UNet2DModel
 
     return UNet2DModel.from_pretrained(str(Path(path).parent), low_cpu_mem_usage=False).eval()  # no accelerate here
 
 
 def bundled_unet():
-    return load(SPEC, _load_unet)
+    return load(SPEC, load_unet)
 
 
 def initial_noise(seed: int, n: int) -> torch.Tensor:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import sys
 import tempfile
 import time
@@ -35,8 +34,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from showcase.core.cards import read_card
+from showcase.core.schedule import budget_progress, budgeted_lr, utc_today
 from showcase.vision import dcgan
-from showcase.vision.diffusion import (ASSET_DIR, CARD, DEFAULT_STEPS, SPEC, TRAIN_TIMESTEPS, _load_unet, held_out_loss,
+from showcase.vision.diffusion import (ASSET_DIR, CARD, DEFAULT_STEPS, SPEC, TRAIN_TIMESTEPS, held_out_loss, load_unet,
                                        judge, new_scheduler, new_unet)
 
 LR, BATCH, WARMUP, EMA_DECAY = 2e-3, 64, 100, 0.995
@@ -84,13 +85,12 @@ def _fit(unet, ema, x, stage: Stage, batch_size: int, gen: torch.Generator, ramp
         """How far through the stage: by steps, or by the clock when ``until`` comes first. Decaying
         the learning rate over the time budget rather than a step count that a busy machine cannot
         reach is Li, Yumer & Ramanan's budgeted training (ICLR 2020)."""
-        by_clock = 0.0 if until is None else (time.time() - began) / max(until - began, 1e-9)
-        return min(1.0, max(step / n, by_clock))
+        return budget_progress(step, n, began, None if until is None else until - began)
 
     for step in range(1, n + 1):
         started = time.perf_counter()
         # linear warm-up, then cosine decay to zero: short runs need the large early steps and the calm end
-        lr = stage.lr * min(1.0, step / stage.warmup) * 0.5 * (1 + math.cos(math.pi * progress(step - 1)))
+        lr = budgeted_lr(stage.lr, step, progress(step - 1), warmup_steps=stage.warmup)
         for group in opt.param_groups:
             group["lr"] = lr
         unet.train()
@@ -123,7 +123,7 @@ def _fit(unet, ema, x, stage: Stage, batch_size: int, gen: torch.Generator, ramp
 
 def _records_from(resume: Path, stages: tuple[Stage, ...]) -> list[dict]:
     """The stage records of a saved card (a card from before there were stages is stage 1's)."""
-    old = json.loads((Path(resume) / CARD.name).read_text())
+    old = read_card(Path(resume) / CARD.name)
     records = [dict(r) for r in old["stages"]] if "stages" in old else [{
         "stage": 1, "steps": stages[0].steps, "lr": stages[0].lr, "warmup": stages[0].warmup,
         "ema_decay": stages[0].ema_decay, "training_seconds": old["training_seconds"],
@@ -147,7 +147,7 @@ def train(out: Path = ASSET_DIR, stages: tuple[Stage, ...] = STAGES, batch_size:
     torch.set_num_threads(1)  # the machine is shared: one core for training, measured times assume it
     x, _, x_held, _ = dcgan.digits()                     # (4500, 1, 32, 32), (500, 1, 32, 32) in [−1, 1]
     records = [] if resume is None else _records_from(resume, stages)
-    unet = new_unet(seed) if resume is None else _load_unet(Path(resume) / SPEC.bundled.name)
+    unet = new_unet(seed) if resume is None else load_unet(Path(resume) / SPEC.bundled.name)
     for k, stage in enumerate(stages[len(records):], start=len(records)):
         ema = new_unet(seed).eval()
         ema.load_state_dict(unet.state_dict())
@@ -208,12 +208,6 @@ def train(out: Path = ASSET_DIR, stages: tuple[Stage, ...] = STAGES, batch_size:
     return card
 
 
-def _utc_today(hhmm: str) -> float:
-    hour, minute = (int(v) for v in hhmm.split(":"))
-    now = dt.datetime.now(dt.timezone.utc)
-    return now.replace(hour=hour, minute=minute, second=0, microsecond=0).timestamp()
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(ASSET_DIR))
@@ -231,7 +225,7 @@ def main(argv=None) -> None:
     else:
         stages = STAGES + ((Stage(args.extra_stage, EXTRA.lr, EXTRA.warmup, EXTRA.ema_decay),) if args.extra_stage else ())
         card = train(Path(args.out), stages, resume=None if args.resume is None else Path(args.resume),
-                     curve_every=args.curve_every, until=None if args.until is None else _utc_today(args.until),
+                     curve_every=args.curve_every, until=utc_today(args.until),
                      command=command)
     print(json.dumps({k: card[k] for k in ("held_out_noise_mse", "ddim_samples", "ddpm_samples")}))
 

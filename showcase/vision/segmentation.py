@@ -43,6 +43,7 @@ from skimage.color import rgb2hed
 from skimage.filters import threshold_otsu
 from torch import nn
 
+from showcase.core.cards import read_card
 from showcase.core.checks import number
 from showcase.core.errors import InputError
 from showcase.core.threads import one_thread
@@ -181,10 +182,10 @@ def overlay(gray: np.ndarray, pred: np.ndarray, truth: np.ndarray | None = None,
 # Loading and running
 # ---------------------------------------------------------------------------------------------
 
-def _load_unet(path: Path) -> UNet:
+def load_unet(path: Path) -> UNet:
     from safetensors.torch import load_file
 
-    card = json.loads((path.parent / "model_card.json").read_text()) if (path.parent / "model_card.json").is_file() else {}
+    card = read_card(path.parent / "model_card.json", missing={})
     model = UNet(**card.get("architecture", {}))
     model.load_state_dict(load_file(str(path)))
     return model.eval()
@@ -235,7 +236,7 @@ def segment(image, threshold: float = 0.5, channel: str = "auto") -> SegmentResu
     if channel not in CHANNELS:
         raise InputError(f"channel must be one of {CHANNELS}, not {channel!r}.")
     picture = load_image(image, max_side=MAX_SIDE, min_side=32)
-    model, found = load(SPEC, _load_unet)
+    model, found = load(SPEC, load_unet)
 
     started = time.perf_counter()
     gray, used = to_channel(picture, channel)

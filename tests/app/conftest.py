@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-# pages.common.guard gives a refusal (InputError) and a crash the same translated title ("Error", in
+# pages.guard.guard gives a refusal (InputError) and a crash the same translated title ("Error", in
 # the page's language), so they are told apart by the message: a crash's always ends with CRASHED;
 # Gradio's own checks of sliders, choices and files say GRADIO_OWN; anything else is the backend's.
 CRASHED = "the app keeps running."
@@ -23,7 +23,7 @@ def refused_by(message: str) -> str:
 @pytest.fixture(scope="session")
 def app_url():
     import app
-    from pages.common import launch_kwargs
+    from pages.launch import launch_kwargs
 
     app.demo.launch(prevent_thread_lock=True, server_port=None, quiet=True, **launch_kwargs())
     yield app.demo.local_url

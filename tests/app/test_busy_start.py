@@ -1,6 +1,6 @@
 """An app whose first page takes longer than Gradio's own reachability check (3 s a try, in
 ``launch()``) keeps serving (``_frontend=False`` in ``pages.gradio_fixes.LAUNCH_INTERNALS``, which
-``pages.common.launch_kwargs`` passes). On a machine at load 18 the served app answered, then exited with "When localhost is not accessible, a shareable
+``pages.launch.launch_kwargs`` passes). On a machine at load 18 the served app answered, then exited with "When localhost is not accessible, a shareable
 link must be created", and the load test that was using it saw its connections refused."""
 
 import inspect
@@ -9,7 +9,7 @@ import gradio as gr
 import httpx
 from gradio import networking
 
-from pages.common import launch_kwargs
+from pages.launch import launch_kwargs
 
 
 def test_launch_survives_a_page_slower_than_gradios_own_check(monkeypatch):

@@ -43,7 +43,7 @@ def test_every_topic_calls_its_contract_api_and_has_a_metrics_contract():
 
 
 def test_every_topic_has_its_contract_api(client):
-    """TOPICS.md's api_name for each built topic is an endpoint of the app."""
+    """The api_name in showcase/core/topics.py of each built topic is an endpoint of the app."""
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     for topic in available_topics():
         assert f"/{topic.api}" in endpoints, topic.module

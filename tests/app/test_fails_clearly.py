@@ -1,4 +1,4 @@
-"""The ``fails_clearly`` fixture tells a refusal from a crash by the messages ``pages.common.guard``
+"""The ``fails_clearly`` fixture tells a refusal from a crash by the messages ``pages.guard.guard``
 gives them: checked here on a tiny app with one handler of each kind, and a slider Gradio checks."""
 
 import pytest
@@ -13,7 +13,7 @@ def tiny_client():
     import gradio as gr
     from gradio_client import Client
 
-    from pages.common import guard
+    from pages.guard import guard
     from showcase.core.errors import InputError
 
     @guard

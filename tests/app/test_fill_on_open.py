@@ -74,10 +74,10 @@ TOPICS = [f"{x.area}.{x.name}" for x in app.available_topics()]
 @pytest.mark.parametrize("key", TOPICS)
 def test_each_tab_opens_with_its_first_examples_table(key):
     opens = app.FILLS.get(key)
-    assert opens is not None, f"{key}: no examples table recorded (make it with pages.common.examples)"
+    assert opens is not None, f"{key}: no examples table recorded (make it with pages.layout.examples)"
     tab = topic_tab(key)
     assert first_dataset(tab) is opens.examples.dataset, \
-        f"{key}: the tab's first examples table was not made with pages.common.examples"
+        f"{key}: the tab's first examples table was not made with pages.layout.examples"
     chain = on_select(tab)
     assert chain, f"{key}: selecting the tab runs nothing"
     assert all(f.api_visibility == "private" for f in chain), f"{key}: the fill is part of the public API"

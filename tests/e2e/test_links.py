@@ -14,7 +14,7 @@ import pytest
 
 from app import available_topics
 from pages import links, try_this
-from pages.common import translations
+from pages.translation import translations
 from tests.e2e.test_tabs import LOCALES, PROJECTOR, RESULT_SHOWN, check_readable, open_context, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]

@@ -229,7 +229,7 @@ def test_first_tab_of_each_area_fits_a_phone(page, topic):
 def test_listening_test_one_full_rating(browser, server_url, locale):
     """Next sample → listen → rate 5 → the voice is revealed, the next sample loads, the MOS table shows."""
     from pages.speech.tts import t   # noqa: F401 - registers the tab's strings
-    from pages.common import translations
+    from pages.translation import translations
 
     words = translations()[LOCALES[locale]]
     context, page = open_context(browser, locale, PROJECTOR)

@@ -31,7 +31,7 @@ def test_only_pages_that_exist_get_tabs():
 
 
 def test_launch_settings():
-    from pages.common import launch_kwargs
+    from pages.launch import launch_kwargs
 
     kwargs = launch_kwargs()
     assert kwargs["max_file_size"].endswith("mb") and "allowed_paths" not in kwargs
@@ -66,7 +66,7 @@ def test_the_heap_trim_runs_on_glibc_and_can_be_switched_off():
 def test_a_handlers_first_good_call_freezes_what_it_loaded_and_later_calls_collect_nothing_extra():
     import gc
 
-    from pages.common import guard
+    from pages.guard import guard
     from showcase.core.errors import InputError
 
     loaded = []

@@ -12,7 +12,7 @@ from PIL import Image
 
 import app
 from pages import classroom, links
-from pages.common import say
+from pages.translation import say
 
 # a Space's address: the longest base a link is likely to have
 BASE = "https://some-student-roadmap-showcase.hf.space/"

@@ -46,7 +46,7 @@ def test_files_of_other_components_still_move_to_the_cache(tmp_path):
 
 
 def test_the_plot_css_reaches_every_launch():
-    from pages.common import launch_kwargs
+    from pages.launch import launch_kwargs
 
     assert gradio_fixes.CSS in launch_kwargs()["css"] and ".vega-embed" in gradio_fixes.CSS
 
@@ -59,7 +59,7 @@ def test_the_installed_libraries_are_the_ones_the_patches_were_written_for():
     from showcase.vision import detection
 
     assert gr.__version__ == gradio_fixes.PATCHED_FOR, (
-        f"Gradio {gr.__version__} is installed; pages/gradio_fixes.py and pages/common.py patch Gradio "
+        f"Gradio {gr.__version__} is installed; pages/gradio_fixes.py patches Gradio "
         f"{gradio_fixes.PATCHED_FOR}'s internals: re-check them, then update PATCHED_FOR")
     assert version("ultralytics") == detection.ULTRALYTICS_PATCHED_FOR, (
         f"Ultralytics {version('ultralytics')} is installed; showcase/vision/detection.py undoes "
@@ -68,7 +68,7 @@ def test_the_installed_libraries_are_the_ones_the_patches_were_written_for():
 
 def test_a_strings_prefix_belongs_to_one_module():
     import pages.math.svd  # noqa: F401 - registers the prefix "svd"
-    from pages.common import strings
+    from pages.translation import strings
 
     with pytest.raises(ValueError, match="already used"):
         strings("svd", {"title": ("x", "x")})   # pages/math/svd.py owns "svd"
@@ -186,3 +186,12 @@ def test_the_atomic_writers_keep_gradios_names_and_content(tmp_path):
     b = Path(gradio_fixes.save_audio_to_cache.gradio_original(tone, 16000, "wav", str(tmp_path / "g")))
     assert a.parent.name == b.parent.name and a.read_bytes() == b.read_bytes()
     assert not [p for p in a.parent.iterdir() if p.name.startswith(".")]   # no staging file left behind
+
+
+def test_another_gradio_version_is_named_in_the_log_at_import(monkeypatch, caplog):
+    import importlib
+
+    monkeypatch.setattr(gr, "__version__", "0.0.1")
+    with caplog.at_level("WARNING", logger="showcase"):
+        importlib.reload(gradio_fixes)
+    assert f"Gradio 0.0.1 is installed; pages/gradio_fixes.py was written for {gradio_fixes.PATCHED_FOR}" in caplog.text

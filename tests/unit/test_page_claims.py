@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app import available_topics
-from pages.common import translations
+from pages.translation import translations
 
 
 @pytest.fixture(scope="module")

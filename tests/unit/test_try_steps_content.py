@@ -15,8 +15,10 @@ PAGES = sorted(p for p in ROOT.glob("pages/*/*.py") if p.stem not in NOT_TOPICS)
 KEYS = {"en", "zh", "set", "example", "answer_en", "answer_zh"}
 
 
-def test_there_are_thirty_topic_pages():
-    assert len(PAGES) == 30
+def test_every_topic_has_its_page_and_every_page_its_topic():
+    from showcase.core.topics import all_topics
+
+    assert {f"{p.parent.name}.{p.stem}" for p in PAGES} == {t.module for t in all_topics()}
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: f"{p.parent.name}/{p.stem}")

@@ -71,7 +71,7 @@ def test_steps_render_under_the_header_with_one_click_buttons(monkeypatch):
     import gradio as gr
 
     from pages import classroom, fill
-    from pages.common import recording_examples
+    from pages.layout import recording_examples
     from pages.math import svd as page
 
     monkeypatch.setenv("SHOWCASE_TRY_DIR", str(FIXTURES))

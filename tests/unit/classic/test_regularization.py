@@ -5,7 +5,7 @@ from sklearn.linear_model import Ridge
 
 from showcase.core.errors import InputError
 from showcase.core.settings import asset
-from showcase.classic.regularization import MODELS, _diabetes_fits, regularization
+from showcase.classic.regularization import MODELS, diabetes_fits, regularization
 
 SAMPLE = asset("classic", "regularization", "sample.csv")
 
@@ -43,7 +43,7 @@ def test_noise_columns_on_diabetes_are_dropped_by_lasso_only():
 
 
 def test_paths_pass_through_the_chosen_fits():
-    fits, _, _, _ = _diabetes_fits("target", 0.5, 0)
+    fits, _, _, _ = diabetes_fits("target", 0.5, 0)
     for name, fit in fits.items():
         i = int(np.argmin(np.abs(fit.alphas - fit.best_alpha)))
         assert np.allclose(fit.path[i], fit.coef, atol=5e-3), name

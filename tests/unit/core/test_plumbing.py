@@ -12,12 +12,14 @@ def test_stages_cover_51_to_100_without_gaps():
     assert ranges[0][0] == 51 and ranges[-1][1] == 100
     assert all(b[0] == a[1] + 1 for a, b in zip(ranges, ranges[1:]))
     names = [t.module for t in all_topics()]
-    assert len(names) == len(set(names)) == 30
+    assert len(names) == len(set(names)), "a topic is listed twice"
+    apis = [t.api for t in all_topics()]
+    assert len(apis) == len(set(apis)), "two topics share an api_name"
 
 
 def test_every_string_has_both_languages():
     import app  # noqa: F401 - importing builds every page, which registers its strings
-    from pages.common import translations
+    from pages.translation import translations
 
     en, zh = translations()
     assert en.keys() == zh.keys() and len(en) > 50

@@ -45,7 +45,7 @@ def test_answers_are_true_of_the_shapes(scenes):
         for kind, question, answer in scene.qa:
             seen_types.add(kind)
             if kind == "counting":
-                asked = next(k for k in st.CLASSES if f"many {st._plural(k)}" in question)
+                asked = next(k for k in st.CLASSES if f"many {st.plural(k)}" in question)
                 assert answer == st.NUMBERS[kinds.count(asked)]
             elif kind == "colour":
                 asked = question.split("the ")[1].rstrip("?")

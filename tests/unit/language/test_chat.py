@@ -350,7 +350,7 @@ def test_training_dry_run(tmp_path):
 
 
 def test_launch_kwargs_serve_the_v1_routes_on_the_apps_port():
-    from pages.common import launch_kwargs
+    from pages.launch import launch_kwargs
 
     paths = {(r.path, tuple(sorted(r.methods))) for r in launch_kwargs()["app_kwargs"]["routes"]}
     assert paths == {("/v1/models", ("GET",)), ("/v1/chat/completions", ("POST",))}

@@ -125,9 +125,10 @@ def test_bad_texts_are_refused_with_a_reason(texts, match):
 def test_unknown_words_and_long_texts_are_flagged_not_crashing(two_shapes):
     m = clip.clip_match(two_shapes.image, ["一个红色的圆", "a red circle 🙂", "a red circle"]).metrics
     assert "[UNK]" in m["note"] and abs(sum(m["probabilities"].values()) - 1) < 1e-3
+    assert m["unknown_words"] >= 1 and "texts_cut" not in m     # facts for the page, not words to parse
     long = " ".join(["a red circle"] * 20)   # 60 words: more than the 24-token context
     m = clip.clip_match(two_shapes.image, [long, "a blue square"]).metrics
-    assert "cut to 24 tokens" in m["note"]
+    assert "cut to 24 tokens" in m["note"] and m["texts_cut"] == [1] and m["weights"] == "bundled"
 
 
 def test_non_image_is_refused(tmp_path):

@@ -200,7 +200,7 @@ def test_student_size_ratio_is_the_one_the_tab_states():
     import re
 
     import pages.optimize.quantization  # noqa: F401 - registers the tab's strings
-    from pages.common import translations
+    from pages.translation import translations
 
     ratio = q.quantize("student", ["pytorch_static"], 128).table.iloc[0]["smaller"]
     assert ratio < TARGET_SMALLER

@@ -190,7 +190,7 @@ def test_every_photo_example_starts_from_a_right_confident_label_and_a_wrong_one
     # "flipped" a label that was already wrong. Measured by the model (ε = 0: no attack), not read.
     from pathlib import Path
 
-    from pages import common
+    from pages.translation import translations
     from pages.trust import fgsm as page
 
     def clean(row):
@@ -204,5 +204,6 @@ def test_every_photo_example_starts_from_a_right_confident_label_and_a_wrong_one
         assert label in PHOTO_TRUTH[name] and p >= 0.5, (name, label, p)
     for name, label, p in [clean(row) for row in page.HARD if row[1] == "efficientnet_lite0"]:
         if label not in PHOTO_TRUTH.get(name, ()):
-            assert name in common._EN["fgsm.hard"] and label in common._EN["fgsm.hard"], (name, label)
-            assert label in common._ZH["fgsm.hard"] and f"p {p:.2f}" in common._EN["fgsm.hard"], (name, label, p)
+            en, zh = (table["fgsm.hard"] for table in translations())
+            assert name in en and label in en, (name, label)
+            assert label in zh and f"p {p:.2f}" in en, (name, label, p)

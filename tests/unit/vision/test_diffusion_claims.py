@@ -44,7 +44,7 @@ def scores():
 
 def test_the_tab_states_the_order_only_when_the_intervals_separate(scores):
     import pages.vision.diffusion  # noqa: F401 - registers the tab's strings
-    from pages.common import translations
+    from pages.translation import translations
 
     english, chinese = (table["diffusion.reference"] for table in translations())
     ddim, ddpm = ci95(scores["DDIM"]), ci95(scores["DDPM"])

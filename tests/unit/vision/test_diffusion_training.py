@@ -20,7 +20,7 @@ def test_training_smoke_run(tmp_path):
     assert (tmp_path / "full" / "diffusion_pytorch_model.safetensors").is_file() and (tmp_path / "full" / "config.json").is_file()
     assert {"held_out_noise_mse", "ddim_samples", "ddpm_samples", "training_seconds", "seed", "command"} <= set(card)
     assert [s["stage"] for s in card["stages"]] == [1, 2]
-    reloaded = diffusion._load_unet(tmp_path / "full" / "diffusion_pytorch_model.safetensors")
+    reloaded = diffusion.load_unet(tmp_path / "full" / "diffusion_pytorch_model.safetensors")
     assert sum(p.numel() for p in reloaded.parameters()) == card["parameters"]
     # stage 1 alone, then stage 2 warm-started from it: stage 1's record comes from its card
     first = train(tmp_path / "stage1", stages[:1], **quick)

@@ -134,7 +134,7 @@ def test_truncated_png_is_refused(generated):
 @pytest.mark.slow
 def test_bundled_weights_reach_their_model_card():
     card = json.loads(seg.CARD.read_text())
-    model = seg._load_unet(seg.WEIGHTS)
+    model = seg.load_unet(seg.WEIGHTS)
     held_out = seg.evaluate(model, seg.EVAL_SEEDS)
     assert held_out["dice"] >= 0.85                          # the tab's target, measured now
     for key, value in card["held_out"].items():

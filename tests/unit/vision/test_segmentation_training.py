@@ -32,5 +32,5 @@ def test_training_smoke_run(tmp_path):
     assert set(card["held_out"]) == {"dice", "iou", "baseline_dice", "baseline_iou"}
     assert card["command"] == "python -m showcase.vision.segmentation_training"
     assert json.loads((tmp_path / "model_card.json").read_text()) == card
-    model = seg._load_unet(tmp_path / "unet.safetensors")
+    model = seg.load_unet(tmp_path / "unet.safetensors")
     assert seg.predict_proba(model, np.zeros((32, 32), np.float32)).shape == (32, 32)

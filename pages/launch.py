@@ -1,0 +1,45 @@
+"""What ``launch()`` gets, for the whole app and for a page run alone: ``demo.launch(**launch_kwargs())``."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.middleware import Middleware
+
+from pages import gradio_fixes
+from pages.language_link import LanguageFromLink
+from pages.style import CSS, theme
+from pages.translation import i18n
+from showcase.core.settings import settings
+
+log = logging.getLogger("showcase")
+
+
+def launch_kwargs() -> dict:
+    """Theme, CSS, translations, limits and the extra routes, as ``launch()``'s keyword arguments."""
+    return dict(
+        i18n=i18n(),
+        css=CSS,
+        # every public endpoint as a Model Context Protocol tool at /gradio_api/mcp/ (SHOWCASE_MCP)
+        mcp_server=settings().mcp,
+        theme=theme(),
+        max_file_size=f"{settings().max_file_mb}mb",
+        show_error=True,
+        # off in a public app: Gradio's /monitoring/summary answers anyone with per-function traffic
+        enable_monitoring=False,
+        # ?lang=zh / ?lang=en in a link wins over the browser's language (pages/language_link.py)
+        app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink)]},
+        **gradio_fixes.LAUNCH_INTERNALS,   # no self-check that kills a busy app (see there)
+    )
+
+
+def extra_routes() -> list:
+    """Plain HTTP routes served on the app's own port beside the tabs: the chat tab's
+    OpenAI-compatible ``/v1`` (Gradio hands ``app_kwargs`` to its FastAPI app). None if it fails.
+    Read from the backend, not the chat page, which itself launches with these arguments."""
+    try:
+        from showcase.language.chat_server import routes
+    except Exception:  # noqa: BLE001 - the other tabs run without it
+        log.exception("the chat tab's /v1 routes are not served")
+        return []
+    return routes()
