@@ -19,13 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TOP = ("benchmarks", "pages", "showcase")
 
-# Circles another branch removes (issue #29 item 2): delete the entry once that branch is merged.
-KNOWN_CIRCLES = {frozenset({"showcase.vision.detection", "showcase.vision.detection_video"})}
-KNOWN_PRIVATE = {
-    "showcase.vision.detection imports _load_onnx from showcase.core.detector",
-    "showcase.vision.detection_training imports _load_onnx from showcase.vision.detection",
-    "showcase.vision.detection_video imports _check from showcase.vision.detection",
-}
+# Known exceptions (none today): each entry needs a reason beside it.
+KNOWN_CIRCLES: set = set()
+KNOWN_PRIVATE: set = set()
 
 
 def project_modules(root: Path = ROOT) -> dict[str, Path]:
