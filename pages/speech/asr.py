@@ -89,12 +89,13 @@ t = strings("asr", {
         "CTC needs no alignment: it adds a *blank* symbol, and decoding merges repeats and drops blanks. The "
         "picture shows that many frames are blank (the picture's title gives the share) and each character is a short spike. Beam search keeps several "
         "prefixes instead of the best symbol per frame; the *lm* decoder also asks a character language model "
-        "(counted from the training text) how likely each next letter is. **Whisper tiny.en** (39 M parameters, 680,000 hours of "
+        "how likely each next letter is, and a word language model how likely each finished word is after the one "
+        "before it (both counted from the training text). **Whisper tiny.en** (39 M parameters, 680,000 hours of "
         "real speech) runs offline through faster-whisper. Type the true text to get CER and WER.",
         "两个识别器听同一段音频。**CTC 模型**由本项目编写并训练,训练数据是 espeak-ng 和 CMU Flite 两种合成器用多种声音、语速和音高合成的语音,"
         "再加上 sox 的混响与噪声:对数梅尔帧经过卷积与双向 GRU,每 30 毫秒输出一个字符分布。CTC 不需要对齐:"
         "它增加一个*空白*符号,解码时合并重复并删去空白。图中可见许多帧是空白(图的标题给出比例),每个字符只是一个短尖峰。"
-        "束搜索保留多个前缀,而不是每帧只取最优符号;*lm* 解码还会询问一个字符语言模型(由训练文本统计而来)下一个字母有多大可能。**Whisper tiny.en**(3900 万参数,68 万小时真实语音)"
+        "束搜索保留多个前缀,而不是每帧只取最优符号;*lm* 解码还会询问一个字符语言模型下一个字母有多大可能,并询问一个词语言模型每个写完的词跟在前一个词之后有多大可能(两者都由训练文本统计而来)。**Whisper tiny.en**(3900 万参数,68 万小时真实语音)"
         "通过 faster-whisper 离线运行。输入真实文本即可得到 CER 与 WER。",
     ),
     "reference": (
@@ -113,7 +114,7 @@ t = strings("asr", {
     "whisper": ("Whisper tiny.en", "Whisper tiny.en 识别结果"),
     "greedy": ("CTC greedy", "CTC 贪心解码"),
     "beam_text": ("CTC beam search", "CTC 束搜索"),
-    "lm_text": ("CTC beam search + character language model", "CTC 束搜索 + 字符语言模型"),
+    "lm_text": ("CTC beam search + character and word language models", "CTC 束搜索 + 字符与词语言模型"),
     "examples_note": _examples_note(),
     "probs": ("CTC per-frame character probabilities (dark = likely)", "CTC 每帧字符概率(越黑越可能)"),
 })
@@ -211,7 +212,7 @@ def run(audio=EXAMPLES[0][0], engine="both", decoder="lm", beam_size=16, referen
     Args:
         audio: a recording of English speech (WAV, FLAC, MP3 or OGG file, at most 30 s).
         engine: "both", "ctc" (the project's model) or "whisper" (tiny.en, via faster-whisper).
-        decoder: the CTC model's decoding: "greedy", "beam", or "lm" (beam search with a character 6-gram model).
+        decoder: the CTC model's decoding: "greedy", "beam", or "lm" (beam search with a character 6-gram and a word bigram model).
         beam_size: beams for CTC beam search, an integer from 1 to 64.
         reference: the true text, optional; when given, CER and WER are reported.
 

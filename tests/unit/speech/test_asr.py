@@ -2,6 +2,7 @@
 and bad audio."""
 
 import json
+import math
 import shutil
 
 import numpy as np
@@ -261,3 +262,22 @@ def test_the_character_language_model_prefers_english_spelling():
     # a peaked output is left as the acoustics say, whatever the language model thinks
     sure = frames({"x": 0.99}, {b: 0.99}, {"q": 0.99})
     assert ctc_lm.beam_decode_lm(sure, lm, alpha=0.5, beta=1.0) == "xq"
+
+
+def test_the_word_bigram_prefers_words_the_text_has():
+    from showcase.speech import ctc_lm
+
+    words = ctc_lm.WordLM(["the code runs", "the code runs fast", "a cat sat"])
+    known = {w for c in words.counts.values() for w in c}
+    # the known words and one unseen word share all the probability after any context
+    for prev in ("<s>", "the", "cat", "never"):
+        total = sum(math.exp(words.log_prob(prev, w)) for w in known) + math.exp(words.log_prob(prev, "zzz"))
+        assert total == pytest.approx(1.0)
+    assert words.log_prob("the", "code") > words.log_prob("a", "code") > words.log_prob("the", "cade")
+    assert words.score_last("the code") == words.log_prob("the", "code") and words.score_last("") == 0.0
+    # "cade" or "code": the acoustics prefer "cade"; without a character model, the word bigram decides
+    b = ctc.BLANK
+    log_probs = frames({"c": 0.9}, {b: 0.9}, {"a": 0.5, "o": 0.4}, {b: 0.9}, {"d": 0.9}, {"e": 0.9})
+    chars = ctc_lm.CharLM(["zzz"], order=2)
+    assert ctc_lm.beam_decode_lm(log_probs, chars, alpha=0.0, beta=0.0) == "cade"
+    assert ctc_lm.beam_decode_lm(log_probs, chars, alpha=0.0, beta=0.0, words=words, gamma=1.0) == "code"
