@@ -29,6 +29,7 @@ import gradio as gr
 
 from pages import classroom, fill, home, links
 from pages.common import fix_example_headers, launch_kwargs, recording_examples, strings, temp_schedule
+from pages.gradio_fixes import one_heavy_job_per_session
 from showcase.core.settings import ROOT, data_line, settings
 from showcase.core.topics import AREAS, all_topics
 
@@ -94,6 +95,7 @@ def build_app() -> gr.Blocks:
     fix_example_headers(demo)
     name_tools(demo)
     demo.queue(max_size=64, default_concurrency_limit=2)
+    one_heavy_job_per_session(demo)   # pages/gradio_fixes.py, fix 6
     return demo
 
 

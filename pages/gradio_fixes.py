@@ -1,5 +1,7 @@
-"""Five fixes to Gradio 6.31: three to its native plots (LinePlot, ScatterPlot, BarPlot), one to
-``delete_cache``, one to how results are written to its file cache. Fixes 1, 2, 4 and 5 are applied on import; fix 3 is ``CSS`` for ``launch()``. ``pages/common.py`` leans on Gradio
+"""Six fixes to Gradio 6.31: three to its native plots (LinePlot, ScatterPlot, BarPlot), one to
+``delete_cache``, one to how results are written to its file cache, one to its queue's fairness.
+Fixes 1, 2, 4 and 5 are applied on import; fix 3 is ``CSS`` for ``launch()``; fix 6 is
+``one_heavy_job_per_session(demo)``, called by app.py after ``demo.queue()``. ``pages/common.py`` leans on Gradio
 internals twice more (``_CheckedImage.is_template``; an examples table with ``headers=[]``), and
 ``pages/fill.py`` on ``gr.Examples``' own loading of a cached example (``_get_processed_example``,
 ``_get_cached_index_if_cached``, ``load_from_cache``; tested in ``tests/app/test_fill_on_open.py``).
@@ -33,6 +35,12 @@ app says whether it still works) instead of silently breaking. Users are never s
    longer than Content-Length"), and the student's call fails (7 of 1,813 calls with 60 clients).
    Gradio's ``save_file_to_cache`` already writes a staging file and renames it into place; the
    three writers here do the same, and a file already in place is reused, as that one does.
+6. Gradio's queue takes any number of events from one session: a student who presses Run on
+   three training tabs, or calls a training endpoint ten times through the API, holds a pool of
+   one worker (``concurrency_limit=1``: training, deploy demos, diffusion, video) for all of them,
+   and everyone queued behind waits for each. ``Queue.push`` is wrapped: an event of such a pool
+   is refused, with a message in both languages, while the same session has one of them queued
+   or running; the next is taken once that one ends. Test: tests/app/test_fair_queue.py.
 """
 
 from __future__ import annotations
@@ -184,3 +192,35 @@ CSS = """
 .block:has(> .vega-embed) { display: flex; flex-direction: column; }
 .block:has(> .vega-embed) > .vega-embed { flex: 1 1 0; min-height: 0; height: auto !important; }
 """
+
+
+# Fix 6: one job at a time per session in the pools of one worker.
+HEAVY_REFUSED = ("You already have a training or demo run queued or running: wait for its result, then start "
+                 "the next. · 你已有一个训练或演示任务在排队或运行:请等它出结果后再开始下一个。")
+
+
+def heavy_pools(demo: gr.Blocks) -> set[str]:
+    """The named concurrency groups of one worker: a job there holds everyone else's turn."""
+    return {fn.concurrency_id for fn in demo.fns.values()
+            if fn.concurrency_limit == 1 and not str(fn.concurrency_id).isdigit()}  # a digit id: Gradio's own, per event
+
+
+def one_heavy_job_per_session(demo: gr.Blocks) -> None:
+    """Fix 6 (see the docstring): call after ``demo.queue()``, which makes the queue."""
+    queue, pools = demo._queue, heavy_pools(demo)
+    push = getattr(queue.push, "gradio_original", queue.push)
+
+    def holds_one(session: str) -> bool:
+        waiting = (e for pool in pools if pool in queue.event_queue_per_concurrency_id
+                   for e in queue.event_queue_per_concurrency_id[pool].queue)
+        running = (e for job in queue.active_jobs if job for e in job if e.fn.concurrency_id in pools)
+        return any(e.session_hash == session for e in (*waiting, *running))
+
+    async def fair_push(body, request, username):
+        fn = demo.fns.get(body.fn_index) if body.fn_index is not None else None
+        if fn is not None and fn.concurrency_id in pools and body.session_hash and holds_one(body.session_hash):
+            return False, HEAVY_REFUSED, "error"
+        return await push(body, request, username)
+
+    fair_push.gradio_original = push
+    queue.push = fair_push
