@@ -22,7 +22,10 @@ A call is ``POST /gradio_api/queue/join`` and the session's event stream (``GET
 the student's position (``rank``) and estimate (``rank_eta``); every file of the result is then
 downloaded, as the browser shows it. Each record: the student, what was clicked, when, the
 latency (join to result, files included), the queue wait (join to ``process_starts``), the
-highest position seen with the first estimate, and the error if any (a failed call, an HTTP error, a broken download).
+highest position seen with the first estimate, the replicas that answered (HAProxy's
+``X-Served-By``, when there is one) and the error if any (a crashed call, an HTTP error, a broken download).
+A setting the tab refuses with its own message (``InputError``: "Number of components must be between
+1 and 13") is what a student meets too: recorded as ``refused``, not as an error.
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ import requests  # noqa: E402 - after locust has patched the standard library
 
 RECORDS: list[dict] = []
 T0 = time.time()
+# pages.common.guard's words for a handler that raised something else than InputError: a crash, not a refusal
+CRASHED = "the app keeps running"
+SERVED_BY = "X-Served-By"    # the replica's name, set by deploy/haproxy.cfg
 CALL_LIMIT_S = 900            # a training run's queue wait on a busy box is minutes, never this
 
 
@@ -65,16 +71,6 @@ class Tabs:
                 names = [p["parameter_name"] for p in info[f"/{name}"]["parameters"]]
                 self.endpoints[name] = {"fn_index": dep["id"], "inputs": inputs, "names": names}
         self.tabs = [tab for tab in plan if tab["api"] in self.endpoints]
-        self.uploaded: dict[str, dict] = {}
-
-    def file_value(self, session: requests.Session, path: str) -> dict:
-        """A local file as the browser sends it: uploaded once (an example's file), then its server path."""
-        if path not in self.uploaded:
-            with open(path, "rb") as f:
-                got = session.post(f"{self.url}/gradio_api/upload", files={"files": (Path(path).name, f)}, timeout=120)
-            got.raise_for_status()
-            self.uploaded[path] = {"path": got.json()[0], "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
-        return self.uploaded[path]
 
 
 def changed(component: dict, value, rng: random.Random):
@@ -115,6 +111,8 @@ class Student(User):
     def on_start(self):
         self.session = requests.Session()
         self.session_hash = uuid.uuid4().hex[:11]
+        self.uploaded: dict[str, dict] = {}
+        self.served_by: set[str | None] = set()      # the replicas that answered this click (behind HAProxy)
         self.rng = random.Random(self.session_hash)
         Student.count += 1
         self.name = f"student-{Student.count}"
@@ -122,17 +120,22 @@ class Student(User):
         error = None
         try:
             for path in ("/", "/config"):
-                self.session.get(f"{self.tabs.url}{path}", timeout=120).raise_for_status()
+                got = self.session.get(f"{self.tabs.url}{path}", timeout=120)
+                got.raise_for_status()
+                self.served_by.add(got.headers.get(SERVED_BY))
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         self.record("page", "open the page", started, None, None, error)
         self.wait()
 
-    def record(self, api: str, click: str, started: float, wait: float | None, rank: int | None, error, eta=None):
+    def record(self, api: str, click: str, started: float, wait: float | None, rank: int | None, error, eta=None,
+               refused=None):
         took = time.time() - started
-        RECORDS.append({"student": self.name, "api": api, "click": click, "t": round(started - T0, 3),
+        replicas, self.served_by = sorted(r for r in self.served_by if r), set()
+        RECORDS.append({"student": self.name, "replicas": replicas, "api": api, "click": click, "t": round(started - T0, 3),
                         "latency_s": round(took, 4), "wait_s": wait, "rank": rank,
-                        "eta_s": None if eta is None else round(eta, 2), "error": error})
+                        "eta_s": None if eta is None else round(eta, 2), "error": error,
+                        "refused": refused})
         events.request.fire(request_type="click", name=api, response_time=took * 1000, response_length=0,
                             exception=RuntimeError(error) if error else None, context={})
 
@@ -166,6 +169,15 @@ class Student(User):
         """The component of the endpoint's ``i``-th API argument (its inputs less the states)."""
         return [c for c in endpoint["inputs"] if c["type"] != "state"][i]
 
+    def file_value(self, path: str) -> dict:
+        """A local file as the browser sends it: uploaded once by this student (to its replica), then its server path."""
+        if path not in self.uploaded:
+            with open(path, "rb") as f:
+                got = self.session.post(f"{self.tabs.url}/gradio_api/upload", files={"files": (Path(path).name, f)}, timeout=120)
+            got.raise_for_status()
+            self.uploaded[path] = {"path": got.json()[0], "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
+        return self.uploaded[path]
+
     def payload(self, endpoint: dict, args: list) -> list:
         values, given = [], iter(args)
         for component in endpoint["inputs"]:
@@ -174,25 +186,27 @@ class Student(User):
                 continue
             value = next(given)
             if isinstance(value, str) and "\n" not in value and len(value) < 1024 and Path(value).is_file():
-                value = self.tabs.file_value(self.session, value)
+                value = self.file_value(value)
             values.append(value)
         return values
 
     def click(self, api: str, click: str, args: list) -> None:
         """One call as the browser makes it; recorded, never raised."""
         endpoint = self.tabs.endpoints[api]
-        started, wait, rank, eta, error = time.time(), None, None, None, None
+        started, wait, rank, eta, error, refused = time.time(), None, None, None, None, None
         url = self.tabs.url
         try:
             body = {"data": self.payload(endpoint, args), "fn_index": endpoint["fn_index"], "session_hash": self.session_hash,
                     "event_data": None, "trigger_id": None}
             joined = self.session.post(f"{url}/gradio_api/queue/join", json=body, timeout=120)
             joined.raise_for_status()
+            self.served_by.add(joined.headers.get(SERVED_BY))
             event_id = joined.json()["event_id"]
             done = None
             with self.session.get(f"{url}/gradio_api/queue/data", params={"session_hash": self.session_hash},
                                   stream=True, timeout=CALL_LIMIT_S) as stream:
                 stream.raise_for_status()
+                self.served_by.add(stream.headers.get(SERVED_BY))
                 for line in stream.iter_lines():
                     if not line.startswith(b"data:"):
                         continue
@@ -211,15 +225,20 @@ class Student(User):
             if done is None:
                 raise RuntimeError("the event stream ended before the result")
             if not done.get("success"):
-                raise RuntimeError(f"the call failed: {(done.get('output') or {}).get('error')}")
-            for file_url in urls_in(done["output"].get("data")):
+                message = (done.get("output") or {}).get("error")
+                if message and CRASHED not in message:           # the tab's own refusal of these settings
+                    refused = message[:300]
+                else:
+                    raise RuntimeError(f"the call failed: {message}")
+            for file_url in urls_in((done.get("output") or {}).get("data")):
                 got = self.session.get(file_url, timeout=120)
                 got.raise_for_status()
+                self.served_by.add(got.headers.get(SERVED_BY))
                 if "content-length" in got.headers and int(got.headers["content-length"]) != len(got.content):
                     raise RuntimeError(f"{file_url}: {len(got.content)} bytes, Content-Length {got.headers['content-length']}")
         except Exception as exc:  # noqa: BLE001 - every failure is a finding, counted
             error = f"{type(exc).__name__}: {exc}"[:300]
-        self.record(api, click, started, wait, rank, error, eta)
+        self.record(api, click, started, wait, rank, error, eta, refused)
 
 
 def run(url: str, plan: list[dict], students: int, seconds: float, out: Path) -> None:
