@@ -229,14 +229,14 @@ def report(summary: dict, alone_ms: dict[str, float], picture: str) -> list[str]
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=60)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--seconds", type=float, help="the class's length in seconds (instead of --minutes)")
     parser.add_argument("--quick-only", action="store_true", help="only tabs that do not train (short runs)")
     parser.add_argument("--tabs", help="comma-separated area.topic tabs (default: all)")
     parser.add_argument("--url", help="an app already running (its RSS and log are then not read)")
-    parser.add_argument("--out", type=Path, default=OUT, help="folder for CLASSROOM.md, classroom.png, summary.json")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder for CLASSROOM.md, classroom.png, classroom.json")
     args = parser.parse_args(argv)
     seconds = args.seconds or args.minutes * 60
     tabs = plan(set(args.tabs.split(",")) if args.tabs else None)
