@@ -98,8 +98,13 @@ def drive(url: str, tabs: list[dict], students: int, seconds: float, pid: int | 
     for ``after`` seconds after. Returns the students' records and the RSS samples."""
     (work / "plan.json").write_text(json.dumps(tabs), encoding="utf-8")
     calls, log = work / "calls.json", open(work / "students.log", "w")  # noqa: SIM115 - closed below
-    rss, t0 = [], time.time()
-    sample = (lambda: rss.append((round(time.time() - t0, 1), round(server.rss_mb(pid)["rss"])))) if pid else (lambda: None)
+    rss, cpu, t0 = [], [], time.time()
+
+    def sample():
+        if pid:
+            rss.append((round(time.time() - t0, 1), round(server.rss_mb(pid)["rss"])))
+            cpu.append((time.time(), *cpu_seconds(pid)))
+
     students_process = children.Child(
         [sys.executable, "-m", "benchmarks.students", "--url", url, "--plan", str(work / "plan.json"),
          "--students", str(students), "--seconds", str(seconds), "--out", str(calls)],
@@ -116,12 +121,24 @@ def drive(url: str, tabs: list[dict], students: int, seconds: float, pid: int | 
     if students_process.returncode != 0 or not calls.is_file():
         raise RuntimeError(f"the students' process failed:\n{(work / 'students.log').read_text()[-3000:]}")
     ended = time.time() - t0
+    during = [c for c in cpu if c[0] - t0 <= ended]
     while pid and time.time() - t0 < ended + after:
         sample()
         time.sleep(5)
     result = json.loads(calls.read_text(encoding="utf-8"))
     result["rss"], result["t_offset"] = rss, result["t0"] - t0
+    if len(during) >= 2:       # cores used on average while the class ran: the app's, and the machine's in all
+        (t_a, app_a, all_a), (t_b, app_b, all_b) = during[0], during[-1]
+        result["app_cores"], result["machine_cores"] = round((app_b - app_a) / (t_b - t_a), 2), round((all_b - all_a) / (t_b - t_a), 2)
     return result
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by process ``pid`` (user + system) and by the whole machine (busy)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    busy = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    return (int(fields[11]) + int(fields[12])) / tick, sum(map(int, busy[:3] + busy[5:8])) / tick
 
 
 def pct(values: list[float], q: float) -> float:
@@ -157,6 +174,9 @@ def summarize(result: dict, quick: set[str], log_text: str = "") -> dict:
         "longest_wait_s": max((r["wait_s"] or 0 for r in calls), default=0),
         "rss_start_mb": rss[0] if rss else None, "rss_peak_mb": max(rss) if rss else None,
         "rss_end_mb": rss[-1] if rss else None, "per_api": per_api,
+        "app_cores": result.get("app_cores"), "machine_cores": result.get("machine_cores"),
+        "app_cpu_s_per_click": round(result["app_cores"] * result["seconds"] / max(1, len(records)), 3)
+        if result.get("app_cores") is not None else None,
     }
 
 
@@ -213,7 +233,10 @@ def report(summary: dict, alone_ms: dict[str, float], picture: str) -> list[str]
         f"{s['queued_told_position']}, an estimate {s['queued_told_estimate']}; the longest wait "
         f"**{s['longest_wait_s']:.1f} s**.",
         f"- Server RSS: {s['rss_start_mb']} MB at the start, peak **{s['rss_peak_mb']} MB**, "
-        f"{s['rss_end_mb']} MB 30 s after the class (target: at most 8 GB, falling back).", "",
+        f"{s['rss_end_mb']} MB 30 s after the class (target: at most 8 GB, falling back).",
+        f"- CPU while the class ran: the app used {s['app_cores']} cores on average "
+        f"({s['app_cpu_s_per_click']} CPU-s a click), the whole machine {s['machine_cores']} "
+        f"(of {os.cpu_count()}: the rest is the students' process and whatever else ran).", "",
         f"![p50/p95 over time and RSS]({picture})", "",
         "| endpoint | alone ms | calls | errors | p50 s | p95 s | longest wait s | most ahead in its queue |",
         "|---|---|---|---|---|---|---|---|",
