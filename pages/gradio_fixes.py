@@ -38,9 +38,11 @@ app says whether it still works) instead of silently breaking. Users are never s
 6. Gradio's queue takes any number of events from one session: a student who presses Run on
    three training tabs, or calls a training endpoint ten times through the API, holds a pool of
    one worker (``concurrency_limit=1``: training, deploy demos, diffusion, video) for all of them,
-   and everyone queued behind waits for each. ``Queue.push`` is wrapped: an event of such a pool
-   is refused, with a message in both languages, while the same session has one of them queued
-   or running; the next is taken once that one ends. Test: tests/app/test_fair_queue.py.
+   and everyone queued behind waits for each. ``Queue.push`` is wrapped: a run asked for (a Run
+   button, an API call: a public ``api_name``) in such a pool is refused, with a message in both
+   languages, while the same session has another one queued or running; the next is taken once
+   that one ends. A tab's fill on opening and a guided step are left alone. Test:
+   tests/app/test_fair_queue.py.
 """
 
 from __future__ import annotations
@@ -210,15 +212,20 @@ def one_heavy_job_per_session(demo: gr.Blocks) -> None:
     queue, pools = demo._queue, heavy_pools(demo)
     push = getattr(queue.push, "gradio_original", queue.push)
 
+    def run_asked(fn) -> bool:
+        # a Run button or an API call; not a tab's fill on opening or a guided step (private events),
+        # which show a cached example or a quick result and would refuse a learner browsing the tabs
+        return fn.concurrency_id in pools and bool(fn.api_name) and fn.api_visibility == "public"
+
     def holds_one(session: str) -> bool:
         waiting = (e for pool in pools if pool in queue.event_queue_per_concurrency_id
                    for e in queue.event_queue_per_concurrency_id[pool].queue)
-        running = (e for job in queue.active_jobs if job for e in job if e.fn.concurrency_id in pools)
-        return any(e.session_hash == session for e in (*waiting, *running))
+        running = (e for job in queue.active_jobs if job for e in job)
+        return any(e.session_hash == session and run_asked(e.fn) for e in (*waiting, *running))
 
     async def fair_push(body, request, username):
         fn = demo.fns.get(body.fn_index) if body.fn_index is not None else None
-        if fn is not None and fn.concurrency_id in pools and body.session_hash and holds_one(body.session_hash):
+        if fn is not None and run_asked(fn) and body.session_hash and holds_one(body.session_hash):
             return False, HEAVY_REFUSED, "error"
         return await push(body, request, username)
 
