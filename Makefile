@@ -5,7 +5,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_RUN := $(shell grep -v '^\s*\#' packages.txt 2>/dev/null)
-APT_TEST := $(APT_RUN) chromium fonts-noto-cjk
+APT_TEST := $(APT_RUN) chromium fonts-noto-cjk haproxy
 
 .PHONY: run test bench venv deps dev-deps clean
 

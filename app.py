@@ -97,6 +97,7 @@ def build_app() -> gr.Blocks:
     fix_example_headers(demo)
     name_tools(demo)
     demo.queue(max_size=64, default_concurrency_limit=2)
+    gradio_fixes.one_heavy_job_per_session(demo)   # fix 6
     return demo
 
 

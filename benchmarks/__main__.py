@@ -17,6 +17,7 @@
     python -m benchmarks --no-cold --no-endpoints --no-claims --tabs math.pca,vision.dcgan --out /tmp/fill.md
     python -m benchmarks --load 90 --leaks 200 --offline   # also the sections of benchmarks.load,
                                                            # .leaks and .offline (each runs alone too)
+    python -m benchmarks --classroom 60 --minutes 10     # only the class at once: benchmarks/CLASSROOM.md
 """
 
 from __future__ import annotations
@@ -313,7 +314,15 @@ def main(argv=None) -> None:
     parser.add_argument("--load", type=float, metavar="SECONDS", help="also the load test, each phase this long")
     parser.add_argument("--leaks", type=int, metavar="CALLS", help="also the leak check, this many calls an endpoint")
     parser.add_argument("--offline", action="store_true", help="also the offline classroom (root: unshare --net)")
+    parser.add_argument("--classroom", type=int, metavar="STUDENTS",
+                        help="only the class at once (benchmarks.classroom): writes CLASSROOM.md and classroom.png")
+    parser.add_argument("--minutes", type=float, default=10, help="the class's length (with --classroom)")
     args = parser.parse_args(argv)
+    if args.classroom:
+        from benchmarks import classroom
+
+        classroom.main(["--students", str(args.classroom), "--minutes", str(args.minutes)])
+        return
     with server.prompt_polling():   # every call this run times: the client polls every 5 ms
         measure(args)
 

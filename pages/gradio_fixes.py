@@ -6,9 +6,10 @@ app. They were written for Gradio ``PATCHED_FOR`` below: importing this module l
 another version is installed, and ``tests/unit/test_gradio_fixes.py`` fails, so that an upgrade
 re-checks each one instead of silently breaking. Users are never stopped by it.
 
-Five fixes to Gradio 6.31: three to its native plots (LinePlot, ScatterPlot, BarPlot), one to
-``delete_cache``, one to how results are written to its file cache. Fixes 1, 2, 4 and 5 are
-applied on import; fix 3 is ``CSS`` for ``launch()``. Then the uses that are no fix (marked "Use"):
+Six fixes to Gradio 6.31: three to its native plots (LinePlot, ScatterPlot, BarPlot), one to
+``delete_cache``, one to how results are written to its file cache, one to its queue's fairness.
+Fixes 1, 2, 4 and 5 are applied on import; fix 3 is ``CSS`` for ``launch()``; fix 6 is
+``one_heavy_job_per_session(demo)``, called by app.py after ``demo.queue()``. Then the uses that are no fix (marked "Use"):
 a component drawn as its base class, the MCP tool marker, ``launch``'s ``_frontend``, the examples'
 cache and processed values (the tab that opens filled, ``pages/fill.py``; links, ``pages/links.py``),
 the examples click's concurrency group, a function run as a click would run it, and the client's
@@ -39,6 +40,14 @@ polling clock (``benchmarks/server.py``).
    longer than Content-Length"), and the student's call fails (7 of 1,813 calls with 60 clients).
    Gradio's ``save_file_to_cache`` already writes a staging file and renames it into place; the
    three writers here do the same, and a file already in place is reused, as that one does.
+6. Gradio's queue takes any number of events from one session: a student who presses Run on
+   three training tabs, or calls a training endpoint ten times through the API, holds a pool of
+   one worker (``concurrency_limit=1``: training, deploy demos, diffusion, video) for all of them,
+   and everyone queued behind waits for each. ``Queue.push`` is wrapped: a run asked for (a Run
+   button, an API call: a public ``api_name``) in such a pool is refused, with a message in both
+   languages, while the same session has another one queued or running; the next is taken once
+   that one ends. A tab's fill on opening and a guided step are left alone. Test:
+   tests/app/test_fair_queue.py.
 """
 
 from __future__ import annotations
@@ -316,3 +325,40 @@ def prompt_polling():
             _polling_depth[0] -= 1
             if _polling_depth[0] == 0:
                 client_utils.time = prompt_polling.saved
+
+
+# Fix 6: one job at a time per session in the pools of one worker.
+HEAVY_REFUSED = ("You already have a training or demo run queued or running: wait for its result, then start "
+                 "the next. · 你已有一个训练或演示任务在排队或运行:请等它出结果后再开始下一个。")
+
+
+def heavy_pools(demo: gr.Blocks) -> set[str]:
+    """The named concurrency groups of one worker: a job there holds everyone else's turn."""
+    return {fn.concurrency_id for fn in demo.fns.values()
+            if fn.concurrency_limit == 1 and not str(fn.concurrency_id).isdigit()}  # a digit id: Gradio's own, per event
+
+
+def one_heavy_job_per_session(demo: gr.Blocks) -> None:
+    """Fix 6 (see the docstring): call after ``demo.queue()``, which makes the queue."""
+    queue, pools = demo._queue, heavy_pools(demo)
+    push = getattr(queue.push, "gradio_original", queue.push)
+
+    def run_asked(fn) -> bool:
+        # a Run button or an API call; not a tab's fill on opening or a guided step (private events),
+        # which show a cached example or a quick result and would refuse a learner browsing the tabs
+        return fn.concurrency_id in pools and bool(fn.api_name) and fn.api_visibility == "public"
+
+    def holds_one(session: str) -> bool:
+        waiting = (e for pool in pools if pool in queue.event_queue_per_concurrency_id
+                   for e in queue.event_queue_per_concurrency_id[pool].queue)
+        running = (e for job in queue.active_jobs if job for e in job)
+        return any(e.session_hash == session and run_asked(e.fn) for e in (*waiting, *running))
+
+    async def fair_push(body, request, username):
+        fn = demo.fns.get(body.fn_index) if body.fn_index is not None else None
+        if fn is not None and run_asked(fn) and body.session_hash and holds_one(body.session_hash):
+            return False, HEAVY_REFUSED, "error"
+        return await push(body, request, username)
+
+    fair_push.gradio_original = push
+    queue.push = fair_push

@@ -1,0 +1,269 @@
+"""The students of ``benchmarks.classroom``: Locust users that speak Gradio's HTTP queue protocol
+as the browser does, one session each, and write every click they made to a JSON file.
+
+    python -m benchmarks.students --url http://127.0.0.1:7860 --plan plan.json --students 10 --seconds 60 --out calls.json
+
+Run it as its own process (``benchmarks.classroom`` does): Locust patches the standard library
+for gevent when it is imported. A student's round, with 2–5 s of think time after every click:
+
+1. opens the page (``GET /`` and the page's ``/config``), once;
+2. opens a tab, drawn at random (every tab alike), and runs its first example (the tab's ``API``
+   arguments, ``pages/<area>/<topic>.py``);
+3. changes two or three settings, one click each: a slider to another value on its grid, a radio
+   or dropdown to another choice, a checkbox flipped. On a training tab (``benchmarks.server.HEAVY``)
+   the student presses Run once and reads, no setting changes, no guided step: a class does not
+   retrain a model three times a minute;
+4. follows the tab's first guided step that sets values (``pages/<area>/<topic>.try.toml``): its
+   button runs the tab's function with those values, in the tab's concurrency group, as here;
+5. then goes to another tab (step 2), in the same session, until the time is up.
+
+A call is ``POST /gradio_api/queue/join`` and the session's event stream (``GET
+/gradio_api/queue/data``) read to ``process_completed``; the queue's ``estimation`` messages give
+the student's position (``rank``) and estimate (``rank_eta``); every file of the result is then
+downloaded, as the browser shows it. Each record: the student, what was clicked, when, the
+latency (join to result, files included), the queue wait (join to ``process_starts``), the
+highest position seen with the first estimate, the replicas that answered (HAProxy's
+``X-Served-By``, when there is one) and the error if any (a crashed call, an HTTP error, a broken download).
+A setting the tab refuses with its own message (``InputError``: "Number of components must be between
+1 and 13") is what a student meets too: recorded as ``refused``, not as an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import gevent
+from locust import User, between, events, task
+from locust.env import Environment
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402 - after locust has patched the standard library
+
+RECORDS: list[dict] = []
+T0 = time.time()
+# pages.guard.guard's words for a handler that raised something else than InputError: a crash, not a refusal
+CRASHED = "the app keeps running"
+SERVED_BY = "X-Served-By"    # the replica's name, set by deploy/haproxy.cfg
+CALL_LIMIT_S = 900            # a training run's queue wait on a busy box is minutes, never this
+
+
+class Tabs:
+    """What the students need to know of the app: each tab's endpoint, its inputs and arguments."""
+
+    def __init__(self, url: str, plan: list[dict]):
+        self.url = url
+        config = requests.get(f"{url}/config", timeout=60).json()
+        info = requests.get(f"{url}/gradio_api/info", timeout=60).json()["named_endpoints"]
+        components = {c["id"]: c for c in config["components"]}
+        self.endpoints = {}
+        for dep in config["dependencies"]:
+            name = dep.get("api_name")
+            if name and f"/{name}" in info:
+                inputs = [components[i] for i in dep["inputs"]]
+                names = [p["parameter_name"] for p in info[f"/{name}"]["parameters"]]
+                self.endpoints[name] = {"fn_index": dep["id"], "inputs": inputs, "names": names}
+        self.tabs = [tab for tab in plan if tab["api"] in self.endpoints]
+
+
+def changed(component: dict, value, rng: random.Random):
+    """Another value a student could set on ``component``, or None when it has no other."""
+    props, kind = component.get("props", {}), component["type"]
+    if kind == "slider":
+        low, high, step = props.get("minimum", 0), props.get("maximum", 100), props.get("step") or 1
+        grid = int(round((high - low) / step))
+        if grid < 1:
+            return None
+        new = low + step * rng.randint(0, grid)
+        new = int(new) if float(step).is_integer() and float(low).is_integer() else round(new, 6)
+        return new if new != value else None
+    if kind in ("radio", "dropdown") and not props.get("multiselect"):
+        choices = [c[1] if isinstance(c, (list, tuple)) else c for c in props.get("choices") or []]
+        others = [c for c in choices if c != value]
+        return rng.choice(others) if others else None
+    if kind == "checkbox":
+        return not value
+    return None
+
+
+def urls_in(value) -> list[str]:
+    """Every file URL in a result, as the browser would fetch them."""
+    if isinstance(value, dict):
+        own = [value["url"]] if isinstance(value.get("url"), str) and value.get("path") else []
+        return own + [u for v in value.values() if isinstance(v, (dict, list)) for u in urls_in(v)]
+    if isinstance(value, list):
+        return [u for v in value for u in urls_in(v)]
+    return []
+
+
+class Student(User):
+    wait_time = between(2, 5)
+    tabs: Tabs = None            # set before the run
+    count = 0
+
+    def on_start(self):
+        self.session = requests.Session()
+        self.session_hash = uuid.uuid4().hex[:11]
+        self.uploaded: dict[str, dict] = {}
+        self.served_by: set[str | None] = set()      # the replicas that answered this click (behind HAProxy)
+        self.rng = random.Random(self.session_hash)
+        Student.count += 1
+        self.name = f"student-{Student.count}"
+        started = time.time()
+        error = None
+        try:
+            for path in ("/", "/config"):
+                got = self.session.get(f"{self.tabs.url}{path}", timeout=120)
+                got.raise_for_status()
+                self.served_by.add(got.headers.get(SERVED_BY))
+        except requests.RequestException as exc:
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        self.record("page", "open the page", started, None, None, error)
+        self.wait()
+
+    def record(self, api: str, click: str, started: float, wait: float | None, rank: int | None, error, eta=None,
+               refused=None):
+        took = time.time() - started
+        replicas, self.served_by = sorted(r for r in self.served_by if r), set()
+        RECORDS.append({"student": self.name, "replicas": replicas, "api": api, "click": click, "t": round(started - T0, 3),
+                        "latency_s": round(took, 4), "wait_s": wait, "rank": rank,
+                        "eta_s": None if eta is None else round(eta, 2), "error": error,
+                        "refused": refused})
+        events.request.fire(request_type="click", name=api, response_time=took * 1000, response_length=0,
+                            exception=RuntimeError(error) if error else None, context={})
+
+    @task
+    def a_tab(self):
+        tab = self.rng.choice(self.tabs.tabs)
+        endpoint = self.tabs.endpoints[tab["api"]]
+        args = list(tab["args"])
+        self.click(tab["api"], "first example", args)
+        if tab["heavy"]:
+            return
+        for _ in range(self.rng.choice((2, 3))):
+            self.wait()
+            for _ in range(10):                      # a setting this tab lets change
+                i = self.rng.randrange(len(args))
+                new = changed(self.input_of(endpoint, i), args[i], self.rng)
+                if new is not None:
+                    args[i] = new
+                    break
+            self.click(tab["api"], "setting change", args)
+        if tab["step"]:
+            self.wait()
+            step_args = list(tab["args"])
+            for name, value in tab["step"].items():
+                if name in endpoint["names"]:
+                    step_args[endpoint["names"].index(name)] = value
+            self.click(tab["api"], "guided step", step_args)
+
+    @staticmethod
+    def input_of(endpoint: dict, i: int) -> dict:
+        """The component of the endpoint's ``i``-th API argument (its inputs less the states)."""
+        return [c for c in endpoint["inputs"] if c["type"] != "state"][i]
+
+    def file_value(self, path: str) -> dict:
+        """A local file as the browser sends it: uploaded once by this student (to its replica), then its server path."""
+        if path not in self.uploaded:
+            with open(path, "rb") as f:
+                got = self.session.post(f"{self.tabs.url}/gradio_api/upload", files={"files": (Path(path).name, f)}, timeout=120)
+            got.raise_for_status()
+            self.uploaded[path] = {"path": got.json()[0], "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
+        return self.uploaded[path]
+
+    def payload(self, endpoint: dict, args: list) -> list:
+        values, given = [], iter(args)
+        for component in endpoint["inputs"]:
+            if component["type"] == "state":
+                values.append(None)
+                continue
+            value = next(given)
+            if isinstance(value, str) and "\n" not in value and len(value) < 1024 and Path(value).is_file():
+                value = self.file_value(value)
+            values.append(value)
+        return values
+
+    def click(self, api: str, click: str, args: list) -> None:
+        """One call as the browser makes it; recorded, never raised."""
+        endpoint = self.tabs.endpoints[api]
+        started, wait, rank, eta, error, refused = time.time(), None, None, None, None, None
+        url = self.tabs.url
+        try:
+            body = {"data": self.payload(endpoint, args), "fn_index": endpoint["fn_index"], "session_hash": self.session_hash,
+                    "event_data": None, "trigger_id": None}
+            joined = self.session.post(f"{url}/gradio_api/queue/join", json=body, timeout=120)
+            joined.raise_for_status()
+            self.served_by.add(joined.headers.get(SERVED_BY))
+            event_id = joined.json()["event_id"]
+            done = None
+            with self.session.get(f"{url}/gradio_api/queue/data", params={"session_hash": self.session_hash},
+                                  stream=True, timeout=CALL_LIMIT_S) as stream:
+                stream.raise_for_status()
+                self.served_by.add(stream.headers.get(SERVED_BY))
+                for line in stream.iter_lines():
+                    if not line.startswith(b"data:"):
+                        continue
+                    message = json.loads(line[5:])
+                    if message.get("event_id") not in (event_id, None):
+                        continue
+                    kind = message.get("msg")
+                    if kind == "estimation" and message.get("rank") is not None:
+                        rank = max(rank or 0, message["rank"])       # how many are ahead: 0 is the front
+                        eta = message.get("rank_eta") if eta is None else eta
+                    elif kind == "process_starts" and wait is None:
+                        wait = round(time.time() - started, 4)
+                    elif kind == "process_completed":
+                        done = message
+                        break
+            if done is None:
+                raise RuntimeError("the event stream ended before the result")
+            if not done.get("success"):
+                message = (done.get("output") or {}).get("error")
+                if message and CRASHED not in message:           # the tab's own refusal of these settings
+                    refused = message[:300]
+                else:
+                    raise RuntimeError(f"the call failed: {message}")
+            for file_url in urls_in((done.get("output") or {}).get("data")):
+                got = self.session.get(file_url, timeout=120)
+                got.raise_for_status()
+                self.served_by.add(got.headers.get(SERVED_BY))
+                if "content-length" in got.headers and int(got.headers["content-length"]) != len(got.content):
+                    raise RuntimeError(f"{file_url}: {len(got.content)} bytes, Content-Length {got.headers['content-length']}")
+        except Exception as exc:  # noqa: BLE001 - every failure is a finding, counted
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        self.record(api, click, started, wait, rank, error, eta, refused)
+
+
+def run(url: str, plan: list[dict], students: int, seconds: float, out: Path) -> None:
+    Student.tabs = Tabs(url, plan)
+    env = Environment(user_classes=[Student], events=events)
+    runner = env.create_local_runner()
+    # the class arrives within about ten seconds, as a room does when the teacher shows the link
+    runner.start(students, spawn_rate=max(1.0, students / 10))
+    gevent.spawn_later(seconds, runner.quit)
+    runner.greenlet.join()
+    out.write_text(json.dumps({"students": students, "seconds": seconds, "t0": T0, "records": RECORDS}), encoding="utf-8")
+    print(f"{len(RECORDS)} clicks, {sum(r['error'] is not None for r in RECORDS)} errors; wrote {out}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--students", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--plan", type=Path, required=True, help="the tabs, as benchmarks.classroom.plan writes them")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    plan = json.loads(args.plan.read_text(encoding="utf-8"))
+    run(args.url.rstrip("/"), plan, args.students, args.seconds, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""A short class (issue #30, item 4): 10 Locust students for 40 s against a served app, each opening
+the page, tabs, their first examples, setting changes and a guided step (``benchmarks/classroom.py``).
+No errors, no torn result file in the server's log, and every call was told its place in the queue.
+The full run, 60 students for 10 minutes with p50/p95 and RSS, is ``python -m benchmarks --classroom 60``.
+
+    python -m pytest tests/app/test_classroom.py -q
+"""
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+# quick tabs with guided steps and sliders, and one that trains (its pool holds one job at a time)
+TABS = {"math.svd", "math.pca", "classic.ensembles", "vision.dcgan", "optimize.pruning"}
+
+
+def test_a_short_class_gets_no_errors_and_sees_its_queue_position(served_app, tmp_path):
+    from benchmarks import classroom
+
+    tabs = classroom.plan(TABS)
+    assert {t["key"] for t in tabs} == TABS
+    result = classroom.drive(served_app.url, tabs, students=10, seconds=40, pid=served_app.pid, work=tmp_path, after=0)
+    log_text = (served_app.temp.parent / "app.log").read_text(errors="replace")
+    summary = classroom.summarize(result, quick=set(), log_text=log_text)
+    print({k: v for k, v in summary.items() if k != "per_api"})
+    assert summary["errors"] == [], summary["errors"][:5]
+    assert summary["torn_downloads_logged"] == 0
+    records = result["records"]
+    assert len({r["student"] for r in records}) == 10                 # every student opened the page
+    clicks = {r["click"] for r in records}
+    assert {"open the page", "first example", "setting change"} <= clicks, clicks
+    # the queue told every call its place (Gradio's estimation message), queued or not
+    assert summary["calls"] > 0 and summary["told_position"] == summary["calls"], summary
