@@ -233,3 +233,19 @@ def test_the_exact_answer_to_an_existence_question_without_a_colour(scene_png):
     present, absent = sorted(kinds)[0], sorted(set(scene_text.CLASSES) - kinds)[0]
     assert cv._answer_from_shapes(cv.scene(8), f"is there a {present}?") == "yes"
     assert cv._answer_from_shapes(cv.scene(8), f"is there a {absent}?") == "no"
+
+
+@pytest.mark.slow
+def test_caption_stage_trains_the_decoder_alone(tmp_path):
+    """Stage 3 moves the caption decoder and nothing the VQA answers read (encoder, word embeddings, heads)."""
+    from safetensors.torch import load_file
+
+    from showcase.language import caption_stage
+
+    card = caption_stage.train(out=tmp_path / "model", n_scenes=24, steps=2, batch=6, n_probe=6, n_test=10,
+                               log=lambda *a: None)
+    before, after = load_file(str(cv.MODEL_DIR / "model.safetensors")), load_file(str(tmp_path / "model" / "model.safetensors"))
+    moved = {k for k in before if not (before[k] == after[k]).all()}
+    assert moved and all(k.startswith(("decoder.", "out_norm.", "cell_position", "text_position")) for k in moved), moved
+    assert [p["step"] for p in card["stage3"]["curve"]] == [0, 2] and "caption_stage --steps 2" in card["command"]
+    assert {"redrawn_names_exact", "redrawn_invented"} <= set(card["stage3"]["curve"][-1])

@@ -72,7 +72,8 @@ def test_word_order_on_scenes_drawn_by_other_code(drawn_pairs):
     assert trained["n_hard_pairs"] == N_DRAWN
     # NOT the targets (TARGETS): on these pictures the fine-tuned model reached colours 0.875, relation
     # 0.71, names 0.74 (200 pairs, the card's drawn_by_other_code) against 0.996 / 0.964 / 0.976 on the generator's
-    # own; guard what it reached
+    # own; guard what it reached. Nearly all its misses are true texts saying "to the right of", which the generator's
+    # left-first texts never do (clip_training --either-first)
     assert trained["colour_swap"] >= 0.85 and trained["relation_flip"] >= 0.68 and trained["swapped_names"] >= 0.71, trained
     assert trained["relation_flip"] >= bag["relation_flip"] + 0.10, (trained, bag)
     assert bag["relation_flip"] < 0.70 and bag["swapped_names"] < 0.70, bag
