@@ -10,7 +10,10 @@ The bundled model (``caption_vqa_net.SceneNet``, trained here by
   (Perez et al. 2018) before a sum and a max over the cells. A generative decoder conditioned on the
   question (the previous version of this tab) answered "one" to every count and "yes" to every
   position question: nothing in its patches told it where a shape was or how many there were;
-- **captions** come from a small transformer decoder attending to the cells, by greedy or beam search.
+- **captions** come from a small transformer decoder attending to the cells, by greedy or beam search;
+  a third stage (``python -m showcase.language.caption_stage``) trained the decoder alone again on
+  busier and redrawn scenes: captions naming a shape that is not there fell from 3.75% to 2.5% of
+  400 held-out scenes (greedy) and from 12.5% to 9.6% of 240 scenes drawn by the tests' code, not 0.
 
 Why exact names and not only BLEU: BLEU-4 counts shared 4-grams with the references, and most of a
 description's words ("a small ... to the left of a large ...") are the same for any scene, so a

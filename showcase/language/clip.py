@@ -30,8 +30,13 @@ CLIP scores 59% and NegCLIP 81% (Yuksekgonul et al., ICLR 2023, "When and why vi
 models behave like bags-of-words"). The plain model shows the weakness, the fine-tuned one the fix
 on the generator's scenes (tidy and varied); on two-shape pictures drawn by other code (the tests'
 drawer) it reaches colours 88%, relation 71%, names 74% — better than the plain model, short of the
-generator's numbers. Retrieval stays at the plain model's level (95.6% image-to-text on 500 scenes)
-because later fine-tuning stages mix ordinary scenes back into each batch (``negclip_model_card.json``).
+generator's numbers. The cause is the texts more than the drawing: the generator names the left shape
+first, so no true training text says "to the right of", and on the drawer's scenes whose true text
+does, the relation flip scores 4% (53 scenes; 100% where it says "to the left of").
+``clip_training --either-first`` trains on texts naming either shape first: a run from these weights
+reached 99.5% / 96.5% / 96% there, but lost 1-2 points on the generator's own word-order tests and
+zero-shot fell 28% -> 20%, so it is not bundled. Retrieval stays at the plain model's level (95.6%
+image-to-text on 500 scenes) because later fine-tuning stages mix ordinary scenes back into each batch (``negclip_model_card.json``).
 
 Reference: Radford et al., "Learning Transferable Visual Models From Natural Language
 Supervision", ICML 2021; open_clip (Ilharco et al.), github.com/mlfoundations/open_clip.

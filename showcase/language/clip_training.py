@@ -41,6 +41,7 @@ in-batch task is trained again beside the hard one; each stage's card keeps the 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import math
@@ -51,7 +52,7 @@ from pathlib import Path
 import numpy as np
 
 from showcase.core import scene_text
-from showcase.language import clip, clip_eval
+from showcase.language import clip, clip_eval, scene_redraw
 
 N_SCENES = 10_000
 STEPS = 900
@@ -149,21 +150,32 @@ NEG_STEPS, NEG_BATCH, NEG_LR, NEG_SCENES = 900, 64, 1e-3, 4_000
 P_TWO_SHAPES = 0.6     # relations live in two-shape scenes: most of the fine-tuning pool has two shapes
 
 
-def _scene_texts(scene, tok, rng):
-    """Tokens of the scene's texts: (positives, sized negatives, plain negatives)."""
+def _scene_texts(scene, tok, rng, either_first: bool = False):
+    """Tokens of the scene's texts: (positives, plain positive, sized negatives, plain negatives), one
+    tuple per order of naming. The generator names the left shape first, so its true texts say "to the
+    left of" and never "to the right of", and a model can learn that "right" means false: with
+    ``either_first``, a two-shape scene's texts also come naming the right shape first."""
     sized = [scene.description] + scene.paraphrases[:1] + scene.paraphrases[2:]
     plain = [scene.paraphrases[1]]
-    return tok(sized), tok(plain), scene_text.negatives(scene, rng, True), scene_text.negatives(scene, rng, False)
+    out = [(tok(sized), tok(plain), scene_text.negatives(scene, rng, True), scene_text.negatives(scene, rng, False))]
+    if either_first and len(scene.shapes) == 2:
+        turned = dataclasses.replace(scene, shapes=scene.shapes[::-1])
+        out.append((tok([scene_text.describe(turned.shapes), scene.paraphrases[2]]),
+                    tok([scene_text.describe(turned.shapes, sizes=False)]),
+                    scene_text.negatives(turned, rng, True), scene_text.negatives(turned, rng, False)))
+    return out
 
 
 def train_hard_negatives(out: Path = clip.ASSET_DIR, steps: int = NEG_STEPS, batch: int = NEG_BATCH,
                          n_scenes: int = NEG_SCENES, lr: float = NEG_LR, seed: int = 0, n_eval: int = 500,
                          start_from: Path = clip.WEIGHTS, max_minutes: float | None = None, ordinary: int = 0,
-                         log=functools.partial(print, flush=True)) -> dict:
+                         redrawn: float = 0.0, either_first: bool = False, log=functools.partial(print, flush=True)) -> dict:
     """Fine-tune the plain tiny CLIP with hard negatives; write weights and card to ``out``.
     ``max_minutes`` ends training early on a busy machine; the card then records the steps done.
     ``ordinary`` more scenes per batch come from the plain model's own distribution (tidy, 1-3
-    shapes) with no hard negatives: they keep the in-batch contrastive task, i.e. retrieval."""
+    shapes) with no hard negatives: they keep the in-batch contrastive task, i.e. retrieval.
+    ``redrawn``: the share of the hard pool's pictures drawn afresh each step by ``scene_redraw``
+    (same content and texts, another hand), so the words, not the drawer's habits, are learnt."""
     import torch
     import torch.nn.functional as F
     from safetensors.torch import load_file, save_file
@@ -180,8 +192,8 @@ def train_hard_negatives(out: Path = clip.ASSET_DIR, steps: int = NEG_STEPS, bat
     scenes = [scene_text.generate(i, 64, split="train", varied=bool(i % 2), n_shapes=2 if two[i] else None)
               for i in range(n_scenes)]
     images = _images_tensor(scenes, preprocess)
-    texts = [_scene_texts(s, tok, rng) for s in scenes]
-    negatives = [(tok(n1) if n1 else None, tok(n2) if n2 else None) for *_, n1, n2 in texts]
+    texts = [_scene_texts(s, tok, rng, either_first) for s in scenes]
+    negatives = [[(tok(n1) if n1 else None, tok(n2) if n2 else None) for *_, n1, n2 in t] for t in texts]
     if ordinary:  # seeds after the hard pool's, so these are other scenes
         pool = scene_text.dataset(n_scenes, 64, split="train", start=n_scenes)
         pool_images = _images_tensor(pool, preprocess)
@@ -189,15 +201,18 @@ def train_hard_negatives(out: Path = clip.ASSET_DIR, steps: int = NEG_STEPS, bat
     log(f"{n_scenes:,} scenes and their hard negatives ready in {time.time() - start:.0f} s")
     probe = clip_eval.two_shape_pairs(100, 64, split="val")
     probe_val = scene_text.dataset(200, 64, split="val")
+    probe_redrawn = (scene_redraw.two_shape_pairs(100),) if redrawn else ()
     loaded = clip.Clip(model, preprocess, tok, tok.context_length, tok.tokenizer.unk_token_id)
 
     def measure():
         model.eval()
         m = clip_eval.hard_negative_accuracy(loaded, *probe)
         r = clip_eval.retrieval_top1(loaded, probe_val)["image_to_text_top1"]
+        again = clip_eval.hard_negative_accuracy(loaded, *probe_redrawn[0]) if probe_redrawn else {}
         model.train()
         return {"minutes": round((time.time() - start) / 60, 2), **{k: round(m[k], 3) for k in clip.HARD_TESTS},
-                "image_to_text_top1": round(r, 3)}
+                "image_to_text_top1": round(r, 3), **{f"redrawn_{k}": round(again[k], 3) for k in clip.HARD_TESTS
+                                                       if k in again}}
 
     curve = [{"step": 0, **measure()}]
     log(json.dumps(curve[-1]))
@@ -210,13 +225,16 @@ def train_hard_negatives(out: Path = clip.ASSET_DIR, steps: int = NEG_STEPS, bat
         use_plain = rng.random(batch) < 0.5
         chosen, negs, owner = [], [], []
         for row, (i, plain) in enumerate(zip(idx, use_plain)):
-            sized_tokens, plain_tokens, _, _ = texts[i]
+            order = int(rng.integers(len(texts[i])))
+            sized_tokens, plain_tokens, _, _ = texts[i][order]
             chosen.append(plain_tokens[0] if plain else sized_tokens[int(rng.integers(len(sized_tokens)))])
-            neg = negatives[i][1 if plain else 0]
+            neg = negatives[i][order][1 if plain else 0]
             if neg is not None:
                 negs.append(neg)
                 owner += [row] * len(neg)
         pixels = images[torch.as_tensor(idx)]
+        for row in np.flatnonzero(rng.random(batch) < redrawn):
+            pixels[row] = preprocess(scene_redraw.redraw(scenes[idx[row]], rng))
         if ordinary:
             extra = rng.choice(n_scenes, ordinary, replace=False)
             pick = np.where(rng.random(ordinary) < P_DESCRIPTION, 0, rng.integers(1, 4, ordinary))
@@ -262,6 +280,8 @@ def train_hard_negatives(out: Path = clip.ASSET_DIR, steps: int = NEG_STEPS, bat
     metrics = clip_eval.evaluate(loaded, n=n_eval)
     varied = clip_eval.hard_negative_accuracy(loaded, *clip_eval.two_shape_pairs(n_eval // 2, 64, "val", varied=True))
     metrics.update({f"varied_{k}": v for k, v in varied.items()})
+    again = clip_eval.hard_negative_accuracy(loaded, *scene_redraw.two_shape_pairs(n_eval // 2))
+    metrics.update({f"redrawn_{k}": v for k, v in again.items()})
     log(json.dumps(metrics, indent=1))
     card = {
         "model": f"{clip.MODEL_NAME} + hard negatives",
@@ -272,14 +292,16 @@ def train_hard_negatives(out: Path = clip.ASSET_DIR, steps: int = NEG_STEPS, bat
                  + (f"; and {ordinary} more per batch from {n_scenes:,} tidy 'train' scenes of 1–3 shapes (seeds "
                     f"{n_scenes}–{2 * n_scenes - 1}), with no hard negatives" if ordinary else "")),
         "held_out": (f"retrieval on {n_eval} 'val' scenes; the three word-order tests on {n_eval // 2} two-shape "
-                     f"'val' scenes of two colours and two kinds, tidy and varied (varied_*)"),
-        "seed": seed, "steps": steps, "batch": batch, "ordinary_per_batch": ordinary, "lr": lr,
+                     f"'val' scenes of two colours and two kinds, tidy, varied (varied_*) and redrawn by scene_redraw (redrawn_*)"),
+        "seed": seed, "steps": steps, "batch": batch, "ordinary_per_batch": ordinary, "lr": lr, "redrawn": redrawn,
+        "either_first": either_first,
         "loss": "NegCLIP: image-to-text cross-entropy over the batch's texts plus its hard negatives, "
                 "text-to-image over the batch's images; plus, per hard negative, softplus(its logit - the true "
                 "text's logit), the image's own two-way choice",
         "two_shape_share": P_TWO_SHAPES,
         "command": (f"python -m showcase.language.clip_training --hard-negatives --steps {steps} --seed {seed}"
-                    f" --lr {lr:g} --ordinary {ordinary} --start-from {start_from.name}"),
+                    f" --lr {lr:g} --ordinary {ordinary} --redrawn {redrawn:g} --start-from {start_from.name}"
+                    + (" --either-first" if either_first else "")),
         "training_minutes": round(minutes, 1), "threads": 1,
         "curve": curve, "curve_note": ("word-order accuracy on 100 two-shape 'val' scenes, and image-to-text top-1 "
                                        "among 200 'val' scenes (fewer candidates than the card's 500), against minutes"),
@@ -321,6 +343,10 @@ def main(argv=None) -> None:
     parser.add_argument("--lr", type=float, help="peak learning rate (default: each mode's own)")
     parser.add_argument("--ordinary", type=int, default=0,
                         help="--hard-negatives: plain scenes added to each batch, to keep retrieval")
+    parser.add_argument("--redrawn", type=float, default=0.0,
+                        help="--hard-negatives: share of the hard pool redrawn each step by scene_redraw")
+    parser.add_argument("--either-first", action="store_true",
+                        help="--hard-negatives: two-shape texts name either shape first (not always the left one)")
     parser.add_argument("--start-from", type=Path, default=clip.WEIGHTS,
                         help="--hard-negatives: the weights to fine-tune (a name in the CLIP folder, or a path)")
     parser.add_argument("--max-minutes", type=float, help="stop training early (busy machine); the card says when")
@@ -337,6 +363,7 @@ def main(argv=None) -> None:
         start_from = args.start_from if args.start_from.exists() else clip.ASSET_DIR / args.start_from
         train_hard_negatives(args.out, NEG_STEPS if args.steps == STEPS else args.steps, seed=args.seed,
                              lr=args.lr or NEG_LR, max_minutes=args.max_minutes, ordinary=args.ordinary,
+                             redrawn=args.redrawn, either_first=args.either_first,
                              start_from=start_from)
         return
     if args.dry_run:

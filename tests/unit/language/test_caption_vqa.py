@@ -108,9 +108,9 @@ def test_captions_name_every_shape_on_held_out_scenes(held_out):
     for decoding in ("greedy", "beam"):
         for n, target in CAPTION_TARGET.items():
             assert held_out[f"names_exact_{n}_{decoding}"] >= target, (n, decoding)
-        # NOT the issue's target (no invented shapes): 3.75% of held-out captions name a shape twice, nearly all
-        # on three shapes (the page's hard example); guard what was reached
-        assert held_out[f"invented_{decoding}"] <= 0.05, decoding
+        # NOT the issue's target (no invented shapes): after the decoder's stage 3, 2.5% (greedy) and 1.75% (beam) of
+        # the 400 held-out captions still name a shape that is not there (3.75% before); guard what was reached
+        assert held_out[f"invented_{decoding}"] <= 0.03, decoding
 
 
 def test_vqa_on_scenes_drawn_by_other_code(bundled, blind, drawn):
@@ -130,8 +130,9 @@ def test_captions_on_scenes_drawn_by_other_code(bundled, drawn, beams):
     for n, target in CAPTION_TARGET.items():
         rows = [(c, s.pairs) for c, s in zip(captions, drawn) if len(s.shapes) == n]
         assert np.mean([cv.names_right(c, t) for c, t in rows]) >= target, n
-    # NOT the issue's target (no invented shapes): 12.5% here, mostly this drawer's fatter star read as a cross
-    assert np.mean([cv.invents(c, s.pairs) for c, s in zip(captions, drawn)]) <= 0.15
+    # NOT the issue's target (no invented shapes): 9.6% of these 240 (12.5% before the decoder's stage 3), mostly this
+    # drawer's fatter star read as a cross by the frozen encoder
+    assert np.mean([cv.invents(c, s.pairs) for c, s in zip(captions, drawn)]) <= 0.10
 
 
 def test_caption_and_vqa_on_a_generated_scene(scene_png):
@@ -232,3 +233,19 @@ def test_the_exact_answer_to_an_existence_question_without_a_colour(scene_png):
     present, absent = sorted(kinds)[0], sorted(set(scene_text.CLASSES) - kinds)[0]
     assert cv._answer_from_shapes(cv.scene(8), f"is there a {present}?") == "yes"
     assert cv._answer_from_shapes(cv.scene(8), f"is there a {absent}?") == "no"
+
+
+@pytest.mark.slow
+def test_caption_stage_trains_the_decoder_alone(tmp_path):
+    """Stage 3 moves the caption decoder and nothing the VQA answers read (encoder, word embeddings, heads)."""
+    from safetensors.torch import load_file
+
+    from showcase.language import caption_stage
+
+    card = caption_stage.train(out=tmp_path / "model", n_scenes=24, steps=2, batch=6, n_probe=6, n_test=10,
+                               log=lambda *a: None)
+    before, after = load_file(str(cv.MODEL_DIR / "model.safetensors")), load_file(str(tmp_path / "model" / "model.safetensors"))
+    moved = {k for k in before if not (before[k] == after[k]).all()}
+    assert moved and all(k.startswith(("decoder.", "out_norm.", "cell_position", "text_position")) for k in moved), moved
+    assert [p["step"] for p in card["stage3"]["curve"]] == [0, 2] and "caption_stage --steps 2" in card["command"]
+    assert {"redrawn_names_exact", "redrawn_invented"} <= set(card["stage3"]["curve"][-1])

@@ -72,7 +72,8 @@ def test_word_order_on_scenes_drawn_by_other_code(drawn_pairs):
     assert trained["n_hard_pairs"] == N_DRAWN
     # NOT the issue's targets (TARGETS): on these pictures the fine-tuned model reached colours 0.875, relation
     # 0.71, names 0.74 (200 pairs, the card's drawn_by_other_code) against 0.996 / 0.964 / 0.976 on the generator's
-    # own; guard what it reached
+    # own; guard what it reached. Nearly all its misses are true texts saying "to the right of", which the generator's
+    # left-first texts never do (clip_training --either-first)
     assert trained["colour_swap"] >= 0.85 and trained["relation_flip"] >= 0.68 and trained["swapped_names"] >= 0.71, trained
     assert trained["relation_flip"] >= bag["relation_flip"] + 0.10, (trained, bag)
     assert bag["relation_flip"] < 0.70 and bag["swapped_names"] < 0.70, bag
@@ -194,9 +195,28 @@ def test_hard_negative_training_smoke_runs_end_to_end(tmp_path):
     assert set(clip.HARD_TESTS) <= set(card["metrics"]) and card["compare"]["aro"]["vg_relation_negclip"] == 0.81
     # a later stage mixes ordinary scenes into each batch and keeps the record of the stage it started from
     later = clip_training.train_hard_negatives(tmp_path / "stage2", steps=2, batch=8, n_scenes=40, n_eval=20, ordinary=8,
-                                               lr=1e-4, start_from=tmp_path / clip.NEG_WEIGHTS.name, log=lambda *a: None)
+                                               lr=1e-4, start_from=tmp_path / clip.NEG_WEIGHTS.name, redrawn=0.5,
+                                               either_first=True, log=lambda *a: None)
     assert "--ordinary 8" in later["command"] and later["ordinary_per_batch"] == 8
     assert [s["steps"] for s in later["earlier_stages"]] == [3] and "image_to_text_top1" in later["curve"][-1]
+    assert "--redrawn 0.5" in later["command"] and "--either-first" in later["command"]
+    assert "redrawn_relation_flip" in later["curve"][-1] and "redrawn_swapped_names" in later["metrics"]
+
+
+def test_either_first_texts_say_right_of_as_often_as_left_of():
+    """The generator names the left shape first, so its true texts never say "to the right of"; the
+    fine-tuning texts name either shape first, and each order's false texts are its own words rearranged."""
+    from showcase.language import clip_training
+
+    tok = clip.tokenizer()
+    rng = np.random.default_rng(0)
+    scenes = [s for s in (scene_text.generate(i, 64, split="train", n_shapes=2) for i in range(60))
+              if scene_text.hard_negatives(s)]
+    decode = lambda ids: tok.tokenizer.decode([i for i in ids.tolist() if i])
+    plain = [[decode(order[1][0]) for order in clip_training._scene_texts(s, tok, rng, True)] for s in scenes]
+    assert all(len(p) == 2 for p in plain)
+    assert not any("right" in left_first for left_first, _ in plain)
+    assert sum("right" in right_first for _, right_first in plain) >= len(scenes) // 3
 
 
 def test_word_order_compare_runs_both_models_and_cites_aro():

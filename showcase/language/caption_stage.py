@@ -1,0 +1,179 @@
+"""Stage 3 of the captioner: the caption decoder alone, fine-tuned so that it names what is there.
+
+After stages 1 and 2 (``caption_vqa_training``) the captions named every shape's colour and kind
+in 96% of held-out scenes, yet 3.75% of them named a shape that is not there, mostly a shape
+named twice in a three-shape scene, and 12.5% of scenes drawn by other code, mostly a fat star
+read as a cross. Both are the decoder's habits: on the generator's scenes two shapes of one
+colour and kind are common enough (the generator draws them) that "... and a small red circle"
+again is a cheap guess, and it only ever saw one star outline.
+
+So this stage keeps the encoder, the word embeddings and the VQA heads exactly as they were (VQA
+answers do not move) and trains only the caption decoder (its layers, output norm and position
+tables) on fresh ``train_all`` scenes, two and three shapes most of the time, a share of them
+redrawn each step by ``scene_redraw`` (same content, another hand: other star and cross
+proportions, backgrounds, hues, canvas sizes). The loss is the same next-word cross-entropy on the
+exact description; no rule at decoding forbids a repeated name (the generator does draw pairs).
+
+    python -m showcase.language.caption_stage                 # ~20 min on one shared CPU thread
+    python -m showcase.language.caption_stage --dry-run       # a few steps, to a temp folder
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from showcase.core import scene_text
+from showcase.language import caption_vqa as cv
+from showcase.language import caption_vqa_net as nets
+from showcase.language import scene_redraw
+
+N_SCENES, STEPS, BATCH, LR, REDRAWN = 6_000, 1_500, 48, 5e-4, 0.4
+SHAPES_SHARE = (0.2, 0.4, 0.4)       # one, two, three shapes: the errors live in the busier scenes
+FIRST_SEED = 2_000_000               # apart from stages 1 and 2
+
+
+def _trainable(net) -> list:
+    """The decoder's own parameters: not the encoder, not the word embeddings the questions read."""
+    return (list(net.decoder.parameters()) + list(net.out_norm.parameters())
+            + [net.cell_position, net.text_position])
+
+
+def _redrawn(scene, rng) -> np.ndarray:
+    image = scene_redraw.redraw(scene, rng)
+    return np.array(image.resize((nets.IMAGE_SIZE,) * 2, Image.LANCZOS))
+
+
+def _probe(loaded, tidy, redrawn, start: float, step: int) -> dict:
+    """Names-exact and invented on held-out tidy scenes and on the same scenes redrawn."""
+    out = {"step": step, "minutes": round((time.time() - start) / 60, 2)}
+    for name, (scenes, images) in (("tidy", tidy), ("redrawn", redrawn)):
+        captions = cv.generate_captions(loaded, images)
+        out[f"{name}_names_exact"] = round(float(np.mean([cv.names_right(c, [(s.colour, s.kind) for s in x.shapes])
+                                                          for c, x in zip(captions, scenes)])), 3)
+        out[f"{name}_invented"] = round(float(np.mean([cv.invents(c, [(s.colour, s.kind) for s in x.shapes])
+                                                       for c, x in zip(captions, scenes)])), 3)
+    return out
+
+
+def train(model_dir: Path = cv.MODEL_DIR, out: Path = cv.MODEL_DIR, n_scenes: int = N_SCENES, steps: int = STEPS,
+          batch: int = BATCH, lr: float = LR, redrawn: float = REDRAWN, seed: int = 0, n_probe: int = 150,
+          n_test: int = 400, max_minutes: float | None = None, log=functools.partial(print, flush=True)) -> dict:
+    """Fine-tune the decoder of the model in ``model_dir``; weights, config and card to ``out``."""
+    import torch
+    import torch.nn.functional as F
+    from safetensors.torch import load_file, save_file
+    from transformers import AutoTokenizer
+
+    torch.set_num_threads(1)  # the machine is shared: one core for training
+    torch.manual_seed(seed)
+    start = time.time()
+    model_dir, out = Path(model_dir), Path(out)
+    if out != model_dir:
+        shutil.copytree(model_dir, out, dirs_exist_ok=True)
+    tok = AutoTokenizer.from_pretrained(out)
+    config = json.loads((out / "config.json").read_text())
+    net = nets.SceneNet(config["vocab_size"], config["width"], config["pad_id"], relation_head=config["relation_head"])
+    net.load_state_dict(load_file(str(out / "model.safetensors")))
+    rng = np.random.default_rng(seed + 3)
+    counts = rng.choice(3, n_scenes, p=SHAPES_SHARE) + 1
+    scenes = [scene_text.generate(FIRST_SEED + i, nets.IMAGE_SIZE, split="train_all", varied=bool(i % 2),
+                                  n_shapes=int(counts[i])) for i in range(n_scenes)]
+    images = torch.from_numpy(np.stack([s.image for s in scenes]))
+    captions = torch.full((n_scenes, nets.CONTEXT), tok.pad_token_id)
+    for i, ids in enumerate(tok([s.description for s in scenes])["input_ids"]):
+        captions[i, :len(ids)] = torch.tensor(ids[:nets.CONTEXT])
+    held = scene_text.dataset(n_probe, nets.IMAGE_SIZE, split="test")
+    probe_rng = np.random.default_rng(seed + 4)
+    probes = ((held, [s.image for s in held]), (held, [_redrawn(s, probe_rng) for s in held]))
+    loaded = cv.Loaded(net, tok)
+    for p in net.parameters():
+        p.requires_grad_(False)
+    trainable = _trainable(net)
+    for p in trainable:
+        p.requires_grad_(True)
+    opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / 50) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    net.eval()                                 # the encoder's batch norms keep their statistics
+    curve = [_probe(loaded, *probes, start, 0)]
+    log(f"stage 3: {n_scenes:,} scenes ready; {sum(p.numel() for p in trainable):,} decoder parameters; "
+        + json.dumps(curve[-1]))
+    for step in range(steps):
+        idx = rng.choice(n_scenes, batch, replace=False)
+        pixels = images[idx].clone()
+        for row in np.flatnonzero(rng.random(batch) < redrawn):
+            pixels[row] = torch.from_numpy(_redrawn(scenes[idx[row]], rng))
+        with torch.no_grad():
+            cells, _ = net.encoder(cv.normalise(pixels))
+        logits = net.caption_logits(net.memory(cells), captions[idx, :-1])
+        loss = F.cross_entropy(logits.flatten(0, 1), captions[idx, 1:].flatten(), ignore_index=tok.pad_token_id)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        schedule.step()
+        if step % 50 == 0:
+            log(f"stage 3 step {step:5d}/{steps}  caption {loss.item():.3f}  {time.time() - start:.0f} s")
+        out_of_time = max_minutes is not None and time.time() - start > 60 * max_minutes
+        if (step + 1) % 250 == 0 or step == steps - 1 or out_of_time:
+            curve.append(_probe(loaded, *probes, start, step + 1))
+            log(json.dumps(curve[-1]))
+            save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(out / "model.safetensors"))
+        if out_of_time:
+            log(f"stopping after {step + 1} steps: {max_minutes} minutes are up")
+            steps = step + 1
+            break
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(out / "model.safetensors"))
+    card_path = out.parent / "model_card.json" if out == cv.MODEL_DIR else out / "model_card.json"
+    card = json.loads((model_dir.parent / "model_card.json" if model_dir == cv.MODEL_DIR
+                       else model_dir / "model_card.json").read_text())
+    blind = cv.blind_baseline(scene_text.dataset(4000, 16, split="train_all"))
+    metrics = cv.evaluate(loaded, scene_text.dataset(n_test, nets.IMAGE_SIZE, split="test"), blind)
+    card["stage2_metrics"] = card["metrics"]
+    card["metrics"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}
+    command = (f"python -m showcase.language.caption_stage --steps {steps} --seed {seed} --lr {lr:g} "
+               f"--redrawn {redrawn:g}")
+    card["stage3"] = {"command": command, "scenes": n_scenes, "shapes_share": list(SHAPES_SHARE), "steps": steps,
+                      "batch": batch, "lr": lr, "redrawn": redrawn, "trained": "caption decoder only",
+                      "minutes": round((time.time() - start) / 60, 1), "curve": curve,
+                      "curve_note": (f"names-exact and invented (greedy) on {n_probe} held-out 'test' scenes, tidy "
+                                     f"and redrawn by scene_redraw, against minutes"),
+                      "why": ("captions named a shape that is not there (3.75% held out, 12.5% drawn by other code): "
+                              "the decoder alone learns again on busier scenes and other hands; encoder and VQA "
+                              "stay as they were")}
+    card["command"] = card["command"].split(" && python -m showcase.language.caption_stage")[0] + " && " + command
+    card_path.write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
+    log(json.dumps(metrics, indent=1))
+    return card
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=STEPS)
+    parser.add_argument("--lr", type=float, default=LR)
+    parser.add_argument("--redrawn", type=float, default=REDRAWN)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=cv.MODEL_DIR)
+    parser.add_argument("--max-minutes", type=float, help="stop training early (busy machine); the card says when")
+    parser.add_argument("--dry-run", action="store_true", help="3 steps on 60 scenes, to a temp folder")
+    args = parser.parse_args(argv)
+    if args.dry_run:
+        out = Path(tempfile.mkdtemp(prefix="caption-stage-dry-"))
+        train(out=out / "model", n_scenes=60, steps=3, batch=8, n_probe=10, n_test=20)
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    train(out=args.out, steps=args.steps, lr=args.lr, redrawn=args.redrawn, seed=args.seed,
+          max_minutes=args.max_minutes)
+
+
+if __name__ == "__main__":
+    main()
