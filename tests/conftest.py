@@ -1,6 +1,7 @@
 """Shared test set-up: offline, quiet, and the repository root on the path."""
 
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -20,16 +21,21 @@ os.environ.setdefault("GRADIO_EXAMPLES_CACHE", tempfile.mkdtemp(prefix="showcase
 
 import pytest  # noqa: E402 - after the environment is set
 
-# `make test` runs two pytest-xdist workers (`-n 2`); whole files go to each, and these files share
-# one: the served-app checks (one `python app.py`, its RSS only its own) and the browser tests (one
-# served app, one chromium, each tab's fill computed once). A plain `pytest tests/unit` runs in one.
+# `make test` runs two pytest-xdist workers (`-n 2`); whole files go to each (test_tabs.py: each
+# language's page), and these files share one: the served-app checks (one `python app.py`, its RSS
+# only its own). The browser tests on both workers use one app, started here (`pytest_configure`),
+# so each tab's first example is computed once. A plain `pytest tests/unit` runs in one process.
 SHARE_A_WORKER = {"tests/app/test_leaks.py": "served_app", "tests/app/test_load.py": "served_app"}
+LOCALE = re.compile(r"\[(en-US|zh-CN)\b")
 
 
 def scope_of(nodeid: str) -> str:
-    """The unit of work a test belongs to: its file, or the group above."""
+    """The unit of work a test belongs to: its file (a browser test's: and its page's language), or
+    the group above."""
     path = nodeid.split("::", 1)[0]
-    return "browser" if path.startswith("tests/e2e/") else SHARE_A_WORKER.get(path, path)
+    if path == "tests/e2e/test_tabs.py" and (locale := LOCALE.search(nodeid)):
+        return f"{path}:{locale.group(1)}"
+    return SHARE_A_WORKER.get(path, path)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -43,3 +49,30 @@ def pytest_xdist_make_scheduler(config, log):
             return scope_of(nodeid)
 
     return Grouped(config, log)
+
+
+def runs_the_browser_tests(config) -> bool:
+    """Whether this run selects tests/e2e (by its paths and ``-m``), as far as the arguments tell."""
+    if "not e2e" in (config.option.markexpr or ""):
+        return False
+    e2e = ROOT / "tests" / "e2e"
+    paths = [Path(config.invocation_params.dir, a.split("::", 1)[0]).resolve() for a in config.args]
+    return any(p == e2e or e2e in p.parents or p in e2e.parents for p in paths)
+
+
+def pytest_configure(config):
+    """In xdist's controller, before its workers start (they inherit SHOWCASE_E2E_URL): the one app
+    that the browser tests of both workers drive. It ends with the controller."""
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None) \
+            or os.environ.get("SHOWCASE_E2E_URL") or not runs_the_browser_tests(config):
+        return
+    from tests.e2e.conftest import start_app
+
+    config.e2e_app, url, _ = start_app(Path(tempfile.mkdtemp(prefix="showcase-e2e-")))
+    os.environ["SHOWCASE_E2E_URL"] = url
+
+
+def pytest_unconfigure(config):
+    if (app := getattr(config, "e2e_app", None)) is not None:
+        app.terminate()
+        app.wait(timeout=20)
