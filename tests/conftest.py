@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -68,7 +69,8 @@ def pytest_configure(config):
         return
     from tests.e2e.conftest import start_app
 
-    config.e2e_app, url, _ = start_app(Path(tempfile.mkdtemp(prefix="showcase-e2e-")))
+    config.e2e_dir = Path(tempfile.mkdtemp(prefix="showcase-e2e-"))
+    config.e2e_app, url, _ = start_app(config.e2e_dir)
     os.environ["SHOWCASE_E2E_URL"] = url
 
 
@@ -76,3 +78,4 @@ def pytest_unconfigure(config):
     if (app := getattr(config, "e2e_app", None)) is not None:
         app.terminate()
         app.wait(timeout=20)
+        shutil.rmtree(config.e2e_dir, ignore_errors=True)
