@@ -1,7 +1,6 @@
 """Shared test set-up: offline, quiet, and the repository root on the path."""
 
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -22,21 +21,19 @@ os.environ.setdefault("GRADIO_EXAMPLES_CACHE", tempfile.mkdtemp(prefix="showcase
 
 import pytest  # noqa: E402 - after the environment is set
 
-# `make test` runs two pytest-xdist workers (`-n 2`); whole files go to each (test_tabs.py: each
-# language's page), and these files share one: the served-app checks (one `python app.py`, its RSS
-# only its own). The browser tests on both workers use one app, started here (`pytest_configure`),
-# so each tab's first example is computed once. A plain `pytest tests/unit` runs in one process.
+# `make test` runs two pytest-xdist workers (`-n 2`); whole files go to each, and these share one:
+# the served-app checks (one `python app.py`, its RSS only its own) and the browser tests (one
+# chromium). Their app is started by the controller (`pytest_configure`), so its start overlaps the
+# workers' collection. The browser tests stay on one worker: split by language over two (7 Dec), two
+# pages queued on the one-at-a-time training group, and on a loaded machine three fills passed
+# test_tabs.py's 300 s wait. A plain `pytest tests/unit` runs in one process.
 SHARE_A_WORKER = {"tests/app/test_leaks.py": "served_app", "tests/app/test_load.py": "served_app"}
-LOCALE = re.compile(r"\[(en-US|zh-CN)\b")
 
 
 def scope_of(nodeid: str) -> str:
-    """The unit of work a test belongs to: its file (a browser test's: and its page's language), or
-    the group above."""
+    """The unit of work a test belongs to: its file, or the group above."""
     path = nodeid.split("::", 1)[0]
-    if path == "tests/e2e/test_tabs.py" and (locale := LOCALE.search(nodeid)):
-        return f"{path}:{locale.group(1)}"
-    return SHARE_A_WORKER.get(path, path)
+    return "browser" if path.startswith("tests/e2e/") else SHARE_A_WORKER.get(path, path)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -62,8 +59,8 @@ def runs_the_browser_tests(config) -> bool:
 
 
 def pytest_configure(config):
-    """In xdist's controller, before its workers start (they inherit SHOWCASE_E2E_URL): the one app
-    that the browser tests of both workers drive. It ends with the controller."""
+    """In xdist's controller, before its workers start (they inherit SHOWCASE_E2E_URL): the app that
+    the browser tests drive. It ends with the controller."""
     if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None) \
             or os.environ.get("SHOWCASE_E2E_URL") or not runs_the_browser_tests(config):
         return
