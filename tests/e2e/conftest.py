@@ -37,34 +37,47 @@ def try_steps(folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
-    if os.environ.get("SHOWCASE_E2E_URL"):   # an app already serving (started as below, or a deployed copy)
-        yield os.environ["SHOWCASE_E2E_URL"].rstrip("/")
-        return
+def start_app(scratch: Path) -> tuple[children.Child, str, Path]:
+    """``python app.py`` on a free port of 127.0.0.1, with a fresh examples cache (the browser sees
+    what the code computes now, not an old run) and the guided steps: (process, url, log)."""
     port = free_port()
-    scratch = tmp_path_factory.mktemp("server")
-    # a fresh examples cache, so the browser sees what the code computes now, not an old run
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", SHOWCASE_OFFLINE="1",
                GRADIO_EXAMPLES_CACHE=str(scratch / "examples"), SHOWCASE_TRY_DIR=str(try_steps(scratch / "try")))
     log = scratch / "app.log"
     with open(log, "w") as out:
         # a Child: the app ends with the test run, even a killed one (showcase/core/children.py)
         process = children.Child([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    # the wait is for a start, not a speed check: on a shared 2-core machine it can take minutes
+    return process, f"http://127.0.0.1:{port}", log
+
+
+def wait_for(url: str, process=None, log: Path | None = None) -> None:
+    """Until the app at ``url`` answers: the wait is for a start, not a speed check (on a shared
+    2-core machine it can take minutes)."""
     deadline = time.time() + 600
     while time.time() < deadline:
-        if process.poll() is not None:
+        if process is not None and process.poll() is not None:
             pytest.fail(f"app.py exited: {log.read_text()[-2000:]}")
         try:
             urllib.request.urlopen(f"{url}/gradio_api/info", timeout=2)
-            break
+            return
         except OSError:
             time.sleep(0.5)
-    else:
+    if process is not None:
         process.kill()
-        pytest.fail("app.py did not answer within 600 s")
+    pytest.fail(f"the app at {url} did not answer within 600 s")
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory):
+    # an app already serving: `make test`'s two workers share one that tests/conftest.py starts
+    # (each tab's first example computed once), or a deployed copy
+    if os.environ.get("SHOWCASE_E2E_URL"):
+        url = os.environ["SHOWCASE_E2E_URL"].rstrip("/")
+        wait_for(url)
+        yield url
+        return
+    process, url, log = start_app(tmp_path_factory.mktemp("server"))
+    wait_for(url, process, log)
     yield url
     process.terminate()
     process.wait(timeout=20)
