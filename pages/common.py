@@ -29,6 +29,7 @@ from starlette.middleware import Middleware
 
 import pages.gradio_fixes  # noqa: F401 - native plot fixes, applied on import
 from pages.language_link import LanguageFromLink
+from pages.site import TabLinkRedirect
 from showcase.core.code import source_of
 from showcase.core.errors import InputError
 from showcase.core.settings import settings
@@ -383,7 +384,7 @@ def launch_kwargs() -> dict:
         # off in a public app: Gradio's /monitoring/summary answers anyone with per-function traffic
         enable_monitoring=False,
         # ?lang=zh / ?lang=en in a link wins over the browser's language (pages/language_link.py)
-        app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink)]},
+        app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink), Middleware(TabLinkRedirect)]},
         **pages.gradio_fixes.LAUNCH_INTERNALS,   # no self-check that kills a busy app (see there)
     )
 
