@@ -1,6 +1,8 @@
-"""Roadmap Showcase: one Gradio app with a tab per topic of the roadmap's stages 51–100.
+"""Roadmap Showcase: one Gradio app with a tab per topic of the roadmap's stages 51–100: the roadmap
+at ``/`` and a page per area (``/math``, ``/vision``…) holding its topics' tabs (``pages/site.py``).
 
     python app.py                      # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / _PORT honoured)
+    python -m pages.warm               # optional, before: every tab's first example into the cache
     python -m pages.math.svd           # one page on its own
 
 Tabs are built for every topic whose page module exists (``pages/<area>/<topic>.py``); a page
