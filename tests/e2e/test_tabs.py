@@ -89,7 +89,7 @@ def open_area(page, area: str) -> None:
         return
     name = AREAS[area][LOCALES.get(getattr(page, "locale", "en-US"), 0)]
     with page.expect_navigation(timeout=120_000):
-        page.locator(AREA_LINKS).filter(has_text=re.compile(f"^{re.escape(name)}$")).first.click()
+        page.locator(".area-nav").first.get_by_role("link", name=name, exact=True).click()
     page.get_by_role("tab").first.wait_for(timeout=120_000)
 
 
@@ -280,7 +280,7 @@ def test_a_home_link_opens_its_tab_filled(browser, server_url):
     context, page = open_context(browser, "en-US", PROJECTOR)
     try:
         page.goto(server_url, wait_until="load")
-        page.locator("a").filter(has_text=re.compile(f"^{re.escape(pca.en)}$")).first.click()
+        page.get_by_role("link", name=pca.en, exact=True).click()
         page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
         assert pca.en in page.locator(".tabitem:visible .topic-title").last.inner_text()
         check_readable(page, page.locator(".tabitem:visible").last)
