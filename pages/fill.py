@@ -116,8 +116,16 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
         # app tests pin: tests/app/test_fill_on_open.py)
         return bool(ex.cache_examples) and ex._get_cached_index_if_cached(0) is not None
 
-    def fill_inputs(done: bool, request: gr.Request = None):
-        if done:
+    # The tab an area page shows as it opens (pages/site.py) is selected before the page's load selects
+    # a linked tab: with a link to another tab, its first select is passed by ("passed" in done), so its
+    # example does not compute ahead of the linked one (in the same group); a later click fills it.
+    shown_first = isinstance(tab.parent, gr.Tabs) and bool(tab.parent.children) and tab.parent.children[0] is tab
+
+    def passes(done, request) -> bool:
+        return shown_first and done is False and links.elsewhere(tab.id, request)
+
+    def fill_inputs(done: bool | str, request: gr.Request = None):
+        if done is True or passes(done, request):
             return gr.skip()
         if (link := links.opened(tab.id, request)) is not None:   # the page was opened with a link to this tab
             values = link.shown_inputs()
@@ -127,9 +135,11 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
             values = list(ex._get_processed_example(first))
         return values[0] if len(values) == 1 else values
 
-    def fill_outputs(done: bool, request: gr.Request):
-        if done:
+    def fill_outputs(done: bool | str, request: gr.Request):
+        if done is True:
             return gr.skip()
+        if passes(done, request):
+            return ["passed", *(gr.skip() for _ in ex.outputs)]
         if (link := links.opened(tab.id, request)) is not None:
             return [True, *linked_outputs(link, request)]
         if fills:   # computes and caches it the first time, for everyone, as a click would

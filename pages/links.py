@@ -226,6 +226,17 @@ def opened(key: str, request: gr.Request | None) -> Opened | None:
     return link if link is not None and link.tab.key == key else None
 
 
+def elsewhere(key: str, request: gr.Request | None) -> bool:
+    """The page was opened with a good link to a tab other than ``key``."""
+    if request is None:
+        return False
+    try:
+        link = read(request.query_params)
+    except LinkError:
+        return False
+    return link is not None and link.tab.key != key
+
+
 # ---- opening it ----------------------------------------------------------------------------------
 
 def route(demo: gr.Blocks, tabs: gr.Tabs | None, note: gr.Markdown) -> None:

@@ -124,3 +124,16 @@ def test_a_linked_tab_fills_with_the_links_values_and_their_result(monkeypatch, 
     # another tab's link leaves this tab's fill as it was
     other = gr.Request(query_params={"tab": "math.svd", "rank": "8"})
     assert list(fill_inputs(False, other)) == list(ex._get_processed_example(ex.non_none_examples[0]))
+
+
+def test_a_link_to_another_tab_passes_the_first_tab_by_once():
+    """An area page shows its first tab as it opens: with a link to another tab it computes nothing
+    then (its example would run ahead of the linked one), and fills when the learner clicks it later."""
+    fill_inputs, fill_outputs = app.FILLS["math.svd"].steps      # the math page's first tab
+    request = gr.Request(query_params={"tab": "math.pca", "n_components": "1"})
+    assert fill_inputs(False, request) == gr.skip()
+    passed, *outputs = fill_outputs(False, request)
+    assert passed == "passed" and all(v == gr.skip() for v in outputs)
+    assert fill_inputs(passed, request) != gr.skip()               # the click later fills it
+    pca_inputs, _ = app.FILLS["math.pca"].steps                    # not the first tab: never passed by
+    assert pca_inputs(False, gr.Request(query_params={"tab": "math.svd"})) != gr.skip()
