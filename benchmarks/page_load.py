@@ -94,20 +94,18 @@ TAB_RESULT_SHOWN = """(name) => [...document.querySelectorAll('.tabitem')].some(
   && [...t.querySelectorAll('.summary')].some(e => e.checkVisibility() && e.innerText.length > 20))"""
 
 
-def first_open(browser, url: str, key: str, name: str, before: str | None, timeout_s: float = 300) -> float:
+def first_open(browser, url: str, key: str, name: str, first: str | None, timeout_s: float = 300) -> float:
     """Seconds from a click on tab ``key`` (called ``name``) to its result sentence, in a fresh browser
-    on its area's page: opened on tab ``before`` of the same area (None: the area's first tab is the one
-    shown, and ``key`` is timed from the page's navigation start instead, as it fills on load)."""
+    on its area's page once the page's first tab (called ``first``) shows its own; ``first`` None:
+    ``key`` is that first tab, timed from the page's navigation start, as it fills when the page opens.
+    (Not ``?tab=``: the page's load selecting the linked tab could undo a click made before it.)"""
     context = browser.new_context(viewport=PROJECTOR, locale="en-US")
     try:
         page = context.new_page()
-        area = key.split(".")[0]
-        if before is None:
-            page.goto(f"{url}/{area}", wait_until="commit")
-            page.wait_for_function(TAB_RESULT_SHOWN, arg=name, timeout=timeout_s * 1000, polling=20)
+        page.goto(f"{url}/{key.split('.')[0]}", wait_until="commit")
+        page.wait_for_function(TAB_RESULT_SHOWN, arg=first or name, timeout=timeout_s * 1000, polling=20)
+        if first is None:
             return page.evaluate("performance.now()") / 1000
-        page.goto(f"{url}/{area}?tab={before}", wait_until="commit")
-        page.wait_for_function(TAB_USABLE, timeout=timeout_s * 1000, polling=20)
         started = time.perf_counter()
         page.get_by_role("tab", name=name, exact=True).click()
         page.wait_for_function(TAB_RESULT_SHOWN, arg=name, timeout=timeout_s * 1000, polling=20)
@@ -134,20 +132,20 @@ def launch_browser(playwright):
 
 def warmed(tabs: set[str] | None, cache: Path) -> list[tuple[str, str, str | None]]:
     """Cache the first examples into ``cache`` as the Dockerfile does (``pages.warm``), and list the
-    tabs to open: (key, English name, the tab of the same area to open the page on, or None)."""
+    tabs to open: (key, English name, the English name of its area's first tab, or None if it is that)."""
     os.environ["GRADIO_EXAMPLES_CACHE"] = str(cache)   # before app builds: Gradio reads it then
     import app
     from pages import warm
 
     warm.warm(tabs)
-    shown: dict[str, str] = {}     # area -> its first tab, shown when its page opens
+    shown: dict[str, str] = {}     # area -> its first tab's name, shown when its page opens
     rows = []
     for topic in app.available_topics():
         key = f"{topic.area}.{topic.name}"
-        first = shown.setdefault(topic.area, key)
+        first = shown.setdefault(topic.area, topic.en)
         opens = app.FILLS.get(key)
         if opens is not None and opens.fills and (not tabs or key in tabs):
-            rows.append((key, topic.en, None if first == key else first))
+            rows.append((key, topic.en, None if first == topic.en else first))
     return rows
 
 
@@ -174,8 +172,8 @@ def run(url: str | None, repeats: int, tabs: set[str] | None, with_tabs: bool = 
                     rounds[name]["warm"].append(one["warm"]["median_s"])
             loads = {name: {k: summary(v) for k, v in r.items()} for name, r in rounds.items()}
             opens = {}
-            for key, name, before in rows:
-                opens[key] = round(first_open(browser, app_url, key, name, before), 3)
+            for key, name, first in rows:
+                opens[key] = round(first_open(browser, app_url, key, name, first), 3)
                 print(key, opens[key], flush=True)
             browser.close()
     finally:
