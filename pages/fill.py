@@ -11,9 +11,9 @@ same two steps as a click on that example does in Gradio 6.31 (``gr.Examples.cre
    open the tab computes them, on the queue, exactly as a first click would; everyone after
    reads the cache file.
 
-Gradio fires a tab's ``select`` whenever it comes into view (a click on it, the home page's
-buttons, or its area tab showing it as the first of the area), and never for a tab not shown:
-opening the app on the home tab computes nothing, and nothing runs at start-up, as the tables
+Gradio fires a tab's ``select`` whenever it comes into view (a click on it, a link to it, or its
+area's page opening on it as its first tab: ``pages/site.py``), and never for a tab not shown:
+opening the roadmap computes nothing, and nothing runs at start-up, as the tables
 cache lazily (Gradio 6.31's TabItem dispatches ``select`` when it becomes its Tabs' selected tab,
 also when first drawn; tests/e2e/test_tabs.py opens tabs in each of these ways). A ``gr.State`` per tab and browser session makes the fill happen once, so coming
 back to a tab keeps what the learner did there.
