@@ -88,10 +88,10 @@ def page_loads(browser, url: str, repeats: int) -> dict:
     return {"cold": summary(cold), "warm": summary(warm)}
 
 
-# The shown tab of the area page is ``name``'s and its result sentence is there.
-TAB_RESULT_SHOWN = """(name) => [...document.querySelectorAll('.tabitem')].some(t => t.checkVisibility()
-  && (t.querySelector('.topic-title') || {}).innerText?.includes(name)
-  && [...t.querySelectorAll('.summary')].some(e => e.checkVisibility() && e.innerText.length > 20))"""
+# The selected tab is ``name`` (a tab's own title may differ from its name) and its panel shows its result sentence.
+TAB_RESULT_SHOWN = """(name) => [...document.querySelectorAll('[role="tab"][aria-selected="true"]')]
+  .some(b => b.innerText.trim() === name)
+  && [...document.querySelectorAll('.tabitem .summary')].some(e => e.checkVisibility() && e.innerText.length > 20)"""
 
 
 def first_open(browser, url: str, key: str, name: str, first: str | None, timeout_s: float = 300) -> float:
