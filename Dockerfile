@@ -27,6 +27,9 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 COPY . .
+# Every tab's first example computed into Gradio's examples cache now, at build: the first learner to
+# open a tab is then served from the cache like everyone after (pages/warm.py)
+RUN python app.py --warm
 # The listening test's ratings go to /data (showcase/core/settings.py): mount a volume there to keep
 # them across containers (docker run -v showcase-data:/data ...); a Space's persistent storage is /data.
 RUN useradd --create-home --uid 1000 --shell /usr/sbin/nologin user \

@@ -1,6 +1,8 @@
-"""Roadmap Showcase: one Gradio app with a tab per topic of the roadmap's stages 51–100.
+"""Roadmap Showcase: one Gradio app with a tab per topic of the roadmap's stages 51–100: the roadmap
+at ``/`` and a page per area (``/math``, ``/vision``…) holding its topics' tabs (``pages/site.py``).
 
     python app.py                      # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / _PORT honoured)
+    python app.py --warm               # optional, before: every tab's first example into the cache
     python -m pages.math.svd           # one page on its own
 
 Tabs are built for every topic whose page module exists (``pages/<area>/<topic>.py``); a page
@@ -27,7 +29,7 @@ import pages  # first: it caps BLAS threads before numpy loads (see pages/__init
 
 import gradio as gr
 
-from pages import classroom, fill, gradio_fixes, home, links
+from pages import classroom, fill, gradio_fixes, home, links, site
 from pages.launch import launch_kwargs
 from pages.layout import fix_example_headers, recording_examples
 from pages.scratch import temp_schedule
@@ -67,33 +69,31 @@ def _build_page(topic, tab: gr.Tab) -> fill.Fill | None:
 
 
 def build_app() -> gr.Blocks:
+    """The roadmap at ``/`` and a page per area holding its topics' tabs (``pages/site.py``: a page
+    sends the browser only its own components, so it is usable in about a second)."""
     topics = available_topics()
     built = {f"{x.area}.{x.name}" for x in topics}
+    areas = [area for area in AREAS if any(x.area == area for x in topics)]
     FILLS.clear()
     # Every result's files (images, audio, plots saved as files) are copied into Gradio's temp
     # folder; without delete_cache it only grows while the server runs. Files older than
     # SHOWCASE_TEMP_AGE_S (an hour) go, checked every tenth of that (tests/app/test_leaks.py).
     with gr.Blocks(title="Roadmap Showcase · 路线图演示", delete_cache=temp_schedule()) as demo:
-        # the page's one h1, above every tab (screen readers jump by headings; axe's page-has-heading-one)
-        gr.Markdown(home.t("title"), elem_classes="app-title")
-        with gr.Tabs(selected="home") as area_tabs:
-            home_tab = gr.Tab(t("home"), id="home")  # first in the bar; filled below, once the tabs it links to exist
-            topic_tabs: dict[str, gr.Tabs] = {}
-            for area in AREAS:
-                mine = [x for x in topics if x.area == area]
-                if not mine:
-                    continue
-                with gr.Tab(home.area_t(area), id=area):
-                    with gr.Tabs() as topic_tabs[area]:
-                        for topic in mine:
-                            key = f"{topic.area}.{topic.name}"
-                            with gr.Tab(home.topic_t(key), id=key) as tab:
-                                if (opens := _build_page(topic, tab)) is not None:
-                                    FILLS[key] = opens
-            with home_tab:
-                note = classroom.home_note()   # why a link did not open a tab
-                home.build(built, area_tabs, topic_tabs)
-        links.route(demo, area_tabs, topic_tabs, note)   # /?tab=math.svd&rank=8 opens that tab so set
+        site.header(areas, None, home.t("title"), t("home"), home.area_t)
+        note = classroom.home_note()   # why a link did not open a tab
+        home.build(built)
+        links.route(demo, None, note)   # a refused link says why here
+    for area in areas:
+        with demo.route(AREAS[area][0], site.path_of(area), show_in_navbar=False):
+            site.header(areas, area, home.t("title"), t("home"), home.area_t)
+            note = classroom.home_note()
+            with gr.Tabs() as topic_tabs:
+                for topic in (x for x in topics if x.area == area):
+                    key = f"{topic.area}.{topic.name}"
+                    with gr.Tab(home.topic_t(key), id=key) as tab:
+                        if (opens := _build_page(topic, tab)) is not None:
+                            FILLS[key] = opens
+            links.route(demo, topic_tabs, note)   # /math?tab=math.svd&rank=8 opens that tab so set
     fix_example_headers(demo)
     name_tools(demo)
     demo.queue(max_size=64, default_concurrency_limit=2)
@@ -159,6 +159,11 @@ if __name__ == "__main__":
     import sys
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if "--warm" in sys.argv:   # python app.py --warm [area.topic,...]: cache first examples, then exit
+        from pages import warm
+
+        at = sys.argv.index("--warm")
+        sys.exit(warm.main(FILLS, sys.argv[at + 1] if len(sys.argv) > at + 1 else None))
     # SIGTERM (a test's terminate(), a container stopping) would end the process without its atexit
     # handlers, leaving the REST API tab's gunicorn running with no parent: exit the Python way.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

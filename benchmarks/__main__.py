@@ -10,6 +10,8 @@
    ``benchmarks/<area>/<topic>.py`` with a ``claims()`` function.
 5. Each tab's first selection until its outputs are filled (``pages/fill.py``), in-process on a
    fresh examples cache: the first learner's (it computes the first example) and the next one's.
+6. Page load in Chromium beside a minimal Gradio app (cold and warm), and each tab's first open on
+   examples cached at build (``benchmarks/page_load.py``, runs alone too); ``--page-load 0`` skips it.
 
     python -m benchmarks                 # everything (about 20 minutes here)
     python -m benchmarks --calls 5 --only svd_compress,pca_project --no-claims
@@ -18,6 +20,7 @@
     python -m benchmarks --load 90 --leaks 200 --offline   # also the sections of benchmarks.load,
                                                            # .leaks and .offline (each runs alone too)
     python -m benchmarks --classroom 60 --minutes 10     # only the class at once: benchmarks/CLASSROOM.md
+    python -m benchmarks --no-cold --no-endpoints --no-claims --no-fill --page-load 5   # page load only
 """
 
 from __future__ import annotations
@@ -317,6 +320,8 @@ def main(argv=None) -> None:
     parser.add_argument("--classroom", type=int, metavar="STUDENTS",
                         help="only the class at once (benchmarks.classroom): writes CLASSROOM.md and classroom.png")
     parser.add_argument("--minutes", type=float, default=10, help="the class's length (with --classroom)")
+    parser.add_argument("--page-load", type=int, metavar="REPEATS", default=3,
+                        help="page loads in Chromium beside a minimal app, and every tab's first open (0: skip)")
     args = parser.parse_args(argv)
     if args.classroom:
         from benchmarks import classroom
@@ -339,9 +344,11 @@ def measure(args) -> None:
 
 def hardening(args) -> list[str]:
     """The sections of ``benchmarks.load``, ``.leaks`` and ``.offline`` that were asked for."""
-    from benchmarks import leaks, load, offline, server
+    from benchmarks import leaks, load, offline, page_load, server
 
     lines = []
+    if args.page_load:
+        lines += page_load.section(page_load.run(None, args.page_load, None))
     if args.load:
         with server.served() as app:
             lines += load.section(load.run(app.url, args.load))

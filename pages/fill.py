@@ -11,9 +11,9 @@ same two steps as a click on that example does in Gradio 6.31 (``gr.Examples.cre
    open the tab computes them, on the queue, exactly as a first click would; everyone after
    reads the cache file.
 
-Gradio fires a tab's ``select`` whenever it comes into view (a click on it, the home page's
-buttons, or its area tab showing it as the first of the area), and never for a tab not shown:
-opening the app on the home tab computes nothing, and nothing runs at start-up, as the tables
+Gradio fires a tab's ``select`` whenever it comes into view (a click on it, a link to it, or its
+area's page opening on it as its first tab: ``pages/site.py``), and never for a tab not shown:
+opening the roadmap computes nothing, and nothing runs at start-up, as the tables
 cache lazily (Gradio 6.31's TabItem dispatches ``select`` when it becomes its Tabs' selected tab,
 also when first drawn; tests/e2e/test_tabs.py opens tabs in each of these ways). A ``gr.State`` per tab and browser session makes the fill happen once, so coming
 back to a tab keeps what the learner did there.
@@ -113,8 +113,16 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
     def cached() -> bool:
         return example_is_cached(ex, 0)
 
-    def fill_inputs(done: bool, request: gr.Request = None):
-        if done:
+    # The tab an area page shows as it opens (pages/site.py) is selected before the page's load selects
+    # a linked tab: with a link to another tab, its first select is passed by ("passed" in done), so its
+    # example does not compute ahead of the linked one (in the same group); a later click fills it.
+    shown_first = isinstance(tab.parent, gr.Tabs) and bool(tab.parent.children) and tab.parent.children[0] is tab
+
+    def passes(done, request) -> bool:
+        return shown_first and done is False and links.elsewhere(tab.id, request)
+
+    def fill_inputs(done: bool | str, request: gr.Request = None):
+        if done is True or passes(done, request):
             return gr.skip()
         if (link := links.opened(tab.id, request)) is not None:   # the page was opened with a link to this tab
             values = link.shown_inputs()
@@ -124,9 +132,11 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
             values = example_inputs(ex, 0)
         return values[0] if len(values) == 1 else values
 
-    def fill_outputs(done: bool, request: gr.Request):
-        if done:
+    def fill_outputs(done: bool | str, request: gr.Request):
+        if done is True:
             return gr.skip()
+        if passes(done, request):
+            return ["passed", *(gr.skip() for _ in ex.outputs)]
         if (link := links.opened(tab.id, request)) is not None:
             return [True, *linked_outputs(link, request)]
         if fills:   # computes and caches it the first time, for everyone, as a click would

@@ -1,4 +1,4 @@
-"""The home tab: the roadmap's stages 51–100, every topic a button to its tab or marked as coming."""
+"""The home page: the roadmap's stages 51–100, every topic a link to its tab or marked as coming."""
 
 from __future__ import annotations
 
@@ -40,8 +40,11 @@ area_t = strings("area", {area: names for area, names in AREAS.items()})
 coming_t = strings("coming", {f"{x.area}.{x.name}": (f"{x.en} · coming", f"{x.zh} · 即将推出") for x in all_topics()})
 
 
-def build(built: set[str], area_tabs: gr.Tabs | None = None, topic_tabs: dict[str, gr.Tabs] | None = None) -> None:
-    """Lay out the roadmap; a built topic's button selects its tab (``built`` holds "area.name")."""
+def build(built: set[str]) -> None:
+    """Lay out the roadmap; a built topic's button links to its tab on its area's page (``built``
+    holds "area.name"): a plain link, so the browser's back button returns here."""
+    from pages.site import link_to
+
     gr.Markdown(t("intro"))
     for stage in STAGES:
         gr.Markdown(stage_t(f"{stage.first}"))
@@ -51,13 +54,5 @@ def build(built: set[str], area_tabs: gr.Tabs | None = None, topic_tabs: dict[st
                 if key not in built:
                     gr.Button(coming_t(key), interactive=False, size="sm", variant="secondary")
                     continue
-                button = gr.Button(topic_t(key), size="sm", variant="primary")
-                if area_tabs is not None and topic_tabs is not None:
-                    button.click(
-                        lambda a=topic.area, k=key: (gr.Tabs(selected=a), gr.Tabs(selected=k)),
-                        None,
-                        [area_tabs, topic_tabs[topic.area]],
-                        api_visibility="private",
-                        queue=False,
-                    )
+                gr.Button(topic_t(key), link=link_to(key), size="sm", variant="primary")
     gr.Markdown(t("career"))

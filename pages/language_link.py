@@ -15,10 +15,16 @@ tests/unit/test_language_link.py: both fail if Gradio starts reading the locale 
 
 from __future__ import annotations
 
+from pages.site import is_page
+
 SCRIPT = b"""<script>
 (() => {
-  const asked = (new URLSearchParams(location.search).get("lang") || "").toLowerCase();
-  const tag = {"en": "en", "en-us": "en", "zh": "zh-CN", "zh-cn": "zh-CN", "zh-hans": "zh-CN"}[asked];
+  const tags = {"en": "en", "en-us": "en", "zh": "zh-CN", "zh-cn": "zh-CN", "zh-hans": "zh-CN"};
+  let tag = tags[(new URLSearchParams(location.search).get("lang") || "").toLowerCase()];
+  // the link's choice holds on the pages visited next in this browser tab (the area pages' links carry no lang=)
+  try {
+    if (tag) sessionStorage.setItem("showcase-lang", tag); else tag = tags[(sessionStorage.getItem("showcase-lang") || "").toLowerCase()];
+  } catch (e) {}
   if (!tag) return;
   Object.defineProperty(navigator, "language", {get: () => tag, configurable: true});
   Object.defineProperty(navigator, "languages", {get: () => [tag], configurable: true});
@@ -34,15 +40,14 @@ def with_script(html: bytes) -> bytes:
 
 
 class LanguageFromLink:
-    """ASGI middleware: GET of a page (a path ending in "/", as Gradio serves its page there and
-    under a Space's or a proxy's prefix) whose answer is HTML gets ``SCRIPT`` in its ``<head>``.
-    Everything else passes untouched, unbuffered."""
+    """ASGI middleware: GET of a page (the roadmap's or an area's: ``pages.site.is_page``) whose
+    answer is HTML gets ``SCRIPT`` in its ``<head>``. Everything else passes untouched, unbuffered."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].endswith("/"):
+        if scope["type"] != "http" or scope["method"] != "GET" or not is_page(scope["path"]):
             await self.app(scope, receive, send)
             return
         start: dict = {}

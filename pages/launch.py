@@ -8,6 +8,7 @@ from starlette.middleware import Middleware
 
 from pages import gradio_fixes
 from pages.language_link import LanguageFromLink
+from pages.site import TabLinkRedirect
 from pages.style import CSS, theme
 from pages.translation import i18n
 from showcase.core.settings import settings
@@ -28,7 +29,7 @@ def launch_kwargs() -> dict:
         # off in a public app: Gradio's /monitoring/summary answers anyone with per-function traffic
         enable_monitoring=False,
         # ?lang=zh / ?lang=en in a link wins over the browser's language (pages/language_link.py)
-        app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink)]},
+        app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink), Middleware(TabLinkRedirect)]},
         **gradio_fixes.LAUNCH_INTERNALS,   # no self-check that kills a busy app (see there)
     )
 

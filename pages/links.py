@@ -12,8 +12,9 @@ a radio's choices), so a link is refused with the words the API uses; a file inp
 audio) can only come from ``example=K``: a URL cannot carry an upload.
 
 How a link opens (all on Gradio's own machinery, no injected JavaScript):
-1. ``route`` runs on the page's ``load`` (not queued, computes nothing): a good link selects the
-   area and topic tabs with ``gr.Tabs(selected=...)``; a bad one leaves the home tab showing a note.
+1. A link to a topic opens its area's page (``pages/site.py``; ``/?tab=math.svd`` is redirected to
+   ``/math?tab=math.svd``). ``route`` runs on the page's ``load`` (not queued, computes nothing): a
+   good link selects the topic tab with ``gr.Tabs(selected=...)``; a bad one shows a note on the page.
 2. Selecting the tab fires its fill (``pages/fill.py``), which asks ``opened(key, request)``: the
    browser sends the page's query string with every event, so ``request.query_params`` is the link.
    The fill then shows the linked inputs and their result: from the examples cache when they are an
@@ -226,28 +227,41 @@ def opened(key: str, request: gr.Request | None) -> Opened | None:
     return link if link is not None and link.tab.key == key else None
 
 
+def elsewhere(key: str, request: gr.Request | None) -> bool:
+    """The page was opened with a good link to a tab other than ``key``."""
+    if request is None:
+        return False
+    try:
+        link = read(request.query_params)
+    except LinkError:
+        return False
+    return link is not None and link.tab.key != key
+
+
 # ---- opening it ----------------------------------------------------------------------------------
 
-def route(demo: gr.Blocks, area_tabs: gr.Tabs, topic_tabs: dict[str, gr.Tabs], note: gr.Markdown) -> None:
-    """On page load: select the tab a link names, or show on the home tab why the link was refused.
+def route(demo: gr.Blocks, tabs: gr.Tabs | None, note: gr.Markdown) -> None:
+    """On a page's load: select the tab a link names among ``tabs`` (an area page's topic tabs; None on
+    the roadmap), or show in ``note`` why the link was refused.
 
-    Not queued and computes nothing: the tab's own fill shows the linked values when it is selected."""
-    areas = list(topic_tabs)
+    Not queued and computes nothing: the tab's own fill shows the linked values when it is selected.
+    A link to another area's tab never gets here: ``pages.site.TabLinkRedirect`` sends it to that page."""
+    mine = set() if tabs is None else {child.id for child in tabs.children}
 
     def on_load(request: gr.Request):
-        nothing = [gr.skip()] * (len(areas) + 2)
         try:
             link = read(request.query_params)
         except LinkError as refused:
-            return [*nothing[:-1], gr.update(value=refused.note, visible=True)]
-        if link is None:
-            return nothing
-        area = link.tab.key.split(".")[0]
-        return [gr.Tabs(selected=area), *(gr.Tabs(selected=link.tab.key) if a == area else gr.skip() for a in areas),
-                gr.skip()]
+            return [gr.skip(), gr.update(value=refused.note, visible=True)]
+        if link is None or link.tab.key not in mine:
+            return [gr.skip(), gr.skip()]
+        return [gr.Tabs(selected=link.tab.key), gr.skip()]
 
-    demo.load(on_load, None, [area_tabs, *topic_tabs.values(), note], queue=False, show_progress="hidden",
-              api_visibility="private")
+    def on_roadmap_load(request: gr.Request):   # no tabs to select there: only the note
+        return on_load(request)[1]
+
+    fn, outputs = (on_roadmap_load, [note]) if tabs is None else (on_load, [tabs, note])
+    demo.load(fn, None, outputs, queue=False, show_progress="hidden", api_visibility="private")
 
 
 # ---- sharing what is on screen -------------------------------------------------------------------

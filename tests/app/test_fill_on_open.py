@@ -96,14 +96,17 @@ def test_each_tab_opens_with_its_first_examples_table(key):
         assert any(f.queue is not False and ex.outputs[0] in f.outputs for f in chain), key
 
 
-def test_the_home_tab_and_the_area_tabs_compute_nothing():
-    for key in ["home", *{x.area for x in app.available_topics()}]:
-        assert not on_select(topic_tab(key)), f"selecting {key} runs a listener"
-    # the page load only reads a link (pages/links.py): not queued, it selects tabs or shows a note
+def test_the_roadmap_and_the_area_pages_compute_nothing_on_load():
+    # the roadmap's links navigate (pages/site.py): no listener behind them
+    assert not [f for f in app.demo.fns.values() if f.page == "" and f.fn is not None
+                and any(t[1] in ("click", "select") for t in f.targets)], "the roadmap page runs a listener"
+    # each page's load only reads a link (pages/links.py): not queued, it selects a tab or shows a note
     loads = [f for f in app.demo.fns.values() if any(t[1] == "load" for t in f.targets)]
-    assert [(f.fn.__module__, f.queue) for f in loads] == [("pages.links", False)], \
-        f"the page load runs {[f.name for f in loads]}"
-    assert all(isinstance(b, (gr.Tabs, gr.Markdown)) for b in loads[0].outputs)
+    pages = {f.page for f in loads}
+    assert pages == {"", *{x.area for x in app.available_topics()}}, pages
+    assert len(loads) == len(pages) and all((f.fn.__module__, f.queue) == ("pages.links", False) for f in loads), \
+        f"a page load runs {[f.name for f in loads]}"
+    assert all(isinstance(b, (gr.Tabs, gr.Markdown)) for f in loads for b in f.outputs)
 
 
 def steps(key):

@@ -30,7 +30,7 @@ def open_page(browser, locale: str, url: str):
     context = browser.new_context(locale=locale, viewport=PROJECTOR)
     page = context.new_page()
     page.goto(url, wait_until="load")   # "networkidle" never comes: chromium keeps preloads open
-    page.get_by_role("tab").first.wait_for(timeout=60_000)
+    page.locator(".area-nav a").first.wait_for(timeout=60_000)   # every page's bar of links (pages/site.py)
     page.wait_for_function("() => !document.body.innerText.includes('__i18n__')", timeout=30_000)
     return context, page
 
@@ -46,9 +46,9 @@ def decode_qr(png: bytes) -> str:
 def test_the_links_language_wins_and_the_share_link_and_qr_code_carry_it(browser, server_url, browser_locale, lang):
     context, page = open_page(browser, browser_locale, f"{server_url}/?tab=math.svd&rank=16&lang={lang}")
     try:
-        # the page's chrome: the first area tab's name, and the app's h1
+        # the page's chrome: the link back to the roadmap, and the app's h1
         home, title = ("Roadmap", "Roadmap Showcase: Python") if lang == "en" else ("路线图", "路线图演示:Python")
-        assert page.get_by_role("tab", name=home, exact=True).count() == 1
+        assert page.locator(".area-nav").get_by_role("link", name=home, exact=True).count() == 1
         assert page.get_by_role("heading", level=1).inner_text().startswith(title)
         page.wait_for_function(RESULT_SHOWN, timeout=300_000)
         panel = page.locator(".tabitem:visible").last
@@ -75,6 +75,14 @@ def test_the_links_language_wins_and_the_share_link_and_qr_code_carry_it(browser
         assert "PSNR" in alt and "**" not in alt and "<div" not in alt
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"classroom-{browser_locale}-lang-{lang}.png"), full_page=False)
+
+        # the link's language holds on the next page, whose address has no lang= (pages/language_link.py)
+        with page.expect_navigation(timeout=120_000):
+            page.locator(".area-nav").get_by_role("link", name=home, exact=True).first.click()
+        page.get_by_text("86–100", exact=False).first.wait_for(timeout=60_000)
+        assert "lang=" not in page.url
+        page.wait_for_function("(t) => (document.querySelector('h1') || {}).innerText?.startsWith(t)", arg=title,
+                               timeout=60_000)
     finally:
         context.close()
 

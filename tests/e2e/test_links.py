@@ -4,8 +4,8 @@
     python -m pytest tests/e2e/test_links.py -m e2e
 
 One deep link per area opens its tab with the link's values in the inputs and their result, and
-the tab's "share this run" link is the same run; a bad link leaves the home tab with a note saying
-why; a guided step's button sets the inputs with one click (with SHOWCASE_SCREENSHOTS=1, screenshots in both
+the tab's "share this run" link is the same run (a link to ``/`` is sent to the area's page,
+``pages/site.py``); a bad link opens a page with a note saying why; a guided step's button sets the inputs with one click (with SHOWCASE_SCREENSHOTS=1, screenshots in both
 languages under tests/e2e/screenshots/; the SVD tab's steps from tests/fixtures/try when it has none of its own)."""
 
 from urllib.parse import parse_qsl, urlsplit
@@ -72,6 +72,7 @@ def test_a_deep_link_opens_its_tab_with_its_values(browser, server_url, area):
     context, page = open_context(browser, "en-US", PROJECTOR)
     try:
         page.goto(f"{server_url}/?{link}", wait_until="load")
+        assert urlsplit(page.url).path == f"/{area}", f"{link} opened {page.url}, not {area}'s page"
         page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
         panel = page.locator(".tabitem:visible").last
         selected = page.get_by_role("tab", name=topic(opened.tab.key).en, exact=True, selected=True)
@@ -97,7 +98,7 @@ def test_a_deep_link_opens_its_tab_with_its_values(browser, server_url, area):
 @pytest.mark.parametrize("locale", list(LOCALES))
 @pytest.mark.parametrize("link, words", [("tab=vision.nope", ("There is no tab", "没有名为")),
                                          ("tab=math.svd&rank=600", ("was refused", "被拒绝"))])
-def test_a_bad_link_opens_the_home_tab_saying_why(browser, server_url, locale, link, words):
+def test_a_bad_link_opens_a_page_saying_why(browser, server_url, locale, link, words):
     context, page = open_context(browser, locale, PROJECTOR)
     try:
         page.goto(f"{server_url}/?{link}", wait_until="load")

@@ -73,9 +73,24 @@ def open_context(browser, locale, viewport):
 def page(request, browser, server_url):
     context, page = open_context(browser, request.param, PROJECTOR)
     page.goto(server_url, wait_until="load")  # "networkidle" never comes: chromium keeps preloads open
-    page.get_by_role("tab").first.wait_for(timeout=60_000)
+    page.locator(AREA_LINKS).first.wait_for(timeout=60_000)
     yield page
     context.close()
+
+
+# the bar of links to the roadmap and the area pages, on every page (pages/site.py)
+AREA_LINKS = ".area-nav a"
+
+
+def open_area(page, area: str) -> None:
+    """Go to ``area``'s page (pages/site.py) by its link in the bar, as a learner does, unless it is
+    the page shown; then wait for its topics' tab bar."""
+    if page.url.split("?")[0].rstrip("/").endswith(f"/{area}"):
+        return
+    name = AREAS[area][LOCALES.get(getattr(page, "locale", "en-US"), 0)]
+    with page.expect_navigation(timeout=120_000):
+        page.locator(".area-nav").first.get_by_role("link", name=name, exact=True).click()
+    page.get_by_role("tab").first.wait_for(timeout=120_000)
 
 
 def open_tab(page, name):
@@ -129,9 +144,8 @@ def run_first_example(page, topic):
     """Open ``topic``'s tab and wait for its first example's result, which the tab fills in by
     itself; a tab that opts out must say that it waits (its first example is then clicked) or
     that it shows an earlier cached run. Return the tab's panel."""
-    lang = LOCALES[page.locale]
     titles = {"en-US": topic.en, "zh-CN": topic.zh}
-    open_tab(page, AREAS[topic.area][lang])
+    open_area(page, topic.area)
     open_tab(page, titles[page.locale])
     panel = page.locator(".tabitem:visible").last
     assert panel.locator(".summary").count(), "the tab has no result_note() for its say() result (README: Add a topic)"
@@ -205,13 +219,13 @@ def first_of_each_area():
 
 @pytest.mark.parametrize("topic", first_of_each_area(), ids=lambda t: t.module)
 def test_first_tab_of_each_area_fits_a_phone(page, topic):
-    """The same page, narrowed to a phone's 390 px: its tab was filled at 1280 px above (a page
-    load costs 6-8 s, and a fresh page would compute nothing new); Gradio lays out again on
-    resize, folding the tabs that no longer fit into its "⋯" menu."""
+    """The same browser page, narrowed to a phone's 390 px, back on the area's page: its tab was
+    filled at 1280 px above, so it comes from the examples cache; Gradio lays out again on resize,
+    folding the tabs that no longer fit into its "⋯" menu."""
     page.set_viewport_size(PHONE)
     try:
         lang = LOCALES[page.locale]
-        open_tab(page, AREAS[topic.area][lang])
+        open_area(page, topic.area)
         open_tab(page, (topic.en, topic.zh)[lang])
         page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
         panel = page.locator(".tabitem:visible").last
@@ -235,8 +249,8 @@ def test_listening_test_one_full_rating(browser, server_url, locale):
     context, page = open_context(browser, locale, PROJECTOR)
     try:
         page.goto(server_url, wait_until="load")
-        page.get_by_role("tab").first.wait_for(timeout=60_000)
-        open_tab(page, AREAS["speech"][LOCALES[locale]])
+        page.locator(AREA_LINKS).first.wait_for(timeout=60_000)
+        open_area(page, "speech")
         open_tab(page, {"en-US": "Speech synthesis and MOS", "zh-CN": "语音合成与 MOS"}[locale])
         panel = page.locator(".tabitem:visible").last
         panel.get_by_role("button", name=words["tts.next"], exact=True).click()
@@ -260,15 +274,18 @@ def topic_named(key: str):
 
 
 def test_a_home_link_opens_its_tab_filled(browser, server_url):
-    """The roadmap's buttons select a tab from the server, as a deep link would: it fills too."""
+    """The roadmap's buttons link to a tab on its area's page, as a deep link would: it fills too, and
+    the browser's back button returns to the roadmap."""
     pca = topic_named("math.pca")   # not the first of its area, which its area tab would show anyway
     context, page = open_context(browser, "en-US", PROJECTOR)
     try:
         page.goto(server_url, wait_until="load")
-        page.get_by_role("button", name=pca.en, exact=True).click()
+        page.get_by_role("link", name=pca.en, exact=True).click()
         page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
         assert pca.en in page.locator(".tabitem:visible .topic-title").last.inner_text()
         check_readable(page, page.locator(".tabitem:visible").last)
+        page.go_back(wait_until="load")
+        page.get_by_text("86–100", exact=False).first.wait_for(timeout=60_000)   # the roadmap again
     finally:
         context.close()
 
@@ -279,8 +296,8 @@ def test_a_tab_opened_again_keeps_what_the_learner_did(browser, server_url):
     context, page = open_context(browser, "en-US", PROJECTOR)
     try:
         page.goto(server_url, wait_until="load")
-        page.get_by_role("tab").first.wait_for(timeout=60_000)
-        open_tab(page, AREAS["math"][0])
+        page.locator(AREA_LINKS).first.wait_for(timeout=60_000)
+        open_area(page, "math")
         open_tab(page, pca.en)
         page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
         components = page.locator(".tabitem:visible").last.locator("input[type='number']").first

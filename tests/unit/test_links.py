@@ -92,22 +92,23 @@ def test_a_changed_setting_travels_and_a_foreign_upload_does_not(tmp_path):
     assert shared.lost == ["image"] and "example" not in query(shared.query)
 
 
-def on_load():
-    loads = [f for f in app.demo.fns.values() if any(t[1] == "load" for t in f.targets)]
+def on_load(page: str):
+    loads = [f for f in app.demo.fns.values() if f.page == page and any(t[1] == "load" for t in f.targets)]
     assert len(loads) == 1 and loads[0].queue is False
     return loads[0].fn
 
 
 def test_the_page_load_selects_a_linked_tab_or_says_why_not():
-    route = on_load()
-    nothing = route(gr.Request(query_params={}))
-    assert all(v == gr.skip() for v in nothing)
-    area, *topics, note = route(gr.Request(query_params={"tab": "vision.segmentation", "threshold": "0.3"}))
-    assert area.selected == "vision" and note == gr.skip()
-    assert [t.selected for t in topics if t != gr.skip()] == ["vision.segmentation"]
-    *tabs, note = route(gr.Request(query_params={"tab": "math.svd", "rank": "600"}))
-    assert all(t == gr.skip() for t in tabs)
+    route = on_load("vision")
+    assert route(gr.Request(query_params={})) == [gr.skip(), gr.skip()]
+    tabs, note = route(gr.Request(query_params={"tab": "vision.segmentation", "threshold": "0.3"}))
+    assert tabs.selected == "vision.segmentation" and note == gr.skip()
+    tabs, note = route(gr.Request(query_params={"tab": "math.svd", "rank": "600"}))
+    assert tabs == gr.skip()
     assert note["visible"] is True and "greater than maximum" in note["value"]
+    # the roadmap has no tabs to select: it only says why a link was refused
+    assert on_load("")(gr.Request(query_params={"tab": "nope"}))["visible"] is True
+    assert on_load("")(gr.Request(query_params={})) == gr.skip()
 
 
 def test_a_linked_tab_fills_with_the_links_values_and_their_result(monkeypatch, tmp_path):
@@ -123,3 +124,16 @@ def test_a_linked_tab_fills_with_the_links_values_and_their_result(monkeypatch, 
     # another tab's link leaves this tab's fill as it was
     other = gr.Request(query_params={"tab": "math.svd", "rank": "8"})
     assert list(fill_inputs(False, other)) == list(ex._get_processed_example(ex.non_none_examples[0]))
+
+
+def test_a_link_to_another_tab_passes_the_first_tab_by_once():
+    """An area page shows its first tab as it opens: with a link to another tab it computes nothing
+    then (its example would run ahead of the linked one), and fills when the learner clicks it later."""
+    fill_inputs, fill_outputs = app.FILLS["math.svd"].steps      # the math page's first tab
+    request = gr.Request(query_params={"tab": "math.pca", "n_components": "1"})
+    assert fill_inputs(False, request) == gr.skip()
+    passed, *outputs = fill_outputs(False, request)
+    assert passed == "passed" and all(v == gr.skip() for v in outputs)
+    assert fill_inputs(passed, request) != gr.skip()               # the click later fills it
+    pca_inputs, _ = app.FILLS["math.pca"].steps                    # not the first tab: never passed by
+    assert pca_inputs(False, gr.Request(query_params={"tab": "math.svd"})) != gr.skip()
