@@ -6,13 +6,14 @@ tools called and their metrics compared with the same call through ``gradio_clie
 """
 
 import ast
-import asyncio
 import importlib
 
 import pytest
 
+
 from app import available_topics
 from showcase.core.settings import settings
+from tests.loops import run_apart
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +32,7 @@ def mcp_session(url: str, work):
                 await session.initialize()
                 return await work(session)
 
-    return asyncio.run(go())
+    return run_apart(go())
 
 
 def api_names() -> set[str]:

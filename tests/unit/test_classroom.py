@@ -73,6 +73,11 @@ def test_no_dropdown_where_radios_fit():
     assert not small
 
 
-def test_the_page_has_one_h1():
-    h1 = [b for b in app.demo.blocks.values() if isinstance(b, gr.Markdown) and "app-title" in (b.elem_classes or [])]
-    assert len(h1) == 1
+def test_every_page_has_one_h1():
+    """The roadmap and each area's page (``demo.route``): one h1 each, for screen readers' heading jumps."""
+    from collections import Counter
+
+    h1 = Counter(b.page for b in app.demo.blocks.values()
+                 if isinstance(b, gr.Markdown) and "app-title" in (b.elem_classes or []))
+    pages = {b.page for b in app.demo.blocks.values()}
+    assert h1 == Counter(dict.fromkeys(pages, 1)), h1

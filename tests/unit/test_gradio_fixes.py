@@ -1,22 +1,21 @@
-import asyncio
 import importlib
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 import pytest
+
 from gradio import processing_utils
 from PIL import Image
 
 from pages import gradio_fixes
+from tests.loops import run_apart
 
 
 def run(coroutine):
     """Run ``coroutine`` on a loop of its own: the browser tests leave one running in this thread."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    return run_apart(coroutine)
 
 
 def test_the_fixes_are_installed_once_even_after_a_reload():

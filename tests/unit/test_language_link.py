@@ -5,13 +5,12 @@ In a browser: tests/e2e/test_classroom.py.
     python -m pytest tests/unit/test_language_link.py
 """
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import gradio
 
 from pages.language_link import SCRIPT, LanguageFromLink, with_script
+from tests.loops import run_apart
 
 PAGE = b'<html><head><meta charset="utf-8"><script type="module" src="./assets/index.js"></script></head></html>'
 
@@ -36,9 +35,7 @@ def serve(body: bytes, content_type: bytes, path: str = "/", method: str = "GET"
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": path}
-    # on a loop of its own: the browser tests leave one running in this thread
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, LanguageFromLink(app)(scope, None, send)).result()
+    run_apart(LanguageFromLink(app)(scope, None, send))
     start = sent[0]
     return dict(start["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
 

@@ -4,10 +4,9 @@ it was opened on, under any prefix; the rest passes. In a browser: tests/e2e/tes
     python -m pytest tests/unit/test_site.py
 """
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 from pages.site import TabLinkRedirect, is_page, link_to, redirect_for
+from tests.loops import run_apart
 
 
 def test_a_link_to_another_areas_tab_goes_to_that_areas_page_with_its_query():
@@ -39,8 +38,7 @@ def serve(path: str, query: bytes, method: str = "GET") -> list[dict]:
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": path, "query_string": query}
-    with ThreadPoolExecutor(1) as pool:   # a loop of its own: browser tests may leave one running here
-        pool.submit(asyncio.run, TabLinkRedirect(app)(scope, None, send)).result()
+    run_apart(TabLinkRedirect(app)(scope, None, send))
     return sent
 
 
