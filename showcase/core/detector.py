@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from showcase.core import shapes
+from showcase.core import patched, shapes
 from showcase.core.onnx import ort_session
 from showcase.core.settings import asset
 
@@ -153,7 +153,7 @@ def font_file() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 
 
-ULTRALYTICS_PATCHED_FOR = "8.4.190"     # the version whose Image.open replacement is undone below
+patched.check("ultralytics")  # ultralytics_offline below undoes one of its patches
 
 
 def ultralytics_offline():
@@ -170,10 +170,11 @@ def ultralytics_offline():
     import ultralytics
     import ultralytics.utils.patches as patches
 
-    # Ultralytics (ULTRALYTICS_PATCHED_FOR) replaces PIL's Image.open, for every user of PIL in the
-    # process, with one that on any unreadable file tries to pip-install and import a HEIF plugin:
-    # offline that stalls, and a corrupt upload no longer gives a clear error. Put Pillow's own back
-    # (Ultralytics keeps it as ``_image_open``). tests/app/test_gradio_fixes.py checks it through
-    # the app; tests/unit/test_gradio_fixes.py fails when another Ultralytics is installed.
+    # Ultralytics (8.4.190: patched.WRITTEN_FOR) replaces PIL's Image.open, for every user of PIL in
+    # the process (``ultralytics/utils/patches.py``), with one that on any unreadable file tries to
+    # pip-install and import a HEIF plugin: offline that stalls, and a corrupt upload no longer gives
+    # a clear error. Put Pillow's own back (Ultralytics keeps it as ``_image_open``). Tests:
+    # tests/unit/core/test_patched.py (Image.open is Pillow's), tests/app/test_gradio_fixes.py (through
+    # the app); tests/unit/core/test_patched.py also fails when another Ultralytics is installed.
     Image.open = patches._image_open
     return ultralytics

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlparse
 
+from showcase.core import patched
 from showcase.core.errors import InputError
 from showcase.core.settings import settings
 
@@ -47,9 +48,18 @@ class Resolved:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+patched.check("huggingface_hub")  # _go_offline below sets one of its module constants
+
+
 def _go_offline() -> None:
+    """Make transformers and huggingface_hub refuse any request at once, in this process and its children."""
     os.environ["HF_HUB_OFFLINE"] = "1"
-    try:  # huggingface_hub reads the variable at import; keep its constant in step
+    # huggingface_hub (2.4.0: patched.WRITTEN_FOR) reads the variable once, at import, into
+    # ``constants.HF_HUB_OFFLINE``, which every request consults (``constants.is_offline_mode``);
+    # it has no public switch, so a late decision is written into the constant. Without it each
+    # request would try the network and wait on its timeouts and retries (~25 s) before failing.
+    # tests/unit/core/test_patched.py checks that a download is then refused with no connection.
+    try:
         import huggingface_hub.constants as hf_constants
 
         hf_constants.HF_HUB_OFFLINE = True

@@ -20,6 +20,11 @@ import sys
 import time
 import traceback
 
+from showcase.core import patched
+
+patched.check("flwr")   # without_tensorflow_and_triton works around one import of each
+patched.check("torch")
+
 
 def without_tensorflow_and_triton() -> None:
     """Run first in this process and, as Ray's ``worker_process_setup_hook``, in every client actor.
@@ -31,7 +36,9 @@ def without_tensorflow_and_triton() -> None:
     - In an actor, Ray and Flower (gRPC, protobuf) load before torch, and the first optimizer's
       probe for Triton (``torch.utils._triton.has_triton_package``) then crashed the actor with a
       segmentation fault inside triton's import. Triton is for GPUs; the probe now fails cleanly.
-    tests/unit/trust/test_dp_federated.py runs real clients through both.
+    Written for flwr 1.42.0 and torch 2.14.1 (``patched.WRITTEN_FOR``, checked at this module's import).
+    tests/unit/trust/test_dp_federated.py runs real clients through both; tests/unit/core/test_patched.py
+    checks that after this tensorflow cannot be imported and torch's probe finds no triton.
     """
     sys.modules.setdefault("tensorflow", None)
     sys.modules.setdefault("triton", None)

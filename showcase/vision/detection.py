@@ -51,7 +51,7 @@ from showcase.core.images import load_image
 from showcase.core.models import ModelSpec, ModelUnavailable, load
 from showcase.core.settings import asset
 from showcase.core import shapes
-from showcase.core.detector import (IMGSZ, ONNX_PATH, ULTRALYTICS_PATCHED_FOR, Detections, box_iou,  # noqa: F401
+from showcase.core.detector import (IMGSZ, ONNX_PATH, Detections, box_iou,  # noqa: F401
                                     config_dir, decode, font_file, letterbox, load_onnx, nms, run_onnx,
                                     ultralytics_offline)
 

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 
-from showcase.core import shapes
+from showcase.core import patched, shapes
 from showcase.core.timing import interleaved_ms
 from showcase.vision.detection import (ASSET_DIR, CARD, COMPARE, IMGSZ, MODEL_YAML, ONNX_PATH, SCENE, load_onnx,
                                        average_precision_50, run_onnx, ultralytics_offline)
@@ -36,6 +36,24 @@ CARD_AP_SEEDS = 200                             # the TEST_SEEDS scored by our o
 STAGE1_SCENES = 600
 STAGE1_EPOCHS, STAGE1_LR = 24, 0.002
 STAGE2_EPOCHS, STAGE2_LR = 40, 0.001
+
+
+patched.check("ultralytics")  # one_thread_ultralytics sets one of its module constants
+
+
+def one_thread_ultralytics() -> None:
+    """Torch on one thread, and Ultralytics (imported offline) made to leave it there."""
+    import torch
+
+    torch.set_num_threads(1)  # the machine is shared: one core for training, measured times assume it
+    ultralytics_offline()
+    import ultralytics.utils.torch_utils as torch_utils
+
+    # Ultralytics (8.4.190: patched.WRITTEN_FOR) calls ``torch.set_num_threads(NUM_THREADS)`` in
+    # ``torch_utils.select_device`` for a CPU run, NUM_THREADS being cores − 1 (up to 8), read from
+    # torch_utils' own name, with no argument to change it. Ours is 1. Test:
+    # tests/unit/core/test_patched.py (torch keeps one thread after Ultralytics selects the CPU).
+    torch_utils.NUM_THREADS = 1
 
 
 def train(out: Path = ASSET_DIR, epochs: int = STAGE2_EPOCHS, batch: int = 8, imgsz: int = IMGSZ, seed: int = 0,
@@ -52,14 +70,9 @@ def train(out: Path = ASSET_DIR, epochs: int = STAGE2_EPOCHS, batch: int = 8, im
     on all ``n_train`` scenes without mosaic: a tiled 320-px scene is shrunk twice over at 256 px,
     while held-out scenes are not, and a mosaic-free step is about 40% cheaper. ``stage1`` skips
     stage 1 and starts stage 2 from that checkpoint instead."""
-    import torch
-
-    torch.set_num_threads(1)  # the machine is shared: one core for training, measured times assume it
-    ultralytics_offline()
-    import ultralytics.utils.torch_utils as torch_utils
+    one_thread_ultralytics()
     from ultralytics import YOLO
 
-    torch_utils.NUM_THREADS = 1  # Ultralytics resets torch's threads to cores − 1 when it picks the device
     workdir = Path(workdir or tempfile.mkdtemp(prefix="shapes-yolo-"))
     n_stage1 = min(n_stage1, n_train)
     given_stage1 = None if stage1 is None else str(stage1)

@@ -50,19 +50,13 @@ def test_the_plot_css_reaches_every_launch():
     assert gradio_fixes.CSS in launch_kwargs()["css"] and ".vega-embed" in gradio_fixes.CSS
 
 
-def test_the_installed_libraries_are_the_ones_the_patches_were_written_for():
-    """One loud failure on an upgrade: re-check each patch (its comment says what it works around,
-    tests/app/test_gradio_fixes.py whether it still works), then move the version here."""
-    from importlib.metadata import version  # importing Ultralytics itself would replace Image.open
-
-    from showcase.vision import detection
-
+def test_the_installed_gradio_is_the_one_the_fixes_were_written_for():
+    """One loud failure on an upgrade: re-check each use (its comment says what it works around,
+    tests/app/test_gradio_fixes.py whether it still works), then move PATCHED_FOR. The other
+    libraries' patches: tests/unit/core/test_patched.py."""
     assert gr.__version__ == gradio_fixes.PATCHED_FOR, (
         f"Gradio {gr.__version__} is installed; pages/gradio_fixes.py patches Gradio "
         f"{gradio_fixes.PATCHED_FOR}'s internals: re-check them, then update PATCHED_FOR")
-    assert version("ultralytics") == detection.ULTRALYTICS_PATCHED_FOR, (
-        f"Ultralytics {version('ultralytics')} is installed; showcase/vision/detection.py undoes "
-        f"{detection.ULTRALYTICS_PATCHED_FOR}'s Image.open replacement: re-check it, then update ULTRALYTICS_PATCHED_FOR")
 
 
 def test_a_strings_prefix_belongs_to_one_module():
