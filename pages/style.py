@@ -14,6 +14,9 @@ CSS = """
 /* one language at a time: say() writes both halves, the probe of the shown tab picks one */
 body:has(.locale-zh) .summary [lang="en"], body:not(:has(.locale-zh)) .summary [lang="zh"] { display: none; }
 .summary { font-size: var(--text-lg); border-left: 4px solid var(--color-accent); padding-left: 0.8em; }
+/* the result sentence never scrolls (Gradio gives a block overflow: auto): a scroll box without anything
+   focusable in it is out of a keyboard's reach (axe scrollable-region-focusable, seen while it re-rendered) */
+.block.summary { overflow: visible !important; }
 .summary table { font-size: var(--text-md); }
 .examples-note { font-size: var(--text-sm); }
 /* "Try this" (pages/try_this.py): a step's sentence beside its button, compact */
