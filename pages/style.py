@@ -17,6 +17,9 @@ body:has(.locale-zh) .summary [lang="en"], body:not(:has(.locale-zh)) .summary [
 /* the result sentence never scrolls (Gradio gives a block overflow: auto): a scroll box without anything
    focusable in it is out of a keyboard's reach (axe scrollable-region-focusable, seen while it re-rendered) */
 .block.summary { overflow: visible !important; }
+/* Gradio's page bar says "Home" in English whatever the language (gr.Navbar(visible=False) leaves it on
+   the area pages); our bilingual bar of links replaces it (pages/site.py) */
+.gradio-container > .nav-holder { display: none; }
 .summary table { font-size: var(--text-md); }
 .examples-note { font-size: var(--text-sm); }
 /* "Try this" (pages/try_this.py): a step's sentence beside its button, compact */
