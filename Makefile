@@ -48,7 +48,7 @@ $(AXE_JS):
 
 test: dev-deps $(AXE_JS)
 	$(call apt_install,$(APT_TEST))
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m tests.offline_run -n 2
 
 bench: dev-deps
 	$(BIN)/python -m benchmarks

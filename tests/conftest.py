@@ -12,6 +12,11 @@ os.environ.setdefault("SHOWCASE_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# One torch/OpenMP thread in every test process and what it starts (the browser tests' app, the
+# scripts, served apps): `make test` runs two workers, an app and chromium on two cores, and an
+# OpenMP team of two then waits on a core another process holds. Measured (7 Dec), 120 steps of the
+# distillation student beside one busy process: 2 threads 16.8 s, 1 thread 7.3 s (quiet: 5.3, 6.9).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 # what the app writes at run time (listening-test ratings) goes to a fresh folder, not the checkout
 os.environ.setdefault("SHOWCASE_DATA", tempfile.mkdtemp(prefix="showcase-data-"))
 # the in-process app's examples cache, per test process: `make test` runs two (pytest-xdist), and
@@ -67,8 +72,8 @@ def pytest_configure(config):
     from tests.e2e.conftest import start_app
 
     config.e2e_dir = Path(tempfile.mkdtemp(prefix="showcase-e2e-"))
-    config.e2e_app, url, _ = start_app(config.e2e_dir)
-    os.environ["SHOWCASE_E2E_URL"] = url
+    config.e2e_app, url, log = start_app(config.e2e_dir)
+    os.environ.update(SHOWCASE_E2E_URL=url, SHOWCASE_E2E_LOG=str(log), SHOWCASE_E2E_PID=str(config.e2e_app.pid))
 
 
 def pytest_unconfigure(config):

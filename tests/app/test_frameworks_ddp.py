@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.app.test_every_endpoint import keeps_its_contract
+
 pytestmark = pytest.mark.slow
 
 
@@ -10,6 +12,7 @@ def test_ddp_bad_inputs_then_a_small_run(client, fails_clearly):
     fails_clearly("/ddp_train", 2, 10, 64, 0.05, "float16", match="not in the list of choices")
     fails_clearly("/ddp_train", 3, 10, 64, 0.05, "float64", match="does not split evenly over 3 processes")
     log, curves, throughput, commands, note, metrics = client.predict(2, 4, 16, 0.05, "float64", api_name="/ddp_train")
+    keeps_its_contract("ddp_train", metrics)
     assert metrics["world_size"] == 2 and metrics["steps"] == 4 and metrics["local_batch"] == 8
     assert metrics["max_param_diff_vs_single"] <= 1e-5 and metrics["equal_within_1e-5"]
     assert metrics["samples_per_s"] > 0 and metrics["single_samples_per_s"] > 0 and metrics["final_loss"] > 0

@@ -2,6 +2,11 @@
 every tab's first example, nothing waits on a network retry (its log holds no retry), and each
 tab names its model.
 
+When ``make test`` runs the whole test run in such a namespace (``tests/offline_run.py``), this
+pass would repeat what the browser tests just did there: it is skipped, and
+``tests/e2e/test_tabs_offline.py`` checks the browser tests' app instead. Every tab naming its
+model is checked in ``tests/app/test_every_endpoint.py``.
+
 ``python -m benchmarks.offline`` does the work (``unshare --net``, loopback up, ``python app.py``
 with neither ``SHOWCASE_OFFLINE`` nor ``HF_HUB_OFFLINE`` set, each tab's main call through
 ``gradio_client``); this test runs it and checks its rows. It needs root for the namespace, as CI
@@ -17,17 +22,18 @@ import pytest
 
 from benchmarks import offline
 from showcase.core.settings import ROOT
+from tests import offline_run
 
 pytestmark = pytest.mark.slow
 
-# Tabs whose result involves no model (maths on the input, a closed-form fit, signal processing):
-# nothing to name. Measured 2026-12-01: the other 26 tabs name theirs.
-NO_MODEL = {"math.svd", "math.pca", "math.distributions", "math.gradient_descent", "speech.features"}
+from tests.app.test_every_endpoint import NO_MODEL  # noqa: E402
 
 
 # the whole app's every first example in one call: on a busy 2-core machine past pytest.ini's 600 s
 @pytest.mark.timeout(1800)
 def test_every_tab_answers_its_first_example_with_only_loopback(tmp_path):
+    if offline_run.inside():
+        pytest.skip("the whole test run is offline: tests/e2e/test_tabs_offline.py checks the browser tests' app")
     if (reason := offline.why_not()) is not None:
         pytest.skip(f"no network namespace here: {reason}")
     out = tmp_path / "offline.json"

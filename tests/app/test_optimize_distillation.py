@@ -2,11 +2,14 @@
 
 import pytest
 
+from tests.app.test_every_endpoint import keeps_its_contract
+
 pytestmark = pytest.mark.slow
 
 
 def test_distill_defaults_run_a_live_comparison(client):
     curves, errors, note, metrics = client.predict(api_name="/distill")
+    keeps_its_contract("distill", metrics)
     assert (metrics["temperature"], metrics["alpha"], metrics["steps"]) == (2.0, 0.5, 120)
     assert metrics["teacher_accuracy"] > metrics["student_accuracy"] > 0.3
     assert metrics["full_distilled_errors"] < metrics["full_student_errors"]

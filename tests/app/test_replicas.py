@@ -86,7 +86,7 @@ def class_through(url: str, students: int, seconds: float, work: Path) -> list[d
 
 def test_two_replicas_behind_haproxy_keep_each_student_on_one_and_survive_losing_one(balanced, tmp_path):
     url, apps = balanced
-    records = class_through(url, students=8, seconds=40, work=tmp_path / "class")
+    records = class_through(url, students=8, seconds=25, work=tmp_path / "class")
     by_student: dict[str, set[str]] = {}
     for r in records:
         by_student.setdefault(r["student"], set()).update(r["replicas"])
@@ -95,5 +95,5 @@ def test_two_replicas_behind_haproxy_keep_each_student_on_one_and_survive_losing
 
     apps["one"].process.send_signal(signal.SIGKILL)          # a replica dies mid-lesson
     apps["one"].process.wait()
-    after = class_through(url, students=4, seconds=20, work=tmp_path / "after")
+    after = class_through(url, students=4, seconds=12, work=tmp_path / "after")
     assert {r["student"] for r in after} and all(r["replicas"] == ["two"] for r in after), after[:3]

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from showcase.core import children
+from tests import offline_run
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+OFFLINE_FLAGS = ("SHOWCASE_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 # Without the networking flags chromium keeps trying hosts this closed network refuses, and stalls.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -39,10 +41,15 @@ def try_steps(folder: Path) -> Path:
 
 def start_app(scratch: Path) -> tuple[children.Child, str, Path]:
     """``python app.py`` on a free port of 127.0.0.1, with a fresh examples cache (the browser sees
-    what the code computes now, not an old run) and the guided steps: (process, url, log)."""
+    what the code computes now, not an old run) and the guided steps: (process, url, log). In the
+    test run's network namespace (``tests/offline_run.py``) it starts as a teacher would, with no
+    offline setting: it must find out by itself that the hub is out of reach."""
     port = free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", SHOWCASE_OFFLINE="1",
                GRADIO_EXAMPLES_CACHE=str(scratch / "examples"), SHOWCASE_TRY_DIR=str(try_steps(scratch / "try")))
+    if offline_run.inside():
+        for flag in OFFLINE_FLAGS:
+            env.pop(flag, None)
     log = scratch / "app.log"
     with open(log, "w") as out:
         # a Child: the app ends with the test run, even a killed one (showcase/core/children.py)
@@ -68,19 +75,26 @@ def wait_for(url: str, process=None, log: Path | None = None) -> None:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+def served(tmp_path_factory):
+    """The app the browser tests drive: (url, its log or None, its pid or None)."""
     # an app already serving: `make test`'s two workers share one that tests/conftest.py starts
     # (each tab's first example computed once), or a deployed copy
     if os.environ.get("SHOWCASE_E2E_URL"):
         url = os.environ["SHOWCASE_E2E_URL"].rstrip("/")
         wait_for(url)
-        yield url
+        log, pid = os.environ.get("SHOWCASE_E2E_LOG"), os.environ.get("SHOWCASE_E2E_PID")
+        yield url, Path(log) if log else None, int(pid) if pid else None
         return
     process, url, log = start_app(tmp_path_factory.mktemp("server"))
     wait_for(url, process, log)
-    yield url
+    yield url, log, process.pid
     process.terminate()
     process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server_url(served):
+    return served[0]
 
 
 @pytest.fixture(scope="session")
