@@ -80,6 +80,7 @@ def start(env: dict | None = None, log: Path | None = None, prefix: list[str] | 
     full_env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1",
                     SHOWCASE_OFFLINE=os.environ.get("SHOWCASE_OFFLINE", "1"),
                     SHOWCASE_DATA=tempfile.mkdtemp(prefix="showcase-served-data-"))
+    full_env.pop("OMP_NUM_THREADS", None)      # the app's own thread default, as served (pages/__init__.py)
     for key, value in (env or {}).items():      # None: take the variable away
         full_env.pop(key, None) if value is None else full_env.__setitem__(key, value)
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process

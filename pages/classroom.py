@@ -11,9 +11,7 @@ and the same event gives the tab's images their alt text: the result sentence in
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 import tempfile
 import uuid
 from pathlib import Path
@@ -22,6 +20,7 @@ import gradio as gr
 import segno
 
 from pages import links, script, try_this
+from pages.layout import PAGE_LANGUAGE_JS, alt_text
 from pages.translation import strings, tc
 
 log = logging.getLogger("showcase")
@@ -65,12 +64,6 @@ def wire(tab: gr.Tab, made: list[gr.Examples], fills: bool) -> links.TabInputs |
         log.exception("%s: its Try this steps are not shown", inputs.key)
     share_panel(inputs)
     return inputs
-
-
-# The language the page shows, appended to the share event's inputs in the browser: the language
-# probe every tab carries (pages.layout.header) renders as .locale-zh in a Chinese page. This follows
-# Settings → Language too, which neither the link nor the browser's Accept-Language would.
-PAGE_LANGUAGE_JS = "(...values) => [...values.slice(0, -1), document.querySelector('.locale-zh') ? 'zh' : 'en']"
 
 
 def share_panel(inputs: links.TabInputs) -> None:
@@ -128,16 +121,6 @@ def qr_code(url: str, folder: Path) -> str:
     path = folder / "qr.png"
     segno.make(url, error="m", micro=False).save(path, kind="png", scale=10, border=4)
     return str(path)
-
-
-def alt_text(note, lang: str) -> str:
-    """The half of a ``say()`` result in ``lang`` as plain text, its table left out: an image's alt text."""
-    found = re.search(rf'<div lang="{lang}">\s*(.*?)\s*</div>', note or "", re.S)
-    if not found:
-        return ""
-    lines = [line for line in found.group(1).splitlines() if line.strip() and not line.lstrip().startswith("|")]
-    text = re.sub(r"[*_`#>]+", "", " ".join(lines))
-    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
 def base_url(request: gr.Request | None) -> str:

@@ -8,6 +8,8 @@ its own (``python -m pages.math.svd``), like the pages of Gradio's multipage gui
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 import threading
 
 import gradio as gr
@@ -33,9 +35,40 @@ def code_accordion(*objects) -> None:
         gr.Code(source_of(*objects), language="python", interactive=False)
 
 
-def result_note() -> gr.Markdown:
-    """Where a tab says its result in a sentence or two (a value made by ``say``), above the metrics."""
-    return gr.Markdown(elem_classes="summary")
+def result_note(*images: gr.Image) -> gr.Markdown:
+    """Where a tab says its result in a sentence or two (a value made by ``say``), above the metrics.
+
+    ``images``: what the same event shows beside it, outside the tab's first examples table (whose
+    images the share panel describes, ``pages.classroom``): each gets the sentence, in the page's
+    language, as its alt text when the sentence changes."""
+    note = gr.Markdown(elem_classes="summary")
+    if images:
+        language = gr.Textbox(visible=False)   # filled in the browser by PAGE_LANGUAGE_JS
+
+        def described(text, lang):
+            alt = alt_text(text, "zh" if lang == "zh" else "en") or None
+            updates = [gr.update(alt_text=alt) for _ in images]
+            return updates if len(updates) > 1 else updates[0]
+
+        note.change(described, [note, language], list(images), js=PAGE_LANGUAGE_JS, queue=False,
+                    show_progress="hidden", api_visibility="private")
+    return note
+
+
+# The language the page shows, appended to an event's inputs in the browser: the language probe
+# every tab carries (``header``) renders as .locale-zh in a Chinese page. This follows Settings →
+# Language too, which neither the link nor the browser's Accept-Language would.
+PAGE_LANGUAGE_JS = "(...values) => [...values.slice(0, -1), document.querySelector('.locale-zh') ? 'zh' : 'en']"
+
+
+def alt_text(note, lang: str) -> str:
+    """The half of a ``say()`` result in ``lang`` as plain text, its table left out: an image's alt text."""
+    found = re.search(rf'<div lang="{lang}">\s*(.*?)\s*</div>', note or "", re.S)
+    if not found:
+        return ""
+    lines = [line for line in found.group(1).splitlines() if line.strip() and not line.lstrip().startswith("|")]
+    text = re.sub(r"[*_`#>]+", "", " ".join(lines))
+    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
 
 
 def metrics_json(*full_tables: gr.components.Component) -> gr.JSON:

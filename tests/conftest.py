@@ -4,6 +4,8 @@ import os
 import shutil
 import sys
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -12,16 +14,30 @@ os.environ.setdefault("SHOWCASE_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("MPLBACKEND", "Agg")
-# One torch/OpenMP thread in every test process and what it starts (the browser tests' app, the
-# scripts, served apps): `make test` runs two workers, an app and chromium on two cores, and an
-# OpenMP team of two then waits on a core another process holds. Measured (7 Dec), 120 steps of the
-# distillation student beside one busy process: 2 threads 16.8 s, 1 thread 7.3 s (quiet: 5.3, 6.9).
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The test processes keep torch's two threads: a worker often has the other core to itself (the other
+# waits on a server or the browser); a run with one thread each took 40% longer in tests/unit. The
+# apps the run starts use the app's own default of one (pages/__init__.py; tests/e2e/conftest.py,
+# benchmarks/server.py), as served to a class.
+os.environ.setdefault("OMP_NUM_THREADS", str(min(2, os.cpu_count() or 1)))
 # what the app writes at run time (listening-test ratings) goes to a fresh folder, not the checkout
 os.environ.setdefault("SHOWCASE_DATA", tempfile.mkdtemp(prefix="showcase-data-"))
 # the in-process app's examples cache, per test process: `make test` runs two (pytest-xdist), and
 # two processes filling one cache folder read each other's half-written files
 os.environ.setdefault("GRADIO_EXAMPLES_CACHE", tempfile.mkdtemp(prefix="showcase-examples-"))
+# Every process of this test run carries it (workers, apps, their children): none may outlive the
+# run. An xdist worker keeps its controller's; any other pytest (a run a test starts) makes its own.
+RUN_MARK = "SHOWCASE_TEST_RUN"
+
+
+def _run_mark() -> str:
+    inherited = os.environ.get(RUN_MARK, "")
+    owner = inherited.split("-")[0]
+    if owner == str(os.getpid()) or (os.environ.get("PYTEST_XDIST_WORKER") and owner == str(os.getppid())):
+        return inherited
+    return f"{os.getpid()}-{uuid.uuid4().hex}"
+
+
+os.environ[RUN_MARK] = _run_mark()
 
 
 import pytest  # noqa: E402 - after the environment is set
@@ -76,8 +92,49 @@ def pytest_configure(config):
     os.environ.update(SHOWCASE_E2E_URL=url, SHOWCASE_E2E_LOG=str(log), SHOWCASE_E2E_PID=str(config.e2e_app.pid))
 
 
-def pytest_unconfigure(config):
-    if (app := getattr(config, "e2e_app", None)) is not None:
+@pytest.hookimpl(hookwrapper=True)
+def pytest_sessionfinish(session):
+    """In the process that started the run (the xdist controller, or a plain pytest), after the
+    workers are gone: stop the browser tests' app, then fail the run if any process it started is
+    still there (issue #25: the test suite leaves no server behind). Leftovers are named and killed."""
+    yield
+    if hasattr(session.config, "workerinput"):
+        return
+    if (app := getattr(session.config, "e2e_app", None)) is not None:
         app.terminate()
         app.wait(timeout=20)
-        shutil.rmtree(config.e2e_dir, ignore_errors=True)
+        shutil.rmtree(session.config.e2e_dir, ignore_errors=True)
+    left = leftovers(os.environ[RUN_MARK], wait=30)
+    if left:
+        print(f"\nthese processes of the test run outlived it (killed now): {left}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def leftovers(mark: str, wait: float) -> list[str]:
+    """The processes other than this one that carry ``mark`` ``wait`` seconds on (or as soon as
+    none do): their pid and command line; each is killed."""
+    import psutil
+
+    from showcase.core import children
+
+    mine = {os.getpid(), children.watchdog_pid()}   # this run's watchdog ends its groups after it
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for p in psutil.process_iter():
+            try:
+                if p.pid not in mine and p.status() != psutil.STATUS_ZOMBIE and p.environ().get(RUN_MARK) == mark:
+                    found.append(p)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+        if not found or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    named = []
+    for p in found:
+        try:
+            named.append(f"{p.pid} {' '.join(p.cmdline())[:120]}")
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    return named

@@ -121,7 +121,8 @@ def build() -> None:
     inputs = [sizes, formats, threads, scenes, repeats]
     outputs = [chart, table, theirs, note, metrics]
     examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
-    button.click(run, inputs, outputs, api_name="edge_benchmark", concurrency_id="deploy", concurrency_limit=1)
+    # the app's one heavy pool: a benchmark timed beside a training run would time the training
+    button.click(run, inputs, outputs, api_name="edge_benchmark", concurrency_id="cpu_training", concurrency_limit=1)
     code_accordion(edge.pytorch_model, edge.onnx_int8, edge.map50, edge.pareto, edge.edge_benchmark)
 
 

@@ -127,7 +127,7 @@ def build() -> None:
     inputs = [model, workers, requests]
     outputs = [chart, throughput, request, table, response, policy, note, metrics]
     examples(EXAMPLES, inputs, outputs, run, t("examples_note"))
-    button.click(run, inputs, outputs, api_name="rest_api_demo", concurrency_id="deploy", concurrency_limit=1)
+    button.click(run, inputs, outputs, api_name="rest_api_demo", concurrency_id="cpu_training", concurrency_limit=1)
     code_accordion(rest_service.create_app, inference.decode_payload, rest_api.rest_api_demo,
                    autoscaling.scaling_requests)
 

@@ -139,7 +139,7 @@ def build() -> None:
     inputs = [model, rate, memory, vcpu, warm, *prices]
     outputs = [latency, costs, response, note, metrics]
     examples(EXAMPLES, inputs[:5], outputs, run, t("examples_note"))
-    button.click(run, inputs, outputs, api_name="serverless_demo", concurrency_id="deploy", concurrency_limit=1)
+    button.click(run, inputs, outputs, api_name="serverless_demo", concurrency_id="cpu_training", concurrency_limit=1)
     code_accordion(serverless_function.predict, serverless.measure, serverless.on_demand_cost,
                    serverless.always_on_cost, serverless.break_even)
 

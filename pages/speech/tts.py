@@ -128,6 +128,11 @@ def summary(m: dict) -> str:
               f"mis-heard **{cer:.0%}** of the characters (round-trip CER).")
         zh = (f"**{m['model']}** 用 **{m['seconds']:.2f} 秒**合成了 {m['audio_seconds']:.1f} 秒音频;Whisper "
               f"听错了 **{cer:.0%}** 的字符(往返 CER)。")
+        done, _, total = m.get("scored_pieces", "").partition(" of ")
+        if done != total:   # Whisper hears one window: a long text is scored on its leading sentences
+            en += (f" Only the first {done} of {total} sentences ({m['scored_seconds']:.0f} s) were checked: Whisper "
+                   f"hears {tts.LISTEN_SECONDS} s at a time.")
+            zh += f"只检查了前 {done} 句(共 {total} 句,{m['scored_seconds']:.0f} 秒):Whisper 一次只听 {tts.LISTEN_SECONDS} 秒。"
     en += " Tacotron 2 with WaveNet: MOS 4.53 ± 0.07 (the paper); rate these voices below."
     zh += "使用 WaveNet 的 Tacotron 2:MOS 4.53 ± 0.07(论文);请在下方为这些声音打分。"
     return say(en, zh)
@@ -270,8 +275,9 @@ def build() -> None:
             rate_note = result_note()
         with gr.Column(scale=2):
             results_button = gr.Button(t("results"))
-            mos_note = result_note()
-            chart = gr.Image(label=t("mos_chart"), format="png")
+            chart = gr.Image(label=t("mos_chart"), format="png", render=False)
+            mos_note = result_note(chart)
+            chart.render()
             # the table's voice names are English; the note above gives it in the page's language
             table = gr.Dataframe(label=t("mos_table"), interactive=False, render=False)
             mos_metrics = metrics_json(table)

@@ -169,7 +169,7 @@ def build() -> None:
             steps_interp = gr.Slider(2, 32, value=10, step=1, label=t("steps_interp"))
             go = gr.Button(t("interpolate"), variant="primary")
         path = gr.Image(label=t("path"), format="png")
-        interp_note = result_note()
+        interp_note = result_note(path)
         interp_metrics = metrics_json()
         interp_outputs = [path, interp_note, interp_metrics]
         examples(INTERP_EXAMPLES, [seed_a, seed_b, steps_interp], interp_outputs, interpolate, t("interp_note"))
@@ -186,7 +186,7 @@ def build() -> None:
         with gr.Row():
             progress_image = gr.Image(label=t("progress"), format="png", height=260)
             with gr.Column():
-                train_note = result_note()
+                train_note = result_note(progress_image)
                 train_metrics = metrics_json()
         train_button.click(train, [steps, start, train_seed], [losses, game, progress_image, train_note, train_metrics],
                            api_name="dcgan_train", concurrency_id="cpu_training", concurrency_limit=1)

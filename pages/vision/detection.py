@@ -239,7 +239,9 @@ def build() -> None:
                     camera = gr.Image(label=t("webcam_in"), sources=["webcam"], streaming=True, type="numpy", height=300)
                     w_detector, w_conf, w_iou = controls()
                 with gr.Column(scale=2):
-                    w_out = gr.Image(label=t("webcam_out"), height=360)
+                    # no sentence beside the frames to describe them: alt text of their own, both languages
+                    w_out = gr.Image(label=t("webcam_out"), height=360,
+                                     alt_text="The camera's latest frame with the detector's boxes · 摄像头的最新画面和检测框")
                     w_metrics = metrics_json()
             camera.stream(run_frame, [camera, w_detector, w_conf, w_iou], [w_out, w_metrics], stream_every=0.25,
                           time_limit=60, concurrency_limit=2, api_name="detect_stream", api_visibility="undocumented")

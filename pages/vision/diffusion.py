@@ -179,7 +179,7 @@ def build() -> None:
         outputs = [final, animation, frames, note, metrics]
         examples(EXAMPLES, [scheduler, steps, seed, n_images], outputs, sample, t("examples_note"))
         button.click(sample, [scheduler, steps, seed, n_images], outputs, api_name="diffusion_sample",
-                     concurrency_id="diffusion", concurrency_limit=1)
+                     concurrency_id="cpu_training", concurrency_limit=1)
     with gr.Tab(t("compare")):
         gr.Markdown(t("compare_hint"))
         with gr.Row():
@@ -193,12 +193,12 @@ def build() -> None:
         with gr.Row():
             times = gr.BarPlot(x="run", y="seconds", label=t("times"), height=260, sort=None, y_lim=[0, None])
             with gr.Column():
-                c_note = result_note()
+                c_note = result_note(ddpm_grid, ddim_grid)
                 c_metrics = metrics_json()
         c_outputs = [ddpm_grid, ddim_grid, times, c_note, c_metrics]
         examples(COMPARE_EXAMPLES, [c_steps, c_seed, c_images], c_outputs, compare, t("compare_note"))
         c_button.click(compare, [c_steps, c_seed, c_images], c_outputs, api_name="diffusion_compare",
-                       concurrency_id="diffusion", concurrency_limit=1)
+                       concurrency_id="cpu_training", concurrency_limit=1)
     code_accordion(diffusion.denoise, diffusion_training.train)
 
 

@@ -112,6 +112,11 @@ def _tell(line: str) -> None:
     os.write(_pipe, "".join(f"+ {c.pid} {c.start}\n" for c in _running.values() if c.start is not None).encode())
 
 
+def watchdog_pid() -> int | None:
+    """This process's watchdog, if it started one: it outlives this process by design, briefly."""
+    return _watchdog.pid if _watchdog is not None and _watchdog.poll() is None else None
+
+
 def _after_fork_in_child() -> None:
     # a forked copy of the app must not hold the pipe open: the watchdog would wait for it too
     global _pipe, _watchdog

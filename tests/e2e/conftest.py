@@ -47,6 +47,7 @@ def start_app(scratch: Path) -> tuple[children.Child, str, Path]:
     port = free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1", SHOWCASE_OFFLINE="1",
                GRADIO_EXAMPLES_CACHE=str(scratch / "examples"), SHOWCASE_TRY_DIR=str(try_steps(scratch / "try")))
+    env.pop("OMP_NUM_THREADS", None)   # the app's own default, as served (pages/__init__.py)
     if offline_run.inside():
         for flag in OFFLINE_FLAGS:
             env.pop(flag, None)

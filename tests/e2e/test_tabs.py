@@ -263,6 +263,10 @@ def test_listening_test_one_full_rating(browser, server_url, locale):
                                f"e => e.checkVisibility() && e.innerText.includes({thanks!r}))", timeout=60_000)
         page.wait_for_function("() => [...document.querySelectorAll('.summary')].some("
                                "e => e.checkVisibility() && e.innerText.includes('4.53'))", timeout=60_000)
+        # the MOS chart's alt text is the sentence beside it, in the page's language (result_note(chart))
+        shown = page.wait_for_function("() => [...document.querySelectorAll('.tabitem img')].map(i => i.alt)"
+                                       ".find(a => a.includes('4.53')) || null", timeout=60_000).json_value()
+        assert bool(re.search(r"[\u4e00-\u9fff]", shown)) == (locale == "zh-CN") and "**" not in shown, shown
         check_readable(page, panel)
         shoot(page, f"{locale}-speech-tts-rating")
     finally:

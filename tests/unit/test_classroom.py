@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 
 import app
-from pages import classroom, links
+from pages import layout, classroom, links
 from pages.translation import say
 
 # a Space's address: the longest base a link is likely to have
@@ -51,9 +51,22 @@ def test_a_qr_code_is_big_enough_to_scan_from_the_back_of_a_room(tmp_path):
 def test_an_images_alt_text_is_the_result_sentence_in_the_pages_language():
     note = say("PSNR **24.7 dB** at 4.0× fewer bytes.\n\n| a | b |\n|---|---|\n| 1 | 2 |",
                "PSNR **24.7 dB**,字节数减少到 1/4.0。")
-    assert classroom.alt_text(note, "en") == "PSNR 24.7 dB at 4.0× fewer bytes."
-    assert classroom.alt_text(note, "zh") == "PSNR 24.7 dB,字节数减少到 1/4.0。"
-    assert classroom.alt_text(None, "en") == ""
+    assert layout.alt_text(note, "en") == "PSNR 24.7 dB at 4.0× fewer bytes."
+    assert layout.alt_text(note, "zh") == "PSNR 24.7 dB,字节数减少到 1/4.0。"
+    assert layout.alt_text(None, "en") == ""
+
+
+def test_every_image_a_result_shows_gets_alt_text():
+    """An image that an event outputs (not an input it fills) gets the result sentence as alt text:
+    through the share event for the tab's first examples table, through ``result_note(*images)``
+    elsewhere; an image with no sentence beside it (the webcam's frames) has alt text of its own."""
+    inputs = {c._id for fn in app.demo.fns.values() for c in fn.inputs if isinstance(c, gr.Image)}
+    described = {c._id for fn in app.demo.fns.values() if getattr(fn.fn, "__name__", "") in ("shared", "described")
+                 for c in fn.outputs}
+    shown = {c._id: c for fn in app.demo.fns.values() for c in fn.outputs
+             if isinstance(c, gr.Image) and c._id not in inputs and "share-qr" not in (c.elem_classes or [])}
+    bare = [f"{c.page}: {c.label}"[:120] for i, c in shown.items() if i not in described and not c.alt_text]
+    assert len(shown) > 25 and not bare, bare
 
 
 def test_every_image_a_tabs_result_shows_gets_its_alt_text_from_the_share_event():

@@ -157,6 +157,12 @@ def test_a_long_text_is_checked_on_the_leading_sentences_within_whispers_window(
     done, total = map(int, m["scored_pieces"].split(" of "))
     assert 0 < done < total == 12 and m["round_trip_cer"] == 0.0
     assert m["scored_text"].endswith(f"number {done}.")
+    from pages.speech.tts import summary   # and the tab's sentence says which part was scored
+
+    sentence = summary(m)
+    assert f"Only the first {done} of 12 sentences" in sentence and f"只检查了前 {done} 句(共 12 句" in sentence
+    m.update(scored_pieces="12 of 12")
+    assert "Only the first" not in summary(m)
 
 
 def test_sentences_and_their_spans():
