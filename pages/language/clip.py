@@ -219,7 +219,7 @@ def run(image=EXAMPLES[0][0], texts=EXAMPLES[0][1], model="bundled"):
     Args:
         image: the image, a PNG, JPEG or WebP file (new_scene makes a shape scene the bundled model knows).
         texts: candidate captions, one per line (2 or more), e.g. "a large blue star to the left of a small red circle".
-        model: "bundled" (TinyScenes-RN, offline) or "hub" (ViT-B-32 LAION-2B, when the hub is reachable).
+        model: "bundled" (TinyScenes-RN, offline), "negclip" (the same trained on with word-order hard negatives, offline) or "hub" (ViT-B-32 LAION-2B, when the hub is reachable).
 
     Returns:
         the probability of each text (label); the result in a sentence (English and Chinese);
@@ -237,7 +237,7 @@ def run_heatmap(files=HEAT_EXAMPLES[0][0], texts=HEAT_EXAMPLES[0][1], model="bun
     Args:
         files: two or more images (PNG, JPEG or WebP files).
         texts: texts, one per line (2 or more).
-        model: "bundled" (TinyScenes-RN, offline) or "hub" (ViT-B-32 LAION-2B, when the hub is reachable).
+        model: "bundled" (TinyScenes-RN, offline), "negclip" (the same trained on with word-order hard negatives, offline) or "hub" (ViT-B-32 LAION-2B, when the hub is reachable).
 
     Returns:
         the images x texts cosine-similarity matrix (plot); the result in a sentence (English and Chinese);

@@ -2,7 +2,8 @@
 
 ``python app.py`` runs in a process of its own, marked by an environment variable that every process
 it starts inherits. Through ``gradio_client`` it starts the long-lived children (the REST tab's
-gunicorn and its worker, Piper) and a Flower run (its worker and Ray's raylet, GCS and workers);
+gunicorn and its worker, Piper, TensorFlow's worker), runs the tabs whose processes end with their
+run (torchrun's DDP processes, the serverless tab's functions-framework), and starts a Flower run (its worker and Ray's raylet, GCS and workers);
 while that run is under way the app gets SIGKILL, as from the out-of-memory killer, which runs no
 handler and no atexit. Every process seen below the app while it ran, and every process that
 carries the mark, must be gone soon after. SIGTERM, Ctrl-C and a normal exit are covered, more
@@ -18,6 +19,8 @@ import uuid
 
 import psutil
 import pytest
+
+from pages.deploy.serverless import API
 
 pytestmark = pytest.mark.slow
 MARK = "SHOWCASE_CHILDREN_TEST"
@@ -70,6 +73,21 @@ def test_every_process_the_app_started_ends_when_the_app_is_killed(tmp_path):
         client.predict("Piper starts once and stays.", "piper", False, api_name="/synthesize")
         assert "-m piper" in record()
         phases["piper"] = time.monotonic() - started - sum(phases.values())
+        client.predict("tf_function", 1, 5, api_name="/graph_mode")     # TensorFlow's worker starts and stays
+        assert "tf_worker" in record()
+        phases["tensorflow"] = time.monotonic() - started - sum(phases.values())
+
+        def watched(*args, api_name):   # the processes of a run that ends before the kill: seen while it runs
+            job = client.submit(*args, api_name=api_name)
+            while not job.done():
+                record()
+                time.sleep(0.1)
+            return job.result()
+
+        watched(2, 4, 16, 0.05, "float64", api_name="/ddp_train")
+        watched(*API["serverless_demo"], api_name="/serverless_demo")
+        assert "torch.distributed.run" in record() and "functions-framework" in record()
+        phases["ddp, serverless"] = time.monotonic() - started - sum(phases.values())
         # the cheapest Flower run there is; the app is killed while Ray is up, long before it ends
         job = client.submit(2, 3, 1.0, 1.0, 1.0, 1e-5, "iid", api_name="/dp_federated")
         deadline = time.monotonic() + 240
@@ -100,5 +118,6 @@ def test_every_process_the_app_started_ends_when_the_app_is_killed(tmp_path):
             pass
     app.process.wait(30)
     assert not left, "outlived the app: " + "; ".join(names.get(p.pid) or str(p.pid) for p in left)
-    kinds = ("gunicorn", "-m piper", "dp_federated_worker", "raylet", "gcs_server")
+    kinds = ("gunicorn", "-m piper", "tf_worker", "torch.distributed.run", "functions-framework",
+             "dp_federated_worker", "raylet", "gcs_server")
     assert [k for k in kinds if not any(k in n for n in names.values())] == [], names

@@ -7,6 +7,7 @@ tools called and their metrics compared with the same call through ``gradio_clie
 
 import ast
 import importlib
+import re
 
 import pytest
 
@@ -51,8 +52,14 @@ def tools(app_url):
     return {tool.name: tool for tool in mcp_session(app_url, listed)}
 
 
-def test_the_mcp_server_is_on_by_default():
-    assert settings().mcp
+def test_the_mcp_server_is_on_by_default_and_showcase_mcp_0_turns_it_off(monkeypatch):
+    from pages.launch import launch_kwargs
+
+    monkeypatch.delenv("SHOWCASE_MCP", raising=False)
+    assert settings().mcp and launch_kwargs()["mcp_server"] is True
+    for off in ("0", "off", "false"):
+        monkeypatch.setenv("SHOWCASE_MCP", off)
+        assert launch_kwargs()["mcp_server"] is False
 
 
 def test_every_public_endpoint_is_a_tool_named_after_its_api_name_and_training_is_not(tools, client):
@@ -71,6 +78,35 @@ def test_every_tool_says_what_it_computes_and_what_each_parameter_means(tools):
         assert len(tool.description) > 60 and "Returns:" in tool.description, name
         for parameter, schema in tool.inputSchema["properties"].items():
             assert len(schema.get("description", "")) > 10, f"{name}: parameter {parameter} is not described"
+
+
+def test_every_parameter_states_its_range_and_a_few_choices_by_name():
+    """What an agent cannot guess: a slider's range, and each of three or fewer choices (more may be
+    described as a set, e.g. "one of the table's 30 features"). The tools' descriptions are these docstrings."""
+    import inspect
+
+    import gradio as gr
+
+    import app
+
+    def shown(value, text):
+        return any(f in text for f in {str(value), f"{value:g}", f"{value:,}"})
+
+    unsaid = []
+    for fn in app.demo.fns.values():
+        if not fn.api_name or fn.api_visibility != "public":
+            continue
+        handler = inspect.unwrap(fn.fn)
+        args = (inspect.getdoc(handler) or "").partition("Args:")[2].partition("Returns:")[0]
+        said = dict(re.findall(r"^ {0,4}(\w+): (.*(?:\n {6,}.*)*)", args, re.M))
+        for name, component in zip(inspect.signature(handler).parameters, fn.inputs):
+            text = said.get(name, "")
+            if isinstance(component, gr.Slider) and not (shown(component.minimum, text) and shown(component.maximum, text)):
+                unsaid.append(f"{fn.api_name}.{name}: range {component.minimum}-{component.maximum}")
+            choices = [c[1] if isinstance(c, tuple) else c for c in getattr(component, "choices", None) or []]
+            if 0 < len(choices) <= 3 and not all(f'"{c}"' in text or str(c) in text for c in choices):
+                unsaid.append(f"{fn.api_name}.{name}: choices {choices}")
+    assert not unsaid, unsaid
 
 
 def metrics_of(result) -> dict:

@@ -150,6 +150,10 @@ def axe_findings(page, allowed: dict[str, tuple[str, ...]] | None = None, within
     declared)."""
     if not AXE_JS.is_file():
         pytest.fail(f"{AXE_JS} is missing: `make test` installs axe-core with npm")
+    # an output that an event is still computing is drawn at 20% opacity (Gradio's .pending): its text
+    # then fails color-contrast (seen on CLIP's result while its second output ran); check the result
+    page.wait_for_function("() => ![...document.querySelectorAll('.pending')].some(e => e.checkVisibility())",
+                           timeout=120_000)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     found = []

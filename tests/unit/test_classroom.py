@@ -69,6 +69,16 @@ def test_every_image_a_result_shows_gets_alt_text():
     assert len(shown) > 25 and not bare, bare
 
 
+def test_every_sound_a_result_plays_has_its_words_beside_it():
+    """An audio output (not an input an event fills) comes with text in the same event: what Whisper
+    heard beside synthesised speech, the sentence to rate beside a listening-test sample."""
+    inputs = {c._id for fn in app.demo.fns.values() for c in fn.inputs if isinstance(c, gr.Audio)}
+    played = [fn for fn in app.demo.fns.values() if any(isinstance(c, gr.Audio) and c._id not in inputs for c in fn.outputs)]
+    wordless = [fn.api_name or fn.name for fn in played
+                if not any(isinstance(c, (gr.Textbox, gr.Markdown)) and c.visible is not False for c in fn.outputs)]
+    assert played and not wordless, wordless
+
+
 def test_every_image_a_tabs_result_shows_gets_its_alt_text_from_the_share_event():
     events = [fn for fn in app.demo.fns.values() if getattr(fn.fn, "__name__", "") == "shared"]
     assert len(events) == len(links.TABS)
