@@ -124,7 +124,7 @@ def _number(x) -> bool:
 def _read(shown: str) -> float | None:
     """The number ``shown`` writes ("47,000", "0.980", "29%", "1e-15"); None if it is not one."""
     match = re.search(NUMBER, shown.replace("−", "-"))
-    return float(match.group().replace(",", "").replace("−", "-")) if match else None
+    return float(match.group().replace(",", "")) if match else None
 
 
 def check_problems(step: dict) -> list[str]:
