@@ -15,6 +15,18 @@ A teacher writes ``pages/<area>/<topic>.try.toml`` (read with the standard libra
     answer_en = "..."        # shown folded under the question
     answer_zh = "..."
 
+A step that states a measured number says how to check it (``tests/app/test_try_numbers.py`` replays
+the steps and reads the number from the metrics the tab's function returns)::
+
+    check = [{ metric = "cv_accuracy.linear_svm", value = 0.980, tol = 0.0005, shown = "0.980" }]
+
+``metric`` is a dotted path into the metrics (a list's items by number); then ``value`` with ``tol``
+(the number the text states, and how far its wording allows: "about 0.8" is 0.05, "0.980" is
+rounding), or one-sided ``at_least`` / ``at_most`` ("above 0.99"), or ``equals`` (a label, a count,
+true/false). ``shown`` is the number as the English text writes it: it must be in ``en``, its digits
+in ``zh``, and with ``value`` it must read as that value (a percentage as hundredths too), so the
+text and its check cannot drift apart.
+
 The names in ``set`` are the tab's link parameters (``pages/links.py``), checked the same way: a
 slider's range, a radio's choices. A step's button puts the values in the inputs and shows their
 result as the Run button would (an example's from the cache); a tab that only runs when asked
@@ -24,6 +36,8 @@ translations, one language at a time.
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
 from pathlib import Path
 
@@ -40,7 +54,9 @@ t = strings("try", {
     "answer": ("Answer", "答案"),
 })
 
-STEP_KEYS = {"en", "zh", "set", "example", "answer_en", "answer_zh"}
+STEP_KEYS = {"en", "zh", "set", "example", "answer_en", "answer_zh", "check"}
+NUMBER = r"-?\d[\d,]*(?:\.\d+)?(?:e-?\d+)?"   # 47,000  0.980  -4.25  1e-15
+CHECK_KEYS = {"metric", "value", "tol", "at_least", "at_most", "equals", "shown"}
 
 
 def path_of(key: str, folder: Path | None = None) -> Path:
@@ -84,6 +100,8 @@ def problems(steps: list[dict], tab: links.TabInputs) -> list[str]:
             k = step["example"]
             if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= count:
                 found.append(f"{where}: example = {k!r}, but the tab has examples 1 to {count}")
+        if "check" in step:
+            found += [f"{where}: {p}" for p in check_problems(step)]
         settings = step.get("set", {})
         if not isinstance(settings, dict):
             found.append(f"{where}: `set` must be a table, e.g. set = {{ rank = 1 }}")
@@ -97,6 +115,94 @@ def problems(steps: list[dict], tab: links.TabInputs) -> list[str]:
             except links.LinkError as exc:
                 found.append(f"{where}: {exc}")
     return found
+
+
+def _number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _read(shown: str) -> float | None:
+    """The number ``shown`` writes ("47,000", "0.980", "29%", "1e-15"); None if it is not one."""
+    match = re.search(NUMBER, shown.replace("−", "-"))
+    return float(match.group().replace(",", "")) if match else None
+
+
+def check_problems(step: dict) -> list[str]:
+    """What is wrong with a step's ``check`` list (see the module's docstring); empty when fine."""
+    checks = step.get("check", [])
+    if not isinstance(checks, list) or not checks or not all(isinstance(c, dict) for c in checks):
+        return ["`check` must be a list of tables, e.g. check = [{ metric = \"psnr_db\", value = 25, tol = 0.5, "
+                "shown = \"25\" }]"]
+    found = []
+    for c in checks:
+        name = c.get("metric")
+        if unknown := set(c) - CHECK_KEYS:
+            found.append(f"check {name!r}: unknown keys {sorted(unknown)} (known: {sorted(CHECK_KEYS)})")
+        if not isinstance(name, str) or not name.strip():
+            found.append("a check needs `metric`, a dotted path into the tab's metrics")
+        kinds = {"value", "at_least", "at_most", "equals"} & set(c)
+        if not kinds or ("equals" in kinds and len(kinds) > 1) or ("value" in kinds and len(kinds) > 1):
+            found.append(f"check {name!r}: give `value` with `tol`, or `at_least` and/or `at_most`, or `equals`")
+        if ("value" in c) != ("tol" in c):
+            found.append(f"check {name!r}: `value` and `tol` go together")
+        for key in ("value", "tol", "at_least", "at_most"):
+            if key in c and not _number(c[key]):
+                found.append(f"check {name!r}: `{key}` must be a number")
+        if _number(c.get("tol")) and c["tol"] < 0:
+            found.append(f"check {name!r}: `tol` must not be negative")
+        if isinstance(c.get("equals"), (dict, list)):
+            found.append(f"check {name!r}: `equals` must be a text, a number or true/false")
+        shown = c.get("shown")
+        if not isinstance(shown, str) or not shown.strip():
+            found.append(f"check {name!r}: `shown` must be the number as the English text writes it")
+            continue
+        if shown not in str(step.get("en", "")):
+            found.append(f"check {name!r}: `shown` {shown!r} is not in the English text")
+        zh = str(step.get("zh", "")).replace(",", "").replace("−", "-")
+        for number in re.findall(NUMBER, shown.replace(",", "").replace("−", "-")):
+            if number not in zh:
+                found.append(f"check {name!r}: the Chinese text does not state {number} (`shown` {shown!r})")
+        read = _read(shown)
+        if _number(c.get("value")) and not (read is not None and any(
+                math.isclose(c["value"], x, rel_tol=1e-9) for x in (read, read / 100 if "%" in shown else read))):
+            found.append(f"check {name!r}: `shown` {shown!r} does not read as value = {c['value']}")
+    return found
+
+
+def metric(metrics, path: str):
+    """The metric at dotted ``path`` in ``metrics`` (dict keys may hold dots; a list's items by number)."""
+    parts, here = path.split("."), metrics
+    while parts:
+        if isinstance(here, dict):
+            for n in range(len(parts), 0, -1):   # the longest key first: "int8.accuracy" may be one key
+                if ".".join(parts[:n]) in here:
+                    here, parts = here[".".join(parts[:n])], parts[n:]
+                    break
+            else:
+                raise KeyError(f"{path}: no {parts[0]!r} among {sorted(here)}")
+        elif isinstance(here, (list, tuple)) and parts[0].lstrip("-").isdigit():
+            here, parts = here[int(parts[0])], parts[1:]
+        else:
+            raise KeyError(f"{path}: {parts[0]!r} is not in a {type(here).__name__}")
+    return here
+
+
+def failed(check: dict, measured) -> str | None:
+    """Why ``measured`` does not keep ``check``; None when it does."""
+    said = f"{check['metric']} = {measured!r}, the text says {check['shown']!r}"
+    if "equals" in check:
+        return None if measured == check["equals"] else f"{said}: expected {check['equals']!r}"
+    if not _number(measured) and not hasattr(measured, "__float__"):
+        return f"{said}: not a number"
+    x = float(measured)
+    # the slack only absorbs binary floats: 0.865 against "0.87" ± 0.005 is 0.0050000000000000044 apart
+    if "value" in check and not abs(x - check["value"]) <= check["tol"] + 1e-9:
+        return f"{said}: expected {check['value']} ± {check['tol']}"
+    if "at_least" in check and not x >= check["at_least"]:
+        return f"{said}: expected at least {check['at_least']}"
+    if "at_most" in check and not x <= check["at_most"]:
+        return f"{said}: expected at most {check['at_most']}"
+    return None
 
 
 def render(tab: gr.Tab, inputs: links.TabInputs, folder: Path | None = None) -> gr.Accordion | None:

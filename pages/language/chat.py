@@ -23,7 +23,7 @@ t = strings("chat", {
     "body": (
         "The official `openai` client streams the reply token by token from any OpenAI-compatible server: set the "
         "base URL, model, temperature, top-p and max tokens. With the base URL left empty it talks to this app's own "
-        "`/v1/chat/completions`, which serves **pydoc-gpt**: a 1.9 M-parameter GPT-2 the project trained on Python's "
+        "`/v1/chat/completions`, which serves **pydoc-gpt**: a 1.4 M-parameter GPT-2 the project trained on Python's "
         "reference manual (`pydoc_data.topics`) with `transformers`. A toy trained on one manual writes plausible "
         "Python-doc prose, not answers: it continues your message in the manual's style and ignores the system prompt. "
         "The key comes from the box below (kept for this session, never stored or shown); the server's own "
@@ -31,7 +31,7 @@ t = strings("chat", {
         "never with a base URL typed here.",
         "官方 `openai` 客户端从任何兼容 OpenAI 的服务器逐个 token 流式接收回复:可设置 base URL、模型、温度、top-p 和最大 token 数。"
         "base URL 留空时,它连接本应用自己的 `/v1/chat/completions`,后者提供 **pydoc-gpt**:本项目用 `transformers` 在 Python "
-        "参考手册(`pydoc_data.topics`)上训练的 190 万参数 GPT-2。只读过一本手册的玩具模型写出的是像模像样的 Python 文档式文字,"
+        "参考手册(`pydoc_data.topics`)上训练的 144 万参数 GPT-2。只读过一本手册的玩具模型写出的是像模像样的 Python 文档式文字,"
         "而不是答案:它按手册的风格续写你的消息,并忽略系统提示。密钥来自下面的输入框(只在本会话中使用,从不保存或回显);"
         "服务器自己的 `OPENAI_API_KEY` 只用于其所有者设置的 base URL(`OPENAI_BASE_URL`,默认是 OpenAI 的),"
         "绝不会发往在这里输入的 base URL。",

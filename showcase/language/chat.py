@@ -8,7 +8,7 @@ address of a server that records what it is sent. A key is handed to the client 
 never logged, returned, or put in an error message (``_scrub`` removes it from any server text we show).
 
 Offline the same client talks to this app's own ``/v1`` (``showcase.language.chat_server``),
-which serves ``pydoc-gpt``: a 1.9 M-parameter GPT-2 the project trains on Python's reference
+which serves ``pydoc-gpt``: a 1.4 M-parameter GPT-2 the project trains on Python's reference
 manual (``showcase.language.chat_training``). It continues the last user message in the style of
 the manual; it has never seen a question and answer, so it writes plausible Python-doc prose,
 not answers. ``generate`` is the model side, used by the server.

@@ -4,7 +4,7 @@ The text is ``pydoc_data.topics`` (the 79 topics ``help("if")`` shows; ~465,000 
 Python reference manual), shipped with every CPython. Each topic's last 10% (cut at a line break)
 is held out for validation. The tokenizer is a byte-level BPE (as GPT-2's) trained with
 ``tokenizers`` on the training part; the model is ``transformers``' own ``GPT2LMHeadModel`` from a
-small ``GPT2Config`` (4 layers, 160 wide, 256-token context, ~1.9 M parameters), trained from
+small ``GPT2Config`` (4 layers, 160 wide, 256-token context, ~1.4 M parameters), trained from
 scratch by ``Trainer`` on one CPU thread. It writes plausible Python-doc prose; it does not
 answer questions. The card holds the validation loss, its perplexity and a few samples.
 

@@ -35,7 +35,9 @@ def test_the_fixture_fits_its_tab():
     assert not try_this.problems(try_this.load(path), links.TABS["math.svd"])
 
 
-GOOD = [{"en": "a", "zh": "甲", "set": {"rank": 4}}, {"en": "b", "zh": "乙", "example": 2},
+CHECK = [{"metric": "psnr_db", "value": 25, "tol": 0.5, "shown": "25 dB"}]
+GOOD = [{"en": "PSNR is about 25 dB.", "zh": "峰值信噪比约 25 dB。", "set": {"rank": 4}, "check": CHECK},
+        {"en": "b", "zh": "乙", "example": 2},
         {"en": "Question?", "zh": "问题?", "answer_en": "Yes.", "answer_zh": "是。"}]
 
 
@@ -51,11 +53,44 @@ GOOD = [{"en": "a", "zh": "甲", "set": {"rank": 4}}, {"en": "b", "zh": "乙", "
     (lambda s: [{**s[0], "set": {"image": "x.png"}}, *s[1:]], "cannot be set"),
     (lambda s: [s[0], {**s[1], "example": 7}, s[2]], "examples 1 to 4"),
     (lambda s: [{**s[0], "sett": {}}, *s[1:]], "unknown keys"),
+    (lambda s: [{**s[0], "check": CHECK[0]}, *s[1:]], "must be a list of tables"),
+    (lambda s: [{**s[0], "check": [{**CHECK[0], "tolerance": 1}]}, *s[1:]], "unknown keys ['tolerance']"),
+    (lambda s: [{**s[0], "check": [{k: v for k, v in CHECK[0].items() if k != "tol"}]}, *s[1:]], "go together"),
+    (lambda s: [{**s[0], "check": [{**CHECK[0], "equals": 25}]}, *s[1:]], "give `value` with `tol`"),
+    (lambda s: [{**s[0], "check": [{**CHECK[0], "shown": "26 dB"}]}, *s[1:]], "not in the English text"),
+    (lambda s: [{**s[0], "zh": "峰值信噪比约 24 dB。"}, *s[1:]], "the Chinese text does not state 25"),
+    (lambda s: [{**s[0], "check": [{**CHECK[0], "value": 24}]}, *s[1:]], "does not read as value = 24"),
+    (lambda s: [{**s[0], "check": [{**CHECK[0], "tol": "0.5"}]}, *s[1:]], "`tol` must be a number"),
 ])
 def test_a_bad_step_is_named(change, words):
     assert not try_this.problems(GOOD, links.TABS["math.svd"])
     found = try_this.problems(change([dict(s) for s in GOOD]), links.TABS["math.svd"])
     assert any(words in f for f in found), found
+
+
+@pytest.mark.parametrize("check, measured, holds", [
+    ({"metric": "m", "value": 0.98, "tol": 0.0005, "shown": "0.980"}, 0.9804, True),
+    ({"metric": "m", "value": 0.98, "tol": 0.0005, "shown": "0.980"}, 0.9806, False),
+    ({"metric": "m", "value": 0.87, "tol": 0.005, "shown": "0.87"}, 0.865, True),   # rounding, in binary floats
+    ({"metric": "m", "at_least": 0.99, "shown": "0.99"}, 0.9957, True),
+    ({"metric": "m", "at_least": 0.99, "shown": "0.99"}, 0.98, False),
+    ({"metric": "m", "at_least": 1e-7, "at_most": 1e-5, "shown": "1e-6"}, 1e-8, False),
+    ({"metric": "m", "equals": "positive", "shown": "positive"}, "neutral", False),
+    ({"metric": "m", "equals": 22, "shown": "22"}, 22, True),
+    ({"metric": "m", "value": 1, "tol": 0.1, "shown": "1"}, "1.0", False),
+])
+def test_a_check_holds_or_says_why(check, measured, holds):
+    why = try_this.failed(check, measured)
+    assert (why is None) == holds, why
+    assert holds or check["shown"] in why
+
+
+def test_a_metric_is_found_by_its_dotted_path():
+    metrics = {"cv_accuracy": {"linear_svm": 0.98}, "ci95": {"std": [0.93, 1.59]}, "a.b": {"c": 1}}
+    assert try_this.metric(metrics, "cv_accuracy.linear_svm") == 0.98
+    assert try_this.metric(metrics, "ci95.std.1") == 1.59 and try_this.metric(metrics, "a.b.c") == 1
+    with pytest.raises(KeyError, match="rbf_svm"):
+        try_this.metric(metrics, "cv_accuracy.rbf_svm")
 
 
 def test_a_file_that_is_not_toml_is_named(tmp_path):
