@@ -48,7 +48,10 @@ import pytest  # noqa: E402 - after the environment is set
 # workers' collection. The browser tests stay on one worker: split by language over two (7 Dec), two
 # pages queued on the one-at-a-time training group, and on a loaded machine three fills passed
 # test_tabs.py's 300 s wait. A plain `pytest tests/unit` runs in one process.
-SHARE_A_WORKER = {"tests/app/test_leaks.py": "served_app", "tests/app/test_load.py": "served_app"}
+SHARE_A_WORKER = {"tests/app/test_leaks.py": "served_app", "tests/app/test_load.py": "served_app",
+                  # each tab's first example, computed once: the backends keep results per process
+                  "tests/app/test_every_endpoint.py": "first_examples", "tests/app/test_scripts.py": "first_examples",
+                  "tests/app/test_try_numbers.py": "first_examples"}
 
 
 def scope_of(nodeid: str) -> str:
