@@ -50,10 +50,18 @@ def test_the_tree_ignores_features_it_never_splits_on():
     assert unused and np.all(ex.values[:, unused] == 0)
 
 
-def test_kernel_shap_is_close_to_tree_shap_and_much_slower(tree):
+def timings_agree(m: dict) -> bool:
+    """The ratio the tab shows is the two times it shows, divided: allowing for each one's rounding
+    (kernel to 0.1 ms, tree to 0.01 ms, ratio to 0.1). How much faster TreeSHAP is, is the benchmark's."""
+    kernel, tree = m["kernel_seconds"], m["tree_interventional_seconds"]
+    low, high = (kernel - 5e-5) / (tree + 5e-6), (kernel + 5e-5) / max(tree - 5e-6, 1e-12)
+    return kernel > 0 and tree > 0 and low - 0.05 <= m["kernel_over_tree_time"] <= high + 0.05
+
+
+def test_kernel_shap_is_close_to_tree_shap(tree):
     m = tree.metrics
     assert m["kernel_max_abs_diff"] < 0.05 and m["kernel_relative_diff"] < 0.25
-    assert m["kernel_over_tree_time"] > 5
+    assert timings_agree(m), m
     again = explain_shap.kernel_vs_tree.__wrapped__("decision_tree", 0)
     assert again["kernel_max_abs_diff"] == pytest.approx(m["kernel_max_abs_diff"], abs=1e-12)  # seeded
 
