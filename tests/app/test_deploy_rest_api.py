@@ -2,12 +2,9 @@
 
 import pytest
 
+from tests.app.values import records
+
 pytestmark = pytest.mark.slow
-
-
-def records(value: dict) -> list[dict]:
-    """Rows of a Dataframe's or a native plot's value as the API returns it (headers or columns, data)."""
-    return [dict(zip(value.get("headers") or value["columns"], row)) for row in value["data"]]
 
 
 def test_rest_api_demo_defaults(client):

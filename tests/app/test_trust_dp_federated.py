@@ -8,6 +8,7 @@ import pytest
 from showcase.trust import digits
 from showcase.trust import dp_federated as dp
 from tests.app.test_every_endpoint import keeps_its_contract
+from tests.app.values import records
 
 pytestmark = pytest.mark.slow
 
@@ -35,10 +36,6 @@ def test_dp_federated_bad_settings_then_a_run(client, fails_clearly):
     assert tradeoff["data"] and f"{metrics['accuracy']:.1f}% / ε = {metrics['epsilon']:.2f}" in note
     assert f"{metrics['accuracy']:.1f}%" in result and f"{metrics['baseline_accuracy']:.1f}%" in result
     assert "60,000" in result and 'lang="zh"' in result
-
-
-def records(value: dict) -> list[dict]:
-    return [dict(zip(value.get("headers") or value["columns"], row)) for row in value["data"]]
 
 
 def rdp_epsilon(noise: float, q: float, steps: int, delta: float) -> float:
