@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.unit.trust.test_shap import timings_agree
+
 pytestmark = pytest.mark.slow
 
 
@@ -10,7 +12,8 @@ def test_explain_shap_no_arguments_is_the_first_example(client):
     assert (metrics["model"], metrics["row"], metrics["feature"]) == ("decision_tree", 0, "worst concave points")
     assert metrics["additivity_error"] < 1e-6
     assert metrics["expected_value"] + metrics["shap_sum"] == pytest.approx(metrics["prediction"], abs=1e-6)
-    assert metrics["kernel_over_tree_time"] > 1 and len(metrics["top_features"]) == 5
+    assert timings_agree(metrics) and len(metrics["top_features"]) == 5
+    assert metrics["kernel_max_abs_diff"] < 0.05       # Kernel SHAP's estimate is close to the exact values
     assert waterfall and beeswarm and dependence
 
 

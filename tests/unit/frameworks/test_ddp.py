@@ -7,6 +7,7 @@ import torch
 
 from showcase.core.errors import InputError
 from showcase.frameworks import ddp, ddp_worker
+from tests.rounding import ratio_of_rounded
 
 
 @pytest.mark.slow
@@ -19,7 +20,10 @@ def test_one_and_two_processes_end_with_the_same_weights():
     single, multi = result.runs[1], result.runs[2]
     assert multi["losses"] == pytest.approx(single["losses"], abs=1e-9) and len(multi["losses"]) == 6
     assert m["final_loss"] == pytest.approx(m["single_final_loss"], abs=1e-6)
-    assert m["samples_per_s"] > 0 and m["single_samples_per_s"] > 0 and m["test_accuracy"] == pytest.approx(m["single_test_accuracy"], abs=1e-9)
+    assert m["test_accuracy"] == pytest.approx(m["single_test_accuracy"], abs=1e-9)
+    # the plotted throughputs are the metrics (2 processes, then 1), and the speed-up their ratio
+    assert list(result.throughput["samples_per_s"])[::-1] == [m["samples_per_s"], m["single_samples_per_s"]]
+    assert ratio_of_rounded(m["speedup_vs_single"], m["samples_per_s"], m["single_samples_per_s"], (1, 1, 3)), m
     assert "[rank 0/2] ready" in result.log and "[rank 1/2] done" in result.log
     assert "--nproc-per-node=2" in m["command"] and "torch.distributed.run" in m["command"]
     assert tuple(result.curves["run"].unique()) == ddp.RUN_NAMES and len(result.curves) == 12

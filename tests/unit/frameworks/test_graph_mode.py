@@ -7,6 +7,7 @@ import pytest
 
 from showcase.core.errors import InputError
 from showcase.frameworks import graph_mode as gm
+from tests.rounding import ratio_of_rounded
 
 
 def test_small_cnn_shapes():
@@ -18,6 +19,9 @@ def test_torchscript_equals_eager():
     m = result.metrics
     assert m["max_abs_diff"] < 1e-5 and m["eager_ms"] > 0 and m["graph_ms"] > 0 and m["compile_s"] > 0
     assert {"eager_ms", "graph_ms", "speedup", "compile_s", "max_abs_diff"} <= set(m)
+    # the speed-up shown is the plotted medians divided (each rounded to 0.1 µs, the ratio to 0.001)
+    assert list(result.latency["ms"]) == [m["eager_ms"], m["graph_ms"]]
+    assert ratio_of_rounded(m["speedup"], m["eager_ms"], m["graph_ms"], (4, 4, 3)), m
     assert len(result.calls) == 10 and not result.calls.isna().any().any() and len(result.latency) == 2
     again = gm.compare("torchscript", batch_size=8, calls=5).metrics
     assert again["compile_cached"] and again["compile_s"] == m["compile_s"]

@@ -12,6 +12,7 @@ from showcase.core import imagenet
 from showcase.core.errors import InputError
 from showcase.core.models import ModelSpec
 from showcase.frameworks import onnx_export as ox
+from tests.rounding import ratio_of_rounded
 
 # top-1 classes a working ImageNet model gives these photos
 EXPECTED = {
@@ -79,6 +80,12 @@ def test_onnx_export_end_to_end(exported):
     assert m["top1_agreement"] == 1.0 and m["max_abs_diff"] < 1e-3 and m["opset"] == 17
     assert m["top1"] in EXPECTED["coffee"] and m["export_cached"] is True
     assert m["torch_ms"] > 0 and m["ort_ms"] > 0
+    # each speed-up shown is the two latencies plotted for its batch size divided (each rounded to 0.01 ms)
+    ms = dict(zip(result.latency["setting"], result.latency["ms"]))
+    for size, suffix in ((1, ""), (8, "_batch8")):
+        torch_ms, ort_ms = ms[f"PyTorch · batch {size}"], ms[f"ONNX Runtime · batch {size}"]
+        assert (torch_ms, ort_ms) == (m[f"torch_ms{suffix}"], m[f"ort_ms{suffix}"])
+        assert ratio_of_rounded(m[f"speedup{suffix}"], torch_ms, ort_ms, (2, 2, 2)), m
     assert {"opset", "file_mb", "max_abs_diff", "top1_agreement", "torch_ms", "ort_ms", "speedup", "model", "source"} <= set(m)
     assert len(result.photos) == 1 + len(ox.PHOTOS) and result.photos["agree"].all()
     assert len(result.predictions) == 5 and len(result.latency) == 4

@@ -94,7 +94,13 @@ def test_bad_questions_are_refused(question, match):
 def test_bundled_model_reaches_its_card_on_held_out_scenes(held_out, card):
     """Every number the card (and so the page) shows, re-measured on the same held-out scenes."""
     for key, value in card["metrics"].items():
-        if isinstance(value, float) and not key.startswith("blind_"):
+        if isinstance(value, float) and key.startswith("blind_"):
+            # the blind baseline (shown beside every answer) is a lookup table of seeded training scenes'
+            # answers, applied to the same seeded 400 held-out scenes: nothing is sampled, so it repeats
+            # to the card's 4 decimals, while one answer more or less among the 159 position questions
+            # (the smallest type) moves it 0.006
+            assert held_out[key] == pytest.approx(value, abs=5e-5), key
+        elif isinstance(value, float):
             assert held_out[key] >= value - 0.02 if not key.startswith("invented") else held_out[key] <= value + 0.02, key
 
 

@@ -69,12 +69,18 @@ def test_log_mel_and_griffin_lim_invert_each_other_roughly():
 
 @pytest.mark.slow
 def test_training_smoke_run_writes_weights_and_card(tmp_path):
-    from showcase.speech import tts_training
+    import jiwer
+
+    from showcase.speech import ctc, tts_training
 
     tts_training.main(["--smoke", "--out", str(tmp_path)])
     card = json.loads((tmp_path / "model_card.json").read_text())
     assert (tmp_path / "tacotron.safetensors").is_file() and card["steps"] == 2
-    assert 0 <= card["heldout_round_trip_cer"] and card["cer_curve"][0]["step"] == 2
+    # the card's CER is jiwer's over the examples it lists (what each sentence was heard as)
+    rows = card["heldout_examples"]
+    truth, heard = ([ctc.normalise_text(r[k]) or "-" for r in rows] for k in ("text", "heard"))
+    assert card["heldout_round_trip_cer"] == pytest.approx(jiwer.cer(truth, heard), abs=1e-9)
+    assert card["cer_curve"][0]["step"] == 2 and card["heldout_examples"]
     assert set(card["reference_round_trip_cer"]) == {"espeak-ng (the training voice)", "piper (joe-us)"}
     assert set(card[f"first_{tts_training.SUBSET}_round_trip_cer"]) == {"tacotron", *card["reference_round_trip_cer"]}
     assert card["target_met"] == (card["heldout_round_trip_cer"] <= card["target_round_trip_cer"])

@@ -4,6 +4,7 @@ import pytest
 from showcase.core import tabular
 from showcase.core.errors import InputError
 from showcase.trust import shap as explain_shap
+from tests.rounding import ratio_of_rounded
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +51,16 @@ def test_the_tree_ignores_features_it_never_splits_on():
     assert unused and np.all(ex.values[:, unused] == 0)
 
 
-def test_kernel_shap_is_close_to_tree_shap_and_much_slower(tree):
+def timings_agree(m: dict) -> bool:
+    """The ratio the tab shows is the two times it shows, divided (kernel rounded to 0.1 ms, tree to
+    0.01 ms, the ratio to 0.1). How much faster TreeSHAP is, is the benchmark's to say."""
+    return ratio_of_rounded(m["kernel_over_tree_time"], m["kernel_seconds"], m["tree_interventional_seconds"], (4, 5, 1))
+
+
+def test_kernel_shap_is_close_to_tree_shap(tree):
     m = tree.metrics
     assert m["kernel_max_abs_diff"] < 0.05 and m["kernel_relative_diff"] < 0.25
-    assert m["kernel_over_tree_time"] > 5
+    assert timings_agree(m), m
     again = explain_shap.kernel_vs_tree.__wrapped__("decision_tree", 0)
     assert again["kernel_max_abs_diff"] == pytest.approx(m["kernel_max_abs_diff"], abs=1e-12)  # seeded
 
