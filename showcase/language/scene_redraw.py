@@ -31,6 +31,12 @@ from PIL import Image, ImageDraw, ImageFilter
 from showcase.core import scene_text
 
 SIDES = (48, 64, 96, 128, 160, 224)
+# How far a hand strays: star inner radius and cross arm half-width (shares of the circumradius),
+# radius spread within the named size, chance of a darker rim and its width in px. "wide" is for
+# training an encoder that must know a star or a cross by its points and arms, not by one drawer's
+# proportions: from a thin star to one nearly a pentagon, from a thin plus to a stubby one.
+HANDS = {"usual": {"star": (0.36, 0.55), "arm": (0.25, 0.45), "spread": (0.8, 1.2), "rim": 0.3, "widths": (1, 3)},
+         "wide": {"star": (0.28, 0.64), "arm": (0.15, 0.5), "spread": (0.65, 1.3), "rim": 0.45, "widths": (1, 4)}}
 BACKGROUNDS = ("plain", "gradient", "stripes", "lines", "dots", "grain", "blotches")
 
 
@@ -75,7 +81,8 @@ def background(rng: np.random.Generator, side: int) -> Image.Image:
     return Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
 
 
-def outline(rng: np.random.Generator, kind: str, cx: float, cy: float, r: float) -> list[tuple[float, float]]:
+def outline(rng: np.random.Generator, kind: str, cx: float, cy: float, r: float,
+            hand: str = "usual") -> list[tuple[float, float]]:
     """A polygon of circumradius ``r``: upright or turned, star and cross in proportions of their own."""
     turn = 0.0 if rng.random() < 0.4 else rng.uniform(0, 2 * np.pi)
     if kind == "square":
@@ -84,9 +91,9 @@ def outline(rng: np.random.Generator, kind: str, cx: float, cy: float, r: float)
         t, radii = -np.pi / 2 + np.arange(3) * 2 * np.pi / 3, np.full(3, r)
     elif kind == "star":
         t = -np.pi / 2 + np.arange(10) * np.pi / 5
-        radii = np.where(np.arange(10) % 2 == 0, r, rng.uniform(0.36, 0.55) * r)
+        radii = np.where(np.arange(10) % 2 == 0, r, rng.uniform(*HANDS[hand]["star"]) * r)
     else:  # cross: a plus whose arms are some share of its span wide
-        a = rng.uniform(0.25, 0.45) * r
+        a = rng.uniform(*HANDS[hand]["arm"]) * r
         corners = np.array([(a, r), (a, a), (r, a), (r, -a), (a, -a), (a, -r),
                             (-a, -r), (-a, -a), (-r, -a), (-r, a), (-a, a), (-a, r)], dtype=float)
         t, radii = np.arctan2(corners[:, 1], corners[:, 0]), np.hypot(corners[:, 0], corners[:, 1])
@@ -94,9 +101,9 @@ def outline(rng: np.random.Generator, kind: str, cx: float, cy: float, r: float)
     return list(zip(cx + radii * np.cos(t), cy + radii * np.sin(t)))
 
 
-def _radii(rng: np.random.Generator, shapes) -> list[float]:
+def _radii(rng: np.random.Generator, shapes, hand: str = "usual") -> list[float]:
     """Each radius (share of the side) spread within its named size, shrunk where it would touch."""
-    radii = [scene_text.SIZES[s.size] * s.scale * rng.uniform(0.8, 1.2) for s in shapes]
+    radii = [scene_text.SIZES[s.size] * s.scale * rng.uniform(*HANDS[hand]["spread"]) for s in shapes]
     for i, a in enumerate(shapes):
         for j, b in enumerate(shapes):
             room = np.hypot(a.x - b.x, a.y - b.y) - 0.02
@@ -106,23 +113,24 @@ def _radii(rng: np.random.Generator, shapes) -> list[float]:
     return radii
 
 
-def redraw(scene: scene_text.TextScene, rng: np.random.Generator) -> Image.Image:
-    """The scene's shapes on a canvas of random side, drawn as described in the module docstring."""
+def redraw(scene: scene_text.TextScene, rng: np.random.Generator, hand: str = "usual") -> Image.Image:
+    """The scene's shapes on a canvas of random side, drawn as described in the module docstring,
+    in the proportions of ``HANDS[hand]``."""
     side = int(SIDES[int(rng.integers(len(SIDES)))])
     scale = 2                                  # drawn larger and shrunk: smooth edges
     canvas = background(rng, side * scale)
     pen = ImageDraw.Draw(canvas)
-    for s, r in zip(scene.shapes, _radii(rng, scene.shapes)):
+    for s, r in zip(scene.shapes, _radii(rng, scene.shapes, hand)):
         fill = colour(rng, s.colour)
         cx, cy, rr = s.x * side * scale, s.y * side * scale, r * side * scale
         edge = None
-        if rng.random() < 0.3:                 # a darker rim, 1-2 px at the final size
+        if rng.random() < HANDS[hand]["rim"]:  # a darker rim, a few px at the final size
             edge = tuple(int(c * rng.uniform(0.6, 0.85)) for c in fill)
-        width = int(scale * rng.integers(1, 3))
+        width = int(scale * rng.integers(*HANDS[hand]["widths"]))
         if s.kind == "circle":
             pen.ellipse((cx - rr, cy - rr, cx + rr, cy + rr), fill=fill, outline=edge, width=width)
         else:
-            pen.polygon(outline(rng, s.kind, cx, cy, rr), fill=fill, outline=edge, width=width)
+            pen.polygon(outline(rng, s.kind, cx, cy, rr, hand), fill=fill, outline=edge, width=width)
     image = canvas.resize((side, side), Image.LANCZOS if rng.random() < 0.5 else Image.BILINEAR)
     if rng.random() < 0.5:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.0)))
