@@ -255,3 +255,23 @@ def test_caption_stage_trains_the_decoder_alone(tmp_path):
     assert moved and all(k.startswith(("decoder.", "out_norm.", "cell_position", "text_position")) for k in moved), moved
     assert [p["step"] for p in card["stage3"]["curve"]] == [0, 2] and "caption_stage --steps 2" in card["command"]
     assert {"redrawn_names_exact", "redrawn_invented"} <= set(card["stage3"]["curve"][-1])
+
+
+@pytest.mark.slow
+def test_caption_stage_four_trains_the_encoder_and_fits_vqa_again(tmp_path):
+    """Stage 4 moves the encoder with the decoder, then stage 2's question reader and Relation Network on the new
+    slots; the word embeddings and the old FiLM head stay; the card keeps stage 3's numbers and command."""
+    from safetensors.torch import load_file
+
+    from showcase.language import caption_stage
+
+    card = caption_stage.train(out=tmp_path / "model", n_scenes=24, steps=2, batch=6, n_probe=6, n_test=10,
+                               encoder=True, hand="wide", relation={"n_scenes": 20, "steps": 3, "batch": 8, "n_curve": 6},
+                               log=lambda *a: None)
+    before, after = load_file(str(cv.MODEL_DIR / "model.safetensors")), load_file(str(tmp_path / "model" / "model.safetensors"))
+    moved = {k.split(".")[0] for k in before if not (before[k] == after[k]).all()}
+    assert {"encoder", "decoder", "question", "relation"} <= moved <= {
+        "encoder", "decoder", "out_norm", "cell_position", "text_position", "question", "relation"}, moved
+    assert card["stage3_metrics"] == json.loads(cv.CARD.read_text())["metrics"] and card["stage4"]["relation_rerun"]["curve"]
+    assert "caption_stage --steps" in card["command"] and card["command"].endswith("caption_stage --encoder --steps 2 "
+                                                                                  "--seed 0 --lr 0.0005 --redrawn 0.4")

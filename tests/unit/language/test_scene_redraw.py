@@ -4,6 +4,7 @@ shape is), varies the drawing, and its word-order pairs name either shape first.
 import colorsys
 
 import numpy as np
+import pytest
 
 from showcase.core import scene_text
 from showcase.language import scene_redraw
@@ -15,12 +16,13 @@ def _hue_ok(rgb, name: str) -> bool:
     return any(low - 0.04 <= h + shift <= high + 0.04 for shift in (-1, 0, 1))
 
 
-def test_each_shape_keeps_its_colour_name_at_its_centre():
+@pytest.mark.parametrize("hand", sorted(scene_redraw.HANDS))
+def test_each_shape_keeps_its_colour_name_at_its_centre(hand):
     rng = np.random.default_rng(5)
     checked = 0
     for seed in range(40):
         scene = scene_text.generate(seed, 64, split="train_all")
-        image = np.asarray(scene_redraw.redraw(scene, rng))
+        image = np.asarray(scene_redraw.redraw(scene, rng, hand))
         side = image.shape[0]
         assert image.shape == (side, side, 3) and side in scene_redraw.SIDES
         for s in scene.shapes:
@@ -46,3 +48,22 @@ def test_word_order_pairs_name_either_shape_first():
     assert any("to the right of" in t for t in trues) and any("to the left of" in t for t in trues)
     for p in pairs:
         assert len({false for _, false in p.values()}) == 3 and len({true for true, _ in p.values()}) == 1
+
+
+def _proportion(kind: str, hand: str, rng) -> float:
+    """A star's inner over outer radius, or a cross's arm half-width over its reach."""
+    points = np.array(scene_redraw.outline(rng, kind, 0.0, 0.0, 1.0, hand))
+    radii = np.hypot(points[:, 0], points[:, 1])
+    if kind == "star":
+        return radii.min() / radii.max()
+    half_width = radii.min() / np.sqrt(2)          # the inner corners sit at (±a, ±a), turned
+    return half_width / np.sqrt(radii.max() ** 2 - half_width ** 2)
+
+
+@pytest.mark.parametrize("kind", ["star", "cross"])
+def test_the_wide_hand_draws_broader_proportions_than_the_usual_one(kind):
+    """Stage 4 of the captioner trains on the wide hand so that an encoder knows a star by its five points and a
+    cross by its four arms over many proportions; the usual hand (CLIP's training) stays as it was."""
+    rng = np.random.default_rng(0)
+    usual, wide = ([_proportion(kind, hand, rng) for _ in range(300)] for hand in ("usual", "wide"))
+    assert min(wide) < min(usual) - 0.04 and max(wide) > max(usual) + 0.03, (min(usual), max(usual), min(wide), max(wide))
