@@ -54,11 +54,11 @@ t = strings("caption_vqa", {
     "caption_tab": ("Caption", "图像描述"),
     "vqa_tab": ("Question answering", "视觉问答"),
     "caption_guide": (
-        "Examples: two and three shapes, named right by greedy and beam search. **Hard:** three shapes where both "
-        "decodings name the green star twice and leave out the red cross — the commonest failure on three shapes "
-        "(one scene in nine), and BLEU-4 still gives it a high score.",
-        "示例:两个和三个形状,贪心和束搜索都说对了。**难**:三个形状,两种解码都把绿色星形说了两遍,漏掉了红色十字——"
-        "这是三个形状时最常见的错误(约九分之一的场景),而 BLEU-4 仍然给它高分。",
+        "Examples: two and three shapes, named right by greedy and beam search. **Hard:** two shapes where both "
+        "decodings read the small purple star as a cross — the star–cross mix-up is most of what is left (a shape "
+        "that is not there in 2 of 400 held-out captions), and BLEU-4 still gives it a high score.",
+        "示例:两个和三个形状,贪心和束搜索都说对了。**难**:两个形状,两种解码都把紫色小星形认成了十字——"
+        "剩下的错误大多是星形和十字相混(400 个留出场景中有 2 条描述说出了不存在的形状),而 BLEU-4 仍然给它高分。",
     ),
     "vqa_guide": (
         "Examples: counting, position, colour and existence on scenes of two or three shapes; each answer says how "
@@ -71,7 +71,7 @@ t = strings("caption_vqa", {
 MODEL_CHOICES = [("CoordConv + FiLM tiny (bundled)", "bundled"), ("BLIP base (hub)", "hub")]
 # test-split scenes (seeds apart from training): two and three shapes that greedy and beam both name right,
 # then the hard case, a scene where the model goes wrong (picked by running it; the guide says what goes wrong)
-EXAMPLE_SEEDS = (10, 27, 50)   # 50: greedy and beam name a small green star twice and drop the red cross
+EXAMPLE_SEEDS = (10, 27, 158)   # 158: greedy and beam read the small purple star as a cross
 
 
 def example_path(seed: int) -> Path:

@@ -1,4 +1,4 @@
-"""Stage 3 of the captioner: the caption decoder alone, fine-tuned so that it names what is there.
+"""Stages 3 and 4 of the captioner: the caption decoder (then the encoder too) fine-tuned to name what is there.
 
 After stages 1 and 2 (``caption_vqa_training``) the captions named every shape's colour and kind
 in 96% of held-out scenes, yet 3.75% of them named a shape that is not there, mostly a shape
@@ -19,7 +19,10 @@ the frozen encoder cannot learn to tell apart. So the encoder learns too, with i
 centre/colour/kind loss kept (the Relation Network's object slots read it), on fresh scenes of
 which a large share is redrawn in ``scene_redraw``'s "wide" hand (star inner radius, cross arm
 width, rim, size spread all broad); then stage 2 runs again on the new encoder, so VQA reads the
-slots it now makes. With ``--max-minutes`` the cosine schedule ends at the time limit.
+slots it now makes. With ``--max-minutes`` the cosine schedule ends at the time limit if that
+comes first. Measured (the bundled weights, 31 min on one shared thread): captions naming a shape
+that is not there fell from 2.5% to 0.5% of 400 held-out scenes (greedy; beam 1.75% to 0.5%) and
+from 9.6% to 1.7% of 240 scenes drawn by the tests' code; VQA stays at target.
 
     python -m showcase.language.caption_stage                 # ~20 min on one shared CPU thread
     python -m showcase.language.caption_stage --encoder --redrawn 0.6 --steps 3000 --max-minutes 58

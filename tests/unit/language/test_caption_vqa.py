@@ -114,12 +114,13 @@ def test_captions_name_every_shape_on_held_out_scenes(held_out):
     for decoding in ("greedy", "beam"):
         for n, target in CAPTION_TARGET.items():
             assert held_out[f"names_exact_{n}_{decoding}"] >= target, (n, decoding)
-        # NOT the issue's target (no invented shapes): after the decoder's stage 3, 2.5% (greedy) and 1.75% (beam) of
-        # the 400 held-out captions still name a shape that is not there (3.75% before); guard what was reached
-        assert held_out[f"invented_{decoding}"] <= 0.03, decoding
+        # near, not at, the issue's "no invented shapes": after stage 4 (the encoder learns too) 2 of the 400 held-out
+        # captions, greedy and beam, name a shape that is not there (10 greedy and 7 beam after stage 3); a third fails
+        assert held_out[f"invented_{decoding}"] <= 2.5 / 400, decoding
 
 
-def test_vqa_on_scenes_drawn_by_other_code(bundled, blind, drawn):
+def test_vqa_on_scenes_drawn_by_other_code(bundled, blind, drawn, card):
+    """The issue's targets, and the card's numbers for these scenes to within one answer in 200."""
     rng = np.random.default_rng(7)
     rows = [(scene.image, kind, q, a) for scene in drawn for kind, q, a in drawn_scenes.questions(scene, rng)]
     answers = [a for a, _ in cv.answer_questions(bundled, [r[0] for r in rows], [r[2] for r in rows])]
@@ -128,17 +129,24 @@ def test_vqa_on_scenes_drawn_by_other_code(bundled, blind, drawn):
         accuracy = np.mean([answers[i] == rows[i][3] for i in idx])
         guess = np.mean([blind["by_question"].get(rows[i][2], blind["by_type"][kind]) == rows[i][3] for i in idx])
         assert len(idx) >= 100 and accuracy >= VQA_TARGET and accuracy >= guess + ABOVE_BLIND, (kind, accuracy, guess)
+        claim, n = card["drawn_by_other_code"]["vqa"][kind]
+        assert len(idx) == n and accuracy >= claim - 0.005, (kind, accuracy, claim)
 
 
 @pytest.mark.parametrize("beams", [1, cv.BEAMS])
-def test_captions_on_scenes_drawn_by_other_code(bundled, drawn, beams):
+def test_captions_on_scenes_drawn_by_other_code(bundled, drawn, beams, card):
+    """The issue's targets and the card's own numbers for these 240 scenes, each to within one scene of 240."""
+    claim = card["drawn_by_other_code"]
+    decoding = "greedy" if beams == 1 else "beam"
     captions = cv.generate_captions(bundled, [s.image for s in drawn], num_beams=beams)
-    for n, target in CAPTION_TARGET.items():
+    for n in (1, 2, 3):
         rows = [(c, s.pairs) for c, s in zip(captions, drawn) if len(s.shapes) == n]
-        assert np.mean([cv.names_right(c, t) for c, t in rows]) >= target, n
-    # NOT the issue's target (no invented shapes): 9.6% of these 240 (12.5% before the decoder's stage 3), mostly this
-    # drawer's fatter star read as a cross by the frozen encoder
-    assert np.mean([cv.invents(c, s.pairs) for c, s in zip(captions, drawn)]) <= 0.10
+        right = np.mean([cv.names_right(c, t) for c, t in rows])
+        assert right >= CAPTION_TARGET.get(n, 0) and right >= claim[f"names_exact_{decoding}"][str(n)][0] - 0.004, n
+    # near, not at, the issue's "no invented shapes": 4 of these 240 (1.7%) after stage 4, 23 (9.6%) after stage 3,
+    # whose frozen encoder read this drawer's fatter star as a cross
+    invented = np.mean([cv.invents(c, s.pairs) for c, s in zip(captions, drawn)])
+    assert invented <= claim["invented"][decoding] + 0.004 <= 0.021, invented
 
 
 def test_caption_and_vqa_on_a_generated_scene(scene_png):
