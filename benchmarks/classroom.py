@@ -6,10 +6,10 @@ a bounded time; writes benchmarks/CLASSROOM.md and the plot benchmarks/classroom
     python -m benchmarks.classroom --students 10 --seconds 40 --quick-only --out /tmp/class   # what `make test` runs
 
 The mix, one round per student, 2–5 s of think time after every click (``benchmarks/students.py``
-has the details): open the page (``/`` and ``/config``) once, then again and again: a tab drawn at
-random, its first example, two or three setting changes (a slider, a radio, a checkbox; one click
-each) and the tab's first guided step from its ``.try.toml``. A training tab is one Run, then the
-next tab. The class arrives over ten seconds.
+has the details): open the roadmap (``/``, as a browser: its HTML carries its config) once, then
+again and again: a tab drawn at random (its area's page when the student was on another), its
+first example, two or three setting changes (a slider, a radio, a checkbox; one click each) and
+the tab's first guided step from its ``.try.toml``. A training tab is one Run, then the next tab. The class arrives over ten seconds.
 
 The app serves examples cached first, as the Dockerfile does (``python app.py --warm``; ``--cold``:
 an empty cache). Before the class, each non-training tab's first example is timed alone (median of 3 after a

@@ -6,8 +6,10 @@ as the browser does, one session each, and write every click they made to a JSON
 Run it as its own process (``benchmarks.classroom`` does): Locust patches the standard library
 for gevent when it is imported. A student's round, with 2–5 s of think time after every click:
 
-1. opens the page (``GET /`` and the page's ``/config``), once;
-2. opens a tab, drawn at random (every tab alike), and runs its first example (the tab's ``API``
+1. opens the roadmap (``GET /``: its HTML carries the page's config, as a browser gets it; a browser
+   never asks for ``/config``, the whole app's 2.6 MB, so a student does not either), once;
+2. opens a tab, drawn at random (every tab alike), on its area's page (``GET /<area>`` when the
+   student was on another page), and runs its first example (the tab's ``API``
    arguments, ``pages/<area>/<topic>.py``);
 3. changes two or three settings, one click each: a slider to another value on its grid, a radio
    or dropdown to another choice, a checkbox flipped. On a training tab (``benchmarks.server.HEAVY``)
@@ -116,17 +118,21 @@ class Student(User):
         self.rng = random.Random(self.session_hash)
         Student.count += 1
         self.name = f"student-{Student.count}"
-        started = time.time()
-        error = None
+        self.on_page = None
+        self.open_page("")
+        self.wait()
+
+    def open_page(self, area: str) -> None:
+        """A page as the browser opens it: ``/`` (the roadmap) or an area's ``/<area>``; recorded as "page"."""
+        started, error = time.time(), None
         try:
-            for path in ("/", "/config"):
-                got = self.session.get(f"{self.tabs.url}{path}", timeout=120)
-                got.raise_for_status()
-                self.served_by.add(got.headers.get(SERVED_BY))
+            got = self.session.get(f"{self.tabs.url}/{area}", timeout=120)
+            got.raise_for_status()
+            self.served_by.add(got.headers.get(SERVED_BY))
         except requests.RequestException as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
-        self.record("page", "open the page", started, None, None, error)
-        self.wait()
+        self.on_page = area
+        self.record("page", f"open /{area}", started, None, None, error)
 
     def record(self, api: str, click: str, started: float, wait: float | None, rank: int | None, error, eta=None,
                refused=None):
@@ -144,6 +150,8 @@ class Student(User):
         tab = self.rng.choice(self.tabs.tabs)
         endpoint = self.tabs.endpoints[tab["api"]]
         args = list(tab["args"])
+        if (area := tab["key"].split(".")[0]) != self.on_page:
+            self.open_page(area)
         self.click(tab["api"], "first example", args)
         if tab["heavy"]:
             return
