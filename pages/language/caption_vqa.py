@@ -1,5 +1,5 @@
-"""Tab: image captioning and visual question answering (a small CoordConv + FiLM network with a caption
-decoder, trained here on generated scenes; BLIP from the hub). Run alone: ``python -m pages.language.caption_vqa``."""
+"""Tab: image captioning and visual question answering (a small CoordConv encoder whose object slots a
+Relation Network reads for the answers, with a caption decoder, trained here on generated scenes; BLIP from the hub). Run alone: ``python -m pages.language.caption_vqa``."""
 
 from __future__ import annotations
 
@@ -24,14 +24,19 @@ t = strings("caption_vqa", {
         "One small network, trained here from scratch on generated scenes whose captions and answers are exact. A "
         "convolutional encoder turns the picture into an 8×8 grid of cells, and every layer also sees each cell's x "
         "and y (CoordConv), so the cells know *where* things are. **Questions** are classification over the 12 "
-        "answers of this world: the question scales and shifts the cells' features (FiLM), then a sum over the "
-        "cells counts and a max finds what is where. **Captions** come from a small transformer decoder that looks "
+        "answers of this world: the encoder also guesses, per cell, whether a shape is centred there and its "
+        "colour and kind; its likeliest cells become object slots, and a **Relation Network** (Santoro et al. 2017) "
+        "looks at every pair of slots with the question to count, compare and locate. (A first version let the "
+        "question scale and shift the cells' features — FiLM; the model card keeps its numbers as the "
+        "comparison.) **Captions** come from a small transformer decoder that looks "
         "at the cells through cross-attention: **greedy** decoding takes the likeliest word each step, **beam "
         "search** keeps the best few partial captions. Beside every caption: whether it names every shape's colour "
         "and kind — BLEU alone hid that an earlier model named the wrong shapes.",
         "一个小网络,由本项目在生成的场景上从零训练,场景的描述和答案都是精确的。卷积编码器把图像变成 8×8 的格子,每一层还能看到每个格子的"
-        " x 和 y(CoordConv),所以格子知道东西*在哪里*。**问答**是在这个世界的 12 个答案上做分类:问题缩放并平移格子的特征(FiLM),"
-        "再对格子求和来计数、取最大值来找出什么在哪里。**描述**由一个小型 Transformer 解码器生成,它通过交叉注意力查看这些格子:"
+        " x 和 y(CoordConv),所以格子知道东西*在哪里*。**问答**是在这个世界的 12 个答案上做分类:编码器还会对每个格子猜测"
+        "是否有形状的中心以及它的颜色和种类;最可能的格子成为对象槽,**Relation Network**(Santoro 等,2017)把每一对对象槽"
+        "和问题一起看,从而计数、比较和定位。(最早的版本让问题缩放并平移格子的特征——FiLM;"
+        "模型卡保留了它的数字作为对照。)**描述**由一个小型 Transformer 解码器生成,它通过交叉注意力查看这些格子:"
         "**贪心**解码每一步取最可能的词;**束搜索**保留最好的几条候选描述。每条描述旁都会显示它是否说对了每个形状的颜色和种类——"
         "以前的模型把形状说错了,只看 BLEU 却看不出来。",
     ),
@@ -68,7 +73,7 @@ t = strings("caption_vqa", {
     ),
 })
 
-MODEL_CHOICES = [("CoordConv + FiLM tiny (bundled)", "bundled"), ("BLIP base (hub)", "hub")]
+MODEL_CHOICES = [("CoordConv + Relation Network tiny (bundled)", "bundled"), ("BLIP base (hub)", "hub")]
 # test-split scenes (seeds apart from training): two and three shapes that greedy and beam both name right,
 # then the hard case, a scene where the model goes wrong (picked by running it; the guide says what goes wrong)
 EXAMPLE_SEEDS = (10, 27, 158)   # 158: greedy and beam read the small purple star as a cross

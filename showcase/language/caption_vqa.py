@@ -6,8 +6,11 @@ The bundled model (``caption_vqa_net.SceneNet``, trained here by
 
 - a CoordConv encoder turns the 64-px picture into an 8×8 grid of cells that know their position;
 - **VQA is classification over the 12 answers** of this world (zero–three, yes/no, six colours), the
-  standard since Antol et al. (2015): the question, read by a GRU, modulates the cells with FiLM
-  (Perez et al. 2018) before a sum and a max over the cells. A generative decoder conditioned on the
+  standard since Antol et al. (2015): the encoder guesses per cell whether a shape is centred there,
+  and its colour and kind; the likeliest cells become object slots, and a Relation Network (Santoro
+  et al. 2017) reads every pair of slots with the question (read by a GRU). The first head, FiLM
+  (Perez et al. 2018: the question modulates the cells before a sum and a max), is kept as the
+  card's comparison (``stage1_film_metrics``). A generative decoder conditioned on the
   question (the previous version of this tab) answered "one" to every count and "yes" to every
   position question: nothing in its patches told it where a shape was or how many there were;
 - **captions** come from a small transformer decoder attending to the cells, by greedy or beam search;
@@ -73,7 +76,7 @@ COMPARE = {  # Li et al., BLIP (ICML 2022): ViT-B, 129M images with CapFilt-L; C
             "coloured shapes with a 47-word vocabulary, so its numbers are not comparable, only side by side.",
 }
 
-BUNDLED = ModelSpec(name="CoordConv + FiLM + caption decoder (bundled, toy scenes)", bundled=MODEL_DIR)
+BUNDLED = ModelSpec(name="CoordConv + Relation Network + caption decoder (bundled, toy scenes)", bundled=MODEL_DIR)
 HUB_CAPTION = ModelSpec(name="BLIP base captioning (COCO)", hub_repo="Salesforce/blip-image-captioning-base")
 HUB_VQA = ModelSpec(name="BLIP base VQA (VQAv2)", hub_repo="Salesforce/blip-vqa-base")
 

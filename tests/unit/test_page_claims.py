@@ -38,3 +38,19 @@ def test_segmentation_width_ratio_is_the_models(texts):
     assert words[paper // base] + "-narrower" in english["segmentation.reference"]
     assert f"{base} channels at the top" in english["segmentation.reference"]
     assert f"窄 {paper // base} 倍" in chinese["segmentation.reference"]
+
+
+def test_caption_vqa_names_the_head_that_answers(texts):
+    """The bundled model answers through its Relation Network (stage 2 on); FiLM, stage 1's head, is
+    only the card's comparison, so the page must not say it answers."""
+    import json
+
+    from pages.language.caption_vqa import MODEL_CHOICES
+    from showcase.language import caption_vqa as cv
+
+    english, chinese = texts
+    assert json.loads((cv.MODEL_DIR / "config.json").read_text())["relation_head"]
+    label = dict((v, k) for k, v in MODEL_CHOICES)["bundled"]
+    assert "Relation Network" in label and "FiLM" not in label and "Relation Network" in cv.BUNDLED.name
+    for body in (english["caption_vqa.body"], chinese["caption_vqa.body"]):
+        assert "Relation Network" in body and "FiLM" in body.split("Relation Network", 1)[1]

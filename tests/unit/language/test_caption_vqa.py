@@ -265,21 +265,39 @@ def test_caption_stage_trains_the_decoder_alone(tmp_path):
     assert {"redrawn_names_exact", "redrawn_invented"} <= set(card["stage3"]["curve"][-1])
 
 
+def test_hard_scenes_are_small_stars_and_crosses_or_one_colour_twice():
+    from types import SimpleNamespace
+
+    from showcase.language.caption_stage import hard
+
+    def scene(*shapes):
+        return SimpleNamespace(shapes=[scene_text.Shape(c, k, size, 0.5, 0.5, 0.0) for size, c, k in shapes])
+
+    assert hard(scene(("small", "red", "star"))) and hard(scene(("small", "red", "cross")))
+    assert hard(scene(("large", "red", "circle"), ("large", "red", "square")))
+    assert not hard(scene(("large", "red", "star"), ("small", "blue", "circle"), ("small", "green", "square")))
+
+
 @pytest.mark.slow
-def test_caption_stage_four_trains_the_encoder_and_fits_vqa_again(tmp_path):
-    """Stage 4 moves the encoder with the decoder, then stage 2's question reader and Relation Network on the new
-    slots; the word embeddings and the old FiLM head stay; the card keeps stage 3's numbers and command."""
+@pytest.mark.parametrize("stage, focus, tail", [(None, 0.0, "--encoder --steps 2 --seed 0 --lr 0.0005 --redrawn 0.4"),
+                                                (5, 3.0, "--encoder --stage 5 --focus 3 --steps 2 --seed 0 --lr 0.0005 "
+                                                         "--redrawn 0.4")])
+def test_caption_stage_four_trains_the_encoder_and_fits_vqa_again(tmp_path, stage, focus, tail):
+    """Stage 4 (and stage 5, stage 4 again from its weights drawing hard scenes more often) moves the encoder with
+    the decoder, then stage 2's question reader and Relation Network on the new slots; the word embeddings and the
+    old FiLM head stay; the card keeps the stage before's numbers and command."""
     from safetensors.torch import load_file
 
     from showcase.language import caption_stage
 
     card = caption_stage.train(out=tmp_path / "model", n_scenes=24, steps=2, batch=6, n_probe=6, n_test=10,
                                encoder=True, hand="wide", relation={"n_scenes": 20, "steps": 3, "batch": 8, "n_curve": 6},
-                               log=lambda *a: None)
+                               stage=stage, focus=focus, log=lambda *a: None)
     before, after = load_file(str(cv.MODEL_DIR / "model.safetensors")), load_file(str(tmp_path / "model" / "model.safetensors"))
     moved = {k.split(".")[0] for k in before if not (before[k] == after[k]).all()}
     assert {"encoder", "decoder", "question", "relation"} <= moved <= {
         "encoder", "decoder", "out_norm", "cell_position", "text_position", "question", "relation"}, moved
-    assert card["stage3_metrics"] == json.loads(cv.CARD.read_text())["metrics"] and card["stage4"]["relation_rerun"]["curve"]
-    assert "caption_stage --steps" in card["command"] and card["command"].endswith("caption_stage --encoder --steps 2 "
-                                                                                  "--seed 0 --lr 0.0005 --redrawn 0.4")
+    n = stage or 4
+    assert card[f"stage{n - 1}_metrics"] == json.loads(cv.CARD.read_text())["metrics"] and card[f"stage{n}"]["relation_rerun"]["curve"]
+    assert "caption_stage --steps" in card["command"] and card["command"].endswith("caption_stage " + tail)
+    assert card[f"stage{n}"].get("focus", 0.0) == focus and (stage is None or 0 < card["stage5"]["hard_share"] < 1)
