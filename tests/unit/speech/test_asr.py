@@ -215,6 +215,13 @@ def test_whisper_unavailable_offline_says_so(tmp_path, monkeypatch):
         asr.transcribe((16_000, np.zeros(8_000, np.float32)), "whisper")
 
 
+@pytest.mark.parametrize("flag", ["--festival-share", "--flite-share"])
+def test_training_refuses_a_share_that_is_not_a_fraction(flag, capsys, tmp_path):
+    with pytest.raises(SystemExit):  # --out: were the check missing, the smoke run would not touch the bundled model
+        asr_training.main([flag, "1.5", "--smoke", "--out", str(tmp_path / "ctc.safetensors")])
+    assert f"{flag} 1.5 is not a fraction" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_training_smoke_run(tmp_path):
     asr_training.main(["--smoke", "--out", str(tmp_path / "ctc.safetensors")])
