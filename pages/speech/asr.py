@@ -82,8 +82,8 @@ def _examples_note() -> tuple[str, str]:
 t = strings("asr", {
     "title": ("## Speech recognition: CTC beside Whisper", "## 语音识别:CTC 与 Whisper 对照"),
     "body": (
-        "Two recognisers hear the same audio. The **CTC model** is written and trained here, on speech that two "
-        "synthesisers, espeak-ng and CMU Flite, made with many voices, speeds and pitches, plus sox reverberation "
+        "Two recognisers hear the same audio. The **CTC model** is written and trained here, on speech that three "
+        "synthesisers, espeak-ng, CMU Flite and Festival, made with many voices, speeds and pitches, plus sox reverberation "
         "and noise: log-mel "
         "frames go through convolutions and a bidirectional GRU to one character distribution per 30 ms frame. "
         "CTC needs no alignment: it adds a *blank* symbol, and decoding merges repeats and drops blanks. The "
@@ -92,7 +92,7 @@ t = strings("asr", {
         "how likely each next letter is, and a word language model how likely each finished word is after the one "
         "before it (both counted from the training text). **Whisper tiny.en** (39 M parameters, 680,000 hours of "
         "real speech) runs offline through faster-whisper. Type the true text to get CER and WER.",
-        "两个识别器听同一段音频。**CTC 模型**由本项目编写并训练,训练数据是 espeak-ng 和 CMU Flite 两种合成器用多种声音、语速和音高合成的语音,"
+        "两个识别器听同一段音频。**CTC 模型**由本项目编写并训练,训练数据是 espeak-ng、CMU Flite 和 Festival 三种合成器用多种声音、语速和音高合成的语音,"
         "再加上 sox 的混响与噪声:对数梅尔帧经过卷积与双向 GRU,每 30 毫秒输出一个字符分布。CTC 不需要对齐:"
         "它增加一个*空白*符号,解码时合并重复并删去空白。图中可见许多帧是空白(图的标题给出比例),每个字符只是一个短尖峰。"
         "束搜索保留多个前缀,而不是每帧只取最优符号;*lm* 解码还会询问一个字符语言模型下一个字母有多大可能,并询问一个词语言模型每个写完的词跟在前一个词之后有多大可能(两者都由训练文本统计而来)。**Whisper tiny.en**(3900 万参数,68 万小时真实语音)"

@@ -1,5 +1,5 @@
 """Speech made offline by separate programs: espeak-ng (formant synthesis), CMU Flite (diphone and
-statistical parametric voices), Piper (neural) and sox.
+statistical parametric voices), Festival (diphone and HTS voices; training data only), Piper (neural) and sox.
 
 All of them run as child processes and hand back a WAV; nothing of them is imported. That is a
 licence boundary for Piper (its engine is GPL-3; the project only runs its command) and keeps
@@ -8,6 +8,7 @@ audio from typed text, and the speech-recognition training uses them to make its
 
     audio, sr = espeak("Hello world", voice="en-us+f3", speed=160, pitch=60)
     audio, sr = flite("Hello world", voice="awb", speed=0.9, pitch=140)   # 16,000 Hz
+    audio, sr = festival("Hello world", voice="ked_diphone", speed=0.9)   # training data only
     audio = sox_effects(audio, sr, ["reverb", "40"])
     ipa = phonemes("Hello world")              # "həlˈoʊ wˈɜːld", what a TTS model reads
     noise = sox_noise(len(audio), sr, "pinknoise", seed=1)
@@ -51,6 +52,13 @@ FLITE = "flite"
 # (US male) and slt (US female) are clustergen statistical voices from CMU ARCTIC, closer to natural
 # speech. Left out: awb_time, a limited-domain voice that can only say the time.
 FLITE_VOICES = {"kal": 86, "kal16": 90, "awb": 133, "rms": 102, "slt": 170}
+FESTIVAL = "text2wave"
+# Debian's English Festival voices: kal and ked are 16 kHz residual-LPC diphone voices (US male), slt an
+# HTS statistical voice (US female, 32 kHz; it ignores Duration_Stretch). Festival makes only the speech
+# recogniser's training data; nothing the app serves needs it. Install (Debian/Ubuntu):
+#   apt-get install festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
+FESTIVAL_VOICES = {"kal_diphone": "festvox-kallpc16k", "ked_diphone": "festvox-kdlpc16k",
+                   "cmu_us_slt_arctic_hts": "festvox-us-slt-hts"}
 
 
 class SynthUnavailable(InputError):
@@ -157,6 +165,34 @@ def flite(text: str, voice: str = "slt", speed: float = 1.0,
                               capture_output=True, timeout=60)
         if done.returncode != 0 or not out.is_file() or out.stat().st_size <= 44:
             raise InputError(f"flite could not say that with voice {voice!r}: "
+                             f"{done.stderr.decode(errors='replace').strip()[-200:]}")
+        return read_wav_bytes(out.read_bytes())
+
+
+def festival(text: str, voice: str = "kal_diphone", speed: float = 1.0) -> tuple[np.ndarray, int]:
+    """Say ``text`` with Festival's ``text2wave``: (float32 samples, the voice's rate).
+
+    ``voice`` is one of ``FESTIVAL_VOICES``; ``speed`` a rate factor (0.5–2), sent as
+    ``Duration_Stretch`` = 1/speed, which the diphone voices follow and the HTS voice ignores.
+    """
+    text = _checked_text(text)
+    if voice not in FESTIVAL_VOICES:  # the name goes into a Scheme expression: only known names
+        raise InputError(f"Festival has no voice {voice!r}; choose one of {', '.join(FESTIVAL_VOICES)}.")
+    if not 0.5 <= speed <= 2.0:
+        raise InputError(f"Festival speed {speed:g} is outside 0.5–2.")
+    program = _need(FESTIVAL, "festival")
+    if not (Path("/usr/share/festival/voices") / ("us" if voice.endswith("_hts") else "english") / voice).is_dir():
+        raise SynthUnavailable(f"The Festival voice {voice} is not installed: install the Debian package "
+                               f"{FESTIVAL_VOICES[voice]!r}.")
+    with tempfile.TemporaryDirectory(prefix="festival-") as tmp:
+        # The text goes in a file (never into Scheme or a shell), the WAV to another.
+        (Path(tmp) / "text.txt").write_text(text, encoding="utf-8")
+        out = Path(tmp) / "out.wav"
+        command = [program, "-eval", f"(voice_{voice})", "-eval", f"(Parameter.set 'Duration_Stretch {1 / speed:.4f})",
+                   "-o", str(out), str(Path(tmp) / "text.txt")]
+        done = subprocess.run(command, capture_output=True, timeout=60)
+        if done.returncode != 0 or not out.is_file() or out.stat().st_size <= 44:
+            raise InputError(f"Festival could not say that with voice {voice!r}: "
                              f"{done.stderr.decode(errors='replace').strip()[-200:]}")
         return read_wav_bytes(out.read_bytes())
 

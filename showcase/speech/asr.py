@@ -1,8 +1,8 @@
 """Speech recognition two ways: the project's own CTC model beside Whisper tiny.en.
 
 * **CTC** (``showcase.speech.ctc``): 80-band log-mel frames → convolutions → bidirectional GRU →
-  one distribution over 29 characters per 30 ms frame, trained here on espeak-ng and CMU Flite speech
-  (``python -m showcase.speech.asr_training``). Greedy decoding takes the best symbol per frame,
+  one distribution over 29 characters per 30 ms frame, trained here on espeak-ng, CMU Flite and
+  Festival speech (``python -m showcase.speech.asr_training``). Greedy decoding takes the best symbol per frame,
   merges repeats and drops blanks; beam search (``fast-ctc-decode``, a maintained prefix beam
   search; pyctcdecode would need numpy < 2) keeps the ``beam_size`` best prefixes, summing the
   paths that collapse to the same text. The "lm" decoder searches with the training text's

