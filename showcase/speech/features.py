@@ -111,9 +111,12 @@ def heatmap(values: np.ndarray, vmin: float, vmax: float, cmap: str = "magma", s
     return picture.convert("RGB")
 
 
-def waveform_table(samples: np.ndarray, rate: int, points: int = 2000):
+def waveform_table(samples: np.ndarray, rate: int, points: int = 500):
     """(seconds, amplitude) for a line plot: each of ``points`` slots gives its min and max, so the
-    envelope survives the thinning (a million samples draw the same picture as 4,000)."""
+    envelope survives the thinning (a million samples draw the same picture as 1,000). 500 slots is
+    about one per pixel of the plot's width; with 2,000 the browser's work on the 4,000 points
+    (Gradio clones the page's state for every event, Vega draws them) made the next speech tab a
+    learner opened take 1.5-1.9 s instead of 0.8 s (benchmarks/page_load.py, n=5 each)."""
     import pandas as pd
 
     n = len(samples)
