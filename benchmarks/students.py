@@ -9,8 +9,8 @@ for gevent when it is imported. A student's round, with 2–5 s of think time af
 1. opens the roadmap (``GET /``: its HTML carries the page's config, as a browser gets it; a browser
    never asks for ``/config``, the whole app's 2.6 MB, so a student does not either), once;
 2. opens a tab, drawn at random (every tab alike), on its area's page (``GET /<area>`` when the
-   student was on another page), and runs its first example (the tab's ``API``
-   arguments, ``pages/<area>/<topic>.py``);
+   student was on another page), and runs its first example (the tab's ``API`` arguments,
+   ``pages/<area>/<topic>.py``);
 3. changes two or three settings, one click each: a slider to another value on its grid, a radio
    or dropdown to another choice, a checkbox flipped. On a training tab (``benchmarks.server.HEAVY``)
    the student presses Run once and reads, no setting changes, no guided step: a class does not

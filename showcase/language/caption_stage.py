@@ -32,7 +32,7 @@ of 400 held-out scenes (greedy and beam) but stayed at 4 of 240 drawn by the tes
 three-shape names-exact fell from 0.988 to 0.963 (a star, or a name, said twice in busy scenes).
 
     python -m showcase.language.caption_stage                 # ~20 min on one shared CPU thread
-    python -m showcase.language.caption_stage --encoder --redrawn 0.6 --steps 3000 --max-minutes 58
+    python -m showcase.language.caption_stage --encoder --steps 4000 --lr 0.0005 --redrawn 0.6 --max-minutes 65
     python -m showcase.language.caption_stage --encoder --stage 5 --focus 2 --lr 1.5e-4 --redrawn 0.6 --max-minutes 32
     python -m showcase.language.caption_stage --dry-run [--encoder]   # a few steps, to a temp folder
 """
