@@ -8,7 +8,8 @@ a bounded time; writes benchmarks/CLASSROOM.md and the plot benchmarks/classroom
 The mix, one round per student, 2–5 s of think time after every click (``benchmarks/students.py``
 has the details): open the roadmap (``/``, as a browser: its HTML carries its config) once, then
 again and again: a tab drawn at random (its area's page when the student was on another), its
-first example, two or three setting changes (a slider, a radio, a checkbox; one click each) and
+first example as opening the tab shows it (the tab's select event: from the examples cache, never
+run again per student), two or three setting changes (a slider, a radio, a checkbox; one click each) and
 the tab's first guided step from its ``.try.toml``. A training tab is one Run, then the next tab. The class arrives over ten seconds.
 
 The app serves examples cached first, as the Dockerfile does (``python app.py --warm``; ``--cold``:

@@ -9,12 +9,14 @@ for gevent when it is imported. A student's round, with 2–5 s of think time af
 1. opens the roadmap (``GET /``: its HTML carries the page's config, as a browser gets it; a browser
    never asks for ``/config``, the whole app's 2.6 MB, so a student does not either), once;
 2. opens a tab, drawn at random (every tab alike), on its area's page (``GET /<area>`` when the
-   student was on another page), and runs its first example (the tab's ``API`` arguments,
-   ``pages/<area>/<topic>.py``);
+   student was on another page), and sees its first example's result as the browser gets it: the
+   tab's ``select`` event (``pages/fill.py``: the example's inputs, unqueued, then its outputs from
+   Gradio's examples cache, on the queue), never a fresh run of it per student;
 3. changes two or three settings, one click each: a slider to another value on its grid, a radio
    or dropdown to another choice, a checkbox flipped. On a training tab (``benchmarks.server.HEAVY``)
-   the student presses Run once and reads, no setting changes, no guided step: a class does not
-   retrain a model three times a minute;
+   (whose first example does not run on opening) the student then presses Run once with the first
+   example's settings and reads, no setting changes, no guided step: a class does not retrain a
+   model three times a minute;
 4. follows the tab's first guided step that sets values (``pages/<area>/<topic>.try.toml``): its
    button runs the tab's function with those values, in the tab's concurrency group, as here;
 5. then goes to another tab (step 2), in the same session, until the time is up.
@@ -65,8 +67,14 @@ class Tabs:
         config = requests.get(f"{url}/config", timeout=60).json()
         info = requests.get(f"{url}/gradio_api/info", timeout=60).json()["named_endpoints"]
         components = {c["id"]: c for c in config["components"]}
-        self.endpoints = {}
+        self.endpoints, self.opens = {}, {}
+        tab_ids = {c["id"]: c["props"].get("id") for c in config["components"] if c["type"] == "tabitem"}
         for dep in config["dependencies"]:
+            if (tab := tab_ids.get(dep["targets"][0][0] if dep["targets"] else None)) and dep["targets"][0][1] == "select":
+                then = next((d for d in config["dependencies"] if d.get("trigger_after") == dep["id"]), None)
+                # the tab's fill (pages/fill.py): its inputs (not queued), then its outputs (queued)
+                self.opens[tab] = [{"fn_index": d["id"], "inputs": [components[i] for i in d["inputs"]],
+                                    "queued": d["queue"] is not False} for d in (dep, then) if d]
             name = dep.get("api_name")
             if name and f"/{name}" in info:
                 inputs = [components[i] for i in dep["inputs"]]
@@ -152,8 +160,9 @@ class Student(User):
         args = list(tab["args"])
         if (area := tab["key"].split(".")[0]) != self.on_page:
             self.open_page(area)
-        self.click(tab["api"], "first example", args)
+        self.open_tab(tab)
         if tab["heavy"]:
+            self.click(tab["api"], "run", args)
             return
         for _ in range(self.rng.choice((2, 3))):
             self.wait()
@@ -198,52 +207,78 @@ class Student(User):
             values.append(value)
         return values
 
+    def open_tab(self, tab: dict) -> None:
+        """The tab's ``select`` as the browser fires it on showing the tab: its fill's steps, recorded
+        as one click on the tab's endpoint ("first example": what the learner waits for)."""
+        started, wait, rank, eta, error = time.time(), None, None, None, None
+        try:
+            for step in self.tabs.opens[tab["key"]]:
+                body = self.body(step, [])
+                if not step["queued"]:
+                    got = self.session.post(f"{self.tabs.url}/gradio_api/run/predict", json=body, timeout=120)
+                    got.raise_for_status()
+                    self.served_by.add(got.headers.get(SERVED_BY))
+                    continue
+                wait, rank, eta, done = self.queued(body)
+                if not done.get("success"):
+                    raise RuntimeError(f"the tab's fill failed: {(done.get('output') or {}).get('error')}")
+                self.download(done)
+        except Exception as exc:  # noqa: BLE001 - every failure is a finding, counted
+            error = f"{type(exc).__name__}: {exc}"[:300]
+        self.record(tab["api"], "first example", started, wait, rank, error, eta)
+
+    def body(self, endpoint: dict, args: list) -> dict:
+        return {"data": self.payload(endpoint, args), "fn_index": endpoint["fn_index"], "session_hash": self.session_hash,
+                "event_data": None, "trigger_id": None}
+
+    def queued(self, body: dict) -> tuple[float | None, int | None, float | None, dict]:
+        """Join the queue with ``body`` and read the session's stream to the result: (wait, rank, eta, message)."""
+        url, started, wait, rank, eta = self.tabs.url, time.time(), None, None, None
+        joined = self.session.post(f"{url}/gradio_api/queue/join", json=body, timeout=120)
+        joined.raise_for_status()
+        self.served_by.add(joined.headers.get(SERVED_BY))
+        event_id = joined.json()["event_id"]
+        with self.session.get(f"{url}/gradio_api/queue/data", params={"session_hash": self.session_hash},
+                              stream=True, timeout=CALL_LIMIT_S) as stream:
+            stream.raise_for_status()
+            self.served_by.add(stream.headers.get(SERVED_BY))
+            for line in stream.iter_lines():
+                if not line.startswith(b"data:"):
+                    continue
+                message = json.loads(line[5:])
+                if message.get("event_id") not in (event_id, None):
+                    continue
+                kind = message.get("msg")
+                if kind == "estimation" and message.get("rank") is not None:
+                    rank = max(rank or 0, message["rank"])       # how many are ahead: 0 is the front
+                    eta = message.get("rank_eta") if eta is None else eta
+                elif kind == "process_starts" and wait is None:
+                    wait = round(time.time() - started, 4)
+                elif kind == "process_completed":
+                    return wait, rank, eta, message
+        raise RuntimeError("the event stream ended before the result")
+
+    def download(self, done: dict) -> None:
+        """Every file of a result, as the browser shows it; a short body is an error."""
+        for file_url in urls_in((done.get("output") or {}).get("data")):
+            got = self.session.get(file_url, timeout=120)
+            got.raise_for_status()
+            self.served_by.add(got.headers.get(SERVED_BY))
+            if "content-length" in got.headers and int(got.headers["content-length"]) != len(got.content):
+                raise RuntimeError(f"{file_url}: {len(got.content)} bytes, Content-Length {got.headers['content-length']}")
+
     def click(self, api: str, click: str, args: list) -> None:
         """One call as the browser makes it; recorded, never raised."""
-        endpoint = self.tabs.endpoints[api]
         started, wait, rank, eta, error, refused = time.time(), None, None, None, None, None
-        url = self.tabs.url
         try:
-            body = {"data": self.payload(endpoint, args), "fn_index": endpoint["fn_index"], "session_hash": self.session_hash,
-                    "event_data": None, "trigger_id": None}
-            joined = self.session.post(f"{url}/gradio_api/queue/join", json=body, timeout=120)
-            joined.raise_for_status()
-            self.served_by.add(joined.headers.get(SERVED_BY))
-            event_id = joined.json()["event_id"]
-            done = None
-            with self.session.get(f"{url}/gradio_api/queue/data", params={"session_hash": self.session_hash},
-                                  stream=True, timeout=CALL_LIMIT_S) as stream:
-                stream.raise_for_status()
-                self.served_by.add(stream.headers.get(SERVED_BY))
-                for line in stream.iter_lines():
-                    if not line.startswith(b"data:"):
-                        continue
-                    message = json.loads(line[5:])
-                    if message.get("event_id") not in (event_id, None):
-                        continue
-                    kind = message.get("msg")
-                    if kind == "estimation" and message.get("rank") is not None:
-                        rank = max(rank or 0, message["rank"])       # how many are ahead: 0 is the front
-                        eta = message.get("rank_eta") if eta is None else eta
-                    elif kind == "process_starts" and wait is None:
-                        wait = round(time.time() - started, 4)
-                    elif kind == "process_completed":
-                        done = message
-                        break
-            if done is None:
-                raise RuntimeError("the event stream ended before the result")
+            wait, rank, eta, done = self.queued(self.body(self.tabs.endpoints[api], args))
             if not done.get("success"):
                 message = (done.get("output") or {}).get("error")
                 if message and CRASHED not in message:           # the tab's own refusal of these settings
                     refused = message[:300]
                 else:
                     raise RuntimeError(f"the call failed: {message}")
-            for file_url in urls_in((done.get("output") or {}).get("data")):
-                got = self.session.get(file_url, timeout=120)
-                got.raise_for_status()
-                self.served_by.add(got.headers.get(SERVED_BY))
-                if "content-length" in got.headers and int(got.headers["content-length"]) != len(got.content):
-                    raise RuntimeError(f"{file_url}: {len(got.content)} bytes, Content-Length {got.headers['content-length']}")
+            self.download(done)
         except Exception as exc:  # noqa: BLE001 - every failure is a finding, counted
             error = f"{type(exc).__name__}: {exc}"[:300]
         self.record(api, click, started, wait, rank, error, eta, refused)

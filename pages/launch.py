@@ -26,12 +26,24 @@ def launch_kwargs() -> dict:
         theme=theme(),
         max_file_size=f"{settings().max_file_mb}mb",
         show_error=True,
+        allowed_paths=[examples_cache()],
         # off in a public app: Gradio's /monitoring/summary answers anyone with per-function traffic
         enable_monitoring=False,
         # ?lang=zh / ?lang=en in a link wins over the browser's language (pages/language_link.py)
         app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink), Middleware(TabLinkRedirect)]},
         **gradio_fixes.LAUNCH_INTERNALS,   # no self-check that kills a busy app (see there)
     )
+
+
+def examples_cache() -> str:
+    """Gradio's examples cache folder. A tab opens with its first example read from there
+    (``pages/fill.py``), and Gradio serves a result's file only from the working folder, the temp
+    folder or ``allowed_paths``: with the cache moved elsewhere (``GRADIO_EXAMPLES_CACHE``, as the
+    benchmarks and tests do) every cached image failed with "Cannot move … to the gradio cache
+    dir". Only the app writes there (tests/app/test_classroom.py opens tabs through it)."""
+    from gradio.utils import get_cache_folder
+
+    return str(get_cache_folder().resolve())
 
 
 def extra_routes() -> list:

@@ -28,7 +28,14 @@ def test_a_short_class_gets_no_errors_and_sees_its_queue_position(served_app, tm
     records = result["records"]
     assert len({r["student"] for r in records}) == 10                 # every student opened the page
     clicks = {r["click"] for r in records}
-    assert {"open /", "first example", "setting change"} <= clicks, clicks
+    assert {"open /", "first example", "setting change", "run"} <= clicks, clicks
+    # a tab's first example is what opening it shows (its select event, from the examples cache), as
+    # in a browser: the fill's two steps were found for every tab, and a training tab is then Run once
+    from benchmarks.students import Tabs
+    opens = Tabs(served_app.url, tabs).opens
+    assert all([s["queued"] for s in opens[t["key"]]] == [False, True] for t in tabs), opens.keys()
+    heavy = {t["api"] for t in tabs if t["heavy"]}
+    assert {r["api"] for r in records if r["click"] == "run"} <= heavy
     # a browser opens pages, never the whole app's /config; an area's page before its tabs
     assert any(c.startswith("open /") and c != "open /" for c in clicks), clicks
     # the queue told every call its place (Gradio's estimation message), queued or not

@@ -3,6 +3,8 @@
 import sys
 import types
 
+from pathlib import Path
+
 import gradio as gr
 import pytest
 
@@ -34,7 +36,11 @@ def test_launch_settings():
     from pages.launch import launch_kwargs
 
     kwargs = launch_kwargs()
-    assert kwargs["max_file_size"].endswith("mb") and "allowed_paths" not in kwargs
+    assert kwargs["max_file_size"].endswith("mb")
+    # the one folder allowed beyond Gradio's own: its examples cache, which only the app writes
+    from gradio.utils import get_cache_folder
+    assert kwargs["allowed_paths"] == [str(get_cache_folder().resolve())]
+    assert Path(kwargs["allowed_paths"][0]) not in (Path.cwd(), Path("/"), Path.home())
     assert isinstance(kwargs["i18n"], gr.I18n)
     assert app.demo._queue.max_size == 64 and app.demo._queue.default_concurrency_limit == 2
 
