@@ -6,7 +6,7 @@ import logging
 
 from starlette.middleware import Middleware
 
-from pages import gradio_fixes
+from pages import gradio_fixes, gradio_sessions
 from pages.language_link import LanguageFromLink
 from pages.site import TabLinkRedirect
 from pages.style import CSS, theme
@@ -26,24 +26,17 @@ def launch_kwargs() -> dict:
         theme=theme(),
         max_file_size=f"{settings().max_file_mb}mb",
         show_error=True,
-        allowed_paths=[examples_cache()],
+        # a tab opens with its first example read from Gradio's examples cache (pages/fill.py), and
+        # Gradio serves a result's file only from the working folder, the temp folder or these: with
+        # the cache moved elsewhere (GRADIO_EXAMPLES_CACHE, as the benchmarks and tests do) every
+        # cached image failed ("Cannot move … to the gradio cache dir"). Only the app writes there.
+        allowed_paths=[gradio_sessions.examples_cache()],
         # off in a public app: Gradio's /monitoring/summary answers anyone with per-function traffic
         enable_monitoring=False,
         # ?lang=zh / ?lang=en in a link wins over the browser's language (pages/language_link.py)
         app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink), Middleware(TabLinkRedirect)]},
         **gradio_fixes.LAUNCH_INTERNALS,   # no self-check that kills a busy app (see there)
     )
-
-
-def examples_cache() -> str:
-    """Gradio's examples cache folder. A tab opens with its first example read from there
-    (``pages/fill.py``), and Gradio serves a result's file only from the working folder, the temp
-    folder or ``allowed_paths``: with the cache moved elsewhere (``GRADIO_EXAMPLES_CACHE``, as the
-    benchmarks and tests do) every cached image failed with "Cannot move … to the gradio cache
-    dir". Only the app writes there (tests/app/test_classroom.py opens tabs through it)."""
-    from gradio.utils import get_cache_folder
-
-    return str(get_cache_folder().resolve())
 
 
 def extra_routes() -> list:

@@ -1,0 +1,87 @@
+"""Gradio's internals for sessions and served files: the second door beside ``pages/gradio_fixes.py``
+(same rule: no other module names them; ``tests/unit/test_gradio_private.py``; written for
+``gradio_fixes.PATCHED_FOR``).
+
+7. **A new session cost the whole app's config.** The first request of each browser session
+   (every page open makes one) builds a ``SessionState``, which computed ``config_for_block`` for
+   every block of the app, about 3,000 of them here, up front, for Gradio's deep links
+   (``/gradio_api/deep_link``, which this app does not offer). That is 60–120 ms of CPU on the
+   server's event loop per page open (py-spy: ``SessionState.__init__`` →
+   ``config_for_block`` → ``Component.get_config`` → ``inspect.signature``): the tab's first
+   unqueued call (its fill) waited for it, and a class of 60 opening 120 pages in ten seconds
+   stalled every request behind 7–14 s of it. Here each block's config is computed when first
+   asked for (the same value, from the same block), so a deep link still gets every one.
+   Applied on import. Test: ``tests/unit/test_gradio_sessions.py``.
+
+Use: the folder of Gradio's examples cache (``GRADIO_EXAMPLES_CACHE``), for ``allowed_paths``
+(``pages/launch.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import MutableMapping
+from copy import copy
+from pathlib import Path
+
+from gradio import state_holder, utils
+
+
+class LazyConfigValues(MutableMapping):
+    """``SessionState.config_values``: ``{block id: its config}``, each made when first read."""
+
+    def __init__(self, blocks_config, ids):
+        self.blocks_config = blocks_config
+        self.ids = dict.fromkeys(ids)          # the blocks, in Gradio's order
+        self.made: dict = {}
+
+    def __getitem__(self, key):
+        if key not in self.made:
+            if key not in self.ids:
+                raise KeyError(key)
+            self.made[key] = self.blocks_config.config_for_block(key, [], self.blocks_config.blocks[key])
+        return self.made[key]
+
+    def __setitem__(self, key, value):
+        self.ids.setdefault(key)
+        self.made[key] = value
+
+    def __delitem__(self, key):
+        del self.ids[key]
+        self.made.pop(key, None)
+
+    def __iter__(self):
+        return iter(list(self.ids))
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __contains__(self, key):
+        return key in self.ids
+
+
+_original_init = state_holder.SessionState.__init__
+
+
+def _lazy_session_init(self, blocks):
+    """``SessionState.__init__`` of Gradio 6.31, line for line, but ``config_values`` lazy."""
+    self.blocks_config = copy(blocks.default_config)
+    self.config_values = LazyConfigValues(self.blocks_config,
+                                          [k for k in self.blocks_config.blocks if k in blocks.blocks])
+    self.state_data = {}
+    self._state_ttl = {}
+    self.is_closed = False
+    self.STATE_TTL_WHEN_CLOSED = 1 if os.getenv("GRADIO_IS_E2E_TEST", None) else 3600
+
+
+def install() -> None:
+    if state_holder.SessionState.__init__ is not _lazy_session_init:
+        state_holder.SessionState.__init__ = _lazy_session_init
+
+
+def examples_cache() -> str:
+    """Gradio's examples cache folder, resolved (``GRADIO_EXAMPLES_CACHE`` or its default)."""
+    return str(Path(utils.get_cache_folder()).resolve())
+
+
+install()

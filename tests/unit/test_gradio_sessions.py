@@ -1,0 +1,59 @@
+"""Fix 7 (``pages/gradio_sessions.py``): a new session no longer computes every block's config up
+front, and what it holds is the same as Gradio's own eager ``SessionState`` would.
+
+    python -m pytest tests/unit/test_gradio_sessions.py -q
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+from gradio import state_holder
+
+from pages import gradio_sessions
+
+
+def small_app() -> gr.Blocks:
+    with gr.Blocks() as demo:
+        with gr.Tab("One"):
+            name = gr.Textbox("Ada", label="name")
+            count = gr.Slider(1, 9, 3, step=1, label="count")
+            done = gr.State(False)
+        with gr.Tab("Two"):
+            out = gr.Markdown("hello")
+        gr.Button("go").click(lambda n, c, d: f"{n} {c}", [name, count, done], out)
+    return demo
+
+
+def test_installed_on_import():
+    assert state_holder.SessionState.__init__ is gradio_sessions._lazy_session_init
+
+
+def test_a_new_session_computes_no_block_config(monkeypatch):
+    demo = small_app()
+    calls = []
+    real = type(demo.default_config).config_for_block
+    monkeypatch.setattr(type(demo.default_config), "config_for_block",   # a staticmethod in Gradio
+                        staticmethod(lambda *a, **k: calls.append(a[0]) or real(*a, **k)))
+    session = state_holder.SessionState(demo)
+    assert calls == []                                   # Gradio's own: one per block, here ~12
+    gradio_sessions._original_init(state_holder.SessionState.__new__(state_holder.SessionState), demo)
+    assert len(calls) == len(demo.blocks) > 5
+    assert session.config_values[list(demo.blocks)[0]]   # made on the first read
+
+
+def test_it_holds_what_gradios_eager_session_holds():
+    demo = small_app()
+    lazy = state_holder.SessionState(demo)
+    eager = state_holder.SessionState.__new__(state_holder.SessionState)
+    gradio_sessions._original_init(eager, demo)
+    assert set(vars(lazy)) == set(vars(eager))
+    assert dict(lazy.config_values) == eager.config_values
+    assert list(lazy.components) == list(eager.components)          # what a deep link saves
+    # a value set in the session shows in its config, as in Gradio's (``_update_value_in_config``)
+    textbox = next(k for k, b in demo.blocks.items() if isinstance(b, gr.Textbox))
+    for session in (lazy, eager):
+        session._update_value_in_config(textbox, "Grace")
+    assert lazy.config_values[textbox]["props"]["value"] == eager.config_values[textbox]["props"]["value"] == "Grace"
+    state = next(k for k, b in demo.blocks.items() if isinstance(b, gr.State))
+    lazy[state] = True
+    assert lazy[state] is True and state in lazy.config_values
