@@ -182,7 +182,24 @@ def summarize(result: dict, quick: set[str], log_text: str = "") -> dict:
         "app_cores": result.get("app_cores"), "machine_cores": result.get("machine_cores"),
         "app_cpu_s_per_click": round(result["app_cores"] * result["seconds"] / max(1, len(records)), 3)
         if result.get("app_cores") is not None else None,
+        "arrival": arrival_windows(records, quick),
     }
+
+
+def arrival_windows(records: list[dict], quick: set[str], width: float = 15.0) -> list[dict]:
+    """The quick calls of each ``width``-second window of the arrival, latency split into the wait
+    for a worker (join to ``process_starts``) and the rest (the work, the result's files)."""
+    rows = []
+    for start in range(0, int(ARRIVAL_S), int(width)):
+        inside = [r for r in records if r["api"] in quick and not r["error"] and start <= r["t"] < start + width]
+        if inside:
+            latency, wait = [r["latency_s"] for r in inside], [r["wait_s"] or 0 for r in inside]
+            rows.append({"from_s": start, "calls": len(inside), "pages": sum(r["api"] == "page" and start <= r["t"] < start + width
+                                                                      for r in records),
+                         "p50_s": round(statistics.median(latency), 3), "p95_s": round(pct(latency, .95), 3),
+                         "wait_p95_s": round(pct(wait, .95), 3),
+                         "rest_p95_s": round(pct([a - b for a, b in zip(latency, wait)], .95), 3)})
+    return rows
 
 
 def plot(result: dict, quick: set[str], path: Path) -> None:
@@ -246,6 +263,10 @@ def report(summary: dict, alone_ms: dict[str, float], picture: str) -> list[str]
         f"({s['app_cpu_s_per_click']} CPU-s a click), the whole machine {s['machine_cores']} "
         f"(of {os.cpu_count()}: the rest is the students' process and whatever else ran).", "",
         f"![p50/p95 over time and RSS]({picture})", "",
+        f"The arrival, quick calls by {15} s window: the wait for a worker against the rest (work and files):", "",
+        "| from s | quick calls | page opens | p50 s | p95 s | wait p95 s | rest p95 s |", "|---|---|---|---|---|---|---|",
+        *(f"| {w['from_s']} | {w['calls']} | {w['pages']} | {w['p50_s']} | {w['p95_s']} | {w['wait_p95_s']} | {w['rest_p95_s']} |"
+          for w in s.get("arrival", [])), "",
         "| endpoint | alone ms | calls | errors | p50 s | p95 s | longest wait s | most ahead in its queue |",
         "|---|---|---|---|---|---|---|---|",
     ]
