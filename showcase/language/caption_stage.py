@@ -168,10 +168,15 @@ def train(model_dir: Path = cv.MODEL_DIR, out: Path = cv.MODEL_DIR, n_scenes: in
             pixels[row] = torch.from_numpy(_redrawn(scenes[idx[row]], rng, hand))
         with torch.set_grad_enabled(encoder):
             cells, guess = net.encoder(cv.normalise(pixels))
-        logits = net.caption_logits(net.memory(cells), captions[idx, :-1])
+        memory = net.memory(cells)
+        logits = net.caption_logits(memory, captions[idx, :-1])
         loss = F.cross_entropy(logits.flatten(0, 1), captions[idx, 1:].flatten(), ignore_index=tok.pad_token_id)
         if unlikelihood:
             ul = unlikely.loss(logits, negative[idx], (captions[idx, 1:] != tok.pad_token_id).sum())
+            ids, own_negative = unlikely.own(net, memory, [scenes[i] for i in idx], tok, scene_text.COLOURS,
+                                             scene_text.CLASSES, nets.CONTEXT)
+            ul = ul + unlikely.loss(net.caption_logits(memory, ids[:, :-1]), own_negative,
+                                    (ids[:, 1:] != tok.pad_token_id).sum())
             loss = loss + unlikelihood * ul
         cell_loss = stages.aux_loss(guess, aux[idx]) if encoder else loss.new_zeros(())
         loss = loss + cell_loss
@@ -232,8 +237,9 @@ def train(model_dir: Path = cv.MODEL_DIR, out: Path = cv.MODEL_DIR, n_scenes: in
                      negative_words=round(float(negative.sum()) / n_scenes, 2),
                      why=("stage 4 left 0.5% of held-out and 1.7% of drawn scenes with an invented shape, among them "
                           "a neighbour's colour and kind said twice where the scene holds one: the decoder alone "
-                          "learns again with token-level unlikelihood (Welleck et al. 2019) on the colour or kind "
-                          "word that would name a shape the scene has no more of; encoder and VQA stay"))
+                          "learns again with unlikelihood (Welleck et al. 2019) on the colour or kind word that would "
+                          "name a shape the scene has no more of, on the true caption and on its own greedy one; "
+                          "encoder and VQA stay"))
     last = max(int(k[5:]) for k in card if k[:5] == "stage" and k[5:].isdigit())   # the bundled stage
     card[f"stage{last}_metrics"] = card["metrics"]
     card["metrics"] = {k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}

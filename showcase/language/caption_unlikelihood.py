@@ -13,6 +13,12 @@ caption word by word and counting what its prefix has already named:
 - at a colour word: every colour c the prefix has named already, once every shape of colour c
   in the scene has been named (no shape of that colour is left to start a name).
 
+Stage 4's wrong captions go wrong on their own words, not the true caption's: a shape misread
+early, then the true one named again, or a third name after two shapes. On the true caption's
+prefix those words are rarely likely (the token-level loss above is tiny), so, as in the paper's
+sequence-level fine-tuning, the same negatives are also found on the model's own greedy caption
+of each training image (``own``) and pushed down there, where the repeat happens.
+
 A pair the scene truly holds twice is never a negative until both are named, so the generator's
 genuine pairs keep being said twice; nothing at decoding time forbids a repeat.
 
@@ -51,11 +57,27 @@ def mask(captions, scenes, tokenizer, colours, kinds) -> np.ndarray:
     """A (scenes, positions, vocabulary) boolean array: True where ``negatives`` names a word."""
     colour_ids = dict(zip(tokenizer.convert_tokens_to_ids(list(colours)), colours))
     kind_ids = dict(zip(tokenizer.convert_tokens_to_ids(list(kinds)), kinds))
-    out = np.zeros((len(scenes), captions.shape[1] - 1, len(tokenizer)), dtype=bool)
+    out = np.zeros((len(scenes), np.shape(captions)[1] - 1, len(tokenizer)), dtype=bool)
     for i, (ids, scene) in enumerate(zip(np.asarray(captions), scenes)):
         for t, w in negatives(ids, [(s.colour, s.kind) for s in scene.shapes], colour_ids, kind_ids):
             out[i, t, w] = True
     return out
+
+
+def own(net, memory, scenes, tokenizer, colours, kinds, context: int):
+    """The model's own greedy captions of ``memory`` ([SOS] ... [EOS], padded to ``context``) and
+    their negatives' mask, for the sequence-level loss."""
+    import torch
+
+    from showcase.language.caption_vqa_net import decode
+
+    with torch.no_grad():
+        seqs = decode(net, memory, tokenizer.bos_token_id, tokenizer.eos_token_id)
+    ids = torch.full((len(seqs), context), tokenizer.pad_token_id)
+    for i, seq in enumerate(seqs):
+        row = [tokenizer.bos_token_id] + seq[:context - 2] + [tokenizer.eos_token_id]
+        ids[i, :len(row)] = torch.tensor(row)
+    return ids, torch.from_numpy(mask(ids.numpy(), scenes, tokenizer, colours, kinds))
 
 
 def loss(logits, negative, n_words):
