@@ -79,3 +79,18 @@ def test_stage_six_trains_the_decoder_alone_and_keeps_stage_four_in_the_card(tmp
     assert card["command"].endswith("caption_stage --stage 6 --unlikelihood 1 --steps 2 --seed 0 --lr 0.0005 --redrawn 0.4")
     assert card["stage6"]["unlikelihood"] == 1.0 and card["stage6"]["negative_words"] > 0
     assert [p["step"] for p in card["stage6"]["curve"]] == [0, 2]
+
+
+def test_own_captions_are_the_models_greedy_captions_with_their_negatives(tok):
+    import torch
+
+    loaded = cv._load_bundled(cv.MODEL_DIR)
+    scenes = [scene_text.generate(seed, cv.IMAGE_SIZE, split="test", n_shapes=3) for seed in range(6)]
+    with torch.no_grad():
+        cells, _ = loaded.net.encoder(cv.normalise(cv.to_tensor([s.image for s in scenes])))
+    ids, negative = unlikely.own(loaded.net, loaded.net.memory(cells), scenes, tok, scene_text.COLOURS,
+                                 scene_text.CLASSES, 32)
+    said = [cv.clean(tok.decode(row, skip_special_tokens=True)) for row in ids.tolist()]
+    assert said == cv.generate_captions(loaded, [s.image for s in scenes])
+    assert (ids[:, 0] == tok.bos_token_id).all() and negative.shape == (6, 31, len(tok))
+    assert (negative.numpy() == unlikely.mask(ids.numpy(), scenes, tok, scene_text.COLOURS, scene_text.CLASSES)).all()
