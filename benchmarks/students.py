@@ -292,7 +292,10 @@ def run(url: str, plan: list[dict], students: int, seconds: float, out: Path) ->
     runner.start(students, spawn_rate=max(1.0, students / 10))
     gevent.spawn_later(seconds, runner.quit)
     runner.greenlet.join()
-    out.write_text(json.dumps({"students": students, "seconds": seconds, "t0": T0, "records": RECORDS}), encoding="utf-8")
+    # how each tab opens (its fill's steps, queued or not), for the test that checks the students open tabs as browsers do
+    opens = {key: [step["queued"] for step in steps] for key, steps in Student.tabs.opens.items()}
+    out.write_text(json.dumps({"students": students, "seconds": seconds, "t0": T0, "records": RECORDS, "opens": opens}),
+                   encoding="utf-8")
     print(f"{len(RECORDS)} clicks, {sum(r['error'] is not None for r in RECORDS)} errors; wrote {out}")
 
 
