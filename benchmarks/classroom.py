@@ -96,9 +96,10 @@ def alone(url: str, tabs: list[dict], repeats: int = 3) -> dict[str, float]:
 
 
 def drive(url: str, tabs: list[dict], students: int, seconds: float, pid: int | None, work: Path,
-          after: float = 30) -> dict:
+          after: float = 30, drain: float = 60) -> dict:
     """Run the students' process against ``url``; the server's RSS (``pid``) every 5 s meanwhile and
-    for ``after`` seconds after. Returns the students' records and the RSS samples."""
+    for ``after`` seconds after. The calls in flight at the end get ``drain`` seconds more. Returns the
+    students' records and the RSS samples."""
     (work / "plan.json").write_text(json.dumps(tabs), encoding="utf-8")
     calls, log = work / "calls.json", open(work / "students.log", "w")  # noqa: SIM115 - closed below
     rss, cpu, t0 = [], [], time.time()
@@ -110,13 +111,13 @@ def drive(url: str, tabs: list[dict], students: int, seconds: float, pid: int | 
 
     students_process = children.Child(
         [sys.executable, "-m", "benchmarks.students", "--url", url, "--plan", str(work / "plan.json"),
-         "--students", str(students), "--seconds", str(seconds), "--out", str(calls)],
+         "--students", str(students), "--seconds", str(seconds), "--drain", str(drain), "--out", str(calls)],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         while students_process.poll() is None:
             sample()
             time.sleep(5)
-            if time.time() - t0 > seconds + 600:
+            if time.time() - t0 > seconds + drain + 600:
                 raise RuntimeError("the students did not end 10 minutes after their time")
     finally:
         children.stop(students_process)
@@ -150,7 +151,8 @@ def pct(values: list[float], q: float) -> float:
 
 
 def summarize(result: dict, quick: set[str], log_text: str = "") -> dict:
-    records = result["records"]
+    unfinished = [r for r in result["records"] if r.get("unfinished")]   # still running at the end: no latency
+    records = [r for r in result["records"] if not r.get("unfinished")]
     calls = [r for r in records if r["api"] != "page"]
     queued = [r for r in calls if (r["wait_s"] or 0) >= QUEUED_S]
     per_api = {}
@@ -177,6 +179,7 @@ def summarize(result: dict, quick: set[str], log_text: str = "") -> dict:
         "queued": len(queued), "queued_told_position": sum(r["rank"] is not None for r in queued),
         "queued_told_estimate": sum(r.get("eta_s") is not None for r in queued),
         "longest_wait_s": max((r["wait_s"] or 0 for r in calls), default=0),
+        "unfinished": [f"{r['api']} ({r['click']}): {r['latency_s']:.0f} s" for r in unfinished],
         "rss_start_mb": rss[0] if rss else None, "rss_peak_mb": max(rss) if rss else None,
         "rss_end_mb": rss[-1] if rss else None, "per_api": per_api,
         "app_cores": result.get("app_cores"), "machine_cores": result.get("machine_cores"),
@@ -256,7 +259,9 @@ def report(summary: dict, alone_ms: dict[str, float], picture: str) -> list[str]
         f"- Calls told their place in the queue: {s['told_position']} of {s['calls']}. "
         f"Queued calls (waited {QUEUED_S:.0f} s or more for a worker): {s['queued']}; told their position "
         f"{s['queued_told_position']}, an estimate {s['queued_told_estimate']}; the longest wait "
-        f"**{s['longest_wait_s']:.1f} s**.",
+        f"**{s['longest_wait_s']:.1f} s**. Still running when the class ended (given a minute more, then "
+        f"left out of the latencies): {len(s.get('unfinished', []))}"
+        f"{' (' + '; '.join(s['unfinished'][:5]) + ')' if s.get('unfinished') else ''}.",
         f"- Server RSS: {s['rss_start_mb']} MB at the start, peak **{s['rss_peak_mb']} MB**, "
         f"{s['rss_end_mb']} MB 30 s after the class (target: at most 8 GB, falling back).",
         f"- CPU while the class ran: the app used {s['app_cores']} cores on average "

@@ -21,6 +21,10 @@ for gevent when it is imported. A student's round, with 2–5 s of think time af
    button runs the tab's function with those values, in the tab's concurrency group, as here;
 5. then goes to another tab (step 2), in the same session, until the time is up.
 
+When the time is up no student starts another click, and the calls still in flight are given up
+to ``--drain`` seconds to end; those still running then are recorded as ``unfinished`` (how long
+they had run), never dropped: a class's longest waits are the calls still queued at its end.
+
 A call is ``POST /gradio_api/queue/join`` and the session's event stream (``GET
 /gradio_api/queue/data``) read to ``process_completed``; the queue's ``estimation`` messages give
 the student's position (``rank``) and estimate (``rank_eta``); every file of the result is then
@@ -45,6 +49,7 @@ from pathlib import Path
 import gevent
 from locust import User, between, events, task
 from locust.env import Environment
+from locust.exception import StopUser
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -57,6 +62,7 @@ T0 = time.time()
 CRASHED = "the app keeps running"
 SERVED_BY = "X-Served-By"    # the replica's name, set by deploy/haproxy.cfg
 CALL_LIMIT_S = 900            # a training run's queue wait on a busy box is minutes, never this
+IN_FLIGHT: dict[tuple[str, float], dict] = {}    # (student, started): the click, until it is recorded
 
 
 class Tabs:
@@ -117,6 +123,7 @@ class Student(User):
     wait_time = between(2, 5)
     tabs: Tabs = None            # set before the run
     count = 0
+    closing = False              # the time is up: no new click
 
     def on_start(self):
         self.session = requests.Session()
@@ -132,7 +139,7 @@ class Student(User):
 
     def open_page(self, area: str) -> None:
         """A page as the browser opens it: ``/`` (the roadmap) or an area's ``/<area>``; recorded as "page"."""
-        started, error = time.time(), None
+        started, error = self.begin("page", f"open /{area}"), None
         try:
             got = self.session.get(f"{self.tabs.url}/{area}", timeout=120)
             got.raise_for_status()
@@ -142,14 +149,23 @@ class Student(User):
         self.on_page = area
         self.record("page", f"open /{area}", started, None, None, error)
 
+    def begin(self, api: str, click: str) -> float:
+        """A click starts (its time), unless the class's time is up."""
+        if Student.closing:
+            raise StopUser()
+        started = time.time()
+        IN_FLIGHT[(self.name, started)] = {"student": self.name, "api": api, "click": click, "started": started}
+        return started
+
     def record(self, api: str, click: str, started: float, wait: float | None, rank: int | None, error, eta=None,
                refused=None):
         took = time.time() - started
+        IN_FLIGHT.pop((self.name, started), None)
         replicas, self.served_by = sorted(r for r in self.served_by if r), set()
         RECORDS.append({"student": self.name, "replicas": replicas, "api": api, "click": click, "t": round(started - T0, 3),
                         "latency_s": round(took, 4), "wait_s": wait, "rank": rank,
                         "eta_s": None if eta is None else round(eta, 2), "error": error,
-                        "refused": refused})
+                        "refused": refused, "unfinished": False})
         events.request.fire(request_type="click", name=api, response_time=took * 1000, response_length=0,
                             exception=RuntimeError(error) if error else None, context={})
 
@@ -210,7 +226,7 @@ class Student(User):
     def open_tab(self, tab: dict) -> None:
         """The tab's ``select`` as the browser fires it on showing the tab: its fill's steps, recorded
         as one click on the tab's endpoint ("first example": what the learner waits for)."""
-        started, wait, rank, eta, error = time.time(), None, None, None, None
+        started, wait, rank, eta, error = self.begin(tab["api"], "first example"), None, None, None, None
         try:
             for step in self.tabs.opens[tab["key"]]:
                 body = self.body(step, [])
@@ -269,7 +285,7 @@ class Student(User):
 
     def click(self, api: str, click: str, args: list) -> None:
         """One call as the browser makes it; recorded, never raised."""
-        started, wait, rank, eta, error, refused = time.time(), None, None, None, None, None
+        started, wait, rank, eta, error, refused = self.begin(api, click), None, None, None, None, None
         try:
             wait, rank, eta, done = self.queued(self.body(self.tabs.endpoints[api], args))
             if not done.get("success"):
@@ -284,19 +300,33 @@ class Student(User):
         self.record(api, click, started, wait, rank, error, eta, refused)
 
 
-def run(url: str, plan: list[dict], students: int, seconds: float, out: Path) -> None:
+def run(url: str, plan: list[dict], students: int, seconds: float, out: Path, drain: float = 60) -> None:
     Student.tabs = Tabs(url, plan)
     env = Environment(user_classes=[Student], events=events)
     runner = env.create_local_runner()
+
+    def time_up():
+        Student.closing = True
+        ends = time.time() + drain
+        while IN_FLIGHT and time.time() < ends:
+            gevent.sleep(0.2)
+        runner.quit()
+
     # the class arrives within about ten seconds, as a room does when the teacher shows the link
     runner.start(students, spawn_rate=max(1.0, students / 10))
-    gevent.spawn_later(seconds, runner.quit)
+    gevent.spawn_later(seconds, time_up)
     runner.greenlet.join()
+    ended = time.time()
+    RECORDS.extend({"student": c["student"], "replicas": [], "api": c["api"], "click": c["click"],
+                    "t": round(c["started"] - T0, 3), "latency_s": round(ended - c["started"], 4), "wait_s": None,
+                    "rank": None, "eta_s": None, "error": None, "refused": None, "unfinished": True}
+                   for c in IN_FLIGHT.values())
     # how each tab opens (its fill's steps, queued or not), for the test that checks the students open tabs as browsers do
     opens = {key: [step["queued"] for step in steps] for key, steps in Student.tabs.opens.items()}
     out.write_text(json.dumps({"students": students, "seconds": seconds, "t0": T0, "records": RECORDS, "opens": opens}),
                    encoding="utf-8")
-    print(f"{len(RECORDS)} clicks, {sum(r['error'] is not None for r in RECORDS)} errors; wrote {out}")
+    print(f"{len(RECORDS)} clicks, {sum(r['error'] is not None for r in RECORDS)} errors, "
+          f"{sum(r['unfinished'] for r in RECORDS)} unfinished; wrote {out}")
 
 
 def main(argv=None) -> None:
@@ -304,11 +334,12 @@ def main(argv=None) -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--students", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--drain", type=float, default=60, help="seconds the calls in flight get to end after the time")
     parser.add_argument("--plan", type=Path, required=True, help="the tabs, as benchmarks.classroom.plan writes them")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     plan = json.loads(args.plan.read_text(encoding="utf-8"))
-    run(args.url.rstrip("/"), plan, args.students, args.seconds, args.out)
+    run(args.url.rstrip("/"), plan, args.students, args.seconds, args.out, args.drain)
 
 
 if __name__ == "__main__":

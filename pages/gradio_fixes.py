@@ -1,5 +1,5 @@
 """Every use of Gradio's internals in the project, each with what it works around: one of two doors (the other,
-for sessions and served files: ``pages/gradio_sessions.py``, fix 7).
+for sessions, connections and served files: ``pages/gradio_sessions.py``, fixes 7 and 8).
 
 No other module of the app, the pages or the benchmarks names a private Gradio API
 (``tests/unit/test_gradio_private.py`` checks it); each use here has its test through a launched

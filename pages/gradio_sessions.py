@@ -1,4 +1,4 @@
-"""Gradio's internals for sessions and served files: the second door beside ``pages/gradio_fixes.py``
+"""Gradio's internals for sessions, connections and served files: the second door beside ``pages/gradio_fixes.py``
 (same rule: no other module names them; ``tests/unit/test_gradio_private.py``; written for
 ``gradio_fixes.PATCHED_FOR``).
 
@@ -13,6 +13,17 @@
    asked for (the same value, from the same block), so a deep link still gets every one.
    Applied on import. Test: ``tests/unit/test_gradio_sessions.py``.
 
+8. **A connection closed under a request.** Gradio starts uvicorn with its default keep-alive of
+   5 s: an idle connection is closed after 5 s, which is also when clients give theirs up
+   (httpx, hence gradio_client, keeps one 5 s) or reuse it (a student's think time is 2–5 s). A
+   request sent on a connection the server is closing at that moment gets no answer: "Remote end
+   closed connection without response" (requests), or gradio_client's stream ends and its job is
+   cancelled (``CancelledError``). One of 1,484 calls of a 10-minute class and one of a CI run's
+   load test failed so; a bare uvicorn showed 8 of 600 with requests idle 4.995–5.005 s, 0 with
+   75 s. The server here keeps an idle connection ``KEEP_ALIVE_S``, longer than the clients' own
+   and than the usual proxy's idle timeout (60 s), so a client or proxy lets it go first.
+   Applied on import. Test: ``tests/unit/test_gradio_sessions.py``.
+
 Use: the folder of Gradio's examples cache (``GRADIO_EXAMPLES_CACHE``), for ``allowed_paths``
 (``pages/launch.py``).
 """
@@ -24,7 +35,9 @@ from collections.abc import MutableMapping
 from copy import copy
 from pathlib import Path
 
-from gradio import state_holder, utils
+from gradio import http_server, state_holder, utils
+
+KEEP_ALIVE_S = 75    # seconds an idle client connection is kept open (uvicorn's default: 5)
 
 
 class LazyConfigValues(MutableMapping):
@@ -74,9 +87,20 @@ def _lazy_session_init(self, blocks):
     self.STATE_TTL_WHEN_CLOSED = 1 if os.getenv("GRADIO_IS_E2E_TEST", None) else 3600
 
 
+_original_server_init = http_server.Server.__init__
+
+
+def _server_init(self, config, *args, **kwargs):
+    """Gradio's ``Server.__init__``, then fix 8: uvicorn reads the keep-alive per connection, from here."""
+    _original_server_init(self, config, *args, **kwargs)
+    self.config.timeout_keep_alive = max(self.config.timeout_keep_alive, KEEP_ALIVE_S)
+
+
 def install() -> None:
     if state_holder.SessionState.__init__ is not _lazy_session_init:
         state_holder.SessionState.__init__ = _lazy_session_init
+    if http_server.Server.__init__ is not _server_init:
+        http_server.Server.__init__ = _server_init
 
 
 def examples_cache() -> str:

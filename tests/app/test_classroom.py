@@ -19,7 +19,9 @@ def test_a_short_class_gets_no_errors_and_sees_its_queue_position(served_app, tm
 
     tabs = classroom.plan(TABS)
     assert {t["key"] for t in tabs} == TABS
-    result = classroom.drive(served_app.url, tabs, students=10, seconds=40, pid=served_app.pid, work=tmp_path, after=0)
+    # calls in flight at the end get 10 s, then are recorded as unfinished (a queued training run, on a slow box)
+    result = classroom.drive(served_app.url, tabs, students=10, seconds=40, pid=served_app.pid, work=tmp_path, after=0,
+                             drain=10)
     log_text = (served_app.temp.parent / "app.log").read_text(errors="replace")
     summary = classroom.summarize(result, quick=set(), log_text=log_text)
     print({k: v for k, v in summary.items() if k != "per_api"})
@@ -28,7 +30,8 @@ def test_a_short_class_gets_no_errors_and_sees_its_queue_position(served_app, tm
     records = result["records"]
     assert len({r["student"] for r in records}) == 10                 # every student opened the page
     clicks = {r["click"] for r in records}
-    assert {"open /", "first example", "setting change", "run"} <= clicks, clicks
+    assert {"open /", "first example", "setting change", "run"} <= clicks, clicks    # a run may be unfinished
+    assert all(r["click"] == "run" for r in records if r["unfinished"]), [r for r in records if r["unfinished"]]
     # a tab's first example is what opening it shows (its select event, from the examples cache), as
     # in a browser: the fill's two steps were found for every tab, and a training tab is then Run once
     # (read from the students' own output: importing benchmarks.students here would let Locust patch

@@ -22,3 +22,17 @@ def test_arrival_windows_split_the_wait_from_the_work():
     assert first["calls"] == 2 and first["pages"] == 2                # the error is not a latency
     assert first["p95_s"] == 4.0 and first["wait_p95_s"] == 3.0 and first["rest_p95_s"] == 1.0
     assert rows[1]["calls"] == 1 and rows[1]["pages"] == 0 and rows[1]["rest_p95_s"] == 0.1
+
+
+def test_calls_still_running_at_the_end_are_counted_not_timed():
+    def full(api, t, latency, wait, unfinished=False, click="setting change"):
+        return {**record(api, t, latency, wait), "click": click, "rank": 0, "eta_s": None, "refused": None,
+                "unfinished": unfinished}
+
+    result = {"students": 2, "seconds": 60, "records": [
+        full("svd", 100, 0.5, 0.0), full("svd", 101, 0.7, 0.1),
+        full("train", 50, 70.0, None, unfinished=True, click="run")]}
+    summary = classroom.summarize(result, quick={"svd", "train"})
+    assert summary["unfinished"] == ["train (run): 70 s"]
+    assert summary["calls"] == 2 and summary["told_position"] == 2     # its place was never read to the end
+    assert summary["quick_p95_s"] == 0.7 and "train" not in summary["per_api"]

@@ -57,3 +57,37 @@ def test_it_holds_what_gradios_eager_session_holds():
     state = next(k for k, b in demo.blocks.items() if isinstance(b, gr.State))
     lazy[state] = True
     assert lazy[state] is True and state in lazy.config_values
+
+
+def test_an_idle_connection_outlives_uvicorns_five_seconds():
+    """Fix 8: a request sent on a connection idle 5.5 s gets its answer (Gradio's uvicorn closed it at 5 s)."""
+    import http.client
+    import time
+    from urllib.parse import urlparse
+
+    assert gradio_sessions.KEEP_ALIVE_S >= 60
+    demo = small_app()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **gradio_sessions_launch())
+    try:
+        assert demo.server.config.timeout_keep_alive == gradio_sessions.KEEP_ALIVE_S
+        url = urlparse(demo.local_url)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        conn.request("GET", "/gradio_api/info")
+        first = conn.getresponse()
+        assert first.status == 200 and not first.will_close
+        first.read()
+        sock = conn.sock
+        time.sleep(5.5)
+        conn.request("GET", "/gradio_api/info")          # on the same socket: RemoteDisconnected before the fix
+        second = conn.getresponse()
+        assert second.status == 200 and conn.sock is sock
+        second.read()
+        conn.close()
+    finally:
+        demo.close()
+
+
+def gradio_sessions_launch() -> dict:
+    from pages import gradio_fixes
+
+    return dict(gradio_fixes.LAUNCH_INTERNALS)    # no self-check HEAD, as the app launches
