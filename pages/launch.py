@@ -8,6 +8,7 @@ from starlette.middleware import Middleware
 
 from pages import gradio_fixes, gradio_sessions
 from pages.language_link import LanguageFromLink
+from pages.page_cache import PageCache
 from pages.site import TabLinkRedirect
 from pages.style import CSS, theme
 from pages.translation import i18n
@@ -34,7 +35,9 @@ def launch_kwargs() -> dict:
         # off in a public app: Gradio's /monitoring/summary answers anyone with per-function traffic
         enable_monitoring=False,
         # ?lang=zh / ?lang=en in a link wins over the browser's language (pages/language_link.py)
-        app_kwargs={"routes": extra_routes(), "middleware": [Middleware(LanguageFromLink), Middleware(TabLinkRedirect)]},
+        # a page's HTML made once and gzipped (pages/page_cache.py), outermost: it keeps what the browser gets
+        app_kwargs={"routes": extra_routes(), "middleware": [Middleware(PageCache), Middleware(LanguageFromLink),
+                                                             Middleware(TabLinkRedirect)]},
         **gradio_fixes.LAUNCH_INTERNALS,   # no self-check that kills a busy app (see there)
     )
 
