@@ -98,6 +98,7 @@ def build_app() -> gr.Blocks:
     name_tools(demo)
     demo.queue(max_size=64, default_concurrency_limit=2)
     gradio_fixes.one_heavy_job_per_session(demo)   # fix 6
+    gradio_fixes.training_yields(demo)             # a training run takes the CPU the quick clicks leave
     return demo
 
 

@@ -10,7 +10,7 @@ re-checks each one instead of silently breaking. Users are never stopped by it.
 Six fixes to Gradio 6.31: three to its native plots (LinePlot, ScatterPlot, BarPlot), one to
 ``delete_cache``, one to how results are written to its file cache, one to its queue's fairness.
 Fixes 1, 2, 4 and 5 are applied on import; fix 3 is ``CSS`` for ``launch()``; fix 6 is
-``one_heavy_job_per_session(demo)``, called by app.py after ``demo.queue()``. Then the uses that are no fix (marked "Use"):
+``one_heavy_job_per_session(demo)``, called by app.py after ``demo.queue()``, as is ``training_yields(demo)``. Then the uses that are no fix (marked "Use"):
 a component drawn as its base class, the MCP tool marker, ``launch``'s ``_frontend``, the examples'
 cache and processed values (the tab that opens filled, ``pages/fill.py``; links, ``pages/links.py``),
 the examples click's concurrency group, a function run as a click would run it, and the client's
@@ -56,6 +56,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -374,3 +375,20 @@ def one_heavy_job_per_session(demo: gr.Blocks) -> None:
 
     fair_push.gradio_original = push
     queue.push = fair_push
+
+
+# Use: a listener's function swapped once the app is built (Gradio has no hook for the thread a
+# handler runs in): the training pool's handlers yield the CPU to quick clicks (pages/priority.py).
+# Coroutines are left as they are (they run on the event loop). Test: tests/unit/test_priority.py.
+TRAINING_POOL = "cpu_training"
+
+
+def training_yields(demo: gr.Blocks) -> int:
+    """Every sync handler of the training pool runs ``priority.lowered``; returns how many."""
+    from pages.priority import lowered
+
+    chosen = [fn for fn in demo.fns.values() if fn.concurrency_id == TRAINING_POOL and callable(fn.fn)
+              and not (inspect.iscoroutinefunction(fn.fn) or inspect.isasyncgenfunction(fn.fn))]
+    for fn in chosen:
+        fn.fn = lowered(fn.fn)
+    return len(chosen)

@@ -98,3 +98,15 @@ def test_a_pil_result_reaches_the_cache_through_the_atomic_writer(client, monkey
     assert published, "Gradio no longer writes PIL results through processing_utils.save_pil_to_cache"
     from pathlib import Path
     assert Path(served).read_bytes() in {Path(p).read_bytes() for p in published}
+
+
+def test_every_training_run_of_the_app_yields_the_cpu():
+    """``training_yields``: each Run of the training pool (``benchmarks.server.HEAVY``, the ones there) is
+    lowered (``pages/priority.py``); a quick tab's handler is not."""
+    from benchmarks.server import HEAVY
+
+    pool = [fn for fn in app.demo.fns.values() if fn.concurrency_id == gradio_fixes.TRAINING_POOL]
+    runs = {fn.api_name for fn in pool if fn.api_name in HEAVY}
+    assert len(runs) >= 8 and all(getattr(fn.fn, "lowered", False) for fn in pool), runs
+    svd = next(fn for fn in app.demo.fns.values() if fn.api_name == "svd_compress")
+    assert not getattr(svd.fn, "lowered", False)
