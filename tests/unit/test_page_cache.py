@@ -17,6 +17,7 @@ from starlette.middleware import Middleware
 
 from pages import page_cache
 from pages.page_cache import PageCache
+from tests.loops import run_apart
 
 PAGE = b"<html><head></head><body>" + b"x" * 5000 + b"</body></html>"
 
@@ -43,7 +44,7 @@ def get(cache, path="/math", host=b"a.example", encoding=b""):
 
     scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "scheme": "http",
              "headers": [(b"host", host), (b"accept-encoding", encoding)]}
-    asyncio.run(cache(scope, None, send))
+    run_apart(cache(scope, None, send))
     return dict(sent[0]["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
 
 
@@ -81,7 +82,7 @@ def test_a_class_opening_one_page_at_once_renders_it_once():
                  "headers": [(b"host", b"a.example")]}
         await asyncio.gather(*(cache(dict(scope), None, send) for _ in range(20)))
 
-    asyncio.run(many())
+    run_apart(many())
     assert calls == ["/"]
 
 
@@ -139,5 +140,5 @@ def test_a_stream_on_a_page_path_does_not_hold_the_next_request():
         for stream in streams:
             stream.cancel()
 
-    asyncio.run(two())
+    run_apart(two())
     assert len(opened) == 2
