@@ -129,8 +129,11 @@ def scroll_through(page):
 
 
 # A visible result note with more than a few characters in it, and none of ``phrase`` (if given).
+# a result note shown and settled: no event is pending on it (Gradio fades a pending output to 0.2, and a
+# tab's placeholder note is long enough to pass for a result while its fill is still on the queue)
 RESULT_SHOWN = """(phrase) => [...document.querySelectorAll('.summary')]
-  .some(e => e.checkVisibility() && e.innerText.length > 20 && !(phrase && e.innerText.includes(phrase)))"""
+  .some(e => e.checkVisibility() && e.innerText.length > 20 && !(phrase && e.innerText.includes(phrase))
+             && !e.closest('.pending') && !e.querySelector('.pending'))"""
 
 
 def shown_half(value: str, locale: str) -> str:
