@@ -25,6 +25,13 @@ is already clicking on, and two heavy torch runs at once in one process can brea
 (quantisation's FX tracing patches ``torch.nn.Module.__call__`` process-wide, so a distillation
 running beside it failed with "module is not installed as a submodule").
 
+In the training pool (``gradio_fixes.TRAINING_POOL``) that group runs one job at a time, and in a
+class one is nearly always running or queued: a learner opening the pruning tab waited for someone
+else's whole training run to see a result already in the cache (30 s and more in the short class).
+So there the fill is not queued in the pool: it reads the cache at once, and only computing the
+example (a cold cache, a link's new settings) waits for the pool's turn, as a run of the pool does
+(``priority.TRAINING_LOCK``, at the runs' lower priority).
+
 A page opened by a link to the tab (``/?tab=math.svd&rank=8``, ``pages/links.py``) fills with the
 link's inputs instead, and their result: an example's from the cache, other settings computed in
 the same group, as the Run button would.
@@ -43,7 +50,9 @@ from dataclasses import dataclass
 import gradio as gr
 
 from pages import links
-from pages.gradio_fixes import example_inputs, example_is_cached, group_of, run_as_a_click, share_group
+from pages.gradio_fixes import (TRAINING_POOL, example_inputs, example_is_cached, group_of, run_as_a_click,
+                                share_group)
+from pages.priority import TRAINING_LOCK, lowered
 from pages.translation import say
 
 # the line above a cached earlier run of an opted-out tab's first example
@@ -113,6 +122,13 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
     def cached() -> bool:
         return example_is_cached(ex, 0)
 
+    group = group_of(ex.fn) if fills else {}
+    apart = group.get("concurrency_id") == TRAINING_POOL    # read outside the pool; compute in its turn
+
+    def computed(compute):
+        """``compute()``, in the training pool's turn when the page is in that pool (see the docstring)."""
+        return lowered(compute, TRAINING_LOCK)() if apart else compute()
+
     # The tab an area page shows as it opens (pages/site.py) is selected before the page's load selects
     # a linked tab: with a link to another tab, its first select is passed by ("passed" in done), so its
     # example does not compute ahead of the linked one (in the same group); a later click fills it.
@@ -140,7 +156,9 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
         if (link := links.opened(tab.id, request)) is not None:
             return [True, *linked_outputs(link, request)]
         if fills:   # computes and caches it the first time, for everyone, as a click would
-            return [True, *ex.load_from_cache(0, request)]
+            if cached():
+                return [True, *ex.load_from_cache(0, request)]
+            return [True, *computed(lambda: ex.load_from_cache(0, request))]
         if cached():
             values = ex.load_from_cache(0, request)
             at = ex.outputs.index(note)
@@ -153,22 +171,23 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
         opted-out tab computes nothing and says the inputs wait for Run."""
         k = link.example
         if not link.changes_the_example and (fills or example_is_cached(ex, k)):
-            values = ex.load_from_cache(k, request)
+            values = (ex.load_from_cache(k, request) if example_is_cached(ex, k)
+                      else computed(lambda: ex.load_from_cache(k, request)))
             if not fills:
                 at = ex.outputs.index(note)
                 values[at] = _with_line(CACHED, values[at])
             return values
         if fills:
-            return run_as_a_click(ex, link.all_inputs(), request)
+            return computed(lambda: run_as_a_click(ex, link.all_inputs(), request))
         return [LINK_WAITING if output is note else gr.skip() for output in ex.outputs]
 
     fill.steps = (fill_inputs, fill_outputs)
     tab.select(fill_inputs, fill.done, ex.inputs_with_examples, queue=False, show_progress="hidden",
                postprocess=False, api_visibility="private").then(
         fill_outputs, fill.done, [fill.done, *ex.outputs], postprocess=False, api_visibility="private",
-        # a first fill computes: show it working, in its page's group; an opted-out tab computes nothing,
-        # so its note need not wait behind someone's training
-        show_progress="full" if fills else "hidden", **(group_of(ex.fn) if fills else {}))
+        # a first fill computes: show it working, in its page's group (the training pool's turn: inside);
+        # an opted-out tab computes nothing, so its note need not wait behind someone's training
+        show_progress="full" if fills else "hidden", **({} if apart else group))
     return fill
 
 

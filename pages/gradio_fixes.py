@@ -384,11 +384,11 @@ TRAINING_POOL = "cpu_training"
 
 
 def training_yields(demo: gr.Blocks) -> int:
-    """Every sync handler of the training pool runs ``priority.lowered``; returns how many."""
-    from pages.priority import lowered
+    """Every sync handler of the training pool runs ``priority.lowered``, holding its lock; returns how many."""
+    from pages.priority import TRAINING_LOCK, lowered
 
     chosen = [fn for fn in demo.fns.values() if fn.concurrency_id == TRAINING_POOL and callable(fn.fn)
               and not (inspect.iscoroutinefunction(fn.fn) or inspect.isasyncgenfunction(fn.fn))]
     for fn in chosen:
-        fn.fn = lowered(fn.fn)
+        fn.fn = lowered(fn.fn, TRAINING_LOCK)
     return len(chosen)

@@ -15,10 +15,16 @@ with it. Processes the run starts (the DDP tab's workers) inherit it.
 
 Gradio's context (the event's progress bar, its request) is in context variables, so the thread
 runs the handler in a copy of the caller's context. Test: ``tests/unit/test_priority.py``.
+
+``TRAINING_LOCK`` is held by every run of the training pool (Gradio's queue already runs them one
+at a time: two torch runs at once in one process can break each other), so that work started
+outside the pool can wait its turn too: a tab's first example read from the cache needs no turn,
+but computing it does (``pages/fill.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import inspect
@@ -28,6 +34,7 @@ import queue
 import threading
 
 NICE = 10
+TRAINING_LOCK = threading.Lock()    # one training-pool computation at a time, queued by Gradio or not
 
 log = logging.getLogger("showcase")
 
@@ -42,13 +49,13 @@ def lower_this_thread(by: int = NICE) -> bool:
         return False
 
 
-def lowered(fn):
-    """``fn`` run in a new thread at ``NICE`` lower priority, in the caller's context; returns its
-    result or raises its exception in the caller, as ``fn`` would."""
+def lowered(fn, lock: threading.Lock | None = None):
+    """``fn`` run in a new thread at ``NICE`` lower priority, in the caller's context, holding ``lock``
+    if given; returns its result or raises its exception in the caller, as ``fn`` would."""
     if getattr(fn, "lowered", False):
         return fn
     if inspect.isgeneratorfunction(fn):
-        return lowered_generator(fn)
+        return lowered_generator(fn, lock)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -57,7 +64,8 @@ def lowered(fn):
         def body():
             lower_this_thread()
             try:
-                outcome["result"] = context.run(fn, *args, **kwargs)
+                with lock or contextlib.nullcontext():
+                    outcome["result"] = context.run(fn, *args, **kwargs)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
                 outcome["error"] = exc
 
@@ -72,7 +80,7 @@ def lowered(fn):
     return wrapper
 
 
-def lowered_generator(fn):
+def lowered_generator(fn, lock: threading.Lock | None = None):
     """``lowered`` for a handler that streams (yields its progress): the generator runs in its own
     thread, one step ahead at most, each step in the caller's context; closing the wrapper (the
     learner left) closes it after its current step."""
@@ -92,13 +100,14 @@ def lowered_generator(fn):
         def body():
             lower_this_thread()
             try:
-                generator = context.run(fn, *args, **kwargs)
-                while not stop.is_set():
-                    try:
-                        put(("step", context.run(next, generator)))
-                    except StopIteration:
-                        break
-                context.run(generator.close)
+                with lock or contextlib.nullcontext():
+                    generator = context.run(fn, *args, **kwargs)
+                    while not stop.is_set():
+                        try:
+                            put(("step", context.run(next, generator)))
+                        except StopIteration:
+                            break
+                    context.run(generator.close)
                 put(("end", None))
             except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
                 put(("error", exc))

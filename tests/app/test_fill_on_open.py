@@ -7,12 +7,13 @@ those listeners return, called in-process on a fresh examples cache. The browser
 (``tests/e2e/test_tabs.py``) checks what a learner sees."""
 
 import importlib
+import threading
 
 import gradio as gr
 import pytest
 
 import app
-from pages import fill
+from pages import fill, gradio_fixes, priority
 
 pytestmark = pytest.mark.slow   # builds the whole app
 
@@ -195,7 +196,7 @@ def test_a_first_example_computes_in_its_pages_group():
     """The fill and a click on the first example run in the concurrency group of the page's own Run
     listener for the same function: two heavy torch runs at once break each other (quantisation's
     FX tracing while a distillation ran: "module is not installed as a submodule")."""
-    checked = set()
+    checked, apart = set(), set()
     for key, opens in app.FILLS.items():
         ex = opens.examples
         own = {f.concurrency_id for f in app.demo.fns.values()
@@ -204,13 +205,41 @@ def test_a_first_example_computes_in_its_pages_group():
             continue
         checked.add(key)
         fill_step = on_select(topic_tab(key))[1]
-        if opens.fills:
+        if opens.fills and own == {gradio_fixes.TRAINING_POOL}:   # reads at once; computes in the pool's turn
+            assert fill_step.concurrency_id not in own, f"{key}: the fill waits in the training pool"
+            apart.add(key)
+        elif opens.fills:
             assert fill_step.concurrency_id in own, f"{key}: the fill runs outside its page's group"
         else:   # computes nothing: its note must not wait behind someone's training
             assert fill_step.concurrency_id not in own, f"{key}: the note waits in its page's group"
         if ex.cache_event is not None:
             assert app.demo.fns[ex.cache_event["id"]].concurrency_id in own, f"{key}: the example click runs outside it"
     assert {"optimize.quantization", "optimize.distillation", "frameworks.ddp"} <= checked, checked
+    assert {"optimize.quantization", "optimize.pruning"} <= apart, apart
+
+
+def test_a_training_pool_tab_reads_its_cache_at_once_and_computes_in_the_pools_turn(monkeypatch, tmp_path):
+    """While a run of the training pool holds its turn (``priority.TRAINING_LOCK``), opening the pruning
+    tab shows its cached first example at once; with a cold cache it computes only after that run."""
+    key = "optimize.pruning"
+    ex = app.FILLS[key].examples
+    fresh_cache(monkeypatch, ex, tmp_path)
+    _, fill_outputs = steps(key)
+    got = {}
+    opened = threading.Thread(target=lambda: got.update(first=fill_outputs(False, None)), daemon=True)
+    with priority.TRAINING_LOCK:                     # someone's training run
+        opened.start()
+        opened.join(3)
+        assert opened.is_alive() and not (tmp_path / "log.csv").exists(), "computed beside a training run"
+    opened.join(300)
+    assert got["first"][0] is True and (tmp_path / "log.csv").is_file()
+    never_computes(monkeypatch, ex)
+    again = threading.Thread(target=lambda: got.update(again=fill_outputs(False, None)), daemon=True)
+    with priority.TRAINING_LOCK:                     # the cache, read while the run goes on
+        again.start()
+        again.join(30)
+        assert not again.is_alive(), "a cached first example waited for a training run"
+    assert got["again"][1:] == got["first"][1:]
 
 
 def unlowered(fn):
