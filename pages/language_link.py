@@ -15,7 +15,7 @@ tests/unit/test_language_link.py: both fail if Gradio starts reading the locale 
 
 from __future__ import annotations
 
-from pages.site import is_page
+from pages.site import held_answer, is_page
 
 SCRIPT = b"""<script>
 (() => {
@@ -50,29 +50,15 @@ class LanguageFromLink:
         if scope["type"] != "http" or scope["method"] != "GET" or not is_page(scope["path"]):
             await self.app(scope, receive, send)
             return
-        start: dict = {}
-        body: list[bytes] = []
-
-        async def hold(message):
-            if message["type"] == "http.response.start":
-                start.update(message)
-                if not _is_html(message):
-                    start["pass"] = True
-                    await send(message)
-                return
-            if start.get("pass") or message["type"] != "http.response.body":
-                await send(message)
-                return
-            body.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            page = with_script(b"".join(body))
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-            headers.append((b"content-length", str(len(page)).encode()))
-            await send({"type": "http.response.start", "status": start["status"], "headers": headers})
-            await send({"type": "http.response.body", "body": page})
-
-        await self.app(scope, receive, hold)
+        held = await held_answer(self.app, scope, receive, send, _is_html)
+        if held is None:
+            return
+        start, body = held
+        page = with_script(body)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(page)).encode()))
+        await send({"type": "http.response.start", "status": start["status"], "headers": headers})
+        await send({"type": "http.response.body", "body": page})
 
 
 def _is_html(start: dict) -> bool:

@@ -24,7 +24,7 @@ import asyncio
 import gzip
 from collections import OrderedDict
 
-from pages.site import is_page
+from pages.site import held_answer, is_page
 
 ROOT_HEADERS = (b"host", b"forwarded", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-port",
                 b"x-forwarded-prefix")
@@ -96,25 +96,12 @@ class PageCache:
         """The inner app's answer, kept as a ``Page`` when it is a 200 of uncompressed HTML; anything
         else is sent through as it comes, and the others waiting for this key go on at once (a
         stream must not hold them)."""
-        start: dict = {}
-        body: list[bytes] = []
+        def let_the_others_go():
+            held[0] = False
+            lock.release()
 
-        async def hold(message):
-            if message["type"] == "http.response.start":
-                start.update(message)
-                if not cacheable(message):
-                    start["pass"] = True
-                    held[0] = False
-                    lock.release()
-                    await send(message)
-                return
-            if start.get("pass") or message["type"] != "http.response.body":
-                await send(message)
-                return
-            body.append(message.get("body", b""))
-
-        await self.app(scope, receive, hold)
-        return None if not start or start.get("pass") else Page(start, b"".join(body))
+        answer = await held_answer(self.app, scope, receive, send, cacheable, on_pass=let_the_others_go)
+        return None if answer is None else Page(*answer)
 
 
 def cacheable(start: dict) -> bool:

@@ -63,6 +63,32 @@ def redirect_for(path: str, query: str) -> str | None:
     return f"{'./' if path.endswith('/') else ''}{area}?{query}"
 
 
+async def held_answer(app, scope, receive, send, wanted, on_pass=None) -> tuple[dict, bytes] | None:
+    """Run ``app`` and hold its answer when ``wanted(its start message)``: returns (start, body) for
+    the caller to send, changed or not. Any other answer goes straight through, unbuffered (after
+    ``on_pass()``), and None is returned. For the page middlewares (``pages/language_link.py``,
+    ``pages/page_cache.py``)."""
+    start: dict = {}
+    body: list[bytes] = []
+
+    async def hold(message):
+        if message["type"] == "http.response.start":
+            start.update(message)
+            if not wanted(message):
+                start["pass"] = True
+                if on_pass:
+                    on_pass()
+                await send(message)
+            return
+        if start.get("pass") or message["type"] != "http.response.body":
+            await send(message)
+            return
+        body.append(message.get("body", b""))
+
+    await app(scope, receive, hold)
+    return None if not start or start.get("pass") else (start, b"".join(body))
+
+
 def is_page(path: str) -> bool:
     """``path`` asks for one of the app's pages: the roadmap (a path ending in "/", as Gradio serves it
     there and under a Space's or a proxy's prefix) or an area's."""
