@@ -82,8 +82,9 @@ def lowered(fn, lock: threading.Lock | None = None):
 
 def lowered_generator(fn, lock: threading.Lock | None = None):
     """``lowered`` for a handler that streams (yields its progress): the generator runs in its own
-    thread, one step ahead at most, each step in the caller's context; closing the wrapper (the
-    learner left) closes it after its current step."""
+    thread, one step ahead at most, each step in the caller's context and holding ``lock`` while it
+    computes (a stream nobody reads holds no one up); closing the wrapper (the learner left) closes
+    it after its current step."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -99,14 +100,17 @@ def lowered_generator(fn, lock: threading.Lock | None = None):
 
         def body():
             lower_this_thread()
+            turn = lock or contextlib.nullcontext()
             try:
-                with lock or contextlib.nullcontext():
-                    generator = context.run(fn, *args, **kwargs)
-                    while not stop.is_set():
-                        try:
-                            put(("step", context.run(next, generator)))
-                        except StopIteration:
-                            break
+                generator = context.run(fn, *args, **kwargs)
+                while not stop.is_set():
+                    try:
+                        with turn:           # held while a step computes, never while it waits to be read
+                            step = context.run(next, generator)
+                    except StopIteration:
+                        break
+                    put(("step", step))
+                with turn:
                     context.run(generator.close)
                 put(("end", None))
             except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it

@@ -122,3 +122,18 @@ def test_a_streaming_run_yields_each_step_from_its_lowered_thread_and_stops_when
 
     with pytest.raises(ValueError, match="diverged"):
         list(priority.lowered(broken)(1))
+
+
+def test_a_stream_nobody_reads_holds_the_lock_only_while_a_step_computes():
+    lock = threading.Lock()
+
+    def stream():
+        for i in range(5):
+            yield i
+
+    left = priority.lowered(stream, lock)()
+    assert next(left) == 0
+    time.sleep(0.3)                       # the next step is computed and waits to be read
+    assert lock.acquire(timeout=5), "a paused stream kept the training pool's lock"
+    lock.release()
+    assert list(left) == [1, 2, 3, 4]
