@@ -16,10 +16,10 @@ with it. Processes the run starts (the DDP tab's workers) inherit it.
 Gradio's context (the event's progress bar, its request) is in context variables, so the thread
 runs the handler in a copy of the caller's context. Test: ``tests/unit/test_priority.py``.
 
-``TRAINING_LOCK`` is held by every run of the training pool (Gradio's queue already runs them one
-at a time: two torch runs at once in one process can break each other), so that work started
-outside the pool can wait its turn too: a tab's first example read from the cache needs no turn,
-but computing it does (``pages/fill.py``).
+``TRAINING_LOCK`` is held by every run of the training pool (a streaming run: while each step
+computes). Gradio's queue already runs them one at a time, since two torch runs at once in one
+process can break each other; the lock lets work started outside the pool wait its turn too: a
+tab's first example read from the cache needs no turn, but computing it does (``pages/fill.py``).
 """
 
 from __future__ import annotations
