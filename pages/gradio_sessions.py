@@ -17,9 +17,8 @@
    5 s: an idle connection is closed after 5 s, which is also when clients give theirs up
    (httpx, hence gradio_client, keeps one 5 s) or reuse it (a student's think time is 2–5 s). A
    request sent on a connection the server is closing at that moment gets no answer: "Remote end
-   closed connection without response" (requests), or gradio_client's stream ends and its job is
-   cancelled (``CancelledError``). One of 1,484 calls of a 10-minute class and one of a CI run's
-   load test failed so; a bare uvicorn showed 8 of 600 with requests idle 4.995–5.005 s, 0 with
+   closed connection without response" (requests). One of 1,484 calls of a 10-minute class failed
+   so; a bare uvicorn showed 8 of 600 with requests idle 4.995–5.005 s, 0 with
    75 s. The server here keeps an idle connection ``KEEP_ALIVE_S``, longer than the clients' own
    and than the usual proxy's idle timeout (60 s), so a client or proxy lets it go first.
    Applied on import. Test: ``tests/unit/test_gradio_sessions.py``.

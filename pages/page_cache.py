@@ -84,7 +84,8 @@ class PageCache:
             finally:
                 if held[0]:
                     lock.release()
-            if page is None:               # not a page's HTML: already sent as it came
+            if page is None:               # not a page's HTML: already sent as it came; keep no lock for it
+                self.making.pop(key, None)  # (a waiter holds its own reference; made-up keys stay bounded)
                 return
             self.pages[key] = page
             while len(self.pages) > MOST_PAGES:

@@ -68,7 +68,7 @@ def test_what_is_not_a_pages_html_passes_through_every_time():
                              (*inner(content_type=b"application/json", body=b'{"a": 1}'), "/math")]:
         cache = PageCache(app)
         bodies = {get(cache, path=path)[1] for _ in range(2)}
-        assert len(calls) == 2 and len(bodies) == 1 and not cache.pages
+        assert len(calls) == 2 and len(bodies) == 1 and not cache.pages and not cache.making
 
 
 def test_a_class_opening_one_page_at_once_renders_it_once():
