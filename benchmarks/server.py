@@ -119,7 +119,7 @@ def served(env: dict | None = None, log: Path | None = None, prefix: list[str] |
 
 def connect(url: str):
     """A client as the benchmarks use it; time its calls inside ``prompt_polling()``."""
-    from gradio_client import Client
+    from pages.gradio_sessions import Client   # gradio_client's, without its stream-closing race (fix 9)
 
     # Output files stay on the server as URLs, as the browser gets them: downloading each image
     # again is the client's own choice and would be timed as the endpoint's. Plain http on

@@ -23,6 +23,18 @@
    and than the usual proxy's idle timeout (60 s), so a client or proxy lets it go first.
    Applied on import. Test: ``tests/unit/test_gradio_sessions.py``.
 
+9. **A call submitted as the server closed the stream was cancelled (gradio_client).** The
+   server ends a session's message stream (``close_stream``) once none of its calls is pending.
+   gradio_client 2.x registers each new call to the stream it believes open, and when that stream
+   ends it cancels every call registered to it. A call submitted back-to-back, between the server's
+   ``close_stream`` and the client's reader reading it (a busy machine: the reader waits for the
+   GIL), is registered to the closing stream: the server runs it and queues its messages for the
+   session's next stream, which the client never opens, and the client raises ``CancelledError``
+   (the 8-client load test, 1 call in a few thousand, CI). ``Client`` here reads on: when the server
+   closed its stream while a call registered to it waits for its answer, it opens the stream again
+   (or leaves the call to a newer stream, if one opened). The app's benchmarks and tests connect
+   with it (``benchmarks.server.connect``). Test: ``tests/unit/test_gradio_sessions.py``.
+
 Use: the folder of Gradio's examples cache (``GRADIO_EXAMPLES_CACHE``), for ``allowed_paths``
 (``pages/launch.py``).
 """
@@ -34,6 +46,7 @@ from collections.abc import MutableMapping
 from copy import copy
 from pathlib import Path
 
+import gradio_client
 from gradio import http_server, state_holder, utils
 
 KEEP_ALIVE_S = 75    # seconds an idle client connection is kept open (uvicorn's default: 5)
@@ -93,6 +106,26 @@ def _server_init(self, config, *args, **kwargs):
     """Gradio's ``Server.__init__``, then fix 8: uvicorn reads the keep-alive per connection, from here."""
     _original_server_init(self, config, *args, **kwargs)
     self.config.timeout_keep_alive = max(self.config.timeout_keep_alive, KEEP_ALIVE_S)
+
+
+class Client(gradio_client.Client):
+    """gradio_client's ``Client`` with fix 9: a call registered to a stream the server closed is read
+    from the session's next stream, not cancelled."""
+
+    def stream_messages(self, protocol, session_hash) -> None:
+        with self.pending_lock:
+            epoch = self.stream_epoch     # the client opened this reader as this epoch began
+        while True:
+            super().stream_messages(protocol, session_hash)
+            with self.pending_lock:
+                closed = not self.stream_open or self.stream_epoch != epoch   # close_stream, not a broken stream
+                waiting = [e for e in self.pending_event_ids if self.pending_event_epoch.get(e) == epoch]
+                if not closed or not waiting:
+                    return
+                if self.stream_epoch != epoch:    # a newer stream opened: it reads them (the session's queue)
+                    self.pending_event_epoch.update(dict.fromkeys(waiting, self.stream_epoch))
+                    return
+                self.stream_open = True           # read on, and later calls join this stream again
 
 
 def install() -> None:

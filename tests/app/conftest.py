@@ -32,7 +32,7 @@ def app_url():
 
 @pytest.fixture(scope="session")
 def client(app_url):
-    from gradio_client import Client
+    from pages.gradio_sessions import Client   # gradio_client's, without its stream-closing race (fix 9)
 
     # plain http on 127.0.0.1: nothing to verify, and verifying builds an SSL context per request
     return Client(app_url, verbose=False, ssl_verify=False)

@@ -154,6 +154,10 @@ def axe_findings(page, allowed: dict[str, tuple[str, ...]] | None = None, within
     # then fails color-contrast (seen on CLIP's result while its second output ran); check the result
     page.wait_for_function("() => ![...document.querySelectorAll('.pending')].some(e => e.checkVisibility())",
                            timeout=120_000)
+    # and back: it fades in again over 0.15 s (a CSS transition), and axe-core run at once read the
+    # diffusion tab's result half-faded and failed color-contrast (CI, stop 35)
+    page.wait_for_function("() => !document.getAnimations().some(a => a instanceof CSSTransition"
+                           " && a.playState === 'running')", timeout=30_000)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     found = []

@@ -4,7 +4,6 @@ benchmarks' timed calls), not for the rest of the process that connected (issue 
 import threading
 import time
 
-import gradio_client
 from gradio_client import utils as client_utils
 
 from benchmarks import server
@@ -12,7 +11,9 @@ from pages.gradio_fixes import PromptPoll
 
 
 def test_connecting_leaves_the_clients_clock_alone(monkeypatch):
-    monkeypatch.setattr(gradio_client, "Client", lambda *args, **kwargs: object())
+    from pages import gradio_sessions
+
+    monkeypatch.setattr(gradio_sessions, "Client", lambda *args, **kwargs: object())
     server.connect("http://127.0.0.1:9")
     assert client_utils.time is time
 

@@ -7,6 +7,7 @@ front, and what it holds is the same as Gradio's own eager ``SessionState`` woul
 from __future__ import annotations
 
 import gradio as gr
+import pytest
 from gradio import state_holder
 
 from pages import gradio_sessions
@@ -91,3 +92,51 @@ def gradio_sessions_launch() -> dict:
     from pages import gradio_fixes
 
     return dict(gradio_fixes.LAUNCH_INTERNALS)    # no self-check HEAD, as the app launches
+
+
+def late_close_stream(monkeypatch, delay_s: float = 0.5) -> None:
+    """The client's reader gets the server's ``close_stream`` ``delay_s`` late, as on a busy machine
+    where it waits for the GIL: every message before it arrives at once."""
+    import time
+
+    import httpx
+
+    read = httpx.Response.iter_bytes
+
+    def iter_bytes(self, *args, **kwargs):
+        for chunk in read(self, *args, **kwargs):
+            at = chunk.find(b"close_stream")
+            if at < 0:
+                yield chunk
+                continue
+            start = chunk.rfind(b"data:", 0, at)
+            yield chunk[:start]
+            time.sleep(delay_s)
+            yield chunk[start:]
+
+    monkeypatch.setattr(httpx.Response, "iter_bytes", iter_bytes)
+
+
+def test_a_call_submitted_as_the_server_closes_the_stream_gets_its_answer(monkeypatch):
+    """Fix 9: the second of two back-to-back calls is submitted after the server closed the session's
+    stream and before the client's reader read that: gradio_client cancels it, ``Client`` answers it."""
+    import concurrent.futures
+
+    import gradio_client
+
+    with gr.Blocks() as demo:
+        number, doubled = gr.Number(), gr.Number()
+        gr.Button().click(lambda x: 2 * x, number, doubled, api_name="double")
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **gradio_sessions_launch())
+    late_close_stream(monkeypatch)
+    try:
+        stock = gradio_client.Client(demo.local_url, verbose=False)
+        assert stock.predict(1, api_name="/double") == 2
+        with pytest.raises(concurrent.futures.CancelledError):   # the race, as gradio_client has it
+            stock.predict(2, api_name="/double")
+        stock.close()
+        fixed = gradio_sessions.Client(demo.local_url, verbose=False)
+        assert [fixed.predict(x, api_name="/double") for x in (1, 2, 3)] == [2, 4, 6]
+        fixed.close()
+    finally:
+        demo.close()
