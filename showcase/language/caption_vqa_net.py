@@ -164,9 +164,11 @@ class SceneNet(nn.Module):
 
 
 @torch.inference_mode()
-def decode(net: SceneNet, memory, bos: int, eos: int, beams: int = 1, max_len: int = CONTEXT - 1) -> list[list[int]]:
+def decode(net: SceneNet, memory, bos: int, eos: int, beams: int = 1, max_len: int = CONTEXT - 1,
+           allowed=None) -> list[list[int]]:
     """Greedy (``beams=1``) or beam search; per image the best sequence's ids, without [SOS]/[EOS].
-    Beams are ranked by the sum of log-probabilities divided by length (HF's length_penalty=1)."""
+    Beams are ranked by the sum of log-probabilities divided by length (HF's length_penalty=1).
+    ``allowed(seqs)``: a (rows, vocab) mask of the tokens each row may take next (``caption_grounded``)."""
     n = memory.shape[0]
     memory = memory.repeat_interleave(beams, 0)
     seqs = torch.full((n * beams, 1), bos, dtype=torch.long)
@@ -175,6 +177,8 @@ def decode(net: SceneNet, memory, bos: int, eos: int, beams: int = 1, max_len: i
     done = torch.zeros(n * beams, dtype=torch.bool)
     for _ in range(max_len):
         logp = F.log_softmax(net.caption_logits(memory, seqs)[:, -1], -1)      # (n*beams, V)
+        if allowed is not None:
+            logp = logp.masked_fill(~allowed(seqs), float("-inf"))
         vocab = logp.shape[-1]
         logp[done] = float("-inf")
         logp[done, eos] = 0.0                           # a finished beam stays as it is
