@@ -19,12 +19,13 @@ this bounds it the other way, to no more than what was found:
   name; two names with a relation between them; three as "X, Y and Z from left to right"; a name
   is an article, a size, a colour and a kind, and it may only be a colour–kind pair still left.
 
-A shape the encoder misreads is still misnamed (a fat star read as a cross), and one it misses is left
-out: grounding removes what the decoder adds, not what the encoder gets wrong. With no object found,
-decoding is left free.
+The guesses are read over the picture's eight turns and mirror images, averaged on the original grid
+(``turned_guesses``): one view read a fat star drawn by other code as a cross, most views do not. A
+shape the encoder still misreads is misnamed, and one it misses is left out: grounding removes what
+the decoder adds, not what the encoder gets wrong. With no object found, decoding is left free.
 
     from showcase.language import caption_grounded
-    found = caption_grounded.objects(aux)          # aux: the encoder's per-cell guesses, (B, 12, 8, 8)
+    found = caption_grounded.objects(caption_grounded.turned_guesses(net.encoder, images))   # images: (B, 3, 64, 64)
     ids = caption_vqa_net.decode(net, memory, bos, eos, beams=4,
                                  allowed=caption_grounded.rule(found, tokenizer, beams=4))
 """
@@ -39,6 +40,21 @@ import torch
 from showcase.core import scene_text
 
 CENTRE_P = 0.5      # the auxiliary head's centre guess is a sigmoid trained on 0/1 targets
+
+
+def turned_guesses(encoder, images: torch.Tensor) -> torch.Tensor:
+    """The encoder's per-cell guesses, with each cell's colour and kind averaged over the picture's eight
+    turns and mirror images mapped back onto the original grid: a shape keeps its kind when turned, and a
+    fat star that one view reads as a cross is a star in most (test-time augmentation). Where the centres
+    are stays the upright view's: a centre on a cell's edge falls in a different cell in each view, and
+    their average lit none."""
+    views = []
+    for mirrored in (False, True):
+        x = images.flip(-1) if mirrored else images
+        for k in range(4):
+            guess = torch.rot90(encoder(torch.rot90(x, k, (-2, -1)))[1], -k, (-2, -1))
+            views.append(guess.flip(-1) if mirrored else guess)
+    return torch.cat([views[0][:, :1], torch.stack(views).mean(0)[:, 1:]], 1)
 
 
 def objects(aux: torch.Tensor, threshold: float = CENTRE_P) -> list[Counter]:
