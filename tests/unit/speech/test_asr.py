@@ -75,11 +75,10 @@ def conditions() -> dict:
                                           for i, (a, sr, t) in enumerate(family)]}
 
 
-PIPER_BOUND = 0.30  # measured 0.293 after 256 training minutes (issue target 0.25)
-# The issue's targets with the language model (CER, WER; None: no WER target). Piper's is CER <= 0.25, still
-# missed: its bound here is the measured level, so that a worse model cannot be bundled unnoticed.
+# The issue's targets with the language model (CER, WER; None: no WER target); measured after 343 training
+# minutes: family clean 0.056 / 0.156, 10 dB 0.189, Piper 0.244 (57 sentences each)
 TARGETS = {"heldout_family_clean": (0.10, 0.30), "heldout_family_white_10db": (0.30, None),
-           "heldout_piper": (PIPER_BOUND, None)}
+           "heldout_piper": (0.25, None)}
 
 
 @pytest.mark.slow
