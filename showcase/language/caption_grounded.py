@@ -19,8 +19,9 @@ this bounds it the other way, to no more than what was found:
   name; two names with a relation between them; three as "X, Y and Z from left to right"; a name
   is an article, a size, a colour and a kind, and it may only be a colour–kind pair still left.
 
-The guesses are read over the picture's eight turns and mirror images, averaged on the original grid
-(``turned_guesses``): one view read a fat star drawn by other code as a cross, most views do not. A
+Each cell's colour and kind are averaged over the picture's eight turns and mirror images, mapped back
+onto the grid (``turned_guesses``; the centres stay the upright view's): one view read a fat star drawn
+by other code as a cross, most views do not. A
 shape the encoder still misreads is misnamed, and one it misses is left out: grounding removes what
 the decoder adds, not what the encoder gets wrong. With no object found, decoding is left free.
 
