@@ -104,7 +104,7 @@ def _probe(loaded, tidy, redrawn, start: float, step: int) -> dict:
     loaded.net.eval()
     out = {"step": step, "minutes": round((time.time() - start) / 60, 2)}
     for name, (scenes, images) in (("tidy", tidy), ("redrawn", redrawn)):
-        captions = cv.generate_captions(loaded, images)
+        captions = cv.generate_captions(loaded, images, grounded=False)    # what the decoder learned, unaided
         out[f"{name}_names_exact"] = round(float(np.mean([cv.names_right(c, [(s.colour, s.kind) for s in x.shapes])
                                                           for c, x in zip(captions, scenes)])), 3)
         out[f"{name}_invented"] = round(float(np.mean([cv.invents(c, [(s.colour, s.kind) for s in x.shapes])
