@@ -30,8 +30,9 @@
    ``close_stream`` and the client's reader reading it (a busy machine: the reader waits for the
    GIL), is registered to the closing stream: the server runs it and queues its messages for the
    session's next stream, which the client never opens, and the client raises ``CancelledError``
-   (the 8-client load test: one call of about 280, in two full runs of 6 December). ``Client`` here reads on: when the server
-   closed its stream while a call registered to it waits for its answer, it opens the stream again
+   (the 8-client load test: one call of about 280, in two full runs before this fix). ``Client``
+   here reads on: when the server closed its stream while a call registered to it waits for its
+   answer, it opens the stream again
    (or leaves the call to a newer stream, if one opened). The app's benchmarks and tests connect
    with it (``benchmarks.server.connect``). Test: ``tests/unit/test_gradio_sessions.py``.
 
