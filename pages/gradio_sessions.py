@@ -33,7 +33,8 @@
    (the 8-client load test: one call of about 280, in two full runs before this fix). ``Client``
    here reads on: when the server closed its stream while a call registered to it waits for its
    answer, it opens the stream again (or leaves the call to a newer stream, if one opened). The
-   app's benchmarks and tests connect with it (``benchmarks.server.connect``). Test: ``tests/unit/test_gradio_sessions.py``.
+   app's benchmarks and tests connect with it (``benchmarks.server.connect``).
+   Test: ``tests/unit/test_gradio_sessions.py``.
 
 Use: the folder of Gradio's examples cache (``GRADIO_EXAMPLES_CACHE``), for ``allowed_paths``
 (``pages/launch.py``).
