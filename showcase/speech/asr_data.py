@@ -6,6 +6,8 @@
   development set beside both.
 - ``Augmenter``: one training utterance, espeak-ng, flite or Festival with a random voice, speed and
   pitch, sox tempo/pitch warps, reverberation, coloured noise at 5–35 dB SNR and a random gain.
+- ``everyday``: everyday English beside the documentation, the example sentences of WordNet's
+  glosses ("he told us only the bare bones of the story"), split the same way.
 - ``voice_heldout`` / ``voice_family``: the held-out sentences spoken by Piper (a voice never heard
   in training) and by four training-family voices, saved beside the model; ``load_heldout`` reads
   them back and ``white_noise`` makes the 10 dB condition.
@@ -15,11 +17,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
 import time
 import zlib
+from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +34,9 @@ from showcase.speech import ctc
 OUT = asset("speech", "asr")
 HELDOUT = OUT / "heldout"
 SEED = 0
+# Debian's wordnet-base (packages.txt): Princeton WordNet 3.0, whose glosses quote example sentences
+WORDNET = Path("/usr/share/wordnet")
+EVERYDAY_HELDOUT = 57   # as many as the documentation's held-out set, so the conditions compare
 
 
 def dev_sentences(n: int = 30, heldout_every: int = 8) -> list[str]:
@@ -108,6 +115,44 @@ def corpus(heldout_every: int = 8) -> tuple[list[str], list[str]]:
             run = []
     train = sorted(set(train) - {ctc.normalise_text(h) for h in heldout})
     return train, sorted(set(heldout))
+
+
+def everyday(heldout_every: int = 8) -> tuple[list[str], list[str]]:
+    """(training sentences, held-out sentences) of everyday English: the example sentences quoted in
+    WordNet's glosses, plain words only, 5–16 of them, normalised. The same kind of fixed hash as
+    ``corpus`` sets about one in eight aside; the held-out set is the first ``EVERYDAY_HELDOUT`` of
+    those in hash order (a sample across the whole dictionary, not one part of it)."""
+    train, aside = _everyday_split(heldout_every)
+    return train, aside[:EVERYDAY_HELDOUT]
+
+
+def language_model_text() -> list[str]:
+    """The language models' text: the recogniser's training text, the documentation's word runs and
+    the everyday sentences, never a held-out or development sentence."""
+    return corpus()[0] + everyday()[0]
+
+
+def everyday_dev(n: int = 60) -> list[str]:
+    """Everyday sentences set aside from training and not in the held-out set: a development set."""
+    return _everyday_split()[1][EVERYDAY_HELDOUT:EVERYDAY_HELDOUT + n]
+
+
+@functools.cache
+def _everyday_split(heldout_every: int = 8) -> tuple[list[str], list[str]]:
+    if not (WORDNET / "data.noun").is_file():
+        raise FileNotFoundError(f"WordNet is not at {WORDNET}: install Debian's wordnet-base (packages.txt)")
+    sentences = set()
+    for pos in ("noun", "verb", "adj", "adv"):
+        for line in (WORDNET / f"data.{pos}").read_text(encoding="latin-1").splitlines():
+            if line.startswith("  ") or "|" not in line:  # the licence at the top of each file
+                continue
+            for quoted in re.findall(r'"([^"]+)"', line.split("|", 1)[1]):
+                quoted = quoted.strip()
+                if re.fullmatch(r"[A-Za-z][A-Za-z ,'-]*[A-Za-z][.!?]?", quoted) and 5 <= len(quoted.split()) <= 16:
+                    sentences.add(ctc.normalise_text(quoted))
+    key = lambda s: zlib.crc32(s.encode())  # noqa: E731
+    train = sorted(s for s in sentences if key(s) % heldout_every)
+    return train, sorted((s for s in sentences if key(s) % heldout_every == 0), key=key)
 
 
 class Augmenter:
@@ -190,26 +235,27 @@ def synthesise_training(texts: list[str], voicings: float, seed: int, log, flite
     return data
 
 
-def voice_heldout(sentences: list[str], log, keep: bool = False) -> list[dict]:
+def voice_heldout(sentences: list[str], log, keep: bool = False, which: str = "piper") -> list[dict]:
     """Piper voices each held-out sentence; files saved as 16 kHz OGG Vorbis beside the model.
     ``keep``: a resumed run keeps the files there (Piper draws fresh noise on every call, so the
-    stages of one model are scored on the same audio)."""
+    stages of one model are scored on the same audio). ``which``: "piper" or "everyday_piper"."""
     import librosa
     import soundfile as sf
 
-    HELDOUT.mkdir(parents=True, exist_ok=True)
+    folder, listing = SETS[which]
+    folder.mkdir(parents=True, exist_ok=True)
     items = []
     for i, sentence in enumerate(sentences):
         name = f"piper_{i:03d}.ogg"
-        if keep and (HELDOUT / name).is_file():
+        if keep and (folder / name).is_file():
             items.append({"file": name, "text": sentence})
             continue
         audio, sr = synth.piper(sentence)
         audio = librosa.resample(audio, orig_sr=sr, target_sr=ctc.SAMPLE_RATE)
-        sf.write(HELDOUT / name, audio, ctc.SAMPLE_RATE, format="OGG", subtype="VORBIS")
+        sf.write(folder / name, audio, ctc.SAMPLE_RATE, format="OGG", subtype="VORBIS")
         items.append({"file": name, "text": sentence})
-    (OUT / "heldout.json").write_text(json.dumps(items, indent=1))
-    log(f"Piper voiced {len(items)} held-out sentences")
+    (OUT / listing).write_text(json.dumps(items, indent=1))
+    log(f"Piper voiced {len(items)} held-out sentences ({which})")
     return items
 
 
@@ -218,26 +264,33 @@ def voice_heldout(sentences: list[str], log, keep: bool = False) -> list[dict]:
 FAMILY = (dict(synth="espeak", voice="en-us", speed=160), dict(synth="flite", voice="slt"),
           dict(synth="espeak", voice="en-gb-x-rp+f3", speed=150), dict(synth="flite", voice="awb"))
 FAMILY_DIR = OUT / "heldout_family"
+EVERYDAY_DIR = OUT / "heldout_everyday"
+# each held-out set: its folder and listing; "everyday_*" are the WordNet sentences of ``everyday``
+SETS = {"piper": (HELDOUT, "heldout.json"), "family": (FAMILY_DIR, "heldout_family.json"),
+        "everyday_piper": (EVERYDAY_DIR, "heldout_everyday_piper.json"),
+        "everyday_family": (EVERYDAY_DIR, "heldout_everyday_family.json")}
 
 
-def voice_family(sentences: list[str], log) -> list[dict]:
+def voice_family(sentences: list[str], log, which: str = "family") -> list[dict]:
     """The held-out sentences spoken clean by the training family (``FAMILY``), 16 kHz OGG files in
-    ``heldout_family/`` with ``heldout_family.json``; espeak-ng and flite are deterministic."""
+    ``heldout_family/`` with ``heldout_family.json`` (or ``which``'s); espeak-ng and flite are
+    deterministic."""
     import librosa
     import soundfile as sf
 
-    FAMILY_DIR.mkdir(parents=True, exist_ok=True)
+    folder, listing = SETS[which]
+    folder.mkdir(parents=True, exist_ok=True)
     items = []
     for i, sentence in enumerate(sentences):
         how = FAMILY[i % len(FAMILY)]
         audio, sr = speak(sentence, how)
         audio = librosa.resample(audio, orig_sr=sr, target_sr=ctc.SAMPLE_RATE)
         name = f"family_{i:03d}.ogg"
-        sf.write(FAMILY_DIR / name, 0.9 * audio / (np.abs(audio).max() + 1e-6), ctc.SAMPLE_RATE, format="OGG",
+        sf.write(folder / name, 0.9 * audio / (np.abs(audio).max() + 1e-6), ctc.SAMPLE_RATE, format="OGG",
                  subtype="VORBIS")
         items.append({"file": name, "text": sentence, "voice": f"{how['synth']} {how['voice']}"})
-    (OUT / "heldout_family.json").write_text(json.dumps(items, indent=1))
-    log(f"the training family voiced {len(items)} held-out sentences")
+    (OUT / listing).write_text(json.dumps(items, indent=1))
+    log(f"the training family voiced {len(items)} held-out sentences ({which})")
     return items
 
 
@@ -247,10 +300,11 @@ def white_noise(audio: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
 
 
 def load_heldout(which: str = "piper") -> list[tuple[np.ndarray, int, str]]:
-    """(audio, rate, text) of a held-out set: "piper" (the unseen voice) or "family" (training voices)."""
+    """(audio, rate, text) of a held-out set of ``SETS``: "piper" (the unseen voice), "family" (training
+    voices), and the same two on everyday sentences, "everyday_piper" and "everyday_family"."""
     import soundfile as sf
 
-    folder, listing = (HELDOUT, "heldout.json") if which == "piper" else (FAMILY_DIR, "heldout_family.json")
+    folder, listing = SETS[which]
     items = json.loads((OUT / listing).read_text())
     out = []
     for item in items:

