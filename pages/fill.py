@@ -32,6 +32,12 @@ So there the fill is not queued in the pool: it reads the cache at once, and onl
 example (a cold cache, a link's new settings) waits for the pool's turn, as a run of the pool does
 (``priority.TRAINING_LOCK``, at the runs' lower priority).
 
+The tab an area's page opens on needs no call at all when its example was cached before the app
+was built (``python app.py --warm``, as the Dockerfile and the benchmarks do): the page carries the
+example's inputs and result as the components' values, so the result shows as the page draws,
+and its select fills it only for a link to it (a class of 60 opening the page asks the server
+for nothing but the page).
+
 A page opened by a link to the tab (``/?tab=math.svd&rank=8``, ``pages/links.py``) fills with the
 link's inputs instead, and their result: an example's from the cache, other settings computed in
 the same group, as the Run button would.
@@ -52,6 +58,7 @@ import gradio as gr
 from pages import links
 from pages.gradio_fixes import (TRAINING_POOL, example_inputs, example_is_cached, group_of, run_as_a_click,
                                 share_group)
+from pages.gradio_sessions import shown_as_built
 from pages.priority import TRAINING_LOCK, lowered
 from pages.translation import say
 
@@ -86,6 +93,7 @@ class Fill:
     note: gr.components.Component | None   # the page's result_note() among its outputs
     done: gr.State               # this browser session has opened the tab already
     open_note: str               # what an opted-out tab says when nothing is cached
+    shown: bool = False          # the page carries its first example and result as built ("shown" in done)
     steps: tuple = ()            # (fill_inputs(done), fill_outputs(done, request)): what select runs
 
 
@@ -117,10 +125,23 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
                          "examples' outputs, to say that the tab waits to be asked")
     for table in made:
         share_group(table)
-    fill = Fill(fills, ex, note, gr.State(False), getattr(page, "OPEN_NOTE", WAITING))
 
     def cached() -> bool:
         return example_is_cached(ex, 0)
+
+    # The tab an area page shows as it opens (pages/site.py) is selected before the page's load selects
+    # a linked tab: with a link to another tab, its first select is passed by ("passed" in done), so its
+    # example does not compute ahead of the linked one (in the same group); a later click fills it.
+    shown_first = isinstance(tab.parent, gr.Tabs) and bool(tab.parent.children) and tab.parent.children[0] is tab
+    # That tab, its example cached when the app is built (``python app.py --warm``), carries the
+    # example's inputs and result in the page itself ("shown" in done): it opens showing them, with
+    # no call to the server, and its select fills it only for a link to it.
+    shown = shown_first and fills and cached()
+    fill = Fill(fills, ex, note, gr.State("shown" if shown else False), getattr(page, "OPEN_NOTE", WAITING), shown)
+    if shown:
+        for component, value in [*zip(ex.inputs_with_examples, example_inputs(ex, 0)),
+                                 *zip(ex.outputs, ex.load_from_cache(0))]:
+            shown_as_built(component, value)
 
     group = group_of(ex.fn) if fills else {}
     apart = group.get("concurrency_id") == TRAINING_POOL    # read outside the pool; compute in its turn
@@ -129,16 +150,11 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
         """``compute()``, in the training pool's turn when the page is in that pool (see the docstring)."""
         return lowered(compute, TRAINING_LOCK)() if apart else compute()
 
-    # The tab an area page shows as it opens (pages/site.py) is selected before the page's load selects
-    # a linked tab: with a link to another tab, its first select is passed by ("passed" in done), so its
-    # example does not compute ahead of the linked one (in the same group); a later click fills it.
-    shown_first = isinstance(tab.parent, gr.Tabs) and bool(tab.parent.children) and tab.parent.children[0] is tab
-
     def passes(done, request) -> bool:
         return shown_first and done is False and links.elsewhere(tab.id, request)
 
     def fill_inputs(done: bool | str, request: gr.Request = None):
-        if done is True or passes(done, request):
+        if done is True or passes(done, request) or (done == "shown" and not links.opened(tab.id, request)):
             return gr.skip()
         if (link := links.opened(tab.id, request)) is not None:   # the page was opened with a link to this tab
             values = link.shown_inputs()
@@ -151,6 +167,8 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
     def fill_outputs(done: bool | str, request: gr.Request):
         if done is True:
             return gr.skip()
+        if done == "shown" and not links.opened(tab.id, request):
+            return [True, *(gr.skip() for _ in ex.outputs)]
         if passes(done, request):
             return ["passed", *(gr.skip() for _ in ex.outputs)]
         if (link := links.opened(tab.id, request)) is not None:
@@ -187,7 +205,8 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
         fill_outputs, fill.done, [fill.done, *ex.outputs], postprocess=False, api_visibility="private",
         # a first fill computes: show it working, in its page's group (the training pool's turn: inside);
         # an opted-out tab computes nothing, so its note need not wait behind someone's training
-        show_progress="full" if fills else "hidden", **({} if apart else group))
+        # a tab shown as built shows its result already: no spinner over it while a skip waits its turn
+        show_progress="full" if fills and not shown else "hidden", **({} if apart else group))
     return fill
 
 

@@ -37,7 +37,8 @@
    Test: ``tests/unit/test_gradio_sessions.py``.
 
 Use: the folder of Gradio's examples cache (``GRADIO_EXAMPLES_CACHE``), for ``allowed_paths``
-(``pages/launch.py``).
+(``pages/launch.py``); and a component's value as the page is built set to a cached example's
+result, files included (``shown_as_built``: an area's first tab opens showing it, ``pages/fill.py``).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from copy import copy
 from pathlib import Path
 
 import gradio_client
-from gradio import http_server, state_holder, utils
+from gradio import http_server, processing_utils, state_holder, utils
 
 KEEP_ALIVE_S = 75    # seconds an idle client connection is kept open (uvicorn's default: 5)
 
@@ -141,4 +142,22 @@ def examples_cache() -> str:
     return str(Path(utils.get_cache_folder()).resolve())
 
 
+def shown_as_built(component, value) -> None:
+    """Make ``component`` carry ``value``, one of ``Examples.load_from_cache``'s results (already
+    postprocessed; maybe a property update), in the page's config, as a value given at build does.
+    Call before the app launches: Gradio computes the config then."""
+    from gradio.utils import is_prop_update
+    from pydantic import BaseModel
+
+    if is_prop_update(value):
+        props = {k: v for k, v in value.items() if k != "__type__"}
+        value = props.pop("value", component.value)
+        for name, prop in props.items():
+            setattr(component, name, prop)
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    component.value = processing_utils.move_files_to_cache(value, component, postprocess=True, keep_in_cache=True)
+
+
 install()
+

@@ -39,9 +39,15 @@ def try_steps(folder: Path) -> Path:
     return folder
 
 
+# cached before the app is built (``python app.py --warm``, as the Dockerfile does for every tab): its
+# area's page then carries its result (pages/fill.py; test_tabs.py::test_an_area_page_carries_...)
+WARMED = "math.svd"
+
+
 def start_app(scratch: Path) -> tuple[children.Child, str, Path]:
     """``python app.py`` on a free port of 127.0.0.1, with a fresh examples cache (the browser sees
-    what the code computes now, not an old run) and the guided steps: (process, url, log). In the
+    what the code computes now, not an old run; ``WARMED``'s first example is cached just before it
+    starts) and the guided steps: (process, url, log). In the
     test run's network namespace (``tests/offline_run.py``) it starts as a teacher would, with no
     offline setting: it must find out by itself that the hub is out of reach."""
     port = free_port()
@@ -54,7 +60,8 @@ def start_app(scratch: Path) -> tuple[children.Child, str, Path]:
     log = scratch / "app.log"
     with open(log, "w") as out:
         # a Child: the app ends with the test run, even a killed one (showcase/core/children.py)
-        process = children.Child([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = children.Child(["bash", "-c", f'"{sys.executable}" app.py --warm {WARMED} && exec "{sys.executable}" app.py'],
+                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     return process, f"http://127.0.0.1:{port}", log
 
 
