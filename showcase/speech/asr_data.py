@@ -21,6 +21,7 @@ import functools
 import json
 import random
 import re
+import subprocess
 import time
 import zlib
 from pathlib import Path
@@ -228,7 +229,11 @@ def synthesise_training(texts: list[str], voicings: float, seed: int, log, flite
     rng.shuffle(order)
     data, started = [], time.time()
     for i, text in enumerate(order):
-        audio, sr, _ = augment(text)
+        try:
+            audio, sr, _ = augment(text)
+        except subprocess.TimeoutExpired:   # a synthesiser that hung (a stalled machine): another voice says it
+            log(f"a synthesiser timed out on {text!r}; another voice says it")
+            audio, sr, _ = augment(text)
         data.append((ctc.log_mel(audio, sr).astype(np.float16), ctc.encode(text)))
         if (i + 1) % 1000 == 0:
             log(f"synthesised {i + 1}/{n} utterances in {time.time() - started:.0f} s")
