@@ -66,13 +66,29 @@ def test_heldout_sentences_were_never_training_text():
     assert not any(ctc.normalise_text(h).startswith(t) and len(t.split()) >= 6 for h in heldout[:10] for t in train)
 
 
+def test_everyday_heldout_sentences_were_never_training_text():
+    """WordNet's example sentences: the held-out and development ones are never training text, and the
+    clips say the card's sentences."""
+    train, heldout = asr_data.everyday()
+    dev = asr_data.everyday_dev()
+    assert len(heldout) == asr_data.EVERYDAY_HELDOUT == 57 and len(dev) == 60 and len(train) > 20_000
+    assert not (set(heldout) | set(dev)) & set(train) and not set(heldout) & set(dev)
+    assert not set(heldout) & set(asr_data.language_model_text())
+    for which in ("everyday_piper", "everyday_family"):
+        assert [text for _, _, text in asr_data.load_heldout(which)] == heldout
+    assert all(s == ctc.normalise_text(s) and 5 <= len(s.split()) <= 16 for s in heldout)
+
+
 def conditions() -> dict:
     """The card's held-out conditions and their clips: Piper's unseen voice, the training family clean,
-    the training family at 10 dB SNR white noise (the same seeds as the card)."""
+    the training family at 10 dB SNR white noise (the same seeds as the card); then everyday sentences
+    (WordNet's examples) by the training family and by Piper."""
     family = asr_data.load_heldout("family")
     return {"heldout_piper": asr_data.load_heldout(), "heldout_family_clean": family,
             "heldout_family_white_10db": [(asr_data.white_noise(a, 10.0, i), sr, t)
-                                          for i, (a, sr, t) in enumerate(family)]}
+                                          for i, (a, sr, t) in enumerate(family)],
+            "heldout_everyday_family": asr_data.load_heldout("everyday_family"),
+            "heldout_everyday_piper": asr_data.load_heldout("everyday_piper")}
 
 
 # The issue's targets with the language model (CER, WER; None: no WER target); measured after 343 training
@@ -83,8 +99,9 @@ TARGETS = {"heldout_family_clean": (0.10, 0.30), "heldout_family_white_10db": (0
 
 @pytest.mark.slow
 def test_bundled_ctc_reaches_its_card_in_every_held_out_condition():
-    """Every CTC number the tab shows (three conditions × three decoders, 57 clips each) re-measured,
-    and the issue's targets checked on what was measured."""
+    """Every CTC number the tab shows (five conditions × three decoders, 57 clips each) re-measured, and
+    the issue's targets checked on what was measured (the documentation's sentences: everyday ones are
+    reported, not yet at the targets)."""
     for key, clips in conditions().items():
         refs = [text for _, _, text in clips]
         for decoder in ("greedy", "beam", "lm"):
@@ -94,8 +111,9 @@ def test_bundled_ctc_reaches_its_card_in_every_held_out_condition():
             assert len(clips) == promised["n"] == 57
             assert got["cer"] == pytest.approx(promised["cer"], abs=0.005), (key, decoder, got, promised)
             assert got["wer"] == pytest.approx(promised["wer"], abs=0.01), (key, decoder, got, promised)
-        cer, wer = TARGETS[key]
-        assert got["cer"] <= cer and (wer is None or got["wer"] <= wer), (key, got, TARGETS[key])
+        if key in TARGETS:
+            cer, wer = TARGETS[key]
+            assert got["cer"] <= cer and (wer is None or got["wer"] <= wer), (key, got, TARGETS[key])
 
 
 @pytest.mark.slow
@@ -225,7 +243,7 @@ def test_whisper_unavailable_offline_says_so(tmp_path, monkeypatch):
         asr.transcribe((16_000, np.zeros(8_000, np.float32)), "whisper")
 
 
-@pytest.mark.parametrize("flag", ["--festival-share", "--flite-share"])
+@pytest.mark.parametrize("flag", ["--festival-share", "--flite-share", "--everyday-share"])
 def test_training_refuses_a_share_that_is_not_a_fraction(flag, capsys, tmp_path):
     with pytest.raises(SystemExit):  # --out: were the check missing, the smoke run would not touch the bundled model
         asr_training.main([flag, "1.5", "--smoke", "--out", str(tmp_path / "ctc.safetensors")])
@@ -234,7 +252,7 @@ def test_training_refuses_a_share_that_is_not_a_fraction(flag, capsys, tmp_path)
 
 @pytest.mark.slow
 def test_training_smoke_run(tmp_path):
-    asr_training.main(["--smoke", "--out", str(tmp_path / "ctc.safetensors")])
+    asr_training.main(["--smoke", "--everyday-share", "0.5", "--out", str(tmp_path / "ctc.safetensors")])
     model = ctc.load(tmp_path / "ctc.safetensors")
     assert sum(p.numel() for p in model.parameters()) == card()["parameters"]
 
