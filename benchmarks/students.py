@@ -10,6 +10,7 @@ for gevent when it is imported. A student's round, with 2–5 s of think time af
    never asks for ``/config``, the whole app's 2.6 MB, so a student does not either), once;
 2. opens a tab, drawn at random (every tab alike), on its area's page (``GET /<area>`` when the
    student was on another page), and sees its first example's result as the browser gets it: the
+   files the page carries for the tab (an area's first tab carries its example's result), then the
    tab's ``select`` event (``pages/fill.py``: the example's inputs, unqueued, then its outputs from
    Gradio's examples cache, on the queue), never a fresh run of it per student;
 3. changes two or three settings, one click each: a slider to another value on its grid, a radio
@@ -73,7 +74,7 @@ class Tabs:
         config = requests.get(f"{url}/config", timeout=60).json()
         info = requests.get(f"{url}/gradio_api/info", timeout=60).json()["named_endpoints"]
         components = {c["id"]: c for c in config["components"]}
-        self.endpoints, self.opens = {}, {}
+        self.endpoints, self.opens, self.carried = {}, {}, {}
         tab_ids = {c["id"]: c["props"].get("id") for c in config["components"] if c["type"] == "tabitem"}
         for dep in config["dependencies"]:
             if (tab := tab_ids.get(dep["targets"][0][0] if dep["targets"] else None)) and dep["targets"][0][1] == "select":
@@ -81,6 +82,10 @@ class Tabs:
                 # the tab's fill (pages/fill.py): its inputs (not queued), then its outputs (queued)
                 self.opens[tab] = [{"fn_index": d["id"], "inputs": [components[i] for i in d["inputs"]],
                                     "queued": d["queue"] is not False} for d in (dep, then) if d]
+                # the files its inputs and outputs carry in the page (an area's first tab carries its
+                # example's result, pages/fill.py): the browser fetches them as it draws the tab
+                values = [components[i].get("props", {}).get("value") for d in (dep, then) if d for i in d["outputs"]]
+                self.carried[tab] = [u if u.startswith("http") else f"{url}{u}" for u in urls_in(values)]
             name = dep.get("api_name")
             if name and f"/{name}" in info:
                 inputs = [components[i] for i in dep["inputs"]]
@@ -228,6 +233,7 @@ class Student(User):
         as one click on the tab's endpoint ("first example": what the learner waits for)."""
         started, wait, rank, eta, error = self.begin(tab["api"], "first example"), None, None, None, None
         try:
+            self.fetch(self.tabs.carried.get(tab["key"], []))
             for step in self.tabs.opens[tab["key"]]:
                 body = self.body(step, [])
                 if not step["queued"]:
@@ -276,7 +282,10 @@ class Student(User):
 
     def download(self, done: dict) -> None:
         """Every file of a result, as the browser shows it; a short body is an error."""
-        for file_url in urls_in((done.get("output") or {}).get("data")):
+        self.fetch(urls_in((done.get("output") or {}).get("data")))
+
+    def fetch(self, file_urls: list[str]) -> None:
+        for file_url in file_urls:
             got = self.session.get(file_url, timeout=120)
             got.raise_for_status()
             self.served_by.add(got.headers.get(SERVED_BY))
