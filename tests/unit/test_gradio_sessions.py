@@ -140,3 +140,22 @@ def test_a_call_submitted_as_the_server_closes_the_stream_gets_its_answer(monkey
         fixed.close()
     finally:
         demo.close()
+
+
+def test_a_cached_result_shown_as_built_is_in_the_pages_config(tmp_path):
+    """``shown_as_built``: an example's cached outputs (a file, a property update) become the values
+    the page's config carries, the file moved into Gradio's cache and kept there."""
+    from PIL import Image
+
+    picture = tmp_path / "cached.png"
+    Image.new("RGB", (8, 8), "red").save(picture)
+    with gr.Blocks() as demo:
+        image = gr.Image(label="result")
+        note = gr.Markdown(visible=False)
+        gradio_sessions.shown_as_built(image, {"path": str(picture), "meta": {"_type": "gradio.FileData"}})
+        gradio_sessions.shown_as_built(note, {"__type__": "update", "value": "**done**", "visible": True})
+    config = {c["id"]: c["props"] for c in demo.get_config_file()["components"]}
+    shown = config[image._id]["value"]
+    assert shown["path"] != str(picture) and open(shown["path"], "rb").read() == picture.read_bytes()
+    assert shown["path"] in image.keep_in_cache   # delete_cache's sweep leaves it (pages/gradio_fixes.py, fix 4)
+    assert config[note._id]["value"] == "**done**" and config[note._id]["visible"] is True
