@@ -47,8 +47,8 @@ from showcase.core.cards import read_card
 from showcase.core.schedule import budget_progress, budgeted_lr
 from showcase.speech import ctc, ctc_lm
 from showcase.speech.asr_data import (FAMILY, OUT, SEED, SETS, corpus, dev_sentences, docstring_sentences, everyday,
-                                      load_heldout, speak, synthesise_training, voice_family, voice_heldout,
-                                      white_noise)
+                                      everyday_dev, load_heldout, speak, synthesise_training, voice_family,
+                                      voice_heldout, white_noise)
 
 SUBSET = 10        # the clips of each held-out set that the tests re-measure
 
@@ -154,11 +154,11 @@ LM_GRID = ((0.5, 2.0, 0.0), (0.5, 3.0, 0.5), (0.5, 2.5, 0.3), (0.8, 3.0, 0.5), (
 
 def tune_lm(log, grid=LM_GRID, beam_size: int = 16) -> dict:
     """The language models' weights, chosen by the mean CER of two voices on the development set
-    (``dev_sentences`` and ``docstring_sentences``, each spoken by Piper and by a training-family
-    voice), never on the held-out set."""
+    (``dev_sentences``, ``docstring_sentences`` and ``everyday_dev``, each spoken by Piper and by a
+    training-family voice), never on the held-out set."""
     from showcase.speech import asr
 
-    sentences = dev_sentences(60) + docstring_sentences(50)
+    sentences = dev_sentences(60) + docstring_sentences(50) + everyday_dev(60)
     clips = {"piper": [], "family": []}
     for i, sentence in enumerate(sentences):
         clips["piper"].append(asr.ctc_log_probs(*synth.piper(sentence)))
@@ -259,6 +259,7 @@ def main(argv=None) -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny data, two steps, nothing bundled")
     parser.add_argument("--evaluate-only", action="store_true")
     parser.add_argument("--tune-lm", action="store_true", help="choose the LM weight on the development set")
+    parser.add_argument("--lm-grid", help='with --tune-lm: the (alpha, beta, gamma) rows to try, "0.4,2,0.5;0.3,2,0.5"')
     parser.add_argument("--keep-whisper", action="store_true", help="keep the card's Whisper scores, not re-measure")
     parser.add_argument("--whisper-only", action="store_true", help="with --evaluate-only: re-measure Whisper alone")
     parser.add_argument("--out", type=Path, default=None, help="write the weights here instead")
@@ -281,7 +282,8 @@ def main(argv=None) -> None:
         print(time.strftime("%H:%M:%S"), message, flush=True)
 
     if args.tune_lm:
-        write_card({"language_model": tune_lm(log)})
+        grid = tuple(tuple(float(v) for v in row.split(",")) for row in args.lm_grid.split(";")) if args.lm_grid else LM_GRID
+        write_card({"language_model": tune_lm(log, grid)})
         return
     if args.evaluate_only:
         if not (OUT / "heldout_family.json").exists():
