@@ -9,7 +9,9 @@ for gevent when it is imported. A student's round, with 2–5 s of think time af
 1. opens the roadmap (``GET /``: its HTML carries the page's config, as a browser gets it; a browser
    never asks for ``/config``, the whole app's 2.6 MB, so a student does not either), once;
 2. opens a tab, drawn at random (every tab alike), on its area's page (``GET /<area>`` when the
-   student was on another page), and sees its first example's result as the browser gets it: the
+   student was on another page; the page shows its first tab as it opens, so that tab's files and
+   ``select`` are part of opening the page, as in the browser), and sees its first example's result
+   as the browser gets it: the
    files the page carries for the tab (an area's first tab carries its example's result), then the
    tab's ``select`` event (``pages/fill.py``: the example's inputs, unqueued, then its outputs from
    Gradio's examples cache, on the queue), never a fresh run of it per student;
@@ -92,6 +94,10 @@ class Tabs:
                 names = [p["parameter_name"] for p in info[f"/{name}"]["parameters"]]
                 self.endpoints[name] = {"fn_index": dep["id"], "inputs": inputs, "names": names}
         self.tabs = [tab for tab in plan if tab["api"] in self.endpoints]
+        self.first_of: dict[str, str] = {}      # area -> the tab its page shows as it opens
+        for key in tab_ids.values():
+            if key and key in self.opens:
+                self.first_of.setdefault(key.split(".")[0], key)
 
 
 def changed(component: dict, value, rng: random.Random):
@@ -142,14 +148,19 @@ class Student(User):
         self.open_page("")
         self.wait()
 
-    def open_page(self, area: str) -> None:
-        """A page as the browser opens it: ``/`` (the roadmap) or an area's ``/<area>``; recorded as "page"."""
+    def open_page(self, area: str, then: str | None = None) -> None:
+        """A page as the browser opens it: ``/`` (the roadmap) or an area's ``/<area>``; recorded as "page".
+        An area's page shows its first tab as it opens: the browser fetches the files it carries and
+        fires its ``select`` (for ``then``, the tab the student came for, ``open_tab`` does that)."""
         started, error = self.begin("page", f"open /{area}"), None
         try:
             got = self.session.get(f"{self.tabs.url}/{area}", timeout=120)
             got.raise_for_status()
             self.served_by.add(got.headers.get(SERVED_BY))
-        except requests.RequestException as exc:
+            if (first := self.tabs.first_of.get(area)) and first != then:
+                self.fetch(self.tabs.carried.get(first, []))
+                self.select(first)
+        except (requests.RequestException, RuntimeError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         self.on_page = area
         self.record("page", f"open /{area}", started, None, None, error)
@@ -180,7 +191,7 @@ class Student(User):
         endpoint = self.tabs.endpoints[tab["api"]]
         args = list(tab["args"])
         if (area := tab["key"].split(".")[0]) != self.on_page:
-            self.open_page(area)
+            self.open_page(area, then=tab["key"])
         self.open_tab(tab)
         if tab["heavy"]:
             self.click(tab["api"], "run", args)
@@ -234,20 +245,26 @@ class Student(User):
         started, wait, rank, eta, error = self.begin(tab["api"], "first example"), None, None, None, None
         try:
             self.fetch(self.tabs.carried.get(tab["key"], []))
-            for step in self.tabs.opens[tab["key"]]:
-                body = self.body(step, [])
-                if not step["queued"]:
-                    got = self.session.post(f"{self.tabs.url}/gradio_api/run/predict", json=body, timeout=120)
-                    got.raise_for_status()
-                    self.served_by.add(got.headers.get(SERVED_BY))
-                    continue
-                wait, rank, eta, done = self.queued(body)
-                if not done.get("success"):
-                    raise RuntimeError(f"the tab's fill failed: {(done.get('output') or {}).get('error')}")
-                self.download(done)
+            wait, rank, eta = self.select(tab["key"])
         except Exception as exc:  # noqa: BLE001 - every failure is a finding, counted
             error = f"{type(exc).__name__}: {exc}"[:300]
         self.record(tab["api"], "first example", started, wait, rank, error, eta)
+
+    def select(self, key: str) -> tuple[float | None, int | None, float | None]:
+        """Tab ``key``'s ``select``, its fill's steps: (the queued step's wait, rank and estimate)."""
+        wait = rank = eta = None
+        for step in self.tabs.opens[key]:
+            body = self.body(step, [])
+            if not step["queued"]:
+                got = self.session.post(f"{self.tabs.url}/gradio_api/run/predict", json=body, timeout=120)
+                got.raise_for_status()
+                self.served_by.add(got.headers.get(SERVED_BY))
+                continue
+            wait, rank, eta, done = self.queued(body)
+            if not done.get("success"):
+                raise RuntimeError(f"the tab's fill failed: {(done.get('output') or {}).get('error')}")
+            self.download(done)
+        return wait, rank, eta
 
     def body(self, endpoint: dict, args: list) -> dict:
         return {"data": self.payload(endpoint, args), "fn_index": endpoint["fn_index"], "session_hash": self.session_hash,
