@@ -104,9 +104,9 @@ def first_open(browser, url: str, key: str, name: str, first: str | None, timeou
     try:
         page = context.new_page()
         pending: set = set()
-        page.on("request", pending.add)
-        page.on("requestfinished", pending.discard)
-        page.on("requestfailed", pending.discard)
+        page.on("request", lambda r: pending.add(r))
+        page.on("requestfinished", lambda r: pending.discard(r))
+        page.on("requestfailed", lambda r: pending.discard(r))
         page.goto(f"{url}/{key.split('.')[0]}", wait_until="commit")
         page.wait_for_function(TAB_RESULT_SHOWN, arg=first or name, timeout=timeout_s * 1000, polling=20)
         if first is None:
