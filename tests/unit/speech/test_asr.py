@@ -292,6 +292,16 @@ def test_the_character_language_model_prefers_english_spelling():
     from showcase.speech import ctc_lm
 
     lm = ctc_lm.CharLM(["the compiler turns source code into machine code", "the code runs"], order=4)
+    # the counts are what a plain loop over every character and context counts (ctc_lm counts with numpy)
+    texts = ["the compiler turns source code into machine code", "The code runs!", "a", "it's done"]
+    plain: dict = {}
+    for text in texts:
+        line = "   " + ctc.normalise_text(text) + " "
+        for i in range(3, len(line)):
+            for n in range(4):
+                plain.setdefault(line[i - n:i], {}).setdefault(line[i], 0)
+                plain[line[i - n:i]][line[i]] += 1
+    assert {h: dict(c) for h, c in ctc_lm.CharLM(texts, order=4).counts.items()} == plain
     assert sum(lm.prob("th", c) for c in ctc_lm.SYMBOLS) == pytest.approx(1.0)   # a distribution
     assert lm.prob("th", "e") > 10 * lm.prob("th", "q") > 0                      # unseen: small, not zero
     # frames that hesitate between "code" and "cade": the acoustics slightly prefer the wrong vowel
