@@ -52,9 +52,10 @@ def test_examples_start_readable_then_label_each_hard_case_with_its_number():
     card = page.card()
     first, *hard = page.EXAMPLES
     assert "heldout_family" in first[0] and first[2] == "lm"
-    assert [row[0].rsplit("/", 1)[-1] for row in hard] == ["piper_000.ogg", page.NOISY_FAMILY, "espeak_fast.flac",
-                                                          "espeak_noisy.flac"]
+    assert [row[0].rsplit("/", 2)[-2:] for row in hard] == [
+        ["heldout", "piper_000.ogg"], ["heldout_everyday", "family_000.ogg"], ["asr", page.NOISY_FAMILY],
+        ["asr", "espeak_fast.flac"], ["asr", "espeak_noisy.flac"]]
     en, zh = page._examples_note()
-    for key in ("heldout_family_clean", "heldout_piper", "heldout_family_white_10db"):
+    for key in ("heldout_family_clean", "heldout_piper", "heldout_everyday_family", "heldout_family_white_10db"):
         number = f"CER {card[key]['ctc_lm']['cer']:.0%}"
         assert number in en and number in zh, (key, number)
