@@ -251,7 +251,7 @@ def voice_heldout(sentences: list[str], log, keep: bool = False, which: str = "p
     folder.mkdir(parents=True, exist_ok=True)
     items = []
     for i, sentence in enumerate(sentences):
-        name = f"piper_{i:03d}.ogg"
+        name = f"{which}_{i:03d}.ogg"   # unique across the sets: the app tells an example's clip by its name
         if keep and (folder / name).is_file():
             items.append({"file": name, "text": sentence})
             continue
@@ -290,7 +290,7 @@ def voice_family(sentences: list[str], log, which: str = "family") -> list[dict]
         how = FAMILY[i % len(FAMILY)]
         audio, sr = speak(sentence, how)
         audio = librosa.resample(audio, orig_sr=sr, target_sr=ctc.SAMPLE_RATE)
-        name = f"family_{i:03d}.ogg"
+        name = f"{which}_{i:03d}.ogg"
         sf.write(folder / name, 0.9 * audio / (np.abs(audio).max() + 1e-6), ctc.SAMPLE_RATE, format="OGG",
                  subtype="VORBIS")
         items.append({"file": name, "text": sentence, "voice": f"{how['synth']} {how['voice']}"})

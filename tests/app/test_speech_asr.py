@@ -53,8 +53,9 @@ def test_examples_start_readable_then_label_each_hard_case_with_its_number():
     first, *hard = page.EXAMPLES
     assert "heldout_family" in first[0] and first[2] == "lm"
     assert [row[0].rsplit("/", 2)[-2:] for row in hard] == [
-        ["heldout", "piper_000.ogg"], ["heldout_everyday", "family_000.ogg"], ["asr", page.NOISY_FAMILY],
+        ["heldout", "piper_000.ogg"], ["heldout_everyday", "everyday_family_000.ogg"], ["asr", page.NOISY_FAMILY],
         ["asr", "espeak_fast.flac"], ["asr", "espeak_noisy.flac"]]
+    assert len(page.TRUTHS) == len(page.EXAMPLES)   # each clip's name is its own: a click fills its true text by it
     en, zh = page._examples_note()
     for key in ("heldout_family_clean", "heldout_piper", "heldout_everyday_family", "heldout_family_white_10db"):
         number = f"CER {card[key]['ctc_lm']['cer']:.0%}"
