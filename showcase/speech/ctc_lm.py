@@ -50,26 +50,12 @@ class CharLM:
 
     def __init__(self, texts: list[str], order: int = ORDER, discount: float = DISCOUNT):
         self.order, self.discount = order, discount
-        self.counts: dict[str, dict[str, int]] = defaultdict(dict)
-        # Each text is one line, spaces standing for its edges; every character after the leading
-        # spaces is counted once after each of its contexts of 0 … order-1 characters. Counted with
-        # numpy over all lines at once (a window of characters as one number, 7 bits a character), faster
-        # than a loop over characters: the app counts this at its first language-model decode.
-        lines = "".join(" " * (order - 1) + ctc.normalise_text(text) + " " for text in texts)
-        codes = np.frombuffer(lines.encode("ascii"), dtype=np.uint8).astype(np.int64)
-        starts = np.cumsum([0] + [order + len(ctc.normalise_text(t)) for t in texts])[:-1]
-        target = np.ones(len(codes), bool)
-        for k in range(order - 1):                  # the leading spaces are context, never counted
-            target[starts + k] = False
-        at = np.flatnonzero(target)
-        for n in range(order):                      # every context length 0 … order-1
-            key = np.zeros(len(at), np.int64)
-            for k in range(n, -1, -1):              # the window's characters, oldest first
-                key = key * 128 + codes[at - k]
-            keys, counts = np.unique(key, return_counts=True)
-            for key, count in zip(keys.tolist(), counts.tolist()):
-                window = "".join(chr((key >> (7 * k)) & 127) for k in range(n, -1, -1))
-                self.counts[window[:-1]][window[-1]] = count
+        self.counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for text in texts:
+            line = " " * (order - 1) + ctc.normalise_text(text) + " "   # spaces stand for the edges
+            for i in range(order - 1, len(line)):
+                for n in range(order):              # every context length 0 … order-1
+                    self.counts[line[i - n:i]][line[i]] += 1
         self.totals = {h: sum(c.values()) for h, c in self.counts.items()}
         self._cache: dict[tuple[str, str], float] = {}
 
