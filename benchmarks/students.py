@@ -10,9 +10,9 @@ for gevent when it is imported. A student's round, with 2–5 s of think time af
    never asks for ``/config``, the whole app's 2.6 MB, so a student does not either), once;
 2. opens a tab, drawn at random (every tab alike), on its area's page (``GET /<area>`` when the
    student was on another page; the page shows its first tab as it opens, so that tab's files are
-   part of opening the page, as in the browser), and sees its first example's result
-   as the browser gets it: the
-   files the page carries for the tab (an area's first tab carries its example's result), then the
+   part of opening the page, as in the browser), and sees its first example's result as the
+   browser gets it: the files the page carries for the tab (an area's first tab carries its
+   example's result), then the
    tab's ``select`` event (``pages/fill.py``: the example's inputs, unqueued, then its outputs from
    Gradio's examples cache, on the queue), never a fresh run of it per student;
 3. changes two or three settings, one click each: a slider to another value on its grid, a radio

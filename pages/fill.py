@@ -34,9 +34,9 @@ example (a cold cache, a link's new settings) waits for the pool's turn, as a ru
 
 The tab an area's page opens on needs no call at all when its example was cached before the app
 was built (``python app.py --warm``, as the Dockerfile and the benchmarks do): the page carries the
-example's inputs and result as the components' values, so the result shows as the page draws,
-and its select fills it only for a link to it (a class of 60 opening the page asks the server
-for nothing but the page).
+example's inputs and result as the components' values, so the result shows as the page draws.
+Its select still runs, but answers with nothing to change unless the page was opened with a link
+to it, which it fills as above.
 
 A page opened by a link to the tab (``/?tab=math.svd&rank=8``, ``pages/links.py``) fills with the
 link's inputs instead, and their result: an example's from the cache, other settings computed in
@@ -134,8 +134,8 @@ def wire(tab: gr.Tab, page, made: list[gr.Examples]) -> Fill | None:
     # example does not compute ahead of the linked one (in the same group); a later click fills it.
     shown_first = isinstance(tab.parent, gr.Tabs) and bool(tab.parent.children) and tab.parent.children[0] is tab
     # That tab, its example cached when the app is built (``python app.py --warm``), carries the
-    # example's inputs and result in the page itself ("shown" in done): it opens showing them, with
-    # no call to the server, and its select fills it only for a link to it.
+    # example's inputs and result in the page itself ("shown" in done): it shows them before any call
+    # to the server answers, and its select fills it only for a link to it.
     shown = shown_first and fills and cached()
     fill = Fill(fills, ex, note, gr.State("shown" if shown else False), getattr(page, "OPEN_NOTE", WAITING), shown)
     if shown:

@@ -160,4 +160,3 @@ def shown_as_built(component, value) -> None:
 
 
 install()
-

@@ -22,7 +22,8 @@ this bounds it the other way, to no more than what was found:
 Each cell's colour and kind are averaged over the picture's eight turns and mirror images, mapped back
 onto the grid (``turned_guesses``; the centres stay the upright view's): one view read a fat star drawn
 by other code as a cross, most views do not. A shape the encoder still misreads is misnamed, and one
-it misses is left out: grounding removes what the decoder adds, not what the encoder gets wrong. With no object found, decoding is left free.
+it misses is left out: grounding removes what the decoder adds, not what the encoder gets wrong.
+With no object found, decoding is left free.
 
     from showcase.language import caption_grounded
     found = caption_grounded.objects(caption_grounded.turned_guesses(net.encoder, images))   # images: (B, 3, 64, 64)

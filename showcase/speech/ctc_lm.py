@@ -179,7 +179,7 @@ def beam_decode_lm(log_probs: np.ndarray, lm: CharLM, beam_size: int = 16, alpha
 
 @functools.cache
 def default_lm() -> CharLM:
-    """The language model of the CTC model's own training text, counted once per process (~1 s)."""
+    """The language model of the CTC model's own training text, counted once per process (~6 s here)."""
     from showcase.speech import asr_data
 
     return CharLM(asr_data.language_model_text())
