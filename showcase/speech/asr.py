@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib.util
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +76,43 @@ def load_whisper(path: Path):
     # which torch reads too: that server thread then ran every later request's torch work on one
     # thread (prune and distill 1.5× slower after a transcription). one_thread() restores it.
     with one_thread():
-        return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=1, num_workers=1)
+        model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=1, num_workers=1)
+    model.model = _Sampled(model.model, path)
+    return model
+
+
+class _Sampled:
+    """CTranslate2's Whisper, noting whether a call sampled (faster-whisper falls back to sampling
+    at higher temperatures when a greedy pass looks unsure).
+
+    CTranslate2 seeds its sampler once per thread, the first time that thread samples
+    (``set_random_seed`` changes only the seed of threads that have not sampled yet), and its
+    worker thread lives as long as the model. So a clip's transcript depended on what the process
+    had transcribed before: "a common cause…" in the test process, "common cause…" in a fresh
+    script. ``fresh()`` loads the weights again (~0.25 s) after a call that sampled, so every
+    transcription starts from seed 0."""
+
+    def __init__(self, ct2, path: Path):
+        self._ct2, self._path, self.sampled = ct2, path, False
+
+    def __getattr__(self, name):
+        return getattr(self._ct2, name)
+
+    def generate(self, *args, **kwargs):
+        self.sampled |= kwargs.get("sampling_temperature", 0) > 0
+        return self._ct2.generate(*args, **kwargs)
+
+    def fresh(self) -> None:
+        import ctranslate2
+
+        if self.sampled:
+            with one_thread():
+                self._ct2 = ctranslate2.models.Whisper(str(self._path), device="cpu", compute_type="int8",
+                                                       intra_threads=1, inter_threads=1)
+            self.sampled = False
+
+
+_WHISPER_LOCK = threading.Lock()   # one transcription at a time: they share the sampler's state
 
 
 def whisper(prefer: str = "bundled"):
@@ -153,14 +190,17 @@ def recognise(samples: np.ndarray, rate: int, engine: str = "ctc", decoder: str 
     model, source = whisper(prefer)
     loaded = time.perf_counter()
     # faster-whisper samples again at higher temperatures when a greedy pass looks unsure (robotic
-    # voices, noise; without that fallback the training family's CER doubled): a fixed seed gives a
-    # clip the same transcript on every click and in the card's test
+    # voices, noise; without that fallback the training family's CER doubled): seed 0 on a fresh
+    # sampler gives a clip the same transcript on every click, in every process (_Sampled)
     import ctranslate2   # faster-whisper's engine: installed with it
 
-    ctranslate2.set_random_seed(0)
-    segments, _ = model.transcribe(samples.astype(np.float32), language="en", beam_size=1 if decoder == "greedy" else 5,
-                                   condition_on_previous_text=False, without_timestamps=True, vad_filter=False)
-    text = " ".join(s.text.strip() for s in segments).strip()
+    with _WHISPER_LOCK:
+        ctranslate2.set_random_seed(0)
+        model.model.fresh()
+        segments, _ = model.transcribe(samples.astype(np.float32), language="en",
+                                       beam_size=1 if decoder == "greedy" else 5, condition_on_previous_text=False,
+                                       without_timestamps=True, vad_filter=False)
+        text = " ".join(s.text.strip() for s in segments).strip()
     return Recognition(text, "whisper", time.perf_counter() - loaded, audio_seconds, whisper_spec().name, source,
                        load_seconds=loaded - started)
 
