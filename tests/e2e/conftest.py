@@ -117,6 +117,11 @@ def browser():
 
 
 # axe-core (installed by `make test` from the npm registry, version pinned in the Makefile)
+# How often a page checks a condition the tests wait for. Playwright's default, every animation
+# frame, ran selectors, innerText and checkVisibility 60 times a second in a page holding every tab
+# it had opened: the browser's renderer took more CPU than either test worker in a whole run,
+# while the app it waited on needed that CPU to compute.
+POLL_MS = 200
 AXE_JS = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 # moderate too (issue #31): the page had no h1 (page-has-heading-one) and no serious rule saw it
 IMPACTS = ("moderate", "serious", "critical")
@@ -160,11 +165,11 @@ def axe_findings(page, allowed: dict[str, tuple[str, ...]] | None = None, within
     # an output that an event is still computing is drawn at 20% opacity (Gradio's .pending): its text
     # then fails color-contrast (seen on CLIP's result while its second output ran); check the result
     page.wait_for_function("() => ![...document.querySelectorAll('.pending')].some(e => e.checkVisibility())",
-                           timeout=120_000)
+                           polling=POLL_MS, timeout=120_000)
     # and back: it fades in again over 0.15 s (a CSS transition), and axe-core run at once read the
     # diffusion tab's result half-faded and failed color-contrast (CI, stop 35)
     page.wait_for_function("() => !document.getAnimations().some(a => a instanceof CSSTransition"
-                           " && a.playState === 'running')", timeout=30_000)
+                           " && a.playState === 'running')", polling=POLL_MS, timeout=30_000)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     found = []

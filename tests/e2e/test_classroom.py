@@ -17,7 +17,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tests.e2e.conftest import GRADIO_OWN_A11Y, axe_findings, describe
+from tests.e2e.conftest import GRADIO_OWN_A11Y, POLL_MS, axe_findings, describe
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 PROJECTOR = {"width": 1280, "height": 720}
@@ -31,7 +31,7 @@ def open_page(browser, locale: str, url: str):
     page = context.new_page()
     page.goto(url, wait_until="load")   # "networkidle" never comes: chromium keeps preloads open
     page.locator(".area-nav a").first.wait_for(timeout=60_000)   # every page's bar of links (pages/site.py)
-    page.wait_for_function("() => !document.body.innerText.includes('__i18n__')", timeout=30_000)
+    page.wait_for_function("() => !document.body.innerText.includes('__i18n__')", polling=POLL_MS, timeout=30_000)
     return context, page
 
 
@@ -50,7 +50,7 @@ def test_the_links_language_wins_and_the_share_link_and_qr_code_carry_it(browser
         home, title = ("Roadmap", "Roadmap Showcase: Python") if lang == "en" else ("路线图", "路线图演示:Python")
         assert page.locator(".area-nav").get_by_role("link", name=home, exact=True).count() == 1
         assert page.get_by_role("heading", level=1).inner_text().startswith(title)
-        page.wait_for_function(RESULT_SHOWN, timeout=300_000)
+        page.wait_for_function(RESULT_SHOWN, polling=POLL_MS, timeout=300_000)
         panel = page.locator(".tabitem:visible").last
         result = panel.locator(".summary:visible").first.inner_text()
         assert bool(CHINESE.search(result)) == (lang == "zh"), result[:200]
@@ -58,7 +58,7 @@ def test_the_links_language_wins_and_the_share_link_and_qr_code_carry_it(browser
         share = panel.locator(".share-run").first
         share.get_by_role("button").first.click()   # open the accordion
         box = share.locator(".share-link textarea, .share-link input").first
-        page.wait_for_function("(el) => el.value.includes('tab=')", arg=box.element_handle(), timeout=120_000)
+        page.wait_for_function("(el) => el.value.includes('tab=')", arg=box.element_handle(), polling=POLL_MS, timeout=120_000)
         link = box.input_value()
         query = dict(parse_qsl(urlsplit(link).query))
         assert query["lang"] == lang and query["tab"] == "math.svd" and query["rank"] == "16", link
@@ -82,7 +82,7 @@ def test_the_links_language_wins_and_the_share_link_and_qr_code_carry_it(browser
         page.get_by_text("86–100", exact=False).first.wait_for(timeout=60_000)
         assert "lang=" not in page.url
         page.wait_for_function("(t) => (document.querySelector('h1') || {}).innerText?.startsWith(t)", arg=title,
-                               timeout=60_000)
+                               polling=POLL_MS, timeout=60_000)
     finally:
         context.close()
 
@@ -97,6 +97,6 @@ def english_page(browser, server_url):
 def test_the_home_page_at_moderate(english_page):
     english_page.get_by_text("86–100", exact=False).first.wait_for(timeout=30_000)
     # Gradio's own "Loading..." line stands outside any landmark until the app has drawn: check after it
-    english_page.wait_for_function("() => !document.querySelector('p.loading')", timeout=30_000)
+    english_page.wait_for_function("() => !document.querySelector('p.loading')", polling=POLL_MS, timeout=30_000)
     findings = axe_findings(english_page, GRADIO_OWN_A11Y)
     assert not findings, f"axe-core, moderate and above:\n{describe(findings)}"

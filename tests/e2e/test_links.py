@@ -16,6 +16,7 @@ import pytest
 from app import available_topics
 from pages import links, try_this
 from pages.translation import translations
+from tests.e2e.conftest import POLL_MS
 from tests.e2e.test_tabs import LOCALES, PROJECTOR, RESULT_SHOWN, check_readable, open_context, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
@@ -74,7 +75,7 @@ def test_a_deep_link_opens_its_tab_with_its_values(browser, server_url, area):
     try:
         page.goto(f"{server_url}/?{link}", wait_until="load")
         assert urlsplit(page.url).path == f"/{area}", f"{link} opened {page.url}, not {area}'s page"
-        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+        page.wait_for_function(RESULT_SHOWN, arg=None, polling=POLL_MS, timeout=300_000)
         panel = page.locator(".tabitem:visible").last
         selected = page.get_by_role("tab", name=topic(opened.tab.key).en, exact=True, selected=True)
         assert selected.count() == 1, f"the tab {opened.tab.key} is not the one selected"
@@ -95,7 +96,7 @@ def test_a_deep_link_opens_its_tab_with_its_values(browser, server_url, area):
         share = page.locator(".share-run:visible").first
         share.get_by_role("button").first.click()
         box = share.locator(".share-link textarea, .share-link input").first
-        page.wait_for_function("(el) => el.value.includes('tab=')", arg=box.element_handle(), timeout=120_000)
+        page.wait_for_function("(el) => el.value.includes('tab=')", arg=box.element_handle(), polling=POLL_MS, timeout=120_000)
         shared = dict(parse_qsl(urlsplit(box.input_value()).query))
         assert links.read(shared).values == opened.values or not opened.changes_the_example, shared
         assert shared["tab"] == opened.tab.key
@@ -134,7 +135,7 @@ def test_a_guided_step_sets_the_inputs_with_one_click(browser, server_url, local
     context, page = open_context(browser, locale, PROJECTOR)
     try:
         page.goto(f"{server_url}/?tab={key}", wait_until="load")
-        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+        page.wait_for_function(RESULT_SHOWN, arg=None, polling=POLL_MS, timeout=300_000)
         panel = page.locator(".tabitem:visible").last
         panel.locator(".try-this").get_by_role("button", name=words["try.title"]).click()
         text = step["en" if locale == "en-US" else "zh"]
@@ -145,12 +146,12 @@ def test_a_guided_step_sets_the_inputs_with_one_click(browser, server_url, local
             if type(tab.params[name]).__name__ == "Slider":
                 box = panel.get_by_label(f"number input for {label_of(tab.params[name], words)}")
                 page.wait_for_function("([el, v]) => Number(el.value) === v", arg=[box.element_handle(), value],
-                                       timeout=60_000)
+                                       polling=POLL_MS, timeout=60_000)
         # the step's own result arrives: the PSNR the backend computes for the step's settings
         values = {**tab.example_values(0), **step["set"]}
         psnr = f"PSNR {tab.fn(**values)[-1]['psnr_db']:.1f} dB"
         page.wait_for_function("(psnr) => [...document.querySelectorAll('.summary')].some("
-                               "e => e.checkVisibility() && e.innerText.includes(psnr))", arg=psnr, timeout=300_000)
+                               "e => e.checkVisibility() && e.innerText.includes(psnr))", arg=psnr, polling=POLL_MS, timeout=300_000)
         check_readable(page, panel)
         shoot(page, f"{locale}-try-this-{key}", full_page=False)
     finally:

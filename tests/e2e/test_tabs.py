@@ -17,7 +17,7 @@ import pytest
 from app import FILLS, available_topics
 from pages import fill
 from showcase.core.topics import AREAS
-from tests.e2e.conftest import GRADIO_OWN_A11Y, WARMED, axe_findings, describe
+from tests.e2e.conftest import GRADIO_OWN_A11Y, POLL_MS, WARMED, axe_findings, describe
 
 SHOTS = Path(__file__).parent / "screenshots"
 # Screenshots are for a person to look at (README: Add a topic), and each full-page one scrolls
@@ -157,7 +157,7 @@ def run_first_example(page, topic):
     assert panel.locator(".summary").count(), "the tab has no result_note() for its say() result (README: Add a topic)"
     # the first open of a tab computes its first example: ~30 s on a quiet 2-core machine for the
     # slowest, over 120 s with another process busy; the wait is for a result, not a speed check
-    page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+    page.wait_for_function(RESULT_SHOWN, arg=None, polling=POLL_MS, timeout=300_000)
     result = panel.locator(".summary:visible").first.inner_text()
     opens = FILLS[f"{topic.area}.{topic.name}"]
     waiting, cached = shown_half(opens.open_note, page.locale), shown_half(fill.CACHED, page.locale)
@@ -165,7 +165,7 @@ def run_first_example(page, topic):
         assert waiting not in result and cached not in result, result[:200]
     elif waiting in result:   # nothing ran: the learner starts it
         panel.locator("[data-testid='dataset-cell-0-0']:visible").first.click()
-        page.wait_for_function(RESULT_SHOWN, arg=waiting, timeout=300_000)
+        page.wait_for_function(RESULT_SHOWN, arg=waiting, polling=POLL_MS, timeout=300_000)
     else:
         assert cached in result, f"an opted-out tab opened with neither its note nor a cached run: {result[:200]}"
     return panel
@@ -198,7 +198,7 @@ def check_accessible(page, area_only: bool = False):
 def test_home_lists_the_roadmap(page):
     # the page fills in after load; wait for the last stage and the translated title
     page.get_by_text("86–100", exact=False).first.wait_for(timeout=30_000)
-    page.wait_for_function("() => !document.body.innerText.includes('__i18n__')", timeout=30_000)
+    page.wait_for_function("() => !document.body.innerText.includes('__i18n__')", polling=POLL_MS, timeout=30_000)
     text = page.inner_text("body")
     assert "51–60" in text and "86–100" in text
     assert ("Roadmap Showcase" in text) if page.locale == "en-US" else ("路线图演示" in text)
@@ -233,7 +233,7 @@ def test_first_tab_of_each_area_fits_a_phone(page, topic):
         lang = LOCALES[page.locale]
         open_area(page, topic.area)
         open_tab(page, (topic.en, topic.zh)[lang])
-        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+        page.wait_for_function(RESULT_SHOWN, arg=None, polling=POLL_MS, timeout=300_000)
         panel = page.locator(".tabitem:visible").last
         check_readable(page, panel)
         width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
@@ -261,17 +261,17 @@ def test_listening_test_one_full_rating(browser, server_url, locale):
         panel = page.locator(".tabitem:visible").last
         panel.get_by_role("button", name=words["tts.next"], exact=True).click()
         page.wait_for_function("() => [...document.querySelectorAll('.summary')].some("
-                               "e => e.checkVisibility() && /Listen, then rate|请先听/.test(e.innerText))", timeout=60_000)
+                               "e => e.checkVisibility() && /Listen, then rate|请先听/.test(e.innerText))", polling=POLL_MS, timeout=60_000)
         panel.get_by_label("5", exact=True).check()
         panel.get_by_role("button", name=words["tts.rate"], exact=True).click()
         thanks = "Thank you: that was" if locale == "en-US" else "谢谢:刚才是"
         page.wait_for_function(f"() => [...document.querySelectorAll('.summary')].some("
-                               f"e => e.checkVisibility() && e.innerText.includes({thanks!r}))", timeout=60_000)
+                               f"e => e.checkVisibility() && e.innerText.includes({thanks!r}))", polling=POLL_MS, timeout=60_000)
         page.wait_for_function("() => [...document.querySelectorAll('.summary')].some("
-                               "e => e.checkVisibility() && e.innerText.includes('4.53'))", timeout=60_000)
+                               "e => e.checkVisibility() && e.innerText.includes('4.53'))", polling=POLL_MS, timeout=60_000)
         # the MOS chart's alt text is the sentence beside it, in the page's language (result_note(chart))
         shown = page.wait_for_function("() => [...document.querySelectorAll('.tabitem img')].map(i => i.alt)"
-                                       ".find(a => a.includes('4.53')) || null", timeout=60_000).json_value()
+                                       ".find(a => a.includes('4.53')) || null", polling=POLL_MS, timeout=60_000).json_value()
         assert bool(re.search(r"[\u4e00-\u9fff]", shown)) == (locale == "zh-CN") and "**" not in shown, shown
         check_readable(page, panel)
         shoot(page, f"{locale}-speech-tts-rating")
@@ -292,7 +292,7 @@ def test_a_home_link_opens_its_tab_filled(browser, server_url):
         page.goto(server_url, wait_until="load")
         page.get_by_role("link", name=pca.en, exact=True).click()
         # not RESULT_SHOWN: the area's first tab, drawn first, may carry its own result (pages/fill.py)
-        page.wait_for_function(TAB_RESULT_SHOWN, arg=pca.en, timeout=300_000)
+        page.wait_for_function(TAB_RESULT_SHOWN, arg=pca.en, polling=POLL_MS, timeout=300_000)
         assert pca.en in page.locator(".tabitem:visible .topic-title").last.inner_text()
         check_readable(page, page.locator(".tabitem:visible").last)
         page.go_back(wait_until="load")
@@ -316,7 +316,7 @@ def test_an_area_page_carries_its_first_tabs_cached_result(browser, server_url):
     try:
         page.route(lambda url: "/gradio_api/" in url and "/file=" not in url, refuse)
         page.goto(f"{server_url}/math", wait_until="load")
-        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=60_000)
+        page.wait_for_function(RESULT_SHOWN, arg=None, polling=POLL_MS, timeout=60_000)
         panel = page.locator(".tabitem:visible").last
         assert svd.en in panel.locator(".topic-title").last.inner_text()
         assert "Rank 32" in panel.locator(".summary").last.inner_text()
@@ -335,12 +335,12 @@ def test_a_tab_opened_again_keeps_what_the_learner_did(browser, server_url):
         page.locator(AREA_LINKS).first.wait_for(timeout=60_000)
         open_area(page, "math")
         open_tab(page, pca.en)
-        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)
+        page.wait_for_function(RESULT_SHOWN, arg=None, polling=POLL_MS, timeout=300_000)
         components = page.locator(".tabitem:visible").last.locator("input[type='number']").first
         components.fill("3")
         components.press("Enter")
         open_tab(page, svd.en)
-        page.wait_for_function(RESULT_SHOWN, arg=None, timeout=300_000)   # its own fill is done
+        page.wait_for_function(RESULT_SHOWN, arg=None, polling=POLL_MS, timeout=300_000)   # its own fill is done
         # the tab's select event runs again (pages/fill.py): wait for its answer, which must leave
         # the learner's 3 in place, rather than for a fixed time
         with page.expect_response(lambda r: "/gradio_api/" in r.url and r.request.method == "POST",

@@ -143,6 +143,20 @@ def test_whisper_reaches_its_card_on_the_first_ten_clips_of_each_condition():
         assert asr.recognise(a, sr, "whisper").text == text
 
 
+def test_whispers_transcript_does_not_depend_on_the_processs_blas_threads():
+    """The tab's first clip read "a common cause…" with numpy's OpenBLAS on two threads (the test
+    workers' setting) and "common cause…" on one (the app's): faster-whisper's log-mel features are
+    numpy products. A transcription runs on one BLAS thread whatever the process set."""
+    import threadpoolctl
+
+    a, sr, _ = asr_data.load_heldout("family")[0]
+    texts = set()
+    for threads in (2, 1):
+        with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
+            texts.add(asr.recognise(a, sr, "whisper", "lm").text)
+    assert len(texts) == 1, texts
+
+
 def test_loading_whisper_leaves_torchs_thread_count_in_the_loading_thread_as_it_was():
     """CTranslate2 sets OpenMP's count in the thread that loads it; a server thread that loaded
     Whisper must not run every later request's torch work on one thread."""
