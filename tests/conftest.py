@@ -51,7 +51,8 @@ import pytest  # noqa: E402 - after the environment is set
 SHARE_A_WORKER = {"tests/app/test_leaks.py": "served_app", "tests/app/test_load.py": "served_app",
                   # each tab's first example, computed once: the backends keep results per process
                   "tests/app/test_every_endpoint.py": "first_examples", "tests/app/test_scripts.py": "first_examples",
-                  "tests/app/test_try_numbers.py": "first_examples"}
+                  "tests/app/test_try_numbers.py": "first_examples",
+                  "tests/app/test_optimize_quantization.py": "first_examples"}
 
 
 def scope_of(nodeid: str) -> str:

@@ -25,3 +25,19 @@ def test_quantize_bad_inputs_then_recovers(client, fails_clearly):
     # a calibration size no other call uses: the server quantises now instead of answering from its cache
     *_, metrics = client.predict("student", ["pytorch_static"], 24, api_name="/quantize")
     assert not metrics["cached"] and metrics["method"] == "pytorch_static" and metrics["calibration_images"] == 24
+
+
+def test_efficientnet_static_int8_low_agreement_is_shown_as_a_warning():
+    """EfficientNet-Lite0's static int8 models disagree with fp32 on many views (PyTorch static:
+    42% agreement, ONNX Runtime: 79%); the tab warns instead of showing them as plain results."""
+    from pages.optimize import quantization as page
+    from showcase.optimize import quantization as q
+
+    # the tab's fourth example: test_try_numbers.py's replay of its steps computes the same rows in this
+    # process (both files share a worker, tests/conftest.py), so whichever comes second reads the cache
+    table = q.quantize("efficientnet_lite0", ["pytorch_static", "ort_static"], 64).table
+    shown = page.warn_low_agreement(table)
+    low = table[table["top1_agreement"] < page.LOW_AGREEMENT]
+    assert len(low) >= 1 and len(shown) == len(low)
+    assert all("not usable" in text and "不可直接使用" in text for text in shown)
+    assert page.warn_low_agreement(q.quantize("teacher", ["pytorch_static"], 128).table) == []

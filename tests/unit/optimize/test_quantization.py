@@ -208,17 +208,3 @@ def test_student_size_ratio_is_the_one_the_tab_states():
     stated = re.search(r"student[^.]*?(\d\.\d\d)×", english["quantization.reference"])
     assert stated and f"{stated.group(1)}" in chinese["quantization.reference"]
     assert stated and float(stated.group(1)) == pytest.approx(ratio, abs=0.01)
-
-
-@pytest.mark.slow
-def test_efficientnet_static_int8_low_agreement_is_shown_as_a_warning():
-    """EfficientNet-Lite0's static int8 models disagree with fp32 on many views (PyTorch static:
-    42% agreement, ONNX Runtime: 79%); the tab warns instead of showing them as plain results."""
-    from pages.optimize import quantization as page
-
-    table = q.quantize("efficientnet_lite0", ["pytorch_static", "ort_static"], 64).table
-    shown = page.warn_low_agreement(table)
-    low = table[table["top1_agreement"] < page.LOW_AGREEMENT]
-    assert len(low) >= 1 and len(shown) == len(low)
-    assert all("not usable" in text and "不可直接使用" in text for text in shown)
-    assert page.warn_low_agreement(q.quantize("teacher", ["pytorch_static"], 128).table) == []
