@@ -88,9 +88,9 @@ class _Sampled:
     CTranslate2 seeds its sampler once per thread, the first time that thread samples
     (``set_random_seed`` changes only the seed of threads that have not sampled yet), and its
     worker thread lives as long as the model. So a clip's transcript depended on what the process
-    had transcribed before: "a common cause…" in the test process, "common cause…" in a fresh
-    script. ``fresh()`` loads the weights again (~0.25 s) after a call that sampled, so every
-    transcription starts from seed 0."""
+    had transcribed before: the tab's 0 dB pink-noise example read "Thank you." the first time and
+    "Thanks for watching…" the second. After a call that sampled, ``fresh()`` loads the weights
+    again (~0.2 s, before the next transcription), so every transcription samples from seed 0."""
 
     def __init__(self, ct2, path: Path):
         self._ct2, self._path, self.sampled = ct2, path, False

@@ -136,8 +136,8 @@ def test_whisper_reaches_its_card_on_the_first_ten_clips_of_each_condition():
         # (robotic voices, noise): seeded afresh, it repeats itself on one machine; another CPU's
         # rounding can still send a clip down the fallback
         assert got["cer"] == pytest.approx(promised["cer"], abs=0.03), (key, got, promised, hyps)
-    # a sampled clip's transcript does not depend on what the process transcribed before (the tab's
-    # script, a fresh process, printed "common cause…" where the served tab wrote "a common cause…")
+    # a sampled clip's transcript does not depend on what the process transcribed before (CTranslate2
+    # seeds a thread's sampler once: a noisy example read "Thank you." once, then "Thanks for watching…")
     assert sampled, "no clip fell back to sampling: this check checks nothing"
     for a, sr, text in sampled[:3]:
         assert asr.recognise(a, sr, "whisper").text == text
