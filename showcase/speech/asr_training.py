@@ -194,9 +194,9 @@ def evaluate_all(log, whisper: bool = True, ctc: bool = True) -> dict:
     """Every held-out condition the card reports: Piper (unseen voice), the training family clean,
     and the family at 10 dB SNR white noise (seed = the clip's index), on sentences from Python's
     documentation; then the family and Piper on everyday sentences (WordNet's examples).
-    ``whisper=False`` keeps the
-    card's Whisper numbers (they do not change when the CTC model does) and saves ~10 minutes;
-    ``ctc=False`` keeps the CTC ones (Whisper's decoding changed, the weights did not)."""
+    ``whisper=False`` keeps the card's Whisper numbers (they do not change when the CTC model does)
+    and saves ~10 minutes; ``ctc=False`` keeps the CTC ones (Whisper's decoding changed, the weights
+    did not)."""
     family = load_heldout("family")
     noisy = [(white_noise(a, 10.0, i), sr, t) for i, (a, sr, t) in enumerate(family)]
     decoders = ("greedy", "beam", "lm") if ctc else ()
